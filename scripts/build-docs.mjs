@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Renders the spec into one self-contained HTML page with Redocly (docs/index.html by default).
+// Self-contained means: the Redoc script inlined (--inlineBundle), telemetry off both while
+// building (REDOCLY_TELEMETRY=off) and in the page (disableTelemetry), and the two images that
+// the attribution footer loads from Redocly's CDN replaced by an inline SVG that keeps the
+// "API docs by Redocly" credit and link. test/docs/docs-page.test.ts opens the page in Chromium
+// with the network blocked and fails on any request that leaves the machine.
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { root, runTool } from "./lib/run.mjs";
+
+const CDN_LOGOS = ["https://cdn.redoc.ly/redoc/logo-mini-full.svg", "https://cdn.redoc.ly/redoc/logo-mini.svg"];
+const LOCAL_LOGO = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="16" viewBox="0 0 64 16">' +
+    '<text x="0" y="12" font-family="sans-serif" font-size="12" font-weight="bold" fill="#0044d4">Redocly</text></svg>',
+)}`;
+
+/**
+ * Builds the docs page.
+ * @param {{ output?: string, inlineBundle?: boolean }} [options]
+ *   inlineBundle: false builds Redocly's default CDN-loading page (used by the test that proves
+ *   the offline check can fail); the published page is always inlined.
+ * @returns {Promise<string>} the absolute path of the page
+ */
+export async function buildDocs({ output = path.join(root, "docs", "index.html"), inlineBundle = true } = {}) {
+  await mkdir(path.dirname(output), { recursive: true });
+  await runTool("redocly", [
+    "build-docs", "openapi/openapi.yaml",
+    "-o", output,
+    "--title", "IMS image sharing API",
+    "--lint-config", "off",
+    "--openapi.disableTelemetry=true",
+    ...(inlineBundle ? ["--inlineBundle"] : []),
+  ], { quiet: true });
+  if (inlineBundle) {
+    let html = await readFile(output, "utf8");
+    for (const url of CDN_LOGOS) {
+      if (!html.includes(url)) {
+        throw new Error(`build-docs: expected Redoc to reference ${url}; the Redocly version changed, recheck what the page loads`);
+      }
+      html = html.replaceAll(url, LOCAL_LOGO);
+    }
+    await writeFile(output, html);
+  }
+  return output;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const output = process.argv[2] ? path.resolve(process.argv[2]) : undefined;
+  buildDocs(output ? { output } : {}).then(
+    (file) => console.log(`Docs written to ${path.relative(process.cwd(), file)}`),
+    (err) => { console.error(err.message); process.exit(1); },
+  );
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// `npm test`: every check the project has, in order, stopping at the first that fails:
+//   drift (generated/ matches the spec) → lint → type-check → unit → docs page.
+// Each vitest project writes a JSON report to .tmp/reports/; scripts/test-summary.mjs counts them.
+import { spawn } from "node:child_process";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { root, toolEnv } from "./lib/run.mjs";
+
+const reports = path.join(root, ".tmp", "reports");
+const vitest = (project) => ["npx", ["vitest", "run", "--project", project,
+  "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, `${project}.json`)}`]];
+
+const steps = [
+  ["drift check", ["node", ["scripts/generate.mjs", "--check"]]],
+  ["lint", ["node", ["scripts/lint.mjs"]]],
+  ["type-check", ["npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]]],
+  ["unit tests", vitest("unit")],
+  ["docs page test", vitest("docs")],
+];
+
+function run(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: toolEnv, stdio: "inherit" });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+await rm(reports, { recursive: true, force: true });
+await mkdir(reports, { recursive: true });
+const only = process.argv.slice(2);
+for (const [name, [cmd, args]] of steps) {
+  if (only.length && !only.includes(name.split(" ")[0])) continue;
+  const started = Date.now();
+  console.log(`\n▶ ${name}`);
+  const code = await run(cmd, args);
+  const took = ((Date.now() - started) / 1000).toFixed(1);
+  if (code !== 0) {
+    console.error(`\n✖ ${name} failed (exit ${code}, ${took}s)`);
+    process.exit(code);
+  }
+  console.log(`✔ ${name} (${took}s)`);
+}

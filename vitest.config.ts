@@ -1,0 +1,26 @@
+import { defineConfig } from "vitest/config";
+
+// One project per kind of test, so `npm test` can run them in the order the README gives and
+// each can be run alone (`npx vitest run --project docs`).
+export default defineConfig({
+  test: {
+    reporters: ["default"],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          typecheck: { enabled: true, include: ["test/unit/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+        },
+      },
+      {
+        test: {
+          name: "docs",
+          include: ["test/docs/**/*.test.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
