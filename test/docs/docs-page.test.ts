@@ -1,0 +1,109 @@
+// The rendered API reference: built by the real Redocly, opened in a real Chromium with the
+// network blocked. It must render every operation, both error shapes, the examples and the auth
+// schemes, and must not try to fetch anything from outside the machine.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Browser } from "playwright-core";
+// @ts-expect-error -- a plain .mjs build script without type declarations
+import { buildDocs } from "../../scripts/build-docs.mjs";
+import { launchChromium, offlineContext } from "../helpers/chromium.js";
+import { serveFile } from "../helpers/static-server.js";
+
+let dir: string;
+let browser: Browser;
+
+async function openOffline(file: string) {
+  const server = await serveFile(file);
+  const { context, blocked } = await offlineContext(browser);
+  const page = await context.newPage();
+  await page.goto(server.url, { waitUntil: "networkidle" });
+  return { page, blocked, async close() { await context.close(); await server.close(); } };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "ims-docs-"));
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("the published docs page", () => {
+  let file: string;
+  beforeAll(async () => {
+    file = await buildDocs({ output: path.join(dir, "index.html") });
+  });
+
+  it("is one HTML file with no script, style or font loaded from elsewhere", async () => {
+    const html = await readFile(file, "utf8");
+    expect(html).not.toMatch(/<script[^>]+src=["']https?:/i);
+    expect(html).not.toMatch(/<link[^>]+href=["']https?:/i);
+    expect(html).not.toContain("cdn.redoc.ly");
+  });
+
+  it("renders the three operations, both error shapes, the examples and the auth schemes, fetching nothing remote", async () => {
+    const { page, blocked, close } = await openOffline(file);
+    try {
+      const operations = [
+        { route: "#/image-sharing/deleteimagemembers", summary: "Delete image sharing members", path: "/v1/cloudimages/members" },
+        { route: "#/asynchronous-jobs/showjob", summary: "Query the status of an asynchronous job", path: "/v1/{project_id}/jobs/{job_id}" },
+        { route: "#/asynchronous-jobs/showjobprogress", summary: "Query the progress of an asynchronous job", path: "/v1/cloudimages/job/{job_id}" },
+      ];
+      const seen: string[] = [];
+      for (const op of operations) {
+        await page.goto(`${page.url().split("#")[0]}${op.route}`, { waitUntil: "networkidle" });
+        await page.getByRole("heading", { name: op.summary }).first().waitFor();
+        const text = await page.locator("main, body").first().innerText();
+        expect(text).toContain(op.path);
+        seen.push(text);
+      }
+      const all = seen.join("\n");
+      for (const status of ["200", "400", "401", "403", "404", "500", "503"]) expect(all).toContain(status);
+      // The seed page's example request and response, and the job examples.
+      await page.goto(`${page.url().split("#")[0]}#/image-sharing/deleteimagemembers`, { waitUntil: "networkidle" });
+      await page.getByRole("heading", { name: "Delete image sharing members" }).first().waitFor();
+      const deleteText = await page.locator("body").innerText();
+      expect(deleteText).toContain("d164b5df-1bc3-4c3f-893e-3e471fd16e64");
+      expect(deleteText).toContain("edc89b490d7d4392898e19b2deb34797");
+      // Both error body shapes, as a reader sees them after opening a response: the schema
+      // (left) and the example (right) of 400 (IMS's shape) and 401 (the gateway's).
+      const shown = async (status: string) => {
+        const tabs = page.getByRole("button", { name: status, exact: true });
+        for (let i = 0; i < (await tabs.count()); i++) await tabs.nth(i).click();
+        return page.locator("body").innerText();
+      };
+      const badRequest = await shown("400");
+      expect(badRequest).toContain("IMG.0066");
+      expect(badRequest).toMatch(/ImsErrorBody/);
+      const unauthorized = await shown("401");
+      expect(unauthorized).toContain("APIGW.0301");
+      expect(unauthorized).toMatch(/GatewayErrorBody/);
+      // The authentication schemes, as "View security details" shows them: one tab each.
+      await page.getByRole("button", { name: "View security details" }).first().click();
+      expect(await page.locator("body").innerText()).toContain("Header parameter name:");
+      await page.getByText("akskSignature", { exact: true }).last().click();
+      const aksk = await page.locator("body").innerText();
+      for (const text of ["SDK-HMAC-SHA256", "X-Sdk-Date", "APIGW.0301"]) expect(aksk).toContain(text);
+      expect(blocked).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("the offline check itself", () => {
+  it("catches a page that loads Redoc from the CDN (built without --inlineBundle)", async () => {
+    const cdnPage = await buildDocs({ output: path.join(dir, "cdn.html"), inlineBundle: false });
+    const { blocked, close } = await openOffline(cdnPage);
+    try {
+      expect(blocked.length).toBeGreaterThan(0);
+      expect(blocked.some((url) => url.includes("redoc"))).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+});
