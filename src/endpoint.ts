@@ -1,0 +1,39 @@
+/**
+ * The one place that knows where IMS lives: the spec's server template
+ * (`https://ims.{region}.myhuaweicloud.com`) filled with a region, or an explicit endpoint.
+ */
+import { server } from "../generated/schemas.js";
+import type { ValidationIssue } from "./validate.js";
+
+const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+
+/** The IMS endpoint of a region, such as `cn-north-4`. */
+export function regionEndpoint(region: string): string {
+  return server.url.replace("{region}", region);
+}
+
+/**
+ * The base URL to call, from `endpoint` (wins) or `region`, with the problems found in either.
+ */
+export function resolveEndpoint(options: { region?: string | undefined; endpoint?: string | undefined }): { baseUrl?: string; issues: ValidationIssue[] } {
+  const { region, endpoint } = options;
+  if (endpoint !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      // reported below
+    }
+    if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+      return { issues: [{ path: "endpoint", message: `must be an http(s) URL without query, fragment or credentials, such as ${regionEndpoint(server.defaultRegion)}` }] };
+    }
+    return { baseUrl: url.href.replace(/\/+$/, ""), issues: [] };
+  }
+  if (region === undefined) {
+    return { issues: [{ path: "region", message: `is required when no endpoint is given (for example "${server.defaultRegion}")` }] };
+  }
+  if (typeof region !== "string" || !REGION.test(region)) {
+    return { issues: [{ path: "region", message: `must be a region ID such as "${server.defaultRegion}", got ${JSON.stringify(region)}` }] };
+  }
+  return { baseUrl: regionEndpoint(region), issues: [] };
+}

@@ -1,0 +1,89 @@
+/**
+ * The one retry policy: which failures are worth another attempt, how long to wait first
+ * (capped exponential backoff with full jitter, or the server's `Retry-After`), and a hook that
+ * sees every retry.
+ */
+import { ImsApiError, ImsNetworkError, ImsTimeoutError, type ImsError } from "./errors.js";
+import { sleep } from "./signals.js";
+
+export interface RetryOptions {
+  /** Attempts in all, the first included (default 3; 1 means no retry). */
+  attempts?: number;
+  /** The backoff's base: the n-th retry waits a random time below `baseDelayMs * 2^(n-1)` (default 100). */
+  baseDelayMs?: number;
+  /** The most any backoff waits (default 5000). A server's `Retry-After` wins over it. */
+  maxDelayMs?: number;
+  /** Called before each retry, with why and how long it will wait: for logs and metrics. */
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+}
+
+export interface RetryEvent {
+  /** The attempt that failed, from 1. */
+  attempt: number;
+  /** How long the client waits before the next attempt. */
+  delayMs: number;
+  /** What went wrong (no secret is ever in it). */
+  error: ImsError;
+  method: string;
+  /** The API path template, such as `/v1/cloudimages/members`. */
+  path: string;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 5_000 };
+export const NO_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 1 };
+
+/** Checks and completes the caller's retry options. */
+export function retryPolicy(options: RetryOptions | false | undefined): RetryPolicy {
+  if (options === false) return NO_RETRY;
+  const policy = { ...DEFAULT_RETRY, ...options };
+  for (const key of ["attempts", "baseDelayMs", "maxDelayMs"] as const) {
+    const value = policy[key];
+    if (!Number.isFinite(value) || value < (key === "attempts" ? 1 : 0) || (key === "attempts" && !Number.isInteger(value))) {
+      throw new RangeError(`retry.${key} must be ${key === "attempts" ? "an integer of at least 1" : "a finite number of at least 0"}, got ${value}`);
+    }
+  }
+  return policy;
+}
+
+/**
+ * Whether another attempt may help: no answer (network, per-request timeout), 429 and 503
+ * always; 500, 502 and 504 only for reads, since a write may have taken effect. 4xx never.
+ */
+export function isRetryable(error: unknown, method: string): boolean {
+  if (error instanceof ImsNetworkError || error instanceof ImsTimeoutError) return true;
+  if (!(error instanceof ImsApiError)) return false;
+  if (error.status === 429 || error.status === 503) return true;
+  return method.toUpperCase() === "GET" && [500, 502, 504].includes(error.status);
+}
+
+/** The wait before retry number `retry` (from 1): full jitter below the capped exponential, or `Retry-After`. */
+export function backoffDelay(retry: number, policy: RetryPolicy, retryAfterMs?: number, random = Math.random): number {
+  if (retryAfterMs !== undefined) return retryAfterMs;
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails for good, or the attempts run out.
+ * The signal stops the waiting between attempts at once.
+ */
+export async function withRetry<T>(attempt: () => Promise<T>, context: { method: string; path: string; policy: RetryPolicy; signal?: AbortSignal | undefined }): Promise<T> {
+  const { policy, method, path, signal } = context;
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n >= policy.attempts || !isRetryable(error, method) || signal?.aborted) throw error;
+      const delayMs = backoffDelay(n, policy, error instanceof ImsApiError ? error.retryAfterMs : undefined);
+      policy.onRetry?.({ attempt: n, delayMs, error: error as ImsError, method, path });
+      await sleep(delayMs, signal);
+    }
+  }
+}

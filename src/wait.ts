@@ -1,0 +1,104 @@
+/**
+ * Waiting for an asynchronous job: poll until `SUCCESS` (resolve) or `FAIL` (reject), on a
+ * schedule that starts fast and grows with the time already waited, so that the delay between
+ * the job ending and the caller knowing stays within 10% of the job's duration plus the first
+ * interval. Transient failures (network, 429, 5xx) cost a poll, never the job.
+ */
+import { ImsError, ImsJobFailedError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
+import { isRetryable } from "./retry.js";
+import { deadline, sleep } from "./signals.js";
+
+export interface PollOptions {
+  /** The first poll comes this long after the wait starts (default 500 ms). */
+  initialDelayMs?: number;
+  /** The interval grows by this share of the time already waited (default 0.1). */
+  growth?: number;
+  /** The interval never exceeds this (default 10 s), unless the server asks for longer. */
+  maxDelayMs?: number;
+}
+
+export interface WaitOptions {
+  /** Give up after this long (default 5 minutes, as Terraform does), with `ImsTimeoutError`. */
+  timeoutMs?: number;
+  /** Stops the wait at once; the call rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /** Called with each job state that differs from the last one seen (status, progress, …). */
+  onProgress?: ((job: AnyJob) => void) | undefined;
+  /** The polling schedule. */
+  poll?: PollOptions | undefined;
+}
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
+export const DEFAULT_POLL: Required<PollOptions> = { initialDelayMs: 500, growth: 0.1, maxDelayMs: 10_000 };
+
+/**
+ * The wait before the next poll, `elapsedMs` into the wait: `initial + growth × elapsed`, capped,
+ * shortened by up to 20% at random so that many waiters do not poll in step.
+ */
+export function nextPollDelay(elapsedMs: number, poll: Required<PollOptions>, random = Math.random): number {
+  const interval = Math.min(poll.maxDelayMs, poll.initialDelayMs + poll.growth * elapsedMs);
+  return Math.round(interval * (0.8 + 0.2 * random()));
+}
+
+/** Fetches the job once; the waiter passes a signal that ends at its own deadline. */
+export type FetchJob = (jobId: string, signal: AbortSignal) => Promise<AnyJob>;
+
+function withJobId<E>(error: E, jobId: string): E {
+  if (error instanceof ImsError && error.jobId === undefined) error.jobId = jobId;
+  return error;
+}
+
+/** Polls `fetchJob` until the job ends. See {@link WaitOptions}. */
+export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOptions = {}): Promise<AnyJob> {
+  const { signal, onProgress } = options;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const poll = { ...DEFAULT_POLL, ...options.poll };
+  const started = Date.now();
+  const limit = deadline(signal, timeoutMs);
+  let lastJob: AnyJob | undefined;
+  let lastSeen = "";
+  let lastError: unknown;
+
+  const timedOut = () => new ImsTimeoutError(
+    `Gave up waiting for job ${jobId} after ${Math.round(timeoutMs / 100) / 10} s` +
+      (lastJob ? ` (last status ${lastJob.status})` : lastError instanceof Error ? ` (last error: ${lastError.message})` : ""),
+    { timeoutMs, jobId, lastJob },
+  );
+
+  try {
+    let delay = nextPollDelay(0, poll);
+    for (;;) {
+      try {
+        await sleep(Math.min(delay, Math.max(0, started + timeoutMs - Date.now())), limit.signal);
+      } catch (reason) {
+        throw limit.timedOut ? timedOut() : reason;
+      }
+      let retryAfterMs: number | undefined;
+      try {
+        const job = await fetchJob(jobId, limit.signal);
+        if (job.job_id !== jobId) {
+          throw new ImsResponseError(`Asked for job ${jobId}, got job ${job.job_id}`, { status: 200, body: JSON.stringify(job), jobId });
+        }
+        lastJob = job;
+        lastError = undefined;
+        const seen = JSON.stringify(job);
+        if (seen !== lastSeen) {
+          lastSeen = seen;
+          onProgress?.(job);
+        }
+        if (job.status === "SUCCESS") return job;
+        if (job.status === "FAIL") throw new ImsJobFailedError(job);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (limit.timedOut) throw timedOut();
+        if (!isRetryable(error, "GET")) throw withJobId(error, jobId);
+        lastError = error;
+        retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+      }
+      if (Date.now() - started >= timeoutMs) throw timedOut();
+      delay = Math.max(nextPollDelay(Date.now() - started, poll), retryAfterMs ?? 0);
+    }
+  } finally {
+    limit.dispose();
+  }
+}
