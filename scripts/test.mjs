@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, stopping at the first that fails:
-//   drift (generated/ matches the spec) → lint → type-check → unit → docs page.
+//   drift (generated/ matches the spec) → lint → type-check → build → unit → docs page.
 // Each vitest project writes a JSON report to .tmp/reports/; scripts/test-summary.mjs counts them.
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -15,6 +15,7 @@ const steps = [
   ["drift check", ["node", ["scripts/generate.mjs", "--check"]]],
   ["lint", ["node", ["scripts/lint.mjs"]]],
   ["type-check", ["npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]]],
+  ["build", ["node", ["scripts/build.mjs"]]],
   ["unit tests", vitest("unit")],
   ["docs page test", vitest("docs")],
 ];

@@ -184,7 +184,8 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       if (!text.trim()) throw fail("the body is empty");
       let json: unknown;
       try {
-        json = JSON.parse(text);
+        // Redacted before parsing, so no job (nor any error holding one) can carry a credential.
+        json = JSON.parse(redact(text));
       } catch {
         const type = response.headers.get("content-type") ?? "no content type";
         throw fail(`the body is not JSON (${type})`);

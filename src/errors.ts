@@ -232,7 +232,7 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
     status: response.status,
     code,
     message: redact(message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text.replace(/\s+/g, " ").trim()).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)),
-    requestId: response.headers.get("x-request-id") ?? bodyRequestId,
+    requestId: response.headers.get("x-request-id") || bodyRequestId,
     body,
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
     jobId: context.jobId,

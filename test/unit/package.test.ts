@@ -1,0 +1,35 @@
+// The checkout resolves `import("ims-sharing")` through its own package exports once built,
+// in a plain Node process, as a user's program would.
+import { describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const run = promisify(execFile);
+
+describe.runIf(existsSync(`${root}dist/src/index.js`))("the built package", () => {
+  it("is importable by its name, with the public API and the bundled spec", async () => {
+    const program = `
+      const m = await import("ims-sharing");
+      const spec = await import("ims-sharing/openapi.json", { with: { type: "json" } });
+      console.log(JSON.stringify({ exports: Object.keys(m).sort(), title: spec.default.info.title,
+        base: m.createImsClient({ region: "cn-north-4", auth: { token: "t" } }).baseUrl }));`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", program], { cwd: root });
+    const result = JSON.parse(stdout);
+    expect(result.exports).toEqual(expect.arrayContaining([
+      "createImsClient", "signRequest", "ImsError", "ImsApiError", "ImsValidationError", "ImsJobFailedError",
+      "ImsTimeoutError", "ImsResponseError", "ImsNetworkError",
+    ]));
+    expect(result.title).toBe("Huawei Cloud IMS image sharing");
+    expect(result.base).toBe("https://ims.cn-north-4.myhuaweicloud.com");
+  });
+});
+
+describe("the package's dependencies", () => {
+  it("are openapi-fetch alone at run time, pinned exactly", async () => {
+    const pkg = (await import("../../package.json", { with: { type: "json" } })).default as { dependencies: Record<string, string> };
+    expect(pkg.dependencies).toEqual({ "openapi-fetch": "0.17.0" });
+  });
+});

@@ -1,0 +1,116 @@
+// The retry policy: what is retried, how long it waits, and that every retry is visible.
+import { afterEach, describe, expect, it } from "vitest";
+import { createImsClient, ImsApiError, ImsNetworkError, type RetryEvent } from "../../src/index.js";
+import { backoffDelay, DEFAULT_RETRY, isRetryable } from "../../src/retry.js";
+import { parseRetryAfter } from "../../src/errors.js";
+import { JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
+import { inTurn, startScriptedServer, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
+
+let server: ScriptedServer;
+afterEach(() => server?.close());
+
+const unavailable: Reply = { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } };
+const accepted: Reply = { status: 200, body: { job_id: JOB_ID } };
+
+async function client(retry: object | false, ...replies: Reply[]) {
+  server = await startScriptedServer(inTurn(...replies));
+  const events: RetryEvent[] = [];
+  const ims = createImsClient({
+    endpoint: server.url, projectId: PROJECT_ID, auth: { token: "t" },
+    retry: retry === false ? false : { baseDelayMs: 1, maxDelayMs: 5, ...retry, onRetry: (e) => events.push(e) },
+  });
+  return { ims, events };
+}
+
+describe("retried", () => {
+  it("503 then 200: the call succeeds and the hook saw the retry", async () => {
+    const { ims, events } = await client({}, unavailable, accepted);
+    await expect(ims.deleteImageMembers(SEED_BODY)).resolves.toMatchObject({ jobId: JOB_ID });
+    expect(server.requests).toHaveLength(2);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ attempt: 1, method: "DELETE", path: "/v1/cloudimages/members" });
+    expect(events[0]?.error).toBeInstanceOf(ImsApiError);
+  });
+
+  it("429 waits what Retry-After says, even beyond maxDelayMs", async () => {
+    const { ims, events } = await client({ maxDelayMs: 5 }, { status: 429, headers: { "retry-after": "1" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } }, accepted);
+    await ims.deleteImageMembers(SEED_BODY);
+    expect(events.map((e) => e.delayMs)).toEqual([1000]);
+  });
+
+  it("a dropped connection", async () => {
+    const { ims, events } = await client({}, { destroy: true }, accepted);
+    await ims.deleteImageMembers(SEED_BODY);
+    expect(events[0]?.error).toBeInstanceOf(ImsNetworkError);
+  });
+
+  it("500, 502 and 504 on a GET", async () => {
+    const { ims } = await client({ attempts: 4 }, { status: 500 }, { status: 502, body: "<html>bad gateway</html>" }, { status: 504 }, { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } });
+    await expect(ims.getJob(JOB_ID)).resolves.toMatchObject({ status: "RUNNING" });
+    expect(server.requests).toHaveLength(4);
+  });
+});
+
+describe("not retried", () => {
+  it("a 4xx", async () => {
+    const { ims, events } = await client({}, { status: 400, body: { error: { code: "IMG.0066", message: "bad id" } } }, accepted);
+    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toMatchObject({ status: 400 });
+    expect(server.requests).toHaveLength(1);
+    expect(events).toHaveLength(0);
+  });
+
+  it("a 500 on the DELETE, which may have taken effect", async () => {
+    const { ims } = await client({}, { status: 500, body: { error: { code: "IMG.0000", message: "x" } } }, accepted);
+    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toMatchObject({ status: 500 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("anything, with retry: false", async () => {
+    const { ims } = await client(false, unavailable, accepted);
+    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toMatchObject({ status: 503 });
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("beyond the attempts allowed: the last error surfaces", async () => {
+    const { ims, events } = await client({ attempts: 3 }, unavailable);
+    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toMatchObject({ status: 503 });
+    expect(server.requests).toHaveLength(3);
+    expect(events.map((e) => e.attempt)).toEqual([1, 2]);
+  });
+
+  it("after the caller aborts during the backoff", async () => {
+    const { ims } = await client({ baseDelayMs: 60_000, maxDelayMs: 60_000 }, unavailable);
+    const controller = new AbortController();
+    const call = ims.deleteImageMembers(SEED_BODY, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await expect(call).rejects.toMatchObject({ name: "AbortError" });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("the policy's parts", () => {
+  it("classifies errors by status and method", () => {
+    const api = (status: number) => new ImsApiError({ status, message: "x" });
+    expect(isRetryable(api(429), "DELETE")).toBe(true);
+    expect(isRetryable(api(503), "DELETE")).toBe(true);
+    expect(isRetryable(api(502), "DELETE")).toBe(false);
+    expect(isRetryable(api(502), "GET")).toBe(true);
+    expect(isRetryable(api(404), "GET")).toBe(false);
+    expect(isRetryable(new Error("x"), "GET")).toBe(false);
+  });
+
+  it("backs off exponentially with full jitter under the cap", () => {
+    const top = () => 0.999999;
+    expect([1, 2, 3, 4, 10].map((n) => backoffDelay(n, DEFAULT_RETRY, undefined, top))).toEqual([99, 199, 399, 799, 4999]);
+    expect(backoffDelay(3, DEFAULT_RETRY, undefined, () => 0)).toBe(0);
+    expect(backoffDelay(1, DEFAULT_RETRY, 7_000)).toBe(7_000);
+  });
+
+  it("reads Retry-After in seconds or as an HTTP date", () => {
+    const now = Date.parse("2026-11-27T20:30:00Z");
+    expect(parseRetryAfter("2", now)).toBe(2000);
+    expect(parseRetryAfter("Fri, 27 Nov 2026 20:30:05 GMT", now)).toBe(5000);
+    expect(parseRetryAfter("soon", now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});

@@ -1,0 +1,116 @@
+// Input is checked against the spec's own schemas before anything is sent; every problem is
+// listed, and the server never sees a request.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createImsClient, ImsValidationError, type ImsClient } from "../../src/index.js";
+import { IMAGES, JOB_ID, PROJECTS } from "../helpers/fixtures.js";
+import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
+
+let server: ScriptedServer;
+let ims: ImsClient;
+beforeAll(async () => {
+  server = await startScriptedServer(() => ({ status: 200, body: { job_id: JOB_ID } }));
+  ims = createImsClient({ endpoint: server.url, auth: { token: "t-secret" } });
+});
+afterAll(() => server.close());
+
+async function issuesOf(body: unknown): Promise<Array<{ path: string; message: string }>> {
+  const before = server.requests.length;
+  const error = await ims.deleteImageMembers(body as never).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(ImsValidationError);
+  expect(server.requests.length).toBe(before);
+  return (error as ImsValidationError).issues;
+}
+
+describe("deleteImageMembers rejects before sending", () => {
+  it("empty arrays", async () => {
+    expect(await issuesOf({ images: [], projects: [] })).toEqual([
+      { path: "images", message: "must not be empty" },
+      { path: "projects", message: "must not be empty" },
+    ]);
+  });
+
+  it("missing fields and a body that is not an object", async () => {
+    expect((await issuesOf({})).map((i) => `${i.path} ${i.message}`)).toEqual(["images is required", "projects is required"]);
+    expect((await issuesOf(null))[0]?.message).toMatch(/must be object, got null/);
+    expect((await issuesOf(["x"]))[0]?.message).toMatch(/must be object, got array/);
+  });
+
+  it("IDs in the wrong format, naming the element", async () => {
+    const issues = await issuesOf({ images: [IMAGES[0], "not-a-uuid"], projects: ["9C61004714024F9586705D090530F9FA", "short"] });
+    expect(issues).toHaveLength(2);
+    expect(issues[0]).toMatchObject({ path: "images[1]" });
+    expect(issues[0]?.message).toContain('"not-a-uuid" does not match');
+    expect(issues[1]).toMatchObject({ path: "projects[1]" });
+  });
+
+  it("duplicates, pointing at the first occurrence (they are rejected, not silently removed)", async () => {
+    const issues = await issuesOf({ images: [IMAGES[0], IMAGES[1], IMAGES[0]], projects: PROJECTS });
+    expect(issues).toEqual([{ path: "images[2]", message: expect.stringMatching(/^duplicates images\[0\]/) }]);
+  });
+
+  it("elements that are not strings", async () => {
+    const issues = await issuesOf({ images: [42, null, { id: IMAGES[0] }], projects: PROJECTS });
+    expect(issues.map((i) => i.path)).toEqual(["images[0]", "images[1]", "images[2]"]);
+    expect(issues[0]?.message).toBe("must be string, got integer 42");
+  });
+
+  it("unknown keys, including the add-members fields the seed does not list", async () => {
+    const issues = await issuesOf({ images: IMAGES, projects: PROJECTS, domains: ["x"], imageIds: [] });
+    expect(issues).toEqual([
+      { path: "domains", message: "is not a known field (expected images, projects)" },
+      { path: "imageIds", message: "is not a known field (expected images, projects)" },
+    ]);
+  });
+
+  it("says what is wrong in the message itself", async () => {
+    await expect(ims.deleteImageMembers({ images: [], projects: PROJECTS })).rejects.toThrow("Invalid request body: images must not be empty");
+  });
+
+  it("lets a valid body through", async () => {
+    await expect(ims.deleteImageMembers({ images: IMAGES, projects: PROJECTS })).resolves.toEqual({ jobId: JOB_ID, requestId: expect.any(String) });
+  });
+});
+
+describe("job IDs are checked before sending", () => {
+  it.each([["", "must not be empty"], ["../../etc", "does not match"], ["a".repeat(129), "at most 128"]])("%j", async (jobId, message) => {
+    const before = server.requests.length;
+    await expect(ims.getJobProgress(jobId)).rejects.toThrow(message);
+    await expect(ims.waitForJob(jobId)).rejects.toBeInstanceOf(ImsValidationError);
+    expect(server.requests.length).toBe(before);
+  });
+
+  it("getJob needs a project ID and says so", async () => {
+    await expect(ims.getJob(JOB_ID)).rejects.toThrow(/projectId is required for getJob/);
+  });
+});
+
+describe("client options", () => {
+  const errorOf = (options: unknown) => {
+    try {
+      createImsClient(options as never);
+    } catch (error) {
+      return error as ImsValidationError;
+    }
+    throw new Error("no error");
+  };
+
+  it("lists every problem at once", () => {
+    const error = errorOf({ region: "Not A Region", projectId: "nope", auth: { accessKey: "", secretKey: 5 }, requestTimeoutMs: 0 });
+    expect(error).toBeInstanceOf(ImsValidationError);
+    expect(error.issues.map((i) => i.path)).toEqual(["region", "auth.accessKey", "auth.secretKey", "projectId", "requestTimeoutMs"]);
+  });
+
+  it("needs a region or an endpoint, and auth", () => {
+    expect(errorOf({}).issues.map((i) => i.path)).toEqual(["region", "auth"]);
+    expect(errorOf({ endpoint: "ftp://x", auth: { token: "t" } }).issues[0]?.path).toBe("endpoint");
+  });
+
+  it("never echoes a credential", () => {
+    const error = errorOf({ region: "cn-north-4", auth: { accessKey: "AK", secretKey: "SK-VALUE-123", securityToken: "" } });
+    expect(JSON.stringify(error) + error.message + error.stack).not.toContain("SK-VALUE-123");
+  });
+
+  it("checks retry settings", () => {
+    expect(() => createImsClient({ region: "cn-north-4", auth: { token: "t" }, retry: { attempts: 0 } })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,145 @@
+// Waiting for a job: the lifecycles, failure, time limits, aborts, transient failures and the
+// schedule, against a real HTTP server playing the job endpoints.
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createImsClient, ImsApiError, ImsJobFailedError, ImsResponseError, ImsTimeoutError, type AnyJob, type ImsClientOptions,
+} from "../../src/index.js";
+import { DEFAULT_POLL, nextPollDelay } from "../../src/wait.js";
+import { FAST_POLL, job, JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
+import { inTurn, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
+
+let server: ScriptedServer;
+afterEach(() => server?.close());
+
+async function start(handler: Handler, options: Partial<ImsClientOptions> = {}) {
+  server = await startScriptedServer(handler);
+  return createImsClient({ endpoint: server.url, auth: { token: "t" }, poll: FAST_POLL, retry: { baseDelayMs: 1, maxDelayMs: 2 }, ...options });
+}
+
+const jobReply = (status: AnyJob["status"], extra = {}): Reply => ({ status: 200, body: job(status, extra) });
+
+describe("lifecycles", () => {
+  it("INIT → RUNNING → SUCCESS resolves with the final job; onProgress sees each new state once", async () => {
+    const ims = await start(inTurn(jobReply("INIT"), jobReply("INIT"), jobReply("RUNNING", { entities: { process_percent: 40 } }),
+      jobReply("RUNNING", { entities: { process_percent: 80 } }), jobReply("SUCCESS", { entities: { results: [] } })), { projectId: PROJECT_ID });
+    const seen: AnyJob[] = [];
+    const done = await ims.waitForJob(JOB_ID, { onProgress: (j) => seen.push(j) });
+    expect(done.status).toBe("SUCCESS");
+    expect(seen.map((j) => `${j.status}:${j.entities?.process_percent ?? "-"}`)).toEqual(["INIT:-", "RUNNING:40", "RUNNING:80", "SUCCESS:-"]);
+    expect(server.requests.every((r) => r.path === `/v1/${PROJECT_ID}/jobs/${JOB_ID}`)).toBe(true);
+  });
+
+  it("→ FAIL rejects with ImsJobFailedError carrying the job's code and reason", async () => {
+    const ims = await start(inTurn(jobReply("RUNNING"), jobReply("FAIL")));
+    const error = (await ims.waitForJob(JOB_ID).catch((e: unknown) => e)) as ImsJobFailedError;
+    expect(error).toBeInstanceOf(ImsJobFailedError);
+    expect(error).toMatchObject({ jobId: JOB_ID, code: "IMG.0113", reason: "Failed to delete the tenant.", job: { status: "FAIL" } });
+    expect(error.message).toBe(`Job ${JOB_ID} failed with IMG.0113: Failed to delete the tenant.`);
+  });
+
+  it("polls the progress endpoint when no project ID is configured", async () => {
+    const ims = await start(inTurn(jobReply("RUNNING"), jobReply("SUCCESS")));
+    await ims.waitForJob(JOB_ID);
+    expect(server.requests.map((r) => r.path)).toEqual([`/v1/cloudimages/job/${JOB_ID}`, `/v1/cloudimages/job/${JOB_ID}`]);
+  });
+});
+
+describe("the job ID is never lost", () => {
+  it("a time limit mid-wait rejects with ImsTimeoutError carrying the job ID and last state", async () => {
+    const ims = await start(() => jobReply("RUNNING"));
+    const error = (await ims.waitForJob(JOB_ID, { timeoutMs: 150 }).catch((e: unknown) => e)) as ImsTimeoutError;
+    expect(error).toBeInstanceOf(ImsTimeoutError);
+    expect(error).toMatchObject({ jobId: JOB_ID, timeoutMs: 150, lastJob: { status: "RUNNING" } });
+    expect(error.message).toMatch(new RegExp(`Gave up waiting for job ${JOB_ID} after 0.2 s \\(last status RUNNING\\)`));
+  });
+
+  it("a time limit that strikes during a slow poll still reports the job", async () => {
+    const ims = await start(() => ({ ...jobReply("RUNNING"), delayMs: 1_000 }));
+    const error = (await ims.waitForJob(JOB_ID, { timeoutMs: 100 }).catch((e: unknown) => e)) as ImsTimeoutError;
+    expect(error).toBeInstanceOf(ImsTimeoutError);
+    expect(error.jobId).toBe(JOB_ID);
+  });
+
+  it("an abort mid-wait rejects with the signal's reason at once and polling stops", async () => {
+    const ims = await start(() => jobReply("RUNNING"), { poll: { initialDelayMs: 20, growth: 0, maxDelayMs: 20 } });
+    const controller = new AbortController();
+    const waiting = ims.waitForJob(JOB_ID, { signal: controller.signal });
+    await new Promise((r) => setTimeout(r, 70));
+    controller.abort(new Error("user pressed Ctrl-C"));
+    await expect(waiting).rejects.toThrow("user pressed Ctrl-C");
+    const polls = server.requests.length;
+    expect(polls).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.requests.length).toBe(polls);
+  });
+
+  it("unshareImages hands the job ID to onAccepted before waiting, and puts it on any later error", async () => {
+    const ims = await start((r) => (r.method === "DELETE" ? { status: 200, body: { job_id: JOB_ID } } : jobReply("RUNNING")));
+    const accepted: string[] = [];
+    const error = (await ims.unshareImages(SEED_BODY, { timeoutMs: 50, onAccepted: (id) => accepted.push(id) }).catch((e: unknown) => e)) as ImsTimeoutError;
+    expect(accepted).toEqual([JOB_ID]);
+    expect(error).toBeInstanceOf(ImsTimeoutError);
+    expect(error.jobId).toBe(JOB_ID);
+  });
+
+  it("unshareImages resolves with the finished job", async () => {
+    const ims = await start(inTurn({ status: 200, body: { job_id: JOB_ID } }, jobReply("INIT"), jobReply("SUCCESS")));
+    await expect(ims.unshareImages(SEED_BODY)).resolves.toMatchObject({ job_id: JOB_ID, status: "SUCCESS" });
+  });
+});
+
+describe("transient and permanent failures while polling", () => {
+  it("503s, 429s and dropped connections cost polls, not the job", async () => {
+    const ims = await start(inTurn(
+      jobReply("RUNNING"),
+      { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+      { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+      { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+      { status: 429, headers: { "retry-after": "0" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
+      { destroy: true },
+      jobReply("SUCCESS"),
+    ), { retry: { attempts: 1 } });
+    await expect(ims.waitForJob(JOB_ID)).resolves.toMatchObject({ status: "SUCCESS" });
+    expect(server.requests).toHaveLength(7);
+  });
+
+  it("a job that vanishes (404) rejects with ImsApiError carrying the job ID", async () => {
+    const ims = await start(inTurn(jobReply("RUNNING"), { status: 404, body: { error: { code: "IMG.0086", message: "not found" } } }));
+    const error = (await ims.waitForJob(JOB_ID).catch((e: unknown) => e)) as ImsApiError;
+    expect(error).toBeInstanceOf(ImsApiError);
+    expect(error).toMatchObject({ status: 404, jobId: JOB_ID });
+  });
+
+  it("an unknown status rejects with ImsResponseError carrying the job ID", async () => {
+    const ims = await start(inTurn(jobReply("RUNNING"), { status: 200, body: { ...job("RUNNING"), status: "CANCELLED" } }));
+    const error = (await ims.waitForJob(JOB_ID).catch((e: unknown) => e)) as ImsResponseError;
+    expect(error).toBeInstanceOf(ImsResponseError);
+    expect(error.jobId).toBe(JOB_ID);
+    expect(error.message).toContain('got "CANCELLED"');
+  });
+
+  it("an answer about another job is a contract break", async () => {
+    const ims = await start(() => ({ status: 200, body: { ...job("SUCCESS"), job_id: "someotherjob" } }));
+    await expect(ims.waitForJob(JOB_ID)).rejects.toThrow(`Asked for job ${JOB_ID}, got job someotherjob`);
+  });
+});
+
+describe("the polling schedule", () => {
+  it("starts at half a second and grows by a tenth of the time waited, up to 10 s", () => {
+    const top = () => 1;
+    expect([0, 1_000, 10_000, 60_000, 95_000, 600_000].map((t) => nextPollDelay(t, DEFAULT_POLL, top))).toEqual([500, 600, 1_500, 6_500, 10_000, 10_000]);
+  });
+
+  it("jitters downwards only, by at most a fifth, so the bound on detection delay holds", () => {
+    expect(nextPollDelay(10_000, DEFAULT_POLL, () => 0)).toBe(1_200);
+  });
+
+  it("keeps the delay between completion and detection within 10% of the duration plus 0.5 s", () => {
+    // Simulated: whatever the job's duration, the poll after it comes soon enough.
+    for (const duration of [200, 1_000, 5_000, 30_000, 120_000, 300_000]) {
+      let t = 0;
+      while (t < duration) t += nextPollDelay(t, DEFAULT_POLL, () => 1);
+      expect(t - duration).toBeLessThanOrEqual(0.1 * duration + 500);
+    }
+  });
+});
