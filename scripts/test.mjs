@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, stopping at the first that fails:
-//   drift (generated/ matches the spec) → lint → type-check → build → unit → docs page.
+//   drift (generated/ matches the spec) → lint → type-check → build → unit → contract
+//   (Prism mock, fake IMS through the validating proxy, broken variants, Arazzo) → docs page.
 // Each vitest project writes a JSON report to .tmp/reports/; scripts/test-summary.mjs counts them.
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -17,6 +18,7 @@ const steps = [
   ["type-check", ["npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]]],
   ["build", ["node", ["scripts/build.mjs"]]],
   ["unit tests", vitest("unit")],
+  ["contract tests", vitest("contract")],
   ["docs page test", vitest("docs")],
 ];
 

@@ -1,0 +1,36 @@
+// Starts, once per run: Prism mocking the spec, the fake IMS, and Prism's validating proxy in
+// front of the fake. Stops all three in teardown, also when tests fail.
+import type { TestProject } from "vitest/node";
+import { fileURLToPath } from "node:url";
+import { startPrism, type PrismProcess } from "../../src/contract/prism.js";
+import { startFakeIms, type FakeIms } from "../../src/fake/index.js";
+
+export const SPEC = fileURLToPath(new URL("../../generated/openapi.json", import.meta.url));
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    prismMockUrl: string;
+    fakeUrl: string;
+    proxyUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const started: Array<PrismProcess | FakeIms> = [];
+  const stopAll = () => Promise.all(started.map((s) => ("stop" in s ? s.stop() : s.close())));
+  try {
+    const [mock, fake] = await Promise.all([startPrism({ mode: "mock", spec: SPEC }), startFakeIms({ jobDurationMs: 300 })]);
+    started.push(mock, fake);
+    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    started.push(proxy);
+    project.provide("prismMockUrl", mock.url);
+    project.provide("fakeUrl", fake.url);
+    project.provide("proxyUrl", proxy.url);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return async () => {
+    await stopAll();
+  };
+}
