@@ -30,6 +30,16 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // These start whole programs (npm, the sandbox, Chromium): one at a time on 2 cores.
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

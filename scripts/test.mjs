@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, stopping at the first that fails:
 //   drift (generated/ matches the spec) → lint → type-check → build → unit → contract
-//   (Prism mock, fake IMS through the validating proxy, broken variants, Arazzo) → docs page.
+//   (Prism mock, fake IMS through the validating proxy, broken variants, Arazzo) → docs page →
+//   end to end (packed tarball installed and used, browser bundle in Chromium, the sandbox).
 // Each vitest project writes a JSON report to .tmp/reports/; scripts/test-summary.mjs counts them.
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -20,6 +21,7 @@ const steps = [
   ["unit tests", vitest("unit")],
   ["contract tests", vitest("contract")],
   ["docs page test", vitest("docs")],
+  ["end-to-end tests", vitest("e2e")],
 ];
 
 function run(cmd, args) {

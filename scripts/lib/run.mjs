@@ -14,7 +14,7 @@ export const toolEnv = {
 };
 
 /**
- * Runs `bin` from node_modules/.bin with `args` in the project root.
+ * Runs `bin` from node_modules/.bin (or `node` itself) with `args` in the project root.
  * Resolves with its captured output; rejects with the output when it exits non-zero.
  * @param {string} bin
  * @param {string[]} args
@@ -22,7 +22,8 @@ export const toolEnv = {
  */
 export function runTool(bin, args, { quiet = false } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, "node_modules", ".bin", bin), args, {
+    const command = bin === "node" ? process.execPath : path.join(root, "node_modules", ".bin", bin);
+    const child = spawn(command, args, {
       cwd: root,
       env: toolEnv,
       stdio: quiet ? ["ignore", "pipe", "pipe"] : "inherit",

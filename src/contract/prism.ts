@@ -52,13 +52,7 @@ function prismBin(): string {
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = (signal: NodeJS.Signals) => {
-      try {
-        process.kill(-child.pid!, signal);
-      } catch {
-        child.kill(signal);
-      }
-    };
+    const kill = (signal: NodeJS.Signals) => child.kill(signal);
     const hard = setTimeout(() => kill("SIGKILL"), 3_000);
     child.once("exit", () => {
       clearTimeout(hard);
@@ -72,8 +66,12 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
   const port = options.port ?? (await freePort());
   const args = [prismBin(), options.mode, options.spec, ...(options.mode === "proxy" ? [options.upstream ?? "", "--errors"] : []),
     "-h", "127.0.0.1", "-p", String(port), ...(options.args ?? [])];
-  // Its own process group, so that stopping it also stops anything it started.
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // In the caller's process group (a terminal's Ctrl-C reaches it too), and killed when the
+  // caller exits, so that no Prism outlives the process that started it.
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
   const collect = (data: Buffer) => (output += data.toString());
   child.stdout!.on("data", collect);
