@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every check the project has, in order, stopping at the first that fails:
-//   drift (generated/ matches the spec) → lint → type-check → build → unit → contract
-//   (Prism mock, fake IMS through the validating proxy, broken variants, Arazzo) → docs page →
-//   end to end (packed tarball installed and used, browser bundle in Chromium, the sandbox).
+//   Chromium present (installed from Debian when missing and root) → drift (generated/ matches
+//   the spec) → lint → type-check → build → unit → contract (Prism mock, fake IMS through the
+//   validating proxy, broken variants, Arazzo) → docs page → end to end (packed tarball
+//   installed and used, browser bundle in Chromium, the sandbox).
 // Each vitest project writes a JSON report to .tmp/reports/; scripts/test-summary.mjs counts them.
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
@@ -14,6 +15,7 @@ const vitest = (project) => ["npx", ["vitest", "run", "--project", project,
   "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, `${project}.json`)}`]];
 
 const steps = [
+  ["browser check", ["node", ["scripts/ensure-chromium.mjs"]]],
   ["drift check", ["node", ["scripts/generate.mjs", "--check"]]],
   ["lint", ["node", ["scripts/lint.mjs"]]],
   ["type-check", ["npx", ["tsc", "-p", "tsconfig.json", "--noEmit"]]],
