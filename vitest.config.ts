@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
 
 // One project per kind of test, so `npm test` can run them in the order the README gives and
 // each can be run alone (`npx vitest run --project docs`).
 export default defineConfig({
+  // Tests run the sources under Node: #crypto is the node:crypto implementation (the browser
+  // test bundles dist/ and so gets the Web Crypto one, as a browser would).
+  resolve: { alias: { "#crypto": fileURLToPath(new URL("./src/crypto/node.ts", import.meta.url)) } },
   test: {
     reporters: ["default"],
     projects: [

@@ -1,6 +1,7 @@
 /**
- * Authentication as openapi-fetch middleware: IAM token (`X-Auth-Token`) or AK/SK signing.
- * The signature covers the request exactly as it leaves: the body bytes are read back from the
+ * Authentication: an IAM token is a constant `X-Auth-Token` header (set as openapi-fetch's
+ * default headers: no per-request work); AK/SK signing is openapi-fetch middleware, since the
+ * signature must cover the request exactly as it leaves: the body bytes are read back from the
  * final Request, so nothing can re-serialise it after signing.
  */
 import type { Middleware } from "openapi-fetch";
@@ -21,21 +22,21 @@ export type AuthMiddleware = Middleware & {
   signedCanonicalRequest(response: Response): string | undefined;
 };
 
-export function authMiddleware(auth: ImsAuth, options: AuthMiddlewareOptions = {}): AuthMiddleware {
+/** What the client installs on its openapi-fetch instance for this kind of credentials. */
+export interface Authentication {
+  /** Headers sent with every request (the token). */
+  headers: Record<string, string>;
+  /** Middleware that signs every request (AK/SK). */
+  middleware?: AuthMiddleware;
+}
+
+export function authentication(auth: ImsAuth, options: AuthMiddlewareOptions = {}): Authentication {
+  if ("token" in auth) return { headers: { "X-Auth-Token": auth.token } };
+  return { headers: {}, middleware: signingMiddleware(auth, options) };
+}
+
+function signingMiddleware(auth: AkSkCredentials, options: AuthMiddlewareOptions): AuthMiddleware {
   const signed = new WeakMap<Request | Response, string>();
-  const signedCanonicalRequest = (response: Response) => signed.get(response);
-
-  if ("token" in auth) {
-    const { token } = auth;
-    return {
-      onRequest({ request }) {
-        request.headers.set("X-Auth-Token", token);
-        return request;
-      },
-      signedCanonicalRequest,
-    };
-  }
-
   const signer = createSigner(auth);
   return {
     async onRequest({ request }) {
@@ -54,6 +55,6 @@ export function authMiddleware(auth: ImsAuth, options: AuthMiddlewareOptions = {
       if (canonical !== undefined) signed.set(response, canonical);
       return undefined;
     },
-    signedCanonicalRequest,
+    signedCanonicalRequest: (response) => signed.get(response),
   };
 }

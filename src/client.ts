@@ -6,7 +6,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths, DeleteImageMembersRequest, Job, JobProgress } from "../generated/ims.js";
 import { inputSchemas, responseSchemas } from "../generated/schemas.js";
-import { authMiddleware, type ImsAuth } from "./auth.js";
+import { authentication, type ImsAuth } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import {
   apiErrorFrom, createRedactor, ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError,
@@ -133,9 +133,18 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const { auth, projectId, signingHost } = options;
   const policy = retryPolicy(options.retry);
   const redact = createRedactor("token" in auth ? [auth.token] : [auth.secretKey, auth.securityToken]);
-  const middleware = authMiddleware(auth, { projectId, signingHost });
-  const api = createClient<paths>({ baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
-  api.use(middleware);
+  const { headers, middleware } = authentication(auth, { projectId, signingHost });
+  const userFetch = options.fetch;
+  const api = createClient<paths>({ baseUrl, headers, ...(userFetch ? { fetch: userFetch } : {}) });
+  if (middleware) api.use(middleware);
+  /**
+   * The fetch for one attempt, carrying its time limit. The signal goes on the final fetch call
+   * rather than into openapi-fetch, which would put it on its Request, and fetch would then
+   * follow it a second time when it copies that Request (measurably slower per call).
+   */
+  const fetchWith = (signal: AbortSignal) => userFetch
+    ? (request: Request) => userFetch(new Request(request, { signal }))
+    : (request: Request) => fetch(request, { signal });
 
   type Sent = { data?: unknown; error?: unknown; response: Response };
 
@@ -166,7 +175,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
         const { response } = sent;
         if (!response.ok) {
           const text = typeof sent.error === "string" ? sent.error : sent.error === undefined ? "" : JSON.stringify(sent.error);
-          throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: middleware.signedCanonicalRequest(response) });
+          throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: middleware?.signedCanonicalRequest(response) });
         }
         return parse(typeof sent.data === "string" ? sent.data : "", response);
       } finally {
@@ -207,7 +216,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     async deleteImageMembers(body, callOptions = {}) {
       checkInput(inputSchemas.deleteImageMembers.body, body, "", "request body");
       const accepted = await call("DELETE", MEMBERS,
-        (signal) => api.DELETE(MEMBERS, { body, signal, parseAs: "text" }),
+        (signal) => api.DELETE(MEMBERS, { body, fetch: fetchWith(signal), parseAs: "text" }),
         (text, response) => ({
           body: parseBody<{ job_id: string }>(responseSchemas.DeleteImageMembersResponse, `DELETE ${MEMBERS} answered ${response.status}`)(text, response),
           requestId: response.headers.get("x-request-id") ?? undefined,
@@ -222,7 +231,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       }
       checkInput(inputSchemas.showJob.path.job_id, jobId, "jobId");
       return call("GET", JOB,
-        (signal) => api.GET(JOB, { params: { path: { project_id: projectId, job_id: jobId } }, signal, parseAs: "text" }),
+        (signal) => api.GET(JOB, { params: { path: { project_id: projectId, job_id: jobId } }, fetch: fetchWith(signal), parseAs: "text" }),
         parseBody<Job>(responseSchemas.JobFields, `GET job ${jobId}`, jobId),
         { ...callOptions, jobId });
     },
@@ -230,7 +239,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     async getJobProgress(jobId, callOptions = {}) {
       checkInput(inputSchemas.showJobProgress.path.job_id, jobId, "jobId");
       return call("GET", JOB_PROGRESS,
-        (signal) => api.GET(JOB_PROGRESS, { params: { path: { job_id: jobId } }, signal, parseAs: "text" }),
+        (signal) => api.GET(JOB_PROGRESS, { params: { path: { job_id: jobId } }, fetch: fetchWith(signal), parseAs: "text" }),
         parseBody<JobProgress>(responseSchemas.JobFields, `GET job progress ${jobId}`, jobId),
         { ...callOptions, jobId });
     },

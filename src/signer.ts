@@ -1,8 +1,11 @@
 /**
  * AK/SK request signing, algorithm SDK-HMAC-SHA256, as Huawei Cloud's API gateway checks it.
- * Built on Web Crypto (`crypto.subtle`) and TextEncoder only, so it runs in Node, browsers,
- * Deno and Bun alike. The body is hashed from the exact bytes that will be sent.
+ * The hashes come from the platform (`#crypto`: node:crypto under Node, Deno and Bun, Web Crypto
+ * in browsers), so it runs everywhere with no dependency. The body is hashed from the exact
+ * bytes that will be sent.
  */
+import { hashing as platformHashing } from "#crypto";
+import type { Hashing } from "./crypto/types.js";
 import { ImsValidationError } from "./errors.js";
 
 /** Permanent (AK/SK) or temporary (AK/SK plus security token) credentials. */
@@ -46,7 +49,6 @@ export interface SignedHeaders {
 }
 
 export const ALGORITHM = "SDK-HMAC-SHA256";
-const encoder = new TextEncoder();
 
 /** Percent-encodes everything but the unreserved characters, with upper-case hex. */
 function encode(text: string): string {
@@ -88,20 +90,11 @@ function parseSdkDate(value: string): Date | undefined {
   return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : undefined;
 }
 
-function toHex(bytes: ArrayBuffer): string {
-  let hex = "";
-  for (const byte of new Uint8Array(bytes)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}
-
-function toBytes(body: SignableRequest["body"]): Uint8Array {
-  if (body == null) return new Uint8Array(0);
-  if (typeof body === "string") return encoder.encode(body);
+/** The body as the hash takes it: a string (hashed as UTF-8) or bytes. */
+function bodyData(body: SignableRequest["body"]): Uint8Array | string {
+  if (body == null) return "";
+  if (typeof body === "string") return body;
   return body instanceof Uint8Array ? body : new Uint8Array(body);
-}
-
-async function sha256Hex(data: Uint8Array): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
 }
 
 function checkCredentials(credentials: AkSkCredentials): void {
@@ -130,12 +123,16 @@ export interface Signer {
 
 /** Creates a signer bound to `credentials`; the client uses one per instance. */
 export function createSigner(credentials: AkSkCredentials): Signer {
+  return signerWith(platformHashing, credentials);
+}
+
+/** A signer on a given hash implementation (tests run both against the official vectors). */
+export function signerWith(hashing: Hashing, credentials: AkSkCredentials): Signer {
   checkCredentials(credentials);
   const { accessKey, securityToken } = credentials;
-  // Imported lazily and once: the key object, not the secret, is what signing reuses.
-  let key: Promise<CryptoKey> | undefined;
-  const hmacKey = () => (key ??= crypto.subtle.importKey("raw", encoder.encode(credentials.secretKey),
-    { name: "HMAC", hash: "SHA-256" }, false, ["sign"]));
+  // Prepared lazily and once: the key object, not the secret, is what signing reuses.
+  let key: unknown;
+  const hmacKey = () => (key ??= hashing.hmacKey(credentials.secretKey));
 
   return {
     async sign(request, options = {}) {
@@ -161,11 +158,11 @@ export function createSigner(credentials: AkSkCredentials): Signer {
 
       const signedHeaders = names.join(";");
       const canonicalHeaders = names.map((name) => `${name}:${(values.get(name) ?? "").trim()}\n`).join("");
-      const bodyHash = given.get("x-sdk-content-sha256") ?? (await sha256Hex(toBytes(request.body)));
+      const bodyHash = given.get("x-sdk-content-sha256") ?? (await hashing.sha256Hex(bodyData(request.body)));
       const canonicalRequest = [request.method.toUpperCase(), canonicalUri(url), canonicalQuery(url),
         canonicalHeaders, signedHeaders, bodyHash].join("\n");
-      const stringToSign = `${ALGORITHM}\n${sdkDate}\n${await sha256Hex(encoder.encode(canonicalRequest))}`;
-      const signature = toHex(await crypto.subtle.sign("HMAC", await hmacKey(), encoder.encode(stringToSign)));
+      const stringToSign = `${ALGORITHM}\n${sdkDate}\n${await hashing.sha256Hex(canonicalRequest)}`;
+      const signature = await hashing.hmacSha256Hex(hmacKey(), stringToSign);
 
       const headers: SignedHeaders = {
         "X-Sdk-Date": sdkDate,

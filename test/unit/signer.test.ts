@@ -1,6 +1,10 @@
 // SDK-HMAC-SHA256 signing: every official test vector byte for byte, and the canonical form.
 import { describe, expect, it } from "vitest";
+import { createHash, createHmac } from "node:crypto";
 import { createSigner, ImsValidationError, signRequest } from "../../src/index.js";
+import { signerWith } from "../../src/signer.js";
+import { hashing as nodeHashing } from "../../src/crypto/node.js";
+import { hashing as webHashing } from "../../src/crypto/web.js";
 
 const KEYS = { accessKey: "AccessKey", secretKey: "SecretKey" };
 const at = (sdkDate: string) => new Date(sdkDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"));
@@ -132,5 +136,32 @@ describe("bad input", () => {
 
   it("refuses an invalid date", async () => {
     await expect(signRequest({ method: "GET", url: "https://h.example/" }, KEYS, { date: new Date("nope") })).rejects.toThrow(ImsValidationError);
+  });
+});
+
+describe.each([
+  ["node:crypto", nodeHashing],
+  ["Web Crypto", webHashing],
+] as const)("the %s hash backend", (_name, hashing) => {
+  const vectors = [
+    { credentials: KEYS, request: { method: "GET", url: "https://example.huaweicloud.com/path?limit=1" }, date: "20060102T150405Z", signed: ["x-sdk-date"], signature: "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624" },
+    { credentials: KEYS, request: { method: "POST", url: "https://example.huaweicloud.com/path?key=value", body: '{"Name":"test","Id":1}\n' }, date: "20060102T150405Z", signed: ["x-sdk-date"], signature: "cecc2af119b18ab70b4d094c0750f3b42c02f254903179a0fc2cc72fc9db4f59" },
+    { credentials: KEYS, request: { method: "GET", url: "https://service.endpoint.myhuaweicloud.com/resources?size=1" }, date: "20200608T023900Z", signed: ["host", "x-sdk-date"], signature: "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842" },
+    { credentials: KEYS, request: { method: "POST", url: "https://service.endpoint.myhuaweicloud.com/resources?size=1", body: new TextEncoder().encode('{"name":"test","id":1}') }, date: "20200608T023900Z", signed: ["host", "x-sdk-date"], signature: "436b1ac0a1ae03705934bb70ef2f2e09f7bfed2117d731a38235053199323a1f" },
+    { credentials: { accessKey: "QTWAOYTTINDUT2QVKYUC", secretKey: "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc" }, request: { method: "GET", url: "https://service.region.example.com/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs?limit=2&marker=13551d6b-755d-4757-b956-536f674975c0", headers: { "Content-Type": "application/json" } }, date: "20191115T033655Z", signed: undefined, signature: "7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe" },
+  ];
+
+  it("reproduces every official vector", async () => {
+    for (const v of vectors) {
+      const { headers } = await signerWith(hashing, v.credentials).sign(v.request, { date: at(v.date), signedHeaders: v.signed });
+      expect(signatureOf(headers.Authorization)).toBe(v.signature);
+    }
+  });
+
+  it("hashes like node:crypto on text with multi-byte characters and on bytes", async () => {
+    for (const data of ["", "é—日本語", new Uint8Array([0, 255, 128, 7])]) {
+      expect(await hashing.sha256Hex(data)).toBe(createHash("sha256").update(data).digest("hex"));
+    }
+    expect(await hashing.hmacSha256Hex(hashing.hmacKey("clé secrète"), "données")).toBe(createHmac("sha256", "clé secrète").update("données").digest("hex"));
   });
 });
