@@ -10,8 +10,8 @@ import path from "node:path";
 import { root } from "./lib/run.mjs";
 
 const dist = (p) => import(path.join(root, "dist", "src", p));
-const [{ runContractChecks, formatReport }, { startPrism }, { runWorkflow }, { BROKEN_VARIANTS }, { startFakeIms, OWNER_PROJECT, SEED_IMAGES, SEED_PROJECTS }, { regionEndpoint }, { parseDuration }] =
-  await Promise.all(["contract/checks.js", "contract/prism.js", "contract/respect.js", "contract/broken.js", "fake/index.js", "endpoint.js", "cli/duration.js"].map(dist));
+const [{ runContractChecks, formatReport }, { startPrism }, { runWorkflow }, { BROKEN_VARIANTS }, { startFakeIms, OWNER_PROJECT, SEED_IMAGES, SEED_PROJECTS }, { regionEndpoint }, { parseDuration }, { authFromEnv }] =
+  await Promise.all(["contract/checks.js", "contract/prism.js", "contract/respect.js", "contract/broken.js", "fake/index.js", "endpoint.js", "cli/duration.js", "cli/env.js"].map(dist));
 
 const HELP = `Usage: npm run contract -- [options]
 
@@ -79,9 +79,7 @@ try {
   }
   const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(new URL(upstream).hostname);
   const env = process.env;
-  const auth = env.HUAWEICLOUD_SDK_AK && env.HUAWEICLOUD_SDK_SK
-    ? { accessKey: env.HUAWEICLOUD_SDK_AK, secretKey: env.HUAWEICLOUD_SDK_SK, ...(env.HUAWEICLOUD_SDK_SECURITY_TOKEN ? { securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN } : {}) }
-    : env.IMS_TOKEN ? { token: env.IMS_TOKEN } : loopback ? { token: "local-contract-run" } : undefined;
+  const auth = authFromEnv(env) ?? (loopback ? { token: "local-contract-run" } : undefined);
   if (!auth) usage("No credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN.");
   // A loopback upstream is a fake (ours, started with `npm run fake`): use its seed IDs.
   const projectId = args["project-id"] ?? env.HUAWEICLOUD_SDK_PROJECT_ID ?? (loopback ? OWNER_PROJECT : undefined);

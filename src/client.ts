@@ -14,6 +14,7 @@ import {
 } from "./errors.js";
 import { retryPolicy, withRetry, type RetryOptions } from "./retry.js";
 import { deadline } from "./signals.js";
+import { credentialIssues } from "./signer.js";
 import { validate, type Schema, type ValidationIssue } from "./validate.js";
 import { pollJob, type PollOptions, type WaitOptions } from "./wait.js";
 
@@ -96,14 +97,7 @@ function checkAuth(auth: unknown): ValidationIssue[] {
   if ("token" in a) {
     return typeof a.token === "string" && a.token.trim() !== "" ? [] : [{ path: "auth.token", message: "must be a non-empty string" }];
   }
-  const issues: ValidationIssue[] = [];
-  for (const key of ["accessKey", "secretKey"]) {
-    if (typeof a[key] !== "string" || (a[key] as string).trim() === "") issues.push({ path: `auth.${key}`, message: "must be a non-empty string" });
-  }
-  if (a.securityToken !== undefined && (typeof a.securityToken !== "string" || a.securityToken === "")) {
-    issues.push({ path: "auth.securityToken", message: "must be a non-empty string when given" });
-  }
-  return issues;
+  return credentialIssues(a, "auth");
 }
 
 /**

@@ -7,6 +7,7 @@
 import { hashing as platformHashing } from "#crypto";
 import type { Hashing } from "./crypto/types.js";
 import { ImsValidationError } from "./errors.js";
+import type { ValidationIssue } from "./validate.js";
 
 /** Permanent (AK/SK) or temporary (AK/SK plus security token) credentials. */
 export interface AkSkCredentials {
@@ -97,16 +98,22 @@ function bodyData(body: SignableRequest["body"]): Uint8Array | string {
   return body instanceof Uint8Array ? body : new Uint8Array(body);
 }
 
+/** What is wrong with AK/SK credentials, each issue under `prefix` (never quoting a value). */
+export function credentialIssues(credentials: unknown, prefix: string): ValidationIssue[] {
+  const c = (credentials ?? {}) as Record<string, unknown>;
+  const issues: ValidationIssue[] = [];
+  for (const field of ["accessKey", "secretKey"]) {
+    const value = c[field];
+    if (typeof value !== "string" || value.trim() === "") issues.push({ path: `${prefix}.${field}`, message: "must be a non-empty string" });
+  }
+  if (c.securityToken !== undefined && (typeof c.securityToken !== "string" || c.securityToken === "")) {
+    issues.push({ path: `${prefix}.securityToken`, message: "must be a non-empty string when given" });
+  }
+  return issues;
+}
+
 function checkCredentials(credentials: AkSkCredentials): void {
-  const issues = [];
-  for (const field of ["accessKey", "secretKey"] as const) {
-    if (typeof credentials?.[field] !== "string" || credentials[field].trim() === "") {
-      issues.push({ path: `credentials.${field}`, message: "must be a non-empty string" });
-    }
-  }
-  if (credentials?.securityToken !== undefined && (typeof credentials.securityToken !== "string" || credentials.securityToken === "")) {
-    issues.push({ path: "credentials.securityToken", message: "must be a non-empty string when given" });
-  }
+  const issues = credentialIssues(credentials, "credentials");
   if (issues.length) throw new ImsValidationError(issues);
 }
 

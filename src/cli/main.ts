@@ -4,11 +4,12 @@
  */
 import { parseArgs } from "node:util";
 import { readFileSync } from "node:fs";
-import { createImsClient, type ImsClientOptions } from "../client.js";
+import { createImsClient } from "../client.js";
 import {
   ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError, type AnyJob,
 } from "../errors.js";
 import { parseDuration } from "./duration.js";
+import { authFromEnv } from "./env.js";
 
 /** Documented, distinct exit codes. */
 export const EXIT = { ok: 0, internal: 1, usage: 2, api: 3, jobFailed: 4, timeout: 5, interrupted: 130 } as const;
@@ -143,9 +144,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command.startsWith("job ") && (values.image || values.project)) throw new UsageError(`--image and --project belong to "members delete"`);
 
     const env = io.env;
-    const auth: ImsClientOptions["auth"] | undefined = env.HUAWEICLOUD_SDK_AK && env.HUAWEICLOUD_SDK_SK
-      ? { accessKey: env.HUAWEICLOUD_SDK_AK, secretKey: env.HUAWEICLOUD_SDK_SK, ...(env.HUAWEICLOUD_SDK_SECURITY_TOKEN ? { securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN } : {}) }
-      : env.IMS_TOKEN ? { token: env.IMS_TOKEN } : undefined;
+    const auth = authFromEnv(env);
     if (!auth) throw new UsageError("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN");
     const endpoint = values.endpoint ?? env.IMS_ENDPOINT;
     const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
