@@ -87,3 +87,21 @@ describe("endpoints", () => {
     expect(createImsClient({ region: "cn-north-4", endpoint: "http://127.0.0.1:8080/", auth: { token: "t" } }).baseUrl).toBe("http://127.0.0.1:8080");
   });
 });
+
+describe("middleware added through ims.api", () => {
+  it("applies to the client's own calls too (body, headers and signature included)", async () => {
+    server = await startScriptedServer(() => accepted);
+    const credentials = { accessKey: "HPUAEXAMPLEAK", secretKey: "example-secret-key-value" };
+    const ims = createImsClient({ endpoint: server.url, auth: credentials });
+    ims.api.use({
+      onRequest: async ({ request }) => {
+        const body = JSON.parse(await request.text()) as { images: string[]; projects: string[] };
+        return new Request(request, { body: JSON.stringify({ ...body, projects: [body.projects[0]] }), headers: { ...Object.fromEntries(request.headers), "x-trace": "added" } });
+      },
+    });
+    await ims.deleteImageMembers(SEED_BODY);
+    const [request] = server.requests;
+    expect(JSON.parse(request!.body.toString())).toEqual({ images: SEED_BODY.images, projects: [SEED_BODY.projects[0]] });
+    expect(request?.headers["x-trace"]).toBe("added");
+  });
+});
