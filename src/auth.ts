@@ -35,13 +35,27 @@ export function authentication(auth: ImsAuth, options: AuthMiddlewareOptions = {
   return { headers: {}, middleware: signingMiddleware(auth, options) };
 }
 
+/**
+ * A body serializer that also tells what it returned: the client serialises each body once and
+ * the signer hashes that very string. This middleware runs first, so the Request still holds
+ * exactly those bytes; any other request's body is read back from the Request.
+ */
+export function knownBodySerializer(text: string): (() => string) & { text: string } {
+  return Object.assign(() => text, { text });
+}
+
+function serializedBody(serializer: unknown): string | undefined {
+  const text = (serializer as { text?: unknown } | undefined)?.text;
+  return typeof text === "string" ? text : undefined;
+}
+
 function signingMiddleware(auth: AkSkCredentials, options: AuthMiddlewareOptions): AuthMiddleware {
   const signed = new WeakMap<Request | Response, string>();
   const signer = createSigner(auth);
   return {
-    async onRequest({ request }) {
+    async onRequest({ request, options: middlewareOptions }) {
       if (options.projectId) request.headers.set("X-Project-Id", options.projectId);
-      const body = request.body ? new Uint8Array(await request.clone().arrayBuffer()) : undefined;
+      const body = request.body ? (serializedBody(middlewareOptions.bodySerializer) ?? new Uint8Array(await request.clone().arrayBuffer())) : undefined;
       const { headers, canonicalRequest } = await signer.sign(
         { method: request.method, url: request.url, headers: request.headers, body },
         { host: options.signingHost },

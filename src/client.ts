@@ -6,7 +6,7 @@
 import createClient, { type Client } from "openapi-fetch";
 import type { paths, DeleteImageMembersRequest, Job, JobProgress } from "../generated/ims.js";
 import { inputSchemas, responseSchemas } from "../generated/schemas.js";
-import { authentication, type ImsAuth } from "./auth.js";
+import { authentication, knownBodySerializer, type ImsAuth } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import {
   apiErrorFrom, createRedactor, ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError,
@@ -223,7 +223,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       checkInput(inputSchemas.deleteImageMembers.body, body, "", "request body");
       const text = JSON.stringify(body);
       const accepted = await call("DELETE", MEMBERS,
-        (signal) => api.DELETE(MEMBERS, { body, bodySerializer: () => text, fetch: fetchWith(signal, text), parseAs: "text" }),
+        (signal) => api.DELETE(MEMBERS, { body, bodySerializer: knownBodySerializer(text), fetch: fetchWith(signal, text), parseAs: "text" }),
         (text, response) => ({
           body: parseBody<{ job_id: string }>(responseSchemas.DeleteImageMembersResponse, `DELETE ${MEMBERS} answered ${response.status}`)(text, response),
           requestId: response.headers.get("x-request-id") ?? undefined,

@@ -45,6 +45,14 @@ describe("AK/SK authentication", () => {
     expect(verifySignature(request!, "another-secret").ok).toBe(false);
   });
 
+  it("signs a body sent through the raw ims.api from the bytes in the request", async () => {
+    server = await startScriptedServer(() => accepted);
+    const ims = createImsClient({ endpoint: server.url, auth: credentials });
+    const { response } = await ims.api.DELETE("/v1/cloudimages/members", { body: { images: SEED_BODY.images, projects: [SEED_BODY.projects[1]!] } });
+    expect(response.status).toBe(200);
+    expect(verifySignature(server.requests[0]!, credentials.secretKey).ok).toBe(true);
+  });
+
   it("signs GETs too, and each retry afresh", async () => {
     server = await startScriptedServer((_r, i) => (i === 0 ? { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } } : { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } }));
     const ims = createImsClient({ endpoint: server.url, projectId: PROJECT_ID, auth: credentials, retry: { baseDelayMs: 1 } });
