@@ -157,23 +157,33 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
 
     const started = Date.now();
-    let lastLine = "";
+    const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
+    const live = io.isTTY && !json;
+    let lastJob: AnyJob | undefined;
+    /** On a terminal, one line rewritten in place (and every second, so the time keeps moving). */
+    const render = () => {
+      if (lastJob) io.out(`\r\x1b[2Kjob ${lastJob.job_id}: ${describeJob(lastJob)} (${elapsed()}s)\x1b[1A`);
+    };
     const progress = (job: AnyJob) => {
-      const elapsed = ((Date.now() - started) / 1000).toFixed(1);
-      if (json) return emit({ event: "progress", jobId: job.job_id, status: job.status, percent: job.entities?.process_percent ?? null, elapsedSeconds: Number(elapsed) });
-      const line = `job ${job.job_id}: ${describeJob(job)} (${elapsed}s)`;
-      if (io.isTTY) {
-        io.out(`\r\x1b[2K${line}\x1b[1A`);
-        lastLine = line;
-      } else io.out(line);
+      if (json) return emit({ event: "progress", jobId: job.job_id, status: job.status, percent: job.entities?.process_percent ?? null, elapsedSeconds: Number(elapsed()) });
+      if (!live) return io.out(`job ${job.job_id}: ${describeJob(job)} (${elapsed()}s)`);
+      lastJob = job;
+      render();
     };
     const finish = (job: AnyJob) => {
-      if (io.isTTY && lastLine) io.out("");
       if (json) emit({ event: "done", job });
       else io.out(`job ${job.job_id} succeeded${job.end_time ? ` at ${job.end_time}` : ""}`);
       return EXIT.ok;
     };
-    const wait = (id: string) => ims.waitForJob(id, { timeoutMs, signal: io.signal, onProgress: progress });
+    const wait = async (id: string) => {
+      const ticker = live ? setInterval(render, 1_000) : undefined;
+      try {
+        return await ims.waitForJob(id, { timeoutMs, signal: io.signal, onProgress: progress });
+      } finally {
+        clearInterval(ticker);
+        if (lastJob) io.out(""); // leave the live line as it last stood
+      }
+    };
 
     if (command === "members delete") {
       if (!values.image?.length || !values.project?.length) throw new UsageError("members delete needs at least one --image and one --project");
