@@ -228,15 +228,22 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   }
   const statusText = response.statusText ? ` ${response.statusText}` : "";
   const isSignatureFailure = code === "APIGW.0301";
+  const canonicalRequest = isSignatureFailure && message ? gatewayCanonicalRequest(message) : undefined;
+  if (message && canonicalRequest) {
+    // The multi-line canonical request goes on the error, not into its one-line message.
+    const at = message.replace(/\\n/g, "\n").indexOf(canonicalRequest);
+    message = `${message.slice(0, at).replace(/[\s,:;"']*(canonical\s*request)?[\s,:;"']*$/i, "")} (compare error.canonicalRequest with error.signedCanonicalRequest)`;
+  }
   return new ImsApiError({
     status: response.status,
     code,
-    message: redact(message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text.replace(/\s+/g, " ").trim()).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)),
+    // Messages are one line, whatever the body held.
+    message: redact((message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)).replace(/\s+/g, " ").trim()),
     requestId: response.headers.get("x-request-id") || bodyRequestId,
     body,
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
     jobId: context.jobId,
-    canonicalRequest: isSignatureFailure && message ? mapDefined(gatewayCanonicalRequest(message), redact) : undefined,
+    canonicalRequest: mapDefined(canonicalRequest, redact),
     signedCanonicalRequest: isSignatureFailure ? mapDefined(context.signedCanonicalRequest, redact) : undefined,
   });
 }

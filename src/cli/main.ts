@@ -16,13 +16,15 @@ export const EXIT = { ok: 0, internal: 1, usage: 2, api: 3, jobFailed: 4, timeou
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
-const CONNECTION_HELP = `Connection (flags win over the environment):
+const CONNECTION_HELP = `Connection and credentials (flags win over the environment):
   --region R             region ID, e.g. cn-north-4          (HUAWEICLOUD_SDK_REGION)
   --endpoint URL         IMS endpoint instead of the region's (IMS_ENDPOINT)
   --project-id ID        your project ID                      (HUAWEICLOUD_SDK_PROJECT_ID)
-Credentials, from the environment (flags would show in the process list):
-  HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK [, HUAWEICLOUD_SDK_SECURITY_TOKEN]   AK/SK signing
-  IMS_TOKEN                                                                   an IAM token`;
+  --access-key AK        AK/SK signing                        (HUAWEICLOUD_SDK_AK)
+  --secret-key SK                                             (HUAWEICLOUD_SDK_SK)
+  --security-token T     with temporary credentials           (HUAWEICLOUD_SDK_SECURITY_TOKEN)
+  --token T              an IAM token instead of AK/SK        (IMS_TOKEN)
+  Prefer the environment for secrets: flags show in the process list and shell history.`;
 
 const HELP: Record<string, string> = {
   main: `ims-sharing ${VERSION}: stop sharing Huawei Cloud IMS images, and follow the job.
@@ -109,6 +111,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     image: { type: "string", multiple: true }, project: { type: "string", multiple: true },
     wait: { type: "boolean" }, timeout: { type: "string" }, json: { type: "boolean" },
     region: { type: "string" }, endpoint: { type: "string" }, "project-id": { type: "string" },
+    "access-key": { type: "string" }, "secret-key": { type: "string" }, "security-token": { type: "string" }, token: { type: "string" },
     help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "v" },
   } as const;
   let parsed;
@@ -144,8 +147,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command.startsWith("job ") && (values.image || values.project)) throw new UsageError(`--image and --project belong to "members delete"`);
 
     const env = io.env;
-    const auth = authFromEnv(env);
-    if (!auth) throw new UsageError("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN");
+    // Flags win over the environment, read the same way (AK/SK before a token).
+    const flagged = Object.fromEntries(Object.entries({
+      HUAWEICLOUD_SDK_AK: values["access-key"], HUAWEICLOUD_SDK_SK: values["secret-key"],
+      HUAWEICLOUD_SDK_SECURITY_TOKEN: values["security-token"], IMS_TOKEN: values.token,
+    }).filter(([, v]) => v !== undefined));
+    const auth = authFromEnv({ ...env, ...flagged });
+    if (!auth) throw new UsageError("no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN (or --access-key/--secret-key, --token)");
     const endpoint = values.endpoint ?? env.IMS_ENDPOINT;
     const region = values.region ?? env.HUAWEICLOUD_SDK_REGION;
     if (!endpoint && !region) throw new UsageError("say where IMS is: --region (or HUAWEICLOUD_SDK_REGION) or --endpoint (or IMS_ENDPOINT)");

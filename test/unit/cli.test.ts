@@ -162,6 +162,30 @@ describe("help and version", () => {
   });
 });
 
+describe("credentials from flags", () => {
+  it("take the place of the environment's, AK/SK signing verified by the fake, and are never printed", async () => {
+    const verifying = await startFakeIms({ jobDurationMs: 100, credentials: { HPUAFLAGAK: { secretKey: "flag-secret-key" } } });
+    try {
+      const run = await cli(["members", "delete", "--image", SEED_IMAGES[0]!, "--project", SEED_PROJECTS[0]!, "--wait",
+        "--endpoint", verifying.url, "--access-key", "HPUAFLAGAK", "--secret-key", "flag-secret-key"], { env: { IMS_TOKEN: "" } });
+      expect(run.code, run.stderr).toBe(0);
+      const wrong = await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--endpoint", verifying.url, "--access-key", "HPUAFLAGAK", "--secret-key", "wrong-flag-secret"]);
+      expect(wrong.code).toBe(3);
+      expect(wrong.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^error: IMS answered 401 APIGW\.0301: .*verify aksk signature fail \(compare error\.canonicalRequest/)]);
+      for (const r of [run, wrong]) expect(r.stdout + r.stderr).not.toMatch(/flag-secret-key|wrong-flag-secret/);
+    } finally {
+      await verifying.close();
+    }
+  });
+
+  it("--token works without any environment", async () => {
+    const run = await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--token", "flag-token-value"], { env: { IMS_TOKEN: "" } });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain("IMG.0023");
+    expect(run.stdout + run.stderr).not.toContain("flag-token-value");
+  });
+});
+
 describe("secrets", () => {
   it("never prints the token, whatever the outcome", async () => {
     const runs = await Promise.all([

@@ -37,6 +37,8 @@ describe("non-2xx answers become ImsApiError", () => {
     const error = (await ims.deleteImageMembers(SEED_BODY).catch((e: unknown) => e)) as ImsApiError;
     expect(error.code).toBe("APIGW.0301");
     expect(error.canonicalRequest).toBe(gatewayCanonical);
+    // The message stays one line and says where the canonical requests are.
+    expect(error.message).toMatch(/^IMS answered 401 APIGW\.0301: Incorrect IAM authentication information: verify aksk signature fail \(compare error\.canonicalRequest with error\.signedCanonicalRequest\) \(request req-\d+\)$/);
     // And what this client signed, to compare line by line.
     expect(error.signedCanonicalRequest).toMatch(/^DELETE\n\/v1\/cloudimages\/members\/\n\ncontent-type:application\/json\nhost:127\.0\.0\.1:\d+\n/);
   });
