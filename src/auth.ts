@@ -1,8 +1,9 @@
 /**
  * Authentication: an IAM token is a constant `X-Auth-Token` header (set as openapi-fetch's
  * default headers: no per-request work); AK/SK signing is openapi-fetch middleware, since the
- * signature must cover the request exactly as it leaves: the body bytes are read back from the
- * final Request, so nothing can re-serialise it after signing.
+ * signature must cover the request exactly as it leaves. The signer hashes the very body string
+ * the client serialised (see knownBodySerializer), or for any other request the bytes read back
+ * from the Request, so nothing can re-serialise the body after signing.
  */
 import type { Middleware } from "openapi-fetch";
 import { createSigner, type AkSkCredentials } from "./signer.js";
