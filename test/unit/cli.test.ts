@@ -8,7 +8,8 @@ import { SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms } from "../../sr
 const BIN = fileURLToPath(new URL("../../dist/src/cli/bin.js", import.meta.url));
 let fake: FakeIms;
 beforeAll(async () => {
-  fake = await startFakeIms({ jobDurationMs: 600 });
+  // Long enough that the first poll (at about 0.5 s) sees the job running, even on a loaded machine.
+  fake = await startFakeIms({ jobDurationMs: 1_500 });
 });
 afterAll(() => fake.close());
 
