@@ -23,16 +23,6 @@ const docsFile = await buildDocs();
 const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT } = await import(path.join(root, "dist/src/fake/index.js"));
 const { startPrism, freePort } = await import(path.join(root, "dist/src/contract/prism.js"));
 
-/** The preferred port when free, so the printed commands stay the same from run to run. */
-async function port(preferred) {
-  const { createServer: probe } = await import("node:net");
-  return new Promise((resolve) => {
-    const server = probe();
-    server.once("error", () => freePort().then(resolve));
-    server.listen(preferred, "127.0.0.1", () => server.close(() => resolve(preferred)));
-  });
-}
-
 const stops = [];
 async function shutdown(code) {
   await Promise.allSettled(stops.map((stop) => stop()));
@@ -46,16 +36,16 @@ process.once("SIGTERM", () => void shutdown(0));
 
 try {
   step("Starting the fake IMS, Prism's validating proxy in front of it, and the docs server");
-  const fake = await startFakeIms({ port: await port(4011), jobDurationMs: 2_000 });
+  const fake = await startFakeIms({ port: await freePort(4011), jobDurationMs: 2_000 });
   stops.push(() => fake.close());
-  const proxy = await startPrism({ mode: "proxy", spec: path.join(root, "generated/openapi.json"), upstream: fake.url, port: await port(4010) });
+  const proxy = await startPrism({ mode: "proxy", spec: path.join(root, "generated/openapi.json"), upstream: fake.url, port: await freePort(4010) });
   stops.push(() => proxy.stop());
   const html = await readFile(docsFile);
   const docs = createServer((_req, res) => {
     res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
     res.end(html);
   });
-  const docsPort = await port(4012);
+  const docsPort = await freePort(4012);
   await new Promise((resolve) => docs.listen(docsPort, "127.0.0.1", resolve));
   stops.push(() => new Promise((resolve) => docs.close(resolve)));
   const docsUrl = `http://127.0.0.1:${docs.address().port}/`;

@@ -221,9 +221,9 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
 
     async deleteImageMembers(body, callOptions = {}) {
       checkInput(inputSchemas.deleteImageMembers.body, body, "", "request body");
-      const text = JSON.stringify(body);
+      const serialized = JSON.stringify(body);
       const accepted = await call("DELETE", MEMBERS,
-        (signal) => api.DELETE(MEMBERS, { body, bodySerializer: knownBodySerializer(text), fetch: fetchWith(signal, text), parseAs: "text" }),
+        (signal) => api.DELETE(MEMBERS, { body, bodySerializer: knownBodySerializer(serialized), fetch: fetchWith(signal, serialized), parseAs: "text" }),
         (text, response) => ({
           body: parseBody<{ job_id: string }>(responseSchemas.DeleteImageMembersResponse, `DELETE ${MEMBERS} answered ${response.status}`)(text, response),
           requestId: response.headers.get("x-request-id") ?? undefined,

@@ -30,12 +30,15 @@ export interface PrismProcess {
   stop(): Promise<void>;
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/**
+ * A port that was free a moment ago on 127.0.0.1: `preferred` when it is free (so that printed
+ * URLs stay the same from run to run), any free port otherwise.
+ */
+export function freePort(preferred = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", (error) => (preferred ? freePort().then(resolve, reject) : reject(error)));
+    server.listen(preferred, "127.0.0.1", () => {
       const address = server.address();
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
     });
