@@ -4,6 +4,61 @@
  */
 
 export interface paths {
+    "/v1/{project_id}/cloudimages/{image_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+                /** @description The project ID, from the console or IAM `GET /v3/projects?name={region}`. */
+                project_id: components["parameters"]["project_id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List image sharing members
+         * @description The members of one of your images, with their status (`pending`, `accepted`, `rejected`),
+         *     one page at a time: a non-empty `page_info.next_marker` means another page; pass it as
+         *     `marker` (a base64 string). Older regions answer without `page_info`, in one page.
+         */
+        get: operations["listImageMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/{project_id}/cloudimages/{image_id}/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+                /** @description The member's ID (a project ID, an account ID, or an `o-`/`ou-` organization ID). */
+                member_id: components["parameters"]["member_id"];
+                /** @description The project ID, from the console or IAM `GET /v3/projects?name={region}`. */
+                project_id: components["parameters"]["project_id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Query an image sharing member
+         * @description One member of one of your images, with its status. Called by the owner; whether the
+         *     recipient may call it for its own membership is **unconfirmed**.
+         */
+        get: operations["showImageMember"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/{project_id}/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -64,20 +119,67 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        put?: never;
-        post?: never;
+        /**
+         * Accept or reject shared images
+         * @description The recipient's answer: `accepted` or `rejected` for its own project `project_id`. Called from
+         *     the recipient's project, never the owner's. A rejected image disappears from the recipient's
+         *     list of accepted images but can still be used, and can be accepted later. Accepting a full-ECS
+         *     image made from a cloud-server backup needs `vault_id` (IMG.0184, IMG.0188, IMG.0193 when the
+         *     vault is missing, unavailable or of the wrong kind). Asynchronous, like adding members.
+         */
+        put: operations["updateImageMembers"];
+        /**
+         * Add image sharing members
+         * @description Shares the given images with projects, accounts (`domains`) and organizations. Called by
+         *     the image's owner. Asynchronous: a returned `job_id` means the task was accepted; query the
+         *     job until it is `SUCCESS` or `FAIL`, and read per-image outcomes in `entities.results`
+         *     (an image can fail while the job as a whole reports `SUCCESS`).
+         *
+         *     A new project member is `pending` until its project accepts (`PUT`). Rules: images are
+         *     shared within one region only (IMG.0108, IMG.0177); at most 128 accepted members per system-
+         *     or data-disk image and 10 per full-ECS image (IMG.0088; pending shares do not count); no
+         *     encrypted (IMG.0098), public (IMG.0089) or non-backup full-ECS (IMG.0135) images; not with
+         *     yourself (IMG.0076); only your own images (IMG.0106, IMG.0047). Which of these are refused
+         *     at once and which surface only as the job's error is **unconfirmed**.
+         */
+        post: operations["addImageMembers"];
         /**
          * Delete image sharing members
-         * @description Stops sharing the given images with the given projects (tenants). This is an extension API
-         *     and an asynchronous one: a returned `job_id` means the task was accepted, not that it is
-         *     done. Query the job until its `status` is `SUCCESS` (the members were removed) or `FAIL`.
+         * @description Stops sharing the given images with the given projects, accounts (`domains`) and
+         *     organizations. Called by the image's owner, at any time, without telling the recipient. This
+         *     is an extension API and an asynchronous one: a returned `job_id` means the task was
+         *     accepted, not that it is done. Query the job until its `status` is `SUCCESS` (the members
+         *     were removed) or `FAIL`.
          *
-         *     Every image must be a private image owned by the caller's project, and sharing only works
-         *     within one region. The official SDKs reuse the "add members" body model, which also has
-         *     `domains` and `organizations`; Huawei's page for this operation does not list them, so this
-         *     contract does not accept them (**unconfirmed**).
+         *     The seed page (2024) lists only `images` and `projects`; Huawei's current page documents
+         *     `domains` and `organizations` too, with the rule "at least one of them". Its example puts bare
+         *     organization IDs in `organizations`; whether URNs are accepted here too is **unconfirmed**.
          */
         delete: operations["deleteImageMembers"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/cloudimages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List images shared with you
+         * @description The recipient's view: images other projects shared with yours, filtered by your answer with
+         *     `member_status` (which needs `visibility=shared`), and optionally by `owner` (the sharing
+         *     project). This is IMS's general image query (`ListImages`) with the sharing filters; only
+         *     those are described here. Page on with `marker` set to the last image's `id`; a page with
+         *     fewer than `limit` images is the last.
+         */
+        get: operations["listSharedImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -88,20 +190,11 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description The images to stop sharing and the projects to stop sharing them with. Every listed project is
-         *     removed from every listed image. Huawei documents no maximum length for either array
-         *     (**unconfirmed**); an image can be shared with at most 256 projects (10 for a full-ECS image).
+         * @description An account (domain) ID. Every official example is 32 hexadecimal digits; Huawei documents no
+         *     formal pattern, so the pattern is **unconfirmed**.
+         * @example 3a2d95404f964a6aba78819bf8ddc1e3
          */
-        DeleteImageMembersRequest: {
-            /** @description The IDs of the images to stop sharing. At least one; no duplicates. */
-            images: components["schemas"]["ImageId"][];
-            /** @description The IDs of the projects (tenants) to stop sharing the images with. At least one; no duplicates. */
-            projects: components["schemas"]["ProjectId"][];
-        };
-        /** @description The accepted task. Its result is known only once the job it names ends. */
-        DeleteImageMembersResponse: {
-            job_id: components["schemas"]["JobId"];
-        };
+        DomainId: string;
         /** @description Either IMS's own error body or the API gateway's. */
         ErrorBody: components["schemas"]["ImsErrorBody"] | components["schemas"]["GatewayErrorBody"];
         /**
@@ -125,6 +218,57 @@ export interface components {
          * @example d164b5df-1bc3-4c3f-893e-3e471fd16e64
          */
         ImageId: string;
+        /**
+         * @description One member (recipient) of a shared image. `member_id` is the recipient project ID, the bare
+         *     organization ID (`o-…`/`ou-…`) for an organization member, and presumably the account ID for
+         *     an account member (**unconfirmed**). Older regions answer without `member_type`.
+         */
+        ImageMember: {
+            /** @description When the image was shared, in UTC, for example `2016-09-01T02:05:14Z`. */
+            created_at?: string | null;
+            /** @description The shared image. */
+            image_id?: string | null;
+            /** @description The member's ID. */
+            member_id: string;
+            /**
+             * @description `project`, `domain` or `organization`; absent in older regions (a project then).
+             * @enum {string|null}
+             */
+            member_type?: "project" | "domain" | "organization" | null;
+            /** @description The schema's path, `/v2/schemas/member`. */
+            schema?: string | null;
+            status: components["schemas"]["MemberStatus"];
+            /** @description When the member last changed, in UTC. */
+            updated_at?: string | null;
+            /** @description The organization's URN, for organization members only. */
+            urn?: string | null;
+        };
+        /** @description One page of an image's members. */
+        ImageMemberList: {
+            /** @description The members on this page. */
+            members: components["schemas"]["ImageMember"][];
+            page_info?: components["schemas"]["PageInfo"];
+            /** @description The schema's path, `/v2/schemas/members`. */
+            schema?: string | null;
+        };
+        /**
+         * @description Images and the members (recipients) to share them with or stop sharing them with: projects,
+         *     accounts (`domains`) and organizations. Every listed member is added to (or removed from)
+         *     every listed image. At least one of `projects`, `domains` and `organizations` must be given
+         *     (Huawei's rule, although its field table marks `projects` required); whether an empty list is
+         *     accepted beside another is **unconfirmed**, so a list that is given must not be empty.
+         *     Huawei documents no maximum length for any list (**unconfirmed**).
+         */
+        ImageMembersRequest: {
+            /** @description Recipient account (domain) IDs. No duplicates. */
+            domains?: components["schemas"]["DomainId"][];
+            /** @description The IDs of the images. At least one; no duplicates. */
+            images: components["schemas"]["ImageId"][];
+            /** @description Recipient organizations, as URNs or bare `o-`/`r-`/`ou-` IDs. No duplicates. */
+            organizations?: components["schemas"]["OrganizationRef"][];
+            /** @description Recipient project (tenant) IDs. No duplicates. */
+            projects?: components["schemas"]["ProjectId"][];
+        } & (unknown | unknown | unknown);
         /** @description An error reported by IMS itself. */
         ImsErrorBody: {
             error: {
@@ -141,6 +285,10 @@ export interface components {
         Job: components["schemas"]["JobFields"] & {
             entities?: components["schemas"]["JobEntities"];
         };
+        /** @description The accepted task. Its result is known only once the job it names ends. */
+        JobAccepted: {
+            job_id: components["schemas"]["JobId"];
+        };
         /** @description Details of a job; which fields appear depends on the job type. */
         JobEntities: {
             /** @description An additional error code. */
@@ -150,41 +298,45 @@ export interface components {
             /** @description An alarm code. */
             alarm_code?: string | null;
             /** @description The step the job is at. */
-            current_task?: string;
+            current_task?: string | null;
             /** @description The error message of a failed step. */
             error?: string | null;
             /** @description The error code of a failed step. */
             error_code?: string | null;
             /** @description The image the job works on. */
-            image_id?: string;
+            image_id?: string | null;
             /** @description The name of the image the job works on. */
-            image_name?: string;
-            /** @description How far the job has got. Whether the scale is 0–1 or 0–100 is **unconfirmed**. */
-            process_percent?: number;
+            image_name?: string | null;
+            /** @description How far the job has got, in percent (0–100) as the fake and the CLI show it; Huawei does not say whether the scale is 0–1 or 0–100 (**unconfirmed**), so any number of at least 0 is accepted. */
+            process_percent?: number | null;
             /** @description For member jobs, the outcome per image and project. */
-            results?: components["schemas"]["JobResult"][];
+            results?: components["schemas"]["JobResult"][] | null;
             /** @description The IDs of the sub-jobs. */
-            sub_jobs_list?: string[];
+            sub_jobs_list?: string[] | null;
             /** @description The sub-jobs of a job that was split up. */
-            sub_jobs_result?: components["schemas"]["SubJob"][];
-        };
-        /** @description The fields every job representation shares. */
+            sub_jobs_result?: components["schemas"]["SubJob"][] | null;
+        } | null;
+        /**
+         * @description The fields every job representation shares. Only `job_id` and `status` are required: every
+         *     official SDK models every job field as optional, and a running job has no end time, error or
+         *     reason yet, so those may be absent, `null` or empty.
+         */
         JobFields: {
             /** @description When the job started, in UTC, for example `2024-11-06T06:33:32.781Z`. */
-            begin_time?: string;
-            /** @description When the job ended, in UTC; empty or absent while it is pending. */
-            end_time?: string;
+            begin_time?: string | null;
+            /** @description When the job ended, in UTC; empty, `null` or absent while it is pending. */
+            end_time?: string | null;
             /** @description The error code of a failed job (for example `IMG.0113`); `null` otherwise. */
             error_code?: string | null;
             /** @description Why the job failed; `null` otherwise. */
             fail_reason?: string | null;
             job_id: components["schemas"]["JobId"];
             /**
-             * @description What the job does, for example `imsDelImageMembersJob`, `imsAddImageMembersJob` or
-             *     `imsUpdateImageMembersJob`.
+             * @description What the job does: `imsAddImageMembersJob`, `imsDelImageMembersJob`,
+             *     `imsUpdateImageMembersJob`, …
              * @example imsDelImageMembersJob
              */
-            job_type?: string;
+            job_type?: string | null;
             status: components["schemas"]["JobStatus"];
         };
         /**
@@ -201,28 +353,31 @@ export interface components {
         /** @description Details and progress of a job. */
         JobProgressEntities: {
             /** @description The step the job is at. */
-            current_task?: string;
+            current_task?: string | null;
             /** @description The image the job works on. */
-            image_id?: string;
+            image_id?: string | null;
             /** @description The name of the image the job works on. */
-            image_name?: string;
-            /** @description How far the job has got. Whether the scale is 0–1 or 0–100 is **unconfirmed**. */
-            process_percent?: number;
+            image_name?: string | null;
+            /** @description How far the job has got, in percent (0–100) as the fake and the CLI show it; Huawei does not say whether the scale is 0–1 or 0–100 (**unconfirmed**), so any number of at least 0 is accepted. */
+            process_percent?: number | null;
             /** @description The IDs of the sub-jobs. */
-            sub_jobs_list?: string[];
+            sub_jobs_list?: string[] | null;
             /** @description The sub-jobs of a job that was split up. */
-            sub_jobs_result?: components["schemas"]["SubJob"][];
+            sub_jobs_result?: components["schemas"]["SubJob"][] | null;
             /** @description The sub-job being worked on (spelled in camel case by the API). */
-            subJobId?: string;
-        };
-        /** @description The outcome of a member job for one image and one project. */
+            subJobId?: string | null;
+        } | null;
+        /**
+         * @description The outcome of a member job for one image (and project). `status` is a free lower-case word
+         *     such as `success` or `failed`, not the job's status enum: compare it without regard to case.
+         */
         JobResult: {
             /** @description The image. */
-            image_id?: string;
-            /** @description The project. */
-            project_id?: string;
-            /** @description A free lower-case word such as `success` or `failed`; not the job's status enum. */
-            status?: string;
+            image_id?: string | null;
+            /** @description The member (project), when the job names it. */
+            project_id?: string | null;
+            /** @description `success`, or a word saying it failed. */
+            status?: string | null;
         };
         /**
          * @description The state of an asynchronous job: `INIT` (created, not started) and `RUNNING` are pending;
@@ -231,20 +386,94 @@ export interface components {
          */
         JobStatus: "INIT" | "RUNNING" | "SUCCESS" | "FAIL";
         /**
+         * @description Where a share stands: `pending` until the recipient answers, then `accepted` or `rejected`.
+         *     A rejected image stays usable and can be accepted later.
+         * @enum {string}
+         */
+        MemberStatus: "pending" | "accepted" | "rejected";
+        /**
+         * @description An organization member: a URN such as
+         *     `organizations::<account_id>:organization:o-<id>`, `organizations::<account_id>:root:o-<id>/r-<id>`
+         *     or `organizations::<account_id>:ou:o-<id>/ou-<id>`, or a bare `o-`, `r-` or `ou-` ID. Huawei's
+         *     add example uses URNs and its current delete example bare IDs; which form each operation
+         *     needs is **unconfirmed**, so both are accepted.
+         * @example organizations::3a2d95404f964a6aba78819bf8ddc1e3:organization:o-wvntq58r3poyv180t5df1mdna4uwy9se
+         */
+        OrganizationRef: string;
+        /**
+         * @description Paging: a non-empty `next_marker` means another page; pass it as `marker`. Older regions
+         *     answer without it (one page holds everything).
+         */
+        PageInfo: {
+            /** @description How many members this page holds. */
+            current_count?: number | null;
+            /** @description The marker of the next page; empty or absent on the last page. */
+            next_marker?: string | null;
+        } | null;
+        /**
          * @description A project (tenant) ID. Every official example is 32 hexadecimal digits; Huawei documents no
          *     formal pattern, so the pattern is **unconfirmed**.
          * @example 9c61004714024f9586705d090530f9fa
          */
         ProjectId: string;
+        /**
+         * @description An image as `GET /v2/cloudimages` lists it. The fields that matter for sharing are named here;
+         *     IMS returns many more (`__platform`, `disk_format`, …), which pass through unchanged. The image
+         *     carries no member status: the `member_status` filter is how a recipient learns it.
+         */
+        SharedImage: {
+            /** @description `shared` for an image shared with the caller (`private`, `public`, `market` otherwise). */
+            __imagetype?: string | null;
+            /** @description The operating system. */
+            __os_version?: string | null;
+            /** @description When the image was created, in UTC. */
+            created_at?: string | null;
+            id: components["schemas"]["ImageId"];
+            /** @description The smallest system disk it needs, in GiB. */
+            min_disk?: number | null;
+            /** @description The image's name. */
+            name?: string | null;
+            /** @description The project that owns (and shared) the image. */
+            owner?: string | null;
+            /** @description The image's state, such as `active`. */
+            status?: string | null;
+            /** @description `shared` for an image shared with the caller. */
+            visibility?: string | null;
+        };
+        /** @description One page of images. Page on with `marker` set to the last image's `id`. */
+        SharedImageList: {
+            /** @description The images on this page. */
+            images: components["schemas"]["SharedImage"][];
+        };
         /** @description A sub-job of a job that was split up. */
         SubJob: components["schemas"]["JobFields"] & {
             /** @description The image the sub-job works on. */
             entities?: {
                 /** @description The image. */
-                image_id?: string;
+                image_id?: string | null;
                 /** @description The image's name. */
-                image_name?: string;
-            };
+                image_name?: string | null;
+            } | null;
+        };
+        /**
+         * @description The recipient's answer to shares: accept or reject `images` for its own project `project_id`.
+         *     Called from the recipient's project, never the owner's. A rejected image can still be used and
+         *     can be accepted later.
+         */
+        UpdateImageMembersRequest: {
+            /** @description The IDs of the shared images. At least one; no duplicates. */
+            images: components["schemas"]["ImageId"][];
+            project_id: components["schemas"]["ProjectId"];
+            /**
+             * @description The answer. `pending` is not an accepted input.
+             * @enum {string}
+             */
+            status: "accepted" | "rejected";
+            /**
+             * @description The vault (CBR) to store a full-ECS image made from a cloud-server backup; required to
+             *     accept such an image. Not a UUID in Huawei's own example, so any non-empty string is taken.
+             */
+            vault_id?: string;
         };
     };
     responses: {
@@ -276,6 +505,16 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description The task was accepted; follow it with the job endpoints. */
+        JobAccepted: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["JobAccepted"];
             };
         };
         /** @description The requested resource, such as a job, was not found. */
@@ -322,8 +561,16 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The shared image's ID. */
+        image_id: components["schemas"]["ImageId"];
         /** @description The job ID an asynchronous operation returned. */
         job_id: components["schemas"]["JobId"];
+        /** @description How many items one page may hold (1–1000; IMS's default is 500 for members). */
+        limit: number;
+        /** @description Where the page starts, from the previous page (see the operation). */
+        marker: string;
+        /** @description The member's ID (a project ID, an account ID, or an `o-`/`ou-` organization ID). */
+        member_id: string;
         /** @description The project ID, from the console or IAM `GET /v3/projects?name={region}`. */
         project_id: components["schemas"]["ProjectId"];
     };
@@ -342,13 +589,16 @@ export interface components {
     };
     pathItems: never;
 }
-export type DeleteImageMembersRequest = components['schemas']['DeleteImageMembersRequest'];
-export type DeleteImageMembersResponse = components['schemas']['DeleteImageMembersResponse'];
+export type DomainId = components['schemas']['DomainId'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type GatewayErrorBody = components['schemas']['GatewayErrorBody'];
 export type ImageId = components['schemas']['ImageId'];
+export type ImageMember = components['schemas']['ImageMember'];
+export type ImageMemberList = components['schemas']['ImageMemberList'];
+export type ImageMembersRequest = components['schemas']['ImageMembersRequest'];
 export type ImsErrorBody = components['schemas']['ImsErrorBody'];
 export type Job = components['schemas']['Job'];
+export type JobAccepted = components['schemas']['JobAccepted'];
 export type JobEntities = components['schemas']['JobEntities'];
 export type JobFields = components['schemas']['JobFields'];
 export type JobId = components['schemas']['JobId'];
@@ -356,21 +606,105 @@ export type JobProgress = components['schemas']['JobProgress'];
 export type JobProgressEntities = components['schemas']['JobProgressEntities'];
 export type JobResult = components['schemas']['JobResult'];
 export type JobStatus = components['schemas']['JobStatus'];
+export type MemberStatus = components['schemas']['MemberStatus'];
+export type OrganizationRef = components['schemas']['OrganizationRef'];
+export type PageInfo = components['schemas']['PageInfo'];
 export type ProjectId = components['schemas']['ProjectId'];
+export type SharedImage = components['schemas']['SharedImage'];
+export type SharedImageList = components['schemas']['SharedImageList'];
 export type SubJob = components['schemas']['SubJob'];
+export type UpdateImageMembersRequest = components['schemas']['UpdateImageMembersRequest'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
 export type ResponseForbidden = components['responses']['Forbidden'];
 export type ResponseInternalServerError = components['responses']['InternalServerError'];
+export type ResponseJobAccepted = components['responses']['JobAccepted'];
 export type ResponseNotFound = components['responses']['NotFound'];
 export type ResponseServiceUnavailable = components['responses']['ServiceUnavailable'];
 export type ResponseTooManyRequests = components['responses']['TooManyRequests'];
 export type ResponseUnauthorized = components['responses']['Unauthorized'];
+export type ParameterImageId = components['parameters']['image_id'];
 export type ParameterJobId = components['parameters']['job_id'];
+export type ParameterLimit = components['parameters']['limit'];
+export type ParameterMarker = components['parameters']['marker'];
+export type ParameterMemberId = components['parameters']['member_id'];
 export type ParameterProjectId = components['parameters']['project_id'];
 export type HeaderRetryAfter = components['headers']['Retry-After'];
 export type HeaderXRequestId = components['headers']['X-Request-Id'];
 export type $defs = Record<string, never>;
 export interface operations {
+    listImageMembers: {
+        parameters: {
+            query?: {
+                /** @description How many items one page may hold (1–1000; IMS's default is 500 for members). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the page starts, from the previous page (see the operation). */
+                marker?: components["parameters"]["marker"];
+            };
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+                /** @description The project ID, from the console or IAM `GET /v3/projects?name={region}`. */
+                project_id: components["parameters"]["project_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of members. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMemberList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    showImageMember: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+                /** @description The member's ID (a project ID, an account ID, or an `o-`/`ou-` organization ID). */
+                member_id: components["parameters"]["member_id"];
+                /** @description The project ID, from the console or IAM `GET /v3/projects?name={region}`. */
+                project_id: components["parameters"]["project_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The member. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMember"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     showJob: {
         parameters: {
             query?: never;
@@ -435,6 +769,52 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    updateImageMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateImageMembersRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["JobAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addImageMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageMembersRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["JobAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     deleteImageMembers: {
         parameters: {
             query?: never;
@@ -444,7 +824,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DeleteImageMembersRequest"];
+                "application/json": components["schemas"]["ImageMembersRequest"];
             };
         };
         responses: {
@@ -455,7 +835,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DeleteImageMembersResponse"];
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSharedImages: {
+        parameters: {
+            query: {
+                /** @description `shared`: images shared with you. */
+                __imagetype: "shared";
+                /** @description How many items one page may hold (1–1000; IMS's default is 500 for members). */
+                limit?: components["parameters"]["limit"];
+                /** @description Where the page starts, from the previous page (see the operation). */
+                marker?: components["parameters"]["marker"];
+                /** @description Your answer to the share. */
+                member_status?: components["schemas"]["MemberStatus"];
+                /** @description Only images shared by this project. */
+                owner?: components["schemas"]["ProjectId"];
+                /** @description `shared`: images shared with you. */
+                visibility: "shared";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of images. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharedImageList"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -2,9 +2,12 @@
 // Produces everything under generated/ from the spec, the single source of truth:
 //   generated/ims.d.ts       openapi-typescript types (paths, components, root aliases)
 //   generated/openapi.json   the spec bundled into one file (internal $refs kept)
-//   generated/schemas.ts     each operation's input schemas, refs resolved, for validation
-//                            before a request is sent, the response schemas the client relies
-//                            on, and the server URL template (src/validate.ts interprets them)
+//   generated/operations.ts  the operation table: for each operationId its method, path
+//                            template, parameters, input schemas (refs resolved, for validation
+//                            before a request is sent), the part of its 2xx schema the client
+//                            relies on, and the facts the spec states in x-ims-* fields
+//   generated/schemas.ts     the ID and status schemas other code validates against, and the
+//                            server URL template (src/validate.ts interprets the schemas)
 // With --check nothing is written: it exits 1 and names each stale file instead.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,15 +20,13 @@ export const TYPES_ARGS = [SPEC, "-o", "generated/ims.d.ts", "--alphabetize", "-
 
 /** The JSON Schema keywords src/validate.ts enforces, and the annotations it may ignore. */
 const ENFORCED = new Set(["type", "enum", "pattern", "minLength", "maxLength", "minItems", "maxItems",
-  "uniqueItems", "items", "properties", "required", "additionalProperties", "minimum", "maximum"]);
+  "uniqueItems", "items", "properties", "required", "additionalProperties", "minimum", "maximum", "anyOf", "allOf"]);
 const ANNOTATIONS = new Set(["description", "examples", "example", "title", "format"]);
-/**
- * The response schemas the client checks 2xx bodies against: the parts it relies on (a job's ID,
- * status and error fields), not every optional detail, so that a harmless novelty in a real
- * response does not break a caller. The contract suite checks whole responses.
- */
-const RUNTIME_SCHEMAS = ["DeleteImageMembersResponse", "JobFields"];
-
+/** Component schemas other code validates single values against (IDs in options, files, the fake). */
+const NAMED_SCHEMAS = ["ImageId", "ProjectId", "DomainId", "OrganizationRef", "JobId", "MemberStatus", "ImageMembersRequest"];
+/** The x-ims-* facts every operation must state, so that no code has to guess them. */
+const REQUIRED_FACTS = ["x-ims-safe-to-repeat"];
+const METHODS = ["get", "put", "post", "delete", "patch"];
 async function bundleSpec() {
   const dir = await mkdtemp(path.join(tmpdir(), "ims-bundle-"));
   try {
@@ -55,6 +56,7 @@ function resolveSchema(spec, schema, where) {
       throw new Error(`${where}: keyword "${key}" is not enforced by src/validate.ts; teach it first`);
     }
     if (key === "items") out.items = resolveSchema(spec, value, `${where}.items`);
+    else if (key === "anyOf" || key === "allOf") out[key] = value.map((s, i) => resolveSchema(spec, s, `${where}.${key}[${i}]`));
     else if (key === "properties") {
       out.properties = Object.fromEntries(Object.entries(value).map(([name, s]) => [name, resolveSchema(spec, s, `${where}.${name}`)]));
     } else if (key === "additionalProperties" && typeof value === "object") {
@@ -64,39 +66,115 @@ function resolveSchema(spec, schema, where) {
   return out;
 }
 
-/** { operationId: { body?: schema, path?: { name: schema }, query?: {...} } } for every operation. */
-function inputSchemas(spec) {
+/** Merges `allOf` branches (objects only: properties and required lists) into one schema. */
+function mergeAllOf(schema) {
+  if (!schema.allOf) return schema;
+  const { allOf, ...rest } = schema;
+  const merged = { ...rest, type: "object", properties: { ...rest.properties }, required: [...(rest.required ?? [])] };
+  for (const branch of allOf.map(mergeAllOf)) {
+    Object.assign(merged.properties, branch.properties);
+    merged.required.push(...(branch.required ?? []).filter((r) => !merged.required.includes(r)));
+  }
+  if (!merged.required.length) delete merged.required;
+  return merged;
+}
+
+/**
+ * The part of a response schema the client relies on, and so enforces on every 2xx answer: the
+ * required fields, with their types and enums, recursively. Everything optional (and every
+ * format or length rule) passes through unchecked, so that a real server's `null` in a field
+ * nobody uses, or a field it added, never breaks a caller. The contract suite checks whole
+ * responses against the whole schema.
+ */
+function reliedOn(schema) {
+  const s = mergeAllOf(schema);
+  const out = {};
+  if (s.type !== undefined) out.type = s.type;
+  if (s.enum !== undefined) out.enum = s.enum;
+  if (s.items) out.items = reliedOn(s.items);
+  if (s.required?.length) {
+    out.required = s.required;
+    out.properties = Object.fromEntries(s.required.map((name) => [name, reliedOn(s.properties?.[name] ?? {})]));
+  }
+  return out;
+}
+
+function operationsOf(spec) {
   const result = {};
   for (const [route, item] of Object.entries(spec.paths)) {
-    for (const method of ["get", "put", "post", "delete", "patch"]) {
+    for (const method of METHODS) {
       const op = item[method];
       if (!op) continue;
-      const entry = {};
+      const where = `${method.toUpperCase()} ${route} (${op.operationId})`;
+      for (const fact of REQUIRED_FACTS) if (!(fact in op)) throw new Error(`${where}: state ${fact}`);
+      const path = {};
+      const query = {};
+      const requiredQuery = [];
       for (const p of [...(item.parameters ?? []), ...(op.parameters ?? [])]) {
         const param = p.$ref ? resolveRef(spec, p.$ref) : p;
-        (entry[param.in] ??= {})[param.name] = resolveSchema(spec, param.schema, `${method} ${route} ${param.name}`);
+        const schema = resolveSchema(spec, param.schema, `${where} ${param.name}`);
+        if (param.in === "path") path[param.name] = schema;
+        else if (param.in === "query") {
+          query[param.name] = schema;
+          if (param.required) requiredQuery.push(param.name);
+        } else throw new Error(`${where}: ${param.in} parameters are not supported by the transport`);
       }
-      const body = op.requestBody?.content?.["application/json"]?.schema;
-      if (body) entry.body = resolveSchema(spec, body, `${method} ${route} body`);
-      result[op.operationId] = entry;
+      const bodySchema = op.requestBody?.content?.["application/json"]?.schema;
+      const ok = Object.entries(op.responses).find(([status]) => /^2\d\d$/.test(status));
+      if (!ok) throw new Error(`${where}: no 2xx response`);
+      const okResponse = ok[1].$ref ? resolveRef(spec, ok[1].$ref) : ok[1];
+      const okSchema = okResponse.content?.["application/json"]?.schema;
+      if (!okSchema) throw new Error(`${where}: the ${ok[0]} response has no JSON schema`);
+      const pagination = op["x-ims-pagination"];
+      result[op.operationId] = {
+        method: method.toUpperCase(),
+        path: route,
+        summary: op.summary,
+        tag: op.tags?.[0] ?? null,
+        caller: op["x-ims-caller"] ?? null,
+        /** Asynchronous: answers with a job ID (and the job's type). */
+        job: op["x-ims-job"] ?? null,
+        /** Safe to send again after a lost answer or a 5xx (reads); writes are retried only when nothing can have happened. */
+        safeToRepeat: op["x-ims-safe-to-repeat"] === true,
+        pagination: pagination ?? null,
+        pathParams: Object.keys(path),
+        queryParams: Object.keys(query),
+        requiredQuery,
+        successStatus: Number(ok[0]),
+        input: {
+          ...(Object.keys(path).length ? { path } : {}),
+          ...(Object.keys(query).length ? { query } : {}),
+          ...(bodySchema ? { body: resolveSchema(spec, bodySchema, `${where} body`) } : {}),
+        },
+        response: reliedOn(resolveSchema(spec, okSchema, `${where} response`)),
+      };
     }
   }
   return result;
 }
 
+function operationsModule(spec) {
+  return [
+    "// Generated by scripts/generate.mjs from openapi/openapi.yaml: do not edit; run `npm run generate`.",
+    "// The operation table: one entry per operationId, the one place that says how to call it.",
+    "",
+    `export const operations = ${JSON.stringify(operationsOf(spec), null, 2)} as const;`,
+    "",
+    "/** Every operation's ID, as the spec names it. */",
+    "export type OperationId = keyof typeof operations;",
+    "",
+  ].join("\n");
+}
+
 function schemasModule(spec) {
-  const responseSchemas = Object.fromEntries(RUNTIME_SCHEMAS.map((name) =>
-    [name, resolveSchema(spec, spec.components.schemas[name], name)]));
+  const named = Object.fromEntries(NAMED_SCHEMAS.map((name) => [name, resolveSchema(spec, spec.components.schemas[name], name)]));
   const server = spec.servers[0];
   return [
     "// Generated by scripts/generate.mjs from openapi/openapi.yaml: do not edit; run `npm run generate`.",
     "// Schemas with references resolved, enforced by src/validate.ts.",
     "",
-    "/** Each operation's input: path parameters and JSON body. */",
-    `export const inputSchemas = ${JSON.stringify(inputSchemas(spec), null, 2)} as const;`,
-    "",
-    "/** The response schemas the client checks 2xx bodies against. */",
-    `export const responseSchemas = ${JSON.stringify(responseSchemas, null, 2)} as const;`,
+    "/** Component schemas that single values (IDs in options, sharing files) are checked against. */",
+    `export const schemas = ${JSON.stringify(named, null, 2)} as const;`,
     "",
     "/** The spec's server: URL template and its variables' defaults. */",
     `export const server = ${JSON.stringify({ url: server.url, defaultRegion: server.variables.region.default }, null, 2)} as const;`,
@@ -110,6 +188,7 @@ async function main() {
   const outputs = {
     "generated/openapi.json": `${JSON.stringify(spec, null, 2)}\n`,
     "generated/schemas.ts": schemasModule(spec),
+    "generated/operations.ts": operationsModule(spec),
   };
   if (check) {
     await runTool("openapi-typescript", [...TYPES_ARGS, "--check"]);

@@ -1,45 +1,52 @@
 /**
- * `createImsClient`: the typed IMS image-sharing client. A thin layer over openapi-fetch and the
- * generated `paths` types that adds authentication, validation before sending, typed errors,
- * retries, per-request time limits and job waiting.
+ * `createImsClient`: the typed IMS image-sharing client. Wiring only: the options are checked,
+ * then each method is one call of the generic transport (src/transport.ts) named after the
+ * spec's operationId, plus the waiting helpers that follow an accepted job to its end.
  */
-import createClient, { type Client } from "openapi-fetch";
-import type { paths, DeleteImageMembersRequest, Job, JobProgress } from "../generated/ims.js";
-import { inputSchemas, responseSchemas } from "../generated/schemas.js";
-import { authentication, knownBodySerializer, type ImsAuth } from "./auth.js";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+import type {
+  paths, ImageMember, ImageMembersRequest, Job, JobProgress, MemberStatus, SharedImage, UpdateImageMembersRequest,
+} from "../generated/ims.js";
+import { schemas } from "../generated/schemas.js";
+import { authentication, type ImsAuth } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
-import {
-  apiErrorFrom, createRedactor, ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError,
-  ImsValidationError, safeCause, type AnyJob,
-} from "./errors.js";
-import { retryPolicy, withRetry, type RetryOptions } from "./retry.js";
-import { deadline } from "./signals.js";
+import { createRedactor, ImsAbortedError, ImsError, ImsValidationError, redirectErrorFrom, type AnyJob } from "./errors.js";
+import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
-import { validate, type Schema, type ValidationIssue } from "./validate.js";
+import { createTransport, type SendOptions } from "./transport.js";
+import { validate, type ValidationIssue } from "./validate.js";
 import { pollJob, type PollOptions, type WaitOptions } from "./wait.js";
 
 export interface ImsClientOptions {
   /** A Huawei Cloud region ID, such as `cn-north-4`; the endpoint is `https://ims.{region}.myhuaweicloud.com`. */
-  region?: string;
+  region?: string | undefined;
   /** The endpoint to call instead of the region's: a proxy, a test server, the fake IMS. */
-  endpoint?: string;
-  /** Your project ID. Needed for `getJob`; sent as `X-Project-Id` with AK/SK. */
-  projectId?: string;
+  endpoint?: string | undefined;
+  /**
+   * Your project ID: needed by project-scoped calls (`getJob`, member listings, accepting and
+   * rejecting, where it is the recipient project); sent as `X-Project-Id` with AK/SK.
+   */
+  projectId?: string | undefined;
   /** `{ token }` (IAM token), or `{ accessKey, secretKey, securityToken? }` (AK/SK signing). */
   auth: ImsAuth;
-  /** A fetch implementation (default: the global `fetch`). */
-  fetch?: (request: Request) => Promise<Response>;
+  /** A fetch implementation (default: the global `fetch`). It must honour `request.redirect` (`manual`). */
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
   /** The retry policy, or `false` for none. Default: 3 attempts, 100 ms base, 5 s cap. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
   /** The time limit for one HTTP request, answer included (default 30 s). */
-  requestTimeoutMs?: number;
-  /** The polling schedule `waitForJob` uses unless a call says otherwise. */
-  poll?: PollOptions;
+  requestTimeoutMs?: number | undefined;
+  /** The polling schedule the waiting helpers use unless a call says otherwise. */
+  poll?: PollOptions | undefined;
   /**
    * With AK/SK: the `Host` to sign for when it is not the endpoint's, for example when calling
    * through a proxy (Prism's validating proxy) that forwards to the real IMS endpoint.
    */
-  signingHost?: string;
+  signingHost?: string | undefined;
+  /**
+   * Allow a plain `http://` endpoint that is not on this machine (default false): credentials
+   * would cross the network in clear text.
+   */
+  allowInsecureHttp?: boolean | undefined;
 }
 
 /** Per-call options. */
@@ -48,48 +55,98 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export interface UnshareOptions extends WaitOptions {
+/** Options of the helpers that send a change and wait for its job. */
+export interface ChangeOptions extends WaitOptions {
   /** Called the moment IMS accepts the request, with the job ID, before any waiting. */
   onAccepted?: ((jobId: string) => void) | undefined;
 }
+/** @deprecated the name of {@link ChangeOptions} before sharing came: kept for existing code. */
+export type UnshareOptions = ChangeOptions;
 
-/** What `deleteImageMembers` resolves with. */
+/** Options of `acceptImages`. */
+export interface AcceptOptions extends ChangeOptions {
+  /** The vault to accept a full-ECS image into (needed for images made from cloud-server backups). */
+  vaultId?: string | undefined;
+}
+
+/** What an asynchronous operation resolves with once IMS accepted it. */
 export interface AcceptedJob {
   jobId: string;
   /** IMS's `X-Request-Id` for the accepting request. */
   requestId?: string;
 }
 
+/** One page of an image's members. */
+export interface ImageMembersPage {
+  members: ImageMember[];
+  /** The marker of the next page; absent on the last page. */
+  nextMarker?: string;
+}
+
+/** Paging options. */
+export interface PageOptions extends CallOptions {
+  /** Items per page (1–1000). */
+  limit?: number | undefined;
+  /** Where the page starts (from the previous page's `nextMarker`). */
+  marker?: string | undefined;
+}
+
+/** Filters of `listSharedImages`. */
+export interface SharedImagesOptions extends CallOptions {
+  /** Your answer to the share: `pending`, `accepted` or `rejected` (default: every one). */
+  memberStatus?: MemberStatus | undefined;
+  /** Only images shared by this project. */
+  owner?: string | undefined;
+  /** Items per page (1–1000, default 100). */
+  limit?: number | undefined;
+}
+
 export interface ImsClient {
-  /** `DELETE /v1/cloudimages/members`: stop sharing `images` with `projects`. Resolves once accepted. */
-  deleteImageMembers(body: DeleteImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
-  /** `GET /v1/{project_id}/jobs/{job_id}`: the job with its results. Needs `projectId`. */
+  /** `POST /v1/cloudimages/members`: share images with projects, accounts or organizations. Resolves once accepted. */
+  addImageMembers(body: ImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
+  /** `addImageMembers`, then waits for the job: resolves with the final job, rejects if any image failed. */
+  shareImages(body: ImageMembersRequest, options?: ChangeOptions): Promise<AnyJob>;
+  /** `PUT /v1/cloudimages/members`: the recipient accepts or rejects shared images. Resolves once accepted. */
+  updateImageMembers(body: UpdateImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
+  /** Accepts images shared with this client's project (`projectId`), then waits for the job. */
+  acceptImages(images: string[], options?: AcceptOptions): Promise<AnyJob>;
+  /** Rejects images shared with this client's project (`projectId`), then waits for the job. */
+  rejectImages(images: string[], options?: ChangeOptions): Promise<AnyJob>;
+  /** `DELETE /v1/cloudimages/members`: stop sharing images. Resolves once accepted. */
+  deleteImageMembers(body: ImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
+  /**
+   * `deleteImageMembers`, then `waitForJob`. Any error after IMS accepted the request carries
+   * the job ID (`error.jobId`), an abort included; `onAccepted` hears of it before the wait starts.
+   */
+  unshareImages(body: ImageMembersRequest, options?: ChangeOptions): Promise<AnyJob>;
+  /** Every member of one of your images, page after page (`GET /v1/{project_id}/cloudimages/{image_id}/members`). */
+  listImageMembers(imageId: string, options?: Omit<PageOptions, "marker">): AsyncIterable<ImageMember>;
+  /** One page of an image's members and the marker of the next. */
+  listImageMembersPage(imageId: string, options?: PageOptions): Promise<ImageMembersPage>;
+  /** `GET /v1/{project_id}/cloudimages/{image_id}/members/{member_id}`: one member. */
+  getImageMember(imageId: string, memberId: string, options?: CallOptions): Promise<ImageMember>;
+  /** Images shared with your project, every page (`GET /v2/cloudimages?visibility=shared&__imagetype=shared`). */
+  listSharedImages(options?: SharedImagesOptions): AsyncIterable<SharedImage>;
+  /** `GET /v1/{project_id}/jobs/{job_id}`: the job with its per-image results. Needs `projectId`. */
   getJob(jobId: string, options?: CallOptions): Promise<Job>;
   /** `GET /v1/cloudimages/job/{job_id}`: the job with its progress. Needs no project ID. */
   getJobProgress(jobId: string, options?: CallOptions): Promise<JobProgress>;
   /**
-   * Polls the job until it ends: resolves with it on `SUCCESS`, rejects with `ImsJobFailedError`
-   * on `FAIL` and `ImsTimeoutError` after `timeoutMs`. Uses `getJob` when a project ID is
-   * configured, `getJobProgress` otherwise.
+   * Polls the job until it ends: resolves with it on `SUCCESS`; rejects with `ImsJobFailedError`
+   * on `FAIL` or when an image failed, and `ImsTimeoutError` after `timeoutMs`. Uses `getJob`
+   * (with per-image results) when a project ID is configured, `getJobProgress` otherwise.
    */
   waitForJob(jobId: string, options?: WaitOptions): Promise<AnyJob>;
-  /**
-   * `deleteImageMembers`, then `waitForJob`. Any error after IMS accepted the request carries
-   * the job ID (`error.jobId`); `onAccepted` hears of it before the wait starts.
-   */
-  unshareImages(body: DeleteImageMembersRequest, options?: UnshareOptions): Promise<AnyJob>;
-  /** The underlying openapi-fetch client, typed by the spec, with authentication (no retries or validation). */
+  /** The underlying openapi-fetch client, typed by the spec, with authentication (no retries or validation); it never follows redirects. */
   readonly api: Client<paths>;
   /** The base URL the client calls. */
   readonly baseUrl: string;
+  /** The project ID the client was given, if any. */
+  readonly projectId: string | undefined;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-
-function checkInput(schema: Schema, value: unknown, path = "", what = "input"): void {
-  const issues = validate(schema, value, path);
-  if (issues.length) throw new ImsValidationError(issues, what);
-}
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 function checkAuth(auth: unknown): ValidationIssue[] {
   if (!auth || typeof auth !== "object") return [{ path: "auth", message: "is required: { token } or { accessKey, secretKey, securityToken? }" }];
@@ -109,7 +166,7 @@ function checkAuth(auth: unknown): ValidationIssue[] {
  * const ims = createImsClient({
  *   region: "cn-north-4",
  *   projectId: process.env.HUAWEICLOUD_SDK_PROJECT_ID,
- *   auth: { accessKey: process.env.HUAWEICLOUD_SDK_AK!, secretKey: process.env.HUAWEICLOUD_SDK_SK! },
+ *   auth: { accessKey: process.env.HUAWEICLOUD_SDK_AK ?? "", secretKey: process.env.HUAWEICLOUD_SDK_SK ?? "" },
  * });
  * const job = await ims.unshareImages(
  *   { images: ["d164b5df-1bc3-4c3f-893e-3e471fd16e64"], projects: ["9c61004714024f9586705d090530f9fa"] },
@@ -119,151 +176,117 @@ function checkAuth(auth: unknown): ValidationIssue[] {
 export function createImsClient(options: ImsClientOptions): ImsClient {
   const { baseUrl, issues } = resolveEndpoint(options ?? {});
   issues.push(...checkAuth(options?.auth));
-  if (options?.projectId !== undefined) issues.push(...validate(inputSchemas.showJob.path.project_id, options.projectId, "projectId"));
+  if (options?.projectId !== undefined) issues.push(...validate(schemas.ProjectId, options.projectId, "projectId"));
   const requestTimeoutMs = options?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   if (!(requestTimeoutMs > 0)) issues.push({ path: "requestTimeoutMs", message: `must be a positive number, got ${requestTimeoutMs}` });
+  if (baseUrl !== undefined && !options.allowInsecureHttp) {
+    const url = new URL(baseUrl);
+    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+      issues.push({ path: "endpoint", message: `is plain http:// to ${url.hostname}, which would send credentials in clear text; use https://, or set allowInsecureHttp: true if you must` });
+    }
+  }
   if (issues.length || baseUrl === undefined) throw new ImsValidationError(issues, "client options");
 
   const { auth, projectId, signingHost } = options;
   const policy = retryPolicy(options.retry);
   const redact = createRedactor("token" in auth ? [auth.token] : [auth.secretKey, auth.securityToken]);
+  const transport = createTransport({ baseUrl, auth, projectId, signingHost, fetch: options.fetch, policy, requestTimeoutMs, redact });
+
+  // The escape hatch: openapi-fetch over the generated paths, with the same authentication and
+  // the same refusal of redirects (its answers are the caller's to read).
   const { headers, middleware } = authentication(auth, { projectId, signingHost });
-  const userFetch = options.fetch;
-  const api = createClient<paths>({ baseUrl, headers, ...(userFetch ? { fetch: userFetch } : {}) });
+  const api = createClient<paths>({ baseUrl, headers, redirect: "manual", ...(options.fetch ? { fetch: options.fetch } : {}) });
   if (middleware) api.use(middleware);
-  // Middleware a caller adds through ims.api may rewrite requests: from then on the client's own
-  // calls hand fetch the Request itself (see fetchWith).
-  let foreignMiddleware = false;
-  const use = api.use.bind(api);
-  api.use = (...added) => {
-    foreignMiddleware = true;
-    use(...added);
+  const noRedirects: Middleware = {
+    onResponse({ response }) {
+      if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400) || response.redirected) {
+        throw redirectErrorFrom(response, { redact, baseUrl });
+      }
+      return undefined;
+    },
+  };
+  api.use(noRedirects);
+
+  const accepted = async (operation: "addImageMembers" | "updateImageMembers" | "deleteImageMembers", body: unknown, call: CallOptions = {}): Promise<AcceptedJob> => {
+    const { data, requestId } = await transport.send(operation, { body }, { signal: call.signal });
+    return requestId === undefined ? { jobId: data.job_id } : { jobId: data.job_id, requestId };
   };
 
-  /**
-   * The fetch for one attempt, carrying its time limit. Given a Request, fetch copies it, follows
-   * its signal again and pipes its body through a stream; given the URL, the headers the
-   * middleware produced and the exact body string openapi-fetch serialised (and the signer
-   * hashed), it sends the same bytes without that work. Measured in BENCHMARKS.md.
-   */
-  const fetchWith = (signal: AbortSignal, body?: string) => (request: Request) => {
-    if (userFetch) return userFetch(new Request(request, { signal }));
-    if (foreignMiddleware) return fetch(request, { signal });
-    return fetch(request.url, { method: request.method, headers: request.headers, body: body ?? null, redirect: request.redirect, signal });
+  /** Sends a change, then follows its job; from acceptance on, every way this ends carries the job ID. */
+  const change = async (send: (call: SendOptions) => Promise<AcceptedJob>, changeOptions: ChangeOptions = {}): Promise<AnyJob> => {
+    const { onAccepted, ...waitOptions } = changeOptions;
+    const { jobId } = await send({ signal: waitOptions.signal });
+    try {
+      onAccepted?.(jobId);
+      return await client.waitForJob(jobId, waitOptions);
+    } catch (error) {
+      if (error instanceof ImsError) {
+        error.jobId ??= jobId;
+        throw error;
+      }
+      if (waitOptions.signal?.aborted) throw new ImsAbortedError(jobId, error);
+      throw error;
+    }
   };
 
-  type Sent = { data?: unknown; error?: unknown; response: Response };
-
-  /** One logical call: time limit per attempt, retries, and the one mapping to errors. */
-  async function call<T>(
-    method: string,
-    path: string,
-    send: (signal: AbortSignal) => Promise<Sent>,
-    parse: (text: string, response: Response) => T,
-    context: { signal?: AbortSignal | undefined; jobId?: string | undefined },
-  ): Promise<T> {
-    const { signal, jobId } = context;
-    return withRetry(async () => {
-      const limit = deadline(signal, requestTimeoutMs);
-      try {
-        let sent: Sent;
-        try {
-          sent = await send(limit.signal);
-        } catch (error) {
-          if (signal?.aborted) throw signal.reason;
-          if (limit.timedOut) {
-            throw new ImsTimeoutError(`${method} ${path} got no answer within ${requestTimeoutMs} ms`, { timeoutMs: requestTimeoutMs, jobId });
-          }
-          if (error instanceof ImsError) throw error;
-          const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
-          throw new ImsNetworkError(`${method} ${path} failed: ${redact(detail)}`, { cause: safeCause(error, redact), jobId });
-        }
-        const { response } = sent;
-        if (!response.ok) {
-          const text = typeof sent.error === "string" ? sent.error : sent.error === undefined ? "" : JSON.stringify(sent.error);
-          throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: middleware?.signedCanonicalRequest(response) });
-        }
-        return parse(typeof sent.data === "string" ? sent.data : "", response);
-      } finally {
-        limit.dispose();
-      }
-    }, { method, path, policy, signal });
-  }
-
-  /** Parses a 2xx JSON body and checks it against the spec's schema, or throws `ImsResponseError`. */
-  function parseBody<T>(schema: Schema, what: string, jobId?: string) {
-    return (text: string, response: Response): T => {
-      const requestId = response.headers.get("x-request-id") ?? undefined;
-      const fail = (message: string, issues?: ValidationIssue[]) =>
-        new ImsResponseError(`${what}: ${message}`, { status: response.status, body: redact(text), requestId, jobId, issues });
-      if (!text.trim()) throw fail("the body is empty");
-      let json: unknown;
-      try {
-        // Redacted before parsing, so no job (nor any error holding one) can carry a credential.
-        json = JSON.parse(redact(text));
-      } catch {
-        const type = response.headers.get("content-type") ?? "no content type";
-        throw fail(`the body is not JSON (${type})`);
-      }
-      const problems = validate(schema, json);
-      if (problems.length) throw fail(`the body breaks the contract: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
-      return json as T;
-    };
-  }
-
-  const MEMBERS = "/v1/cloudimages/members";
-  const JOB = "/v1/{project_id}/jobs/{job_id}";
-  const JOB_PROGRESS = "/v1/cloudimages/job/{job_id}";
+  const recipientProject = (what: string): string => {
+    if (projectId === undefined) {
+      throw new ImsValidationError([{ path: "projectId", message: `is required to ${what}: it is the recipient project that answers the share` }], "client options");
+    }
+    return projectId;
+  };
 
   const client: ImsClient = {
     api,
     baseUrl,
+    projectId,
 
-    async deleteImageMembers(body, callOptions = {}) {
-      checkInput(inputSchemas.deleteImageMembers.body, body, "", "request body");
-      const serialized = JSON.stringify(body);
-      const accepted = await call("DELETE", MEMBERS,
-        (signal) => api.DELETE(MEMBERS, { body, bodySerializer: knownBodySerializer(serialized), fetch: fetchWith(signal, serialized), parseAs: "text" }),
-        (text, response) => ({
-          body: parseBody<{ job_id: string }>(responseSchemas.DeleteImageMembersResponse, `DELETE ${MEMBERS} answered ${response.status}`)(text, response),
-          requestId: response.headers.get("x-request-id") ?? undefined,
-        }),
-        callOptions);
-      return accepted.requestId ? { jobId: accepted.body.job_id, requestId: accepted.requestId } : { jobId: accepted.body.job_id };
+    addImageMembers: (body, call) => accepted("addImageMembers", body, call),
+    shareImages: (body, changeOptions) => change((call) => accepted("addImageMembers", body, call), changeOptions),
+    updateImageMembers: (body, call) => accepted("updateImageMembers", body, call),
+    acceptImages(images, { vaultId, ...changeOptions } = {}) {
+      const body = { images, project_id: recipientProject("accept images"), status: "accepted" as const, ...(vaultId === undefined ? {} : { vault_id: vaultId }) };
+      return change((call) => accepted("updateImageMembers", body, call), changeOptions);
     },
+    rejectImages(images, changeOptions) {
+      const body = { images, project_id: recipientProject("reject images"), status: "rejected" as const };
+      return change((call) => accepted("updateImageMembers", body, call), changeOptions);
+    },
+    deleteImageMembers: (body, call) => accepted("deleteImageMembers", body, call),
+    unshareImages: (body, changeOptions) => change((call) => accepted("deleteImageMembers", body, call), changeOptions),
 
-    async getJob(jobId, callOptions = {}) {
-      if (projectId === undefined) {
-        throw new ImsValidationError([{ path: "projectId", message: "is required for getJob (GET /v1/{project_id}/jobs/{job_id}); configure it, or use getJobProgress" }], "client options");
+    async *listImageMembers(imageId, { limit, signal } = {}) {
+      for await (const page of transport.pages("listImageMembers", { path: { image_id: imageId }, query: { limit } }, { signal })) {
+        yield* page.data.members;
       }
-      checkInput(inputSchemas.showJob.path.job_id, jobId, "jobId");
-      return call("GET", JOB,
-        (signal) => api.GET(JOB, { params: { path: { project_id: projectId, job_id: jobId } }, fetch: fetchWith(signal), parseAs: "text" }),
-        parseBody<Job>(responseSchemas.JobFields, `GET job ${jobId}`, jobId),
-        { ...callOptions, jobId });
+    },
+    async listImageMembersPage(imageId, { limit, marker, signal } = {}) {
+      const { data } = await transport.send("listImageMembers", { path: { image_id: imageId }, query: { limit, marker } }, { signal });
+      const next = data.page_info?.next_marker;
+      return next ? { members: data.members, nextMarker: next } : { members: data.members };
+    },
+    async getImageMember(imageId, memberId, call = {}) {
+      return (await transport.send("showImageMember", { path: { image_id: imageId, member_id: memberId } }, call)).data;
+    },
+    async *listSharedImages({ memberStatus, owner, limit, signal } = {}) {
+      const query = { visibility: "shared", __imagetype: "shared", member_status: memberStatus, owner, limit };
+      for await (const page of transport.pages("listSharedImages", { query }, { signal })) yield* page.data.images;
     },
 
-    async getJobProgress(jobId, callOptions = {}) {
-      checkInput(inputSchemas.showJobProgress.path.job_id, jobId, "jobId");
-      return call("GET", JOB_PROGRESS,
-        (signal) => api.GET(JOB_PROGRESS, { params: { path: { job_id: jobId } }, fetch: fetchWith(signal), parseAs: "text" }),
-        parseBody<JobProgress>(responseSchemas.JobFields, `GET job progress ${jobId}`, jobId),
-        { ...callOptions, jobId });
+    async getJob(jobId, call = {}) {
+      return (await transport.send("showJob", { path: { job_id: jobId } }, { ...call, jobId })).data;
     },
-
+    async getJobProgress(jobId, call = {}) {
+      return (await transport.send("showJobProgress", { path: { job_id: jobId } }, { ...call, jobId })).data;
+    },
     async waitForJob(jobId, waitOptions = {}) {
-      checkInput(inputSchemas.showJobProgress.path.job_id, jobId, "jobId");
-      const fetchJob = projectId === undefined
-        ? (id: string, signal: AbortSignal) => client.getJobProgress(id, { signal })
-        : (id: string, signal: AbortSignal) => client.getJob(id, { signal });
+      const issues = validate(schemas.JobId, jobId, "jobId");
+      if (issues.length) throw new ImsValidationError(issues);
+      // One attempt per poll: the polling loop counts failures and honours Retry-After itself.
+      const operation = projectId === undefined ? "showJobProgress" : "showJob";
+      const fetchJob = async (id: string, signal: AbortSignal) =>
+        (await transport.send(operation, { path: { job_id: id } }, { signal, jobId: id, retry: false })).data;
       return pollJob(fetchJob, jobId, { ...waitOptions, poll: { ...options.poll, ...waitOptions.poll } });
-    },
-
-    async unshareImages(body, unshareOptions = {}) {
-      const { onAccepted, ...waitOptions } = unshareOptions;
-      const { jobId } = await client.deleteImageMembers(body, { signal: waitOptions.signal });
-      onAccepted?.(jobId);
-      return client.waitForJob(jobId, waitOptions);
     },
   };
   return client;

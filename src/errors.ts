@@ -49,6 +49,10 @@ export interface ImsApiErrorDetails {
   jobId?: string | undefined;
   canonicalRequest?: string | undefined;
   signedCanonicalRequest?: string | undefined;
+  /** False when the body has neither documented error shape (a proxy's page, say). */
+  fromIms?: boolean | undefined;
+  /** What to do next, appended to the message (a 5xx to a write: check before resending). */
+  note?: string | undefined;
 }
 
 /** IMS or its gateway answered with a non-2xx status. */
@@ -65,30 +69,83 @@ export class ImsApiError extends ImsError {
   readonly canonicalRequest?: string;
   /** For `APIGW.0301`: the canonical request this client signed, to compare with the gateway's. */
   readonly signedCanonicalRequest?: string;
+  /** Whether the body had IMS's or the gateway's documented error shape (else: a proxy, a load balancer, …). */
+  readonly fromIms: boolean;
 
   constructor(details: ImsApiErrorDetails) {
     const id = details.requestId ? ` (request ${details.requestId})` : "";
-    super(`IMS answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}`, { jobId: details.jobId });
+    const who = details.fromIms !== false ? "IMS"
+      : details.status >= 400 ? "The endpoint (not IMS: the answer has neither IMS's nor the gateway's error shape)" : "The endpoint";
+    super(`${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`, { jobId: details.jobId });
     this.status = details.status;
+    this.fromIms = details.fromIms !== false;
     for (const key of ["code", "requestId", "body", "retryAfterMs", "canonicalRequest", "signedCanonicalRequest"] as const) {
       if (details[key] !== undefined) Object.defineProperty(this, key, { value: details[key], enumerable: true });
     }
   }
 }
 
-/** The job ended with status `FAIL`. */
+/** The answer came from somewhere else: a redirect, which the client never follows. */
+export class ImsRedirectError extends ImsApiError {
+  /** Where the answer pointed (the `Location` header), when it could be read. */
+  readonly location?: string;
+  constructor(details: ImsApiErrorDetails & { location?: string | undefined }) {
+    super(details);
+    if (details.location !== undefined) Object.defineProperty(this, "location", { value: details.location, enumerable: true });
+  }
+}
+
+/** One image's outcome in a finished job, as `entities.results` reports it. */
+export interface ImageResult {
+  image_id?: string | null | undefined;
+  project_id?: string | null | undefined;
+  status?: string | null | undefined;
+}
+
+/** The entries of `entities.results` that did not succeed (status compared without regard to case). */
+export function failedResults(job: AnyJob): ImageResult[] {
+  const results = (job.entities as { results?: unknown } | null | undefined)?.results;
+  if (!Array.isArray(results)) return [];
+  return (results as ImageResult[]).filter((r) => r && typeof r === "object" && String(r.status ?? "").toLowerCase() !== "success");
+}
+
+/**
+ * The job ended with status `FAIL`, or it ended `SUCCESS` while reporting images that failed
+ * (`failedImages`, from `entities.results`). Either way `job` is the whole final job.
+ */
 export class ImsJobFailedError extends ImsError {
   readonly job: AnyJob;
   declare readonly jobId: string;
   readonly code?: string;
   readonly reason?: string;
+  /** The per-image results that did not succeed. */
+  readonly failedImages: ImageResult[];
   constructor(job: AnyJob) {
     const code = job.error_code ?? undefined;
     const reason = job.fail_reason ?? undefined;
-    super(`Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : ""}`, { jobId: job.job_id });
+    const failedImages = failedResults(job);
+    const images = failedImages.map((r) => `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}: ${r.status ?? "no status"}`);
+    const head = job.status === "FAIL"
+      ? `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`
+      : `Job ${job.job_id} ended ${job.status} but ${failedImages.length} image result${failedImages.length === 1 ? "" : "s"} failed`;
+    super(images.length ? `${head}; failed: ${images.join(", ")}` : head, { jobId: job.job_id });
     this.job = job;
+    this.failedImages = failedImages;
     if (code !== undefined) this.code = code;
     if (reason !== undefined) this.reason = reason;
+  }
+}
+
+/**
+ * The caller's signal aborted a call after IMS had accepted its request: the job goes on, and
+ * this error carries its ID. `name` is `AbortError`, like the signal's own reason (kept as
+ * `cause`), so checks for an abort keep working.
+ */
+export class ImsAbortedError extends ImsError {
+  declare readonly jobId: string;
+  constructor(jobId: string, reason: unknown) {
+    super(`Stopped waiting for job ${jobId}, which goes on in IMS: ${reason instanceof Error ? reason.message : String(reason)}`, { cause: reason, jobId });
+    this.name = "AbortError";
   }
 }
 
@@ -200,6 +257,55 @@ export interface ErrorContext {
   jobId?: string | undefined;
   /** What this client signed, for APIGW.0301. */
   signedCanonicalRequest?: string | undefined;
+  /** The call changes state (a 5xx then may or may not have taken effect). */
+  write?: boolean | undefined;
+  /** `METHOD /path/template`, for messages. */
+  operation?: string | undefined;
+}
+
+/**
+ * What IMS and gateway codes mean, from Huawei's error code pages, for the codes image sharing
+ * meets. Appended to messages so a person knows what to do without looking them up.
+ */
+export const IMS_CODE_HINTS: Readonly<Record<string, string>> = {
+  "IMG.0001": "the request format is incorrect",
+  "IMG.0007": "the request body is empty",
+  "IMG.0018": "IMS could not submit the job",
+  "IMG.0023": "the job could not be queried (unknown job ID?)",
+  "IMG.0027": "an image in the request does not exist",
+  "IMG.0030": "the project ID does not match the token",
+  "IMG.0047": "only the image's owner can do this",
+  "IMG.0064": "looking the tenant up in IAM failed",
+  "IMG.0065": "looking the tenant up in IAM failed",
+  "IMG.0066": "an image ID is incorrect",
+  "IMG.0067": "a project ID is incorrect",
+  "IMG.0076": "an image cannot be shared with its own project",
+  "IMG.0083": "public images cannot be shared",
+  "IMG.0086": "no image was found",
+  "IMG.0087": "the token is incorrect",
+  "IMG.0088": "the image reached its sharing quota (128 accepted members, 10 for a full-ECS image; pending ones do not count)",
+  "IMG.0089": "public images cannot be shared",
+  "IMG.0098": "encrypted images cannot be shared",
+  "IMG.0106": "the image is owned by another tenant",
+  "IMG.0108": "the tenant is not in this region: images are shared within one region only",
+  "IMG.0112": "adding the tenant failed",
+  "IMG.0113": "removing the tenant failed (was it a member?)",
+  "IMG.0114": "querying the tenant's details failed",
+  "IMG.0135": "a full-ECS image can be shared only when made from a cloud-server backup",
+  "IMG.0144": "the image does not exist",
+  "IMG.0177": "the images and the tenant are in different regions",
+  "IMG.0178": "the target tenant is the image's own tenant",
+  "IMG.0184": "the vault does not exist (accepting a full-ECS image needs a vault_id)",
+  "IMG.0188": "the vault is not available",
+  "IMG.0193": "the vault is of the wrong kind for this image",
+  "IMG.0196": "a shared image must be accepted before it can be replicated",
+  "APIGW.0301": "the AK/SK signature or token was refused: compare error.canonicalRequest with error.signedCanonicalRequest",
+  "APIGW.0308": "the gateway throttled the request: slow down",
+};
+
+/** What a code means, when known. */
+export function codeHint(code: string): string | undefined {
+  return Object.hasOwn(IMS_CODE_HINTS, code) ? IMS_CODE_HINTS[code] : undefined;
 }
 
 /**
@@ -213,9 +319,13 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   let code: string | undefined;
   let message: string | undefined;
   let bodyRequestId: string | undefined;
+  let fromIms = false;
   try {
     const json = JSON.parse(text) as Record<string, unknown> | null;
     if (json && typeof json === "object") {
+      const nestedError = json.error as Record<string, unknown> | undefined;
+      fromIms = (typeof nestedError === "object" && nestedError !== null && typeof nestedError.code === "string")
+        || (typeof json.error_code === "string" && typeof json.error_msg === "string");
       body = redactDeep(json, redact);
       const nested = json.error as { code?: unknown; message?: unknown } | undefined;
       const pick = (...values: unknown[]) => values.find((v): v is string => typeof v === "string" && v !== "");
@@ -234,8 +344,14 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
     const at = message.replace(/\\n/g, "\n").indexOf(canonicalRequest);
     message = `${message.slice(0, at).replace(/[\s,:;"']*(canonical\s*request)?[\s,:;"']*$/i, "")} (compare error.canonicalRequest with error.signedCanonicalRequest)`;
   }
+  // A code whose body says nothing readable gets its meaning from the table.
+  if (!message && code && codeHint(code)) message = codeHint(code);
   return new ImsApiError({
     status: response.status,
+    fromIms,
+    note: context.write && response.status >= 500
+      ? "The change may or may not have happened: read the state back (list the image's members) before sending it again"
+      : undefined,
     code,
     // Messages are one line, whatever the body held.
     message: redact((message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)).replace(/\s+/g, " ").trim()),
@@ -245,6 +361,20 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
     jobId: context.jobId,
     canonicalRequest: mapDefined(canonicalRequest, redact),
     signedCanonicalRequest: isSignatureFailure ? mapDefined(context.signedCanonicalRequest, redact) : undefined,
+  });
+}
+
+/** A 3xx (or a redirect a custom fetch followed): refused, never followed, since it would carry credentials elsewhere. */
+export function redirectErrorFrom(response: Response, context: { redact: Redactor; jobId?: string | undefined; baseUrl: string }): ImsRedirectError {
+  const location = response.headers.get("location") ?? undefined;
+  const status = response.type === "opaqueredirect" ? 0 : response.status;
+  return new ImsRedirectError({
+    status,
+    fromIms: false,
+    message: `a redirect${location ? ` to ${context.redact(location)}` : ""}, which is never followed: IMS does not redirect, and following would send credentials away from ${context.baseUrl}`,
+    requestId: response.headers.get("x-request-id") ?? undefined,
+    jobId: context.jobId,
+    location: location === undefined ? undefined : context.redact(location),
   });
 }
 

@@ -1,22 +1,39 @@
 /**
  * ims-sharing: a typed client for Huawei Cloud IMS image sharing, generated from the spec in
- * openapi/ and completed with authentication, validation, retries, typed errors and job waiting.
+ * openapi/ and completed with authentication, validation, retries, typed errors, job waiting,
+ * pagination and declarative sharing (plan and apply).
  */
 export { createImsClient } from "./client.js";
-export type { AcceptedJob, CallOptions, ImsClient, ImsClientOptions, UnshareOptions } from "./client.js";
+export type {
+  AcceptedJob, AcceptOptions, CallOptions, ChangeOptions, ImageMembersPage, ImsClient, ImsClientOptions, PageOptions,
+  SharedImagesOptions, UnshareOptions,
+} from "./client.js";
 export {
-  ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError,
+  ImsAbortedError, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsRedirectError, ImsResponseError, ImsTimeoutError,
+  ImsValidationError, IMS_CODE_HINTS,
 } from "./errors.js";
-export type { AnyJob } from "./errors.js";
+export type { AnyJob, ImageResult } from "./errors.js";
 export { signRequest, createSigner } from "./signer.js";
 export type { AkSkCredentials, SignableRequest, SignedHeaders, SignOptions, Signature, Signer } from "./signer.js";
 export type { ImsAuth } from "./auth.js";
 export { regionEndpoint } from "./endpoint.js";
 export type { RetryEvent, RetryOptions } from "./retry.js";
-export type { PollOptions, WaitOptions } from "./wait.js";
+export type { PollErrorEvent, PollOptions, WaitOptions } from "./wait.js";
 export type { ValidationIssue } from "./validate.js";
+/** The operation table generated from the spec: method, path, schemas and facts of every operation. */
+export { operations as OPERATIONS } from "../generated/operations.js";
+export type { OperationId } from "../generated/operations.js";
+export type { BodyOf, PathOf, QueryOf, ResponseOf } from "./transport.js";
 export type {
   components, paths, operations,
-  DeleteImageMembersRequest, DeleteImageMembersResponse, ErrorBody, GatewayErrorBody, ImsErrorBody,
-  ImageId, Job, JobEntities, JobFields, JobId, JobProgress, JobProgressEntities, JobResult, JobStatus, ProjectId, SubJob,
+  DomainId, ErrorBody, GatewayErrorBody, ImageId, ImageMember, ImageMemberList, ImageMembersRequest, ImsErrorBody, Job,
+  JobAccepted, JobEntities, JobFields, JobId, JobProgress, JobProgressEntities, JobResult, JobStatus, MemberStatus,
+  OrganizationRef, PageInfo, ProjectId, SharedImage, SharedImageList, SubJob, UpdateImageMembersRequest,
 } from "../generated/ims.js";
+import type { BodyOf, ResponseOf } from "./transport.js";
+/** The body of `DELETE /v1/cloudimages/members` (the same shape as adding members). */
+export type DeleteImageMembersRequest = BodyOf<"deleteImageMembers">;
+/** What `DELETE /v1/cloudimages/members` answers: the accepted job. */
+export type DeleteImageMembersResponse = ResponseOf<"deleteImageMembers">;
+/** The body of `POST /v1/cloudimages/members`. */
+export type AddImageMembersRequest = BodyOf<"addImageMembers">;

@@ -3,7 +3,7 @@
  * (capped exponential backoff with full jitter, or the server's `Retry-After`), and a hook that
  * sees every retry.
  */
-import { ImsApiError, ImsNetworkError, ImsTimeoutError, type ImsError } from "./errors.js";
+import { ImsApiError, ImsNetworkError, ImsRedirectError, ImsTimeoutError, type ImsError } from "./errors.js";
 import { sleep } from "./signals.js";
 
 export interface RetryOptions {
@@ -52,15 +52,30 @@ export function retryPolicy(options: RetryOptions | false | undefined): RetryPol
   return policy;
 }
 
+/** Connection failures that happen before a byte of the request reaches a server. */
+const NOT_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT"]);
+
+/** Whether the request surely never reached a server (so sending it again cannot repeat a change). */
+export function neverSent(error: unknown): boolean {
+  for (let c: unknown = error, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    const code = (c as { code?: unknown }).code;
+    if (typeof code === "string" && NOT_SENT.has(code)) return true;
+  }
+  return false;
+}
+
 /**
- * Whether another attempt may help: no answer (network, per-request timeout), 429 and 503
- * always; 500, 502 and 504 only for reads, since a write may have taken effect. 4xx never.
+ * Whether another attempt may help, given whether the operation is safe to repeat (the spec's
+ * `x-ims-safe-to-repeat`). 429 and 503 always: the gateway refused before anything happened. A
+ * connection that was never made, always. For reads also a lost answer (reset, per-request
+ * timeout) and 500, 502, 504; never for writes, since the change may have taken effect. 4xx never.
  */
-export function isRetryable(error: unknown, method: string): boolean {
-  if (error instanceof ImsNetworkError || error instanceof ImsTimeoutError) return true;
-  if (!(error instanceof ImsApiError)) return false;
+export function isRetryable(error: unknown, safeToRepeat: boolean): boolean {
+  if (error instanceof ImsNetworkError) return safeToRepeat || neverSent(error);
+  if (error instanceof ImsTimeoutError) return safeToRepeat;
+  if (!(error instanceof ImsApiError) || error instanceof ImsRedirectError) return false;
   if (error.status === 429 || error.status === 503) return true;
-  return method.toUpperCase() === "GET" && [500, 502, 504].includes(error.status);
+  return safeToRepeat && [500, 502, 504].includes(error.status);
 }
 
 /** The wait before retry number `retry` (from 1): full jitter below the capped exponential, or `Retry-After`. */
@@ -74,13 +89,13 @@ export function backoffDelay(retry: number, policy: RetryPolicy, retryAfterMs?: 
  * Runs `attempt` until it succeeds, fails for good, or the attempts run out.
  * The signal stops the waiting between attempts at once.
  */
-export async function withRetry<T>(attempt: () => Promise<T>, context: { method: string; path: string; policy: RetryPolicy; signal?: AbortSignal | undefined }): Promise<T> {
-  const { policy, method, path, signal } = context;
+export async function withRetry<T>(attempt: () => Promise<T>, context: { method: string; path: string; safeToRepeat: boolean; policy: RetryPolicy; signal?: AbortSignal | undefined }): Promise<T> {
+  const { policy, method, path, signal, safeToRepeat } = context;
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (error) {
-      if (n >= policy.attempts || !isRetryable(error, method) || signal?.aborted) throw error;
+      if (n >= policy.attempts || !isRetryable(error, safeToRepeat) || signal?.aborted) throw error;
       const delayMs = backoffDelay(n, policy, error instanceof ImsApiError ? error.retryAfterMs : undefined);
       policy.onRetry?.({ attempt: n, delayMs, error: error as ImsError, method, path });
       await sleep(delayMs, signal);

@@ -27,6 +27,8 @@ export interface Schema {
   readonly properties?: { readonly [name: string]: Schema };
   readonly required?: readonly string[];
   readonly additionalProperties?: boolean | Schema;
+  readonly anyOf?: readonly Schema[];
+  readonly allOf?: readonly Schema[];
 }
 
 const patterns = new Map<string, RegExp>();
@@ -57,6 +59,17 @@ function show(value: unknown): string {
 function join(path: string, key: string | number): string {
   if (typeof key === "number") return `${path}[${key}]`;
   return path ? `${path}.${key}` : key;
+}
+
+/**
+ * What an unmet `anyOf` asks for: "projects is required, or one of domains, organizations" when
+ * its branches only require fields (the spec's "at least one of" rule), else the branches.
+ */
+function anyOfIssue(branches: readonly Schema[], path: string): ValidationIssue {
+  const onlyRequired = branches.every((b) => Object.keys(b).every((k) => k === "required"));
+  const names = branches.flatMap((b) => b.required ?? []);
+  if (onlyRequired && names.length) return { path: join(path, names[0]!), message: `is required, or one of ${names.slice(1).join(", ")}` };
+  return { path: path || "(value)", message: `must match at least one of ${branches.length} allowed shapes` };
 }
 
 /**
@@ -125,6 +138,10 @@ export function validate(schema: Schema, value: unknown, path = ""): ValidationI
         issues.push(...validate(schema.additionalProperties, item, join(path, name)));
       }
     }
+  }
+  for (const branch of schema.allOf ?? []) issues.push(...validate(branch, value, path));
+  if (schema.anyOf && !schema.anyOf.some((branch) => validate(branch, value, path).length === 0)) {
+    issues.push(anyOfIssue(schema.anyOf, path));
   }
   return issues;
 }

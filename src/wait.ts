@@ -4,7 +4,7 @@
  * the job ending and the caller knowing stays within 10% of the job's duration plus the first
  * interval. Transient failures (network, 429, 5xx) cost a poll, never the job.
  */
-import { ImsError, ImsJobFailedError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
+import { failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
 import { isRetryable } from "./retry.js";
 import { deadline, sleep } from "./signals.js";
 
@@ -15,6 +15,22 @@ export interface PollOptions {
   growth?: number;
   /** The interval never exceeds this (default 10 s), unless the server asks for longer. */
   maxDelayMs?: number;
+  /**
+   * A wait that has never had an answer ends as an `ImsNetworkError` after this many polls in a
+   * row got none (default 5): an endpoint that refuses connections is not a slow job.
+   */
+  maxUnansweredPolls?: number;
+}
+
+/** A poll that failed while waiting; the wait goes on (unless the failure is final). */
+export interface PollErrorEvent {
+  jobId: string;
+  /** Failed polls in a row, from 1. */
+  attempt: number;
+  /** What went wrong (no secret is ever in it). */
+  error: ImsError;
+  /** How long until the next poll (a server's `Retry-After` included). */
+  delayMs: number;
 }
 
 export interface WaitOptions {
@@ -26,10 +42,12 @@ export interface WaitOptions {
   onProgress?: ((job: AnyJob) => void) | undefined;
   /** The polling schedule. */
   poll?: PollOptions | undefined;
+  /** Called for each poll that failed and will be tried again: for live output and logs. */
+  onPollError?: ((event: PollErrorEvent) => void) | undefined;
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
-export const DEFAULT_POLL: Required<PollOptions> = { initialDelayMs: 500, growth: 0.1, maxDelayMs: 10_000 };
+export const DEFAULT_POLL: Required<PollOptions> = { initialDelayMs: 500, growth: 0.1, maxDelayMs: 10_000, maxUnansweredPolls: 5 };
 
 /**
  * The wait before the next poll, `elapsedMs` into the wait: `initial + growth × elapsed`, capped,
@@ -48,9 +66,14 @@ function withJobId<E>(error: E, jobId: string): E {
   return error;
 }
 
-/** Polls `fetchJob` until the job ends. See {@link WaitOptions}. */
+/**
+ * Polls `fetchJob` until the job ends. See {@link WaitOptions}. `fetchJob` makes one attempt:
+ * this loop is the retry (no retries inside retries), and it honours `Retry-After`.
+ * A job that ends `SUCCESS` but reports failed images in `entities.results` rejects with
+ * `ImsJobFailedError` (its `failedImages` name them).
+ */
 export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOptions = {}): Promise<AnyJob> {
-  const { signal, onProgress } = options;
+  const { signal, onProgress, onPollError } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   const poll = { ...DEFAULT_POLL, ...options.poll };
   const started = Date.now();
@@ -58,6 +81,8 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
   let lastJob: AnyJob | undefined;
   let lastSeen = "";
   let lastError: unknown;
+  let answered = false;
+  let failures = 0;
 
   const timedOut = () => new ImsTimeoutError(
     `Gave up waiting for job ${jobId} after ${Math.round(timeoutMs / 100) / 10} s` +
@@ -81,22 +106,30 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         }
         lastJob = job;
         lastError = undefined;
+        answered = true;
+        failures = 0;
         const seen = JSON.stringify(job);
         if (seen !== lastSeen) {
           lastSeen = seen;
           onProgress?.(job);
         }
-        if (job.status === "SUCCESS") return job;
-        if (job.status === "FAIL") throw new ImsJobFailedError(job);
+        if (job.status === "SUCCESS" && !failedResults(job).length) return job;
+        if (job.status === "SUCCESS" || job.status === "FAIL") throw new ImsJobFailedError(job);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (limit.timedOut) throw timedOut();
-        if (!isRetryable(error, "GET")) throw withJobId(error, jobId);
+        if (!isRetryable(error, true)) throw withJobId(error, jobId);
         lastError = error;
+        failures++;
+        if (error instanceof ImsApiError || (error as { status?: unknown }).status !== undefined) answered = true;
+        if (!answered && error instanceof ImsNetworkError && failures >= poll.maxUnansweredPolls) {
+          throw withJobId(new ImsNetworkError(`Could not reach IMS to follow job ${jobId}: ${failures} polls in a row got no answer (last: ${error.message})`, { cause: error, jobId }), jobId);
+        }
         retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
       }
       if (Date.now() - started >= timeoutMs) throw timedOut();
       delay = Math.max(nextPollDelay(Date.now() - started, poll), retryAfterMs ?? 0);
+      if (lastError) onPollError?.({ jobId, attempt: failures, error: lastError as ImsError, delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())) });
     }
   } finally {
     limit.dispose();

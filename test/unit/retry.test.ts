@@ -38,10 +38,24 @@ describe("retried", () => {
     expect(events.map((e) => e.delayMs)).toEqual([1000]);
   });
 
-  it("a dropped connection", async () => {
-    const { ims, events } = await client({}, { destroy: true }, accepted);
-    await ims.deleteImageMembers(SEED_BODY);
+  it("a dropped connection on a GET", async () => {
+    const { ims, events } = await client({}, { destroy: true }, { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } });
+    await expect(ims.getJob(JOB_ID)).resolves.toMatchObject({ status: "RUNNING" });
     expect(events[0]?.error).toBeInstanceOf(ImsNetworkError);
+  });
+
+  it("a DELETE whose connection was refused: it never reached a server", async () => {
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const events: RetryEvent[] = [];
+    const ims = createImsClient({ endpoint: `http://127.0.0.1:${port}`, auth: { token: "t" }, retry: { baseDelayMs: 1, maxDelayMs: 1, onRetry: (e) => events.push(e) } });
+    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toBeInstanceOf(ImsNetworkError);
+    expect(events.map((e) => e.attempt)).toEqual([1, 2]);
   });
 
   it("500, 502 and 504 on a GET", async () => {
@@ -59,10 +73,19 @@ describe("not retried", () => {
     expect(events).toHaveLength(0);
   });
 
-  it("a 500 on the DELETE, which may have taken effect", async () => {
+  it("a 500 on the DELETE, which may have taken effect: the message says how to check", async () => {
     const { ims } = await client({}, { status: 500, body: { error: { code: "IMG.0000", message: "x" } } }, accepted);
-    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toMatchObject({ status: 500 });
+    const error = await ims.deleteImageMembers(SEED_BODY).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 500 });
+    expect((error as Error).message).toMatch(/may or may not have happened: read the state back/);
     expect(server.requests).toHaveLength(1);
+  });
+
+  it("a dropped connection on a write, which may have arrived", async () => {
+    const { ims, events } = await client({}, { destroy: true }, accepted);
+    await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toBeInstanceOf(ImsNetworkError);
+    expect(server.requests).toHaveLength(1);
+    expect(events).toHaveLength(0);
   });
 
   it("anything, with retry: false", async () => {
@@ -91,12 +114,15 @@ describe("not retried", () => {
 describe("the policy's parts", () => {
   it("classifies errors by status and method", () => {
     const api = (status: number) => new ImsApiError({ status, message: "x" });
-    expect(isRetryable(api(429), "DELETE")).toBe(true);
-    expect(isRetryable(api(503), "DELETE")).toBe(true);
-    expect(isRetryable(api(502), "DELETE")).toBe(false);
-    expect(isRetryable(api(502), "GET")).toBe(true);
-    expect(isRetryable(api(404), "GET")).toBe(false);
-    expect(isRetryable(new Error("x"), "GET")).toBe(false);
+    expect(isRetryable(api(429), false)).toBe(true);
+    expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("refused"), { code: "ECONNREFUSED" }) }), false)).toBe(true);
+    expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }), false)).toBe(false);
+    expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }), true)).toBe(true);
+    expect(isRetryable(api(503), false)).toBe(true);
+    expect(isRetryable(api(502), false)).toBe(false);
+    expect(isRetryable(api(502), true)).toBe(true);
+    expect(isRetryable(api(404), true)).toBe(false);
+    expect(isRetryable(new Error("x"), true)).toBe(false);
   });
 
   it("backs off exponentially with full jitter under the cap", () => {

@@ -30,7 +30,7 @@ describe("deleteImageMembers rejects before sending", () => {
   });
 
   it("missing fields and a body that is not an object", async () => {
-    expect((await issuesOf({})).map((i) => `${i.path} ${i.message}`)).toEqual(["images is required", "projects is required"]);
+    expect((await issuesOf({})).map((i) => `${i.path} ${i.message}`)).toEqual(["images is required", "projects is required, or one of domains, organizations"]);
     expect((await issuesOf(null))[0]?.message).toMatch(/must be object, got null/);
     expect((await issuesOf(["x"]))[0]?.message).toMatch(/must be object, got array/);
   });
@@ -54,12 +54,30 @@ describe("deleteImageMembers rejects before sending", () => {
     expect(issues[0]?.message).toBe("must be string, got integer 42");
   });
 
-  it("unknown keys, including the add-members fields the seed does not list", async () => {
-    const issues = await issuesOf({ images: IMAGES, projects: PROJECTS, domains: ["x"], imageIds: [] });
+  it("unknown keys", async () => {
+    const issues = await issuesOf({ images: IMAGES, projects: PROJECTS, imageIds: [] });
     expect(issues).toEqual([
-      { path: "domains", message: "is not a known field (expected images, projects)" },
-      { path: "imageIds", message: "is not a known field (expected images, projects)" },
+      { path: "imageIds", message: "is not a known field (expected images, projects, domains, organizations)" },
     ]);
+  });
+
+  it.each([
+    ["an account ID that is not 32 hex digits", { images: IMAGES, domains: ["x"] }, "domains[0]"],
+    ["an organization that is neither a URN nor a bare ID", { images: IMAGES, organizations: ["acme"] }, "organizations[0]"],
+    ["an empty member list beside another", { images: IMAGES, projects: PROJECTS, domains: [] }, "domains"],
+    ["no member list at all", { images: IMAGES }, "projects"],
+  ])("the member lists: %s", async (_what, body, path) => {
+    const issues = await issuesOf(body);
+    expect(issues.map((i) => i.path)).toEqual([path]);
+  });
+
+  it.each([
+    ["accounts only", { images: IMAGES, domains: ["3a2d95404f964a6aba78819bf8ddc1e3"] }],
+    ["organization URNs", { images: IMAGES, organizations: ["organizations::3a2d95404f964a6aba78819bf8ddc1e3:organization:o-wvntq58r3poyv180t5df1mdna4uwy9se", "organizations::3a2d95404f964a6aba78819bf8ddc1e3:root:o-wvntq58r3poyv180t5df1mdna4uwy9se/r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5", "organizations::3a2d95404f964a6aba78819bf8ddc1e3:ou:o-wvntq58r3poyv180t5df1mdna4uwy9se/ou-5x1bvygwrplokk622i9gbn3f5ftfb2l9"] }],
+    ["bare organization IDs (Huawei's delete example)", { images: IMAGES, organizations: ["o-wvntq58r3poyv180t5df1mdna4uwy9se", "r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5", "ou-x29s62b1e4w3xasa39w8sg1hkmujqxqc"] }],
+  ])("lets %s through, to add and to delete", async (_what, body) => {
+    await expect(ims.addImageMembers(body)).resolves.toMatchObject({ jobId: JOB_ID });
+    await expect(ims.deleteImageMembers(body)).resolves.toMatchObject({ jobId: JOB_ID });
   });
 
   it("says what is wrong in the message itself", async () => {
@@ -80,7 +98,7 @@ describe("job IDs are checked before sending", () => {
   });
 
   it("getJob needs a project ID and says so", async () => {
-    await expect(ims.getJob(JOB_ID)).rejects.toThrow(/projectId is required for getJob/);
+    await expect(ims.getJob(JOB_ID)).rejects.toThrow(/projectId is required for showJob \(GET \/v1\/\{project_id\}\/jobs\/\{job_id\}\)/);
   });
 });
 

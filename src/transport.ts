@@ -1,0 +1,241 @@
+/**
+ * The one generic transport: `send(operationId, input, options)` calls any operation of the
+ * spec's table (generated/operations.ts). It validates the input against the spec's schemas,
+ * fills `project_id`, serialises the body once (the signer hashes the very string fetch sends),
+ * authenticates, limits each attempt in time, refuses redirects, retries according to the
+ * operation's declared safety, maps every failure to one error class, and checks each 2xx answer
+ * for what the client relies on. Client methods are thin calls to it; `paginate` walks pages.
+ */
+import { operations, type OperationId } from "../generated/operations.js";
+import type { operations as OperationTypes } from "../generated/ims.js";
+import type { ImsAuth } from "./auth.js";
+import {
+  apiErrorFrom, ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError,
+  redirectErrorFrom, safeCause, type Redactor,
+} from "./errors.js";
+import { withRetry, type RetryPolicy } from "./retry.js";
+import { deadline } from "./signals.js";
+import { createSigner } from "./signer.js";
+import { validate, type Schema, type ValidationIssue } from "./validate.js";
+
+type Op<K extends OperationId> = OperationTypes[K];
+type Defined<T> = Exclude<T, undefined>;
+
+/** An operation's path parameters, as the generated types name them. */
+export type PathOf<K extends OperationId> = Defined<Op<K>["parameters"]["path"]>;
+/** An operation's query parameters. */
+export type QueryOf<K extends OperationId> = Defined<Op<K>["parameters"]["query"]>;
+/** An operation's JSON request body. */
+export type BodyOf<K extends OperationId> = Op<K> extends { requestBody: { content: { "application/json": infer B } } } ? B : never;
+/** What an operation answers with on success. */
+export type ResponseOf<K extends OperationId> = Op<K>["responses"] extends { 200: { content: { "application/json": infer R } } } ? R : never;
+
+/** The input of one call. `project_id` may be left out: the client's `projectId` fills it. */
+export interface SendInput {
+  path?: Record<string, string | undefined> | undefined;
+  query?: Record<string, string | number | undefined> | undefined;
+  body?: unknown;
+}
+
+export interface SendOptions {
+  signal?: AbortSignal | undefined;
+  /** The job this call concerns (set on every error). */
+  jobId?: string | undefined;
+  /** `false`: one attempt only (job polling counts its own failures instead). */
+  retry?: boolean | undefined;
+}
+
+/** A 2xx answer: the body (checked), and IMS's request ID. */
+export interface Sent<T> {
+  data: T;
+  status: number;
+  requestId?: string;
+}
+
+export interface TransportConfig {
+  baseUrl: string;
+  auth: ImsAuth;
+  projectId?: string | undefined;
+  signingHost?: string | undefined;
+  fetch?: ((request: Request) => Promise<Response>) | undefined;
+  policy: RetryPolicy;
+  requestTimeoutMs: number;
+  redact: Redactor;
+}
+
+export interface Transport {
+  send<K extends OperationId>(operationId: K, input?: SendInput, options?: SendOptions): Promise<Sent<ResponseOf<K>>>;
+  /** Every page of a paginated operation, following the spec's `x-ims-pagination`. */
+  pages<K extends OperationId>(operationId: K, input: SendInput, options?: SendOptions): AsyncGenerator<Sent<ResponseOf<K>>>;
+}
+
+/** The table entry, seen through one shape (the generated table is a literal per operation). */
+interface OperationSpec {
+  method: string;
+  path: string;
+  safeToRepeat: boolean;
+  pathParams: readonly string[];
+  queryParams: readonly string[];
+  requiredQuery: readonly string[];
+  input: { path?: Record<string, Schema>; query?: Record<string, Schema>; body?: Schema };
+  response: Schema;
+  pagination: { items: string; limit: string; marker: string; next: string } | null;
+}
+
+export function operationSpec(id: OperationId): OperationSpec {
+  return operations[id] as unknown as OperationSpec;
+}
+
+const JSON_TYPE = "application/json";
+/** The page size asked for when paging by the last item's ID and the caller named none. */
+const DEFAULT_PAGE_SIZE = 100;
+
+/** Reads a dotted path (`page_info.next_marker`) out of a parsed body. */
+function pick(value: unknown, dotted: string): unknown {
+  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+}
+
+export function createTransport(config: TransportConfig): Transport {
+  const { baseUrl, auth, projectId, signingHost, policy, requestTimeoutMs, redact } = config;
+  const signer = "token" in auth ? undefined : createSigner(auth);
+  const userFetch = config.fetch;
+
+  /** The checked input: the URL to call and the body text, or the issues found. */
+  function prepare(id: OperationId, spec: OperationSpec, input: SendInput): { url: string; body?: string } {
+    const issues: ValidationIssue[] = [];
+    const path: Record<string, string | undefined> = { ...input.path };
+    if (spec.pathParams.includes("project_id") && path.project_id === undefined) {
+      if (projectId === undefined) {
+        throw new ImsValidationError([{ path: "projectId", message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client` }], "client options");
+      }
+      path.project_id = projectId;
+    }
+    for (const name of spec.pathParams) {
+      const schema = spec.input.path?.[name];
+      if (schema) issues.push(...validate(schema, path[name], name));
+    }
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(input.query ?? {})) {
+      if (value === undefined) continue;
+      const schema = spec.input.query?.[name];
+      if (!schema) {
+        issues.push({ path: name, message: `is not a query parameter of ${id} (expected ${spec.queryParams.join(", ") || "none"})` });
+        continue;
+      }
+      issues.push(...validate(schema, value, name));
+      query.append(name, String(value));
+    }
+    for (const name of spec.requiredQuery) if (!query.has(name)) issues.push({ path: name, message: "is required" });
+    let body: string | undefined;
+    if (spec.input.body) {
+      issues.push(...validate(spec.input.body, input.body));
+      body = JSON.stringify(input.body);
+    } else if (input.body !== undefined) {
+      issues.push({ path: "body", message: `${id} takes no body` });
+    }
+    if (issues.length) throw new ImsValidationError(issues, spec.input.body && issues.every((i) => !spec.pathParams.includes(i.path.split(/[.[]/)[0]!)) ? "request body" : "input");
+    const filled = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(path[name]!));
+    const search = query.toString();
+    return { url: `${baseUrl}${filled}${search ? `?${search}` : ""}`, ...(body === undefined ? {} : { body }) };
+  }
+
+  async function headersFor(method: string, url: string, body: string | undefined): Promise<{ headers: Record<string, string>; canonicalRequest?: string }> {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers["content-type"] = JSON_TYPE;
+    if ("token" in auth) {
+      headers["x-auth-token"] = auth.token;
+      return { headers };
+    }
+    if (projectId) headers["x-project-id"] = projectId;
+    const { headers: signed, canonicalRequest } = await signer!.sign({ method, url, headers, body }, { host: signingHost });
+    return { headers: { ...headers, ...signed }, canonicalRequest };
+  }
+
+  /** One attempt: its own time limit, no redirect followed, every failure an ImsError. */
+  async function attempt<T>(id: OperationId, spec: OperationSpec, url: string, body: string | undefined, options: SendOptions): Promise<Sent<T>> {
+    const { signal, jobId } = options;
+    const what = `${spec.method} ${spec.path}`;
+    const limit = deadline(signal, requestTimeoutMs);
+    try {
+      const { headers, canonicalRequest } = await headersFor(spec.method, url, body);
+      let response: Response;
+      let text: string;
+      try {
+        const init: RequestInit = { method: spec.method, headers, body: body ?? null, redirect: "manual", signal: limit.signal };
+        response = userFetch ? await userFetch(new Request(url, init)) : await fetch(url, init);
+        text = await response.text();
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (limit.timedOut) throw new ImsTimeoutError(`${what} got no answer within ${requestTimeoutMs} ms`, { timeoutMs: requestTimeoutMs, jobId });
+        if (error instanceof ImsError) throw error;
+        const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
+        throw new ImsNetworkError(`${what} failed: ${redact(detail)}`, { cause: safeCause(error, redact), jobId });
+      }
+      if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400) || response.redirected) {
+        throw redirectErrorFrom(response, { redact, jobId, baseUrl });
+      }
+      if (!response.ok) {
+        throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: canonicalRequest, write: !spec.safeToRepeat, operation: what });
+      }
+      const requestId = response.headers.get("x-request-id") ?? undefined;
+      const fail = (message: string, issues?: ValidationIssue[]) =>
+        new ImsResponseError(`${what} answered ${response.status}: ${message}`, { status: response.status, body: redact(text), requestId, jobId, issues });
+      if (!text.trim()) throw fail("the body is empty");
+      let data: unknown;
+      try {
+        // Redacted before parsing, so nothing parsed (nor any error holding it) carries a credential.
+        data = JSON.parse(redact(text));
+      } catch {
+        throw fail(`the body is not JSON (${response.headers.get("content-type") ?? "no content type"})`);
+      }
+      const problems = validate(spec.response, data);
+      if (problems.length) throw fail(`the body breaks the contract: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
+      return requestId === undefined ? { data: data as T, status: response.status } : { data: data as T, status: response.status, requestId };
+    } finally {
+      limit.dispose();
+    }
+  }
+
+  const transport: Transport = {
+    async send(id, input = {}, options = {}) {
+      const spec = operationSpec(id);
+      const { url, body } = prepare(id, spec, input);
+      const run = () => attempt<ResponseOf<typeof id>>(id, spec, url, body, options);
+      if (options.retry === false) return run();
+      return withRetry(run, { method: spec.method, path: spec.path, safeToRepeat: spec.safeToRepeat, policy, signal: options.signal });
+    },
+
+    async *pages(id, input, options = {}) {
+      const spec = operationSpec(id);
+      const paging = spec.pagination;
+      if (!paging) throw new TypeError(`${id} is not paginated`);
+      const seen = new Set<string>();
+      let marker = input.query?.[paging.marker];
+      // Paging by the last item's ID only knows a page is the last when it is short: ask for a
+      // known page size.
+      const query = paging.next === "last-id" ? { [paging.limit]: DEFAULT_PAGE_SIZE, ...input.query } : { ...input.query };
+      for (;;) {
+        const page = await transport.send(id, { ...input, query: { ...query, [paging.marker]: marker } }, options);
+        yield page;
+        const items = pick(page.data, paging.items) as unknown[];
+        let next: unknown;
+        if (paging.next === "last-id") {
+          const limit = Number(query[paging.limit]);
+          // A page shorter than the limit asked for (or empty) is the last one.
+          next = items.length === 0 || items.length < limit ? undefined : (items.at(-1) as { id?: unknown } | undefined)?.id;
+        } else {
+          next = pick(page.data, paging.next);
+        }
+        if (typeof next !== "string" || next === "") return;
+        if (seen.has(next) || next === marker) {
+          throw new ImsResponseError(`${spec.method} ${spec.path} answered the marker ${JSON.stringify(next)} twice: the server's paging loops`, {
+            status: page.status, body: JSON.stringify(page.data), requestId: page.requestId,
+          });
+        }
+        seen.add(next);
+        marker = next;
+      }
+    },
+  };
+  return transport;
+}
