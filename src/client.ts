@@ -244,11 +244,11 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     addImageMembers: (body, call) => accepted("addImageMembers", body, call),
     shareImages: (body, changeOptions) => change((call) => accepted("addImageMembers", body, call), changeOptions),
     updateImageMembers: (body, call) => accepted("updateImageMembers", body, call),
-    acceptImages(images, { vaultId, ...changeOptions } = {}) {
+    async acceptImages(images, { vaultId, ...changeOptions } = {}) {
       const body = { images, project_id: recipientProject("accept images"), status: "accepted" as const, ...(vaultId === undefined ? {} : { vault_id: vaultId }) };
       return change((call) => accepted("updateImageMembers", body, call), changeOptions);
     },
-    rejectImages(images, changeOptions) {
+    async rejectImages(images, changeOptions) {
       const body = { images, project_id: recipientProject("reject images"), status: "rejected" as const };
       return change((call) => accepted("updateImageMembers", body, call), changeOptions);
     },

@@ -102,11 +102,15 @@ export interface ImageResult {
   status?: string | null | undefined;
 }
 
+/** A finished job's `entities.results` (only `GET /v1/{project_id}/jobs/{job_id}` has them), or none. */
+export function jobResults(job: AnyJob): ImageResult[] {
+  const results = (job.entities as { results?: unknown } | null | undefined)?.results;
+  return Array.isArray(results) ? (results as unknown[]).filter((r): r is ImageResult => typeof r === "object" && r !== null) : [];
+}
+
 /** The entries of `entities.results` that did not succeed (status compared without regard to case). */
 export function failedResults(job: AnyJob): ImageResult[] {
-  const results = (job.entities as { results?: unknown } | null | undefined)?.results;
-  if (!Array.isArray(results)) return [];
-  return (results as ImageResult[]).filter((r) => r && typeof r === "object" && String(r.status ?? "").toLowerCase() !== "success");
+  return jobResults(job).filter((r) => String(r.status ?? "").toLowerCase() !== "success");
 }
 
 /**

@@ -20,6 +20,14 @@ export { regionEndpoint } from "./endpoint.js";
 export type { RetryEvent, RetryOptions } from "./retry.js";
 export type { PollErrorEvent, PollOptions, WaitOptions } from "./wait.js";
 export type { ValidationIssue } from "./validate.js";
+export {
+  applySharing, DEFAULT_CONCURRENCY, DEFAULT_MAX_BATCH_IMAGES, DEFAULT_MODE, DEFAULT_QUOTA, diffSharing, groupBatches, planSharing,
+  validateDesiredSharing,
+} from "./sharing/index.js";
+export type {
+  AppliedJob, ApplyEvent, ApplyOptions, ApplyReport, DesiredImage, DesiredRegion, DesiredSharing, ImageChange, ImageFailure,
+  ImageReport, MemberSet, PlanOptions, SharingBatch, SharingClient, SharingMode, SharingPlan, SharingProblem,
+} from "./sharing/index.js";
 /** The operation table generated from the spec: method, path, schemas and facts of every operation. */
 export { operations as OPERATIONS } from "../generated/operations.js";
 export type { OperationId } from "../generated/operations.js";

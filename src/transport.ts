@@ -213,7 +213,7 @@ export function createTransport(config: TransportConfig): Transport {
       let marker = input.query?.[paging.marker];
       // Paging by the last item's ID only knows a page is the last when it is short: ask for a
       // known page size.
-      const query = paging.next === "last-id" ? { [paging.limit]: DEFAULT_PAGE_SIZE, ...input.query } : { ...input.query };
+      const query = paging.next === "last-id" ? { ...input.query, [paging.limit]: input.query?.[paging.limit] ?? DEFAULT_PAGE_SIZE } : { ...input.query };
       for (;;) {
         const page = await transport.send(id, { ...input, query: { ...query, [paging.marker]: marker } }, options);
         yield page;

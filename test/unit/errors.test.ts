@@ -49,13 +49,13 @@ describe("non-2xx answers become ImsApiError", () => {
     expect(error).toMatchObject({ status: 502, code: undefined });
     expect(error.message).toContain("502 Bad Gateway");
     // It did not come from IMS, and the message does not say it did.
-    expect(error.fromIms).toBe(false);
+    expect((error as ImsApiError).fromIms).toBe(false);
     expect(error.message).toMatch(/^The endpoint \(not IMS/);
   });
 
   it("labels a proxy's problem+json as not from IMS", async () => {
     const error = await deleteWith({ status: 422, headers: { "content-type": "application/problem+json" }, body: { type: "https://stoplight.io/prism/errors#UNPROCESSABLE_ENTITY", title: "Invalid request", status: 422, detail: "bad" } });
-    expect(error.fromIms).toBe(false);
+    expect((error as ImsApiError).fromIms).toBe(false);
     expect(error.message).not.toMatch(/^IMS answered/);
   });
 

@@ -2,7 +2,8 @@
 // schedule, against a real HTTP server playing the job endpoints.
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  createImsClient, ImsApiError, ImsJobFailedError, ImsResponseError, ImsTimeoutError, type AnyJob, type ImsClientOptions,
+  createImsClient, ImsAbortedError, ImsApiError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError,
+  type AnyJob, type ImsClientOptions, type PollErrorEvent,
 } from "../../src/index.js";
 import { DEFAULT_POLL, nextPollDelay } from "../../src/wait.js";
 import { FAST_POLL, job, JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
@@ -88,7 +89,103 @@ describe("the job ID is never lost", () => {
   });
 });
 
+describe("aborts", () => {
+  it("the sleep between polls ends at once when the signal aborts", async () => {
+    // A minute between polls: a sleep that ignored the signal would keep the call pending.
+    const ims = await start(() => jobReply("RUNNING"), { poll: { initialDelayMs: 60_000, growth: 0, maxDelayMs: 60_000 } });
+    const controller = new AbortController();
+    const waiting = ims.waitForJob(JOB_ID, { signal: controller.signal });
+    setTimeout(() => controller.abort(new Error("stop")), 20);
+    const outcome = await Promise.race([waiting.then(() => "resolved", (e: Error) => e.message), new Promise((r) => setTimeout(() => r("still sleeping"), 10_000))]);
+    expect(outcome).toBe("stop");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("an abort after IMS accepted the change still carries the job ID (ImsAbortedError, named AbortError, the reason as cause)", async () => {
+    const ims = await start((r) => (r.method === "DELETE" ? { status: 200, body: { job_id: JOB_ID } } : jobReply("RUNNING")));
+    const controller = new AbortController();
+    const reason = new Error("user pressed Ctrl-C");
+    const error = await ims.unshareImages(SEED_BODY, { signal: controller.signal, onAccepted: () => setTimeout(() => controller.abort(reason), 5) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImsAbortedError);
+    expect(error).toMatchObject({ name: "AbortError", jobId: JOB_ID, cause: reason });
+    expect((error as Error).message).toContain(JOB_ID);
+  });
+
+  it("an abort before IMS accepted anything rejects with the signal's reason", async () => {
+    const ims = await start(() => ({ status: 200, body: { job_id: JOB_ID }, delayMs: 1_000 }));
+    const controller = new AbortController();
+    const reason = new Error("changed my mind");
+    const call = ims.unshareImages(SEED_BODY, { signal: controller.signal });
+    setTimeout(() => controller.abort(reason), 20);
+    await expect(call).rejects.toBe(reason);
+  });
+});
+
+describe("per-image results", () => {
+  it("a SUCCESS job that reports a failed image rejects, naming it and carrying the whole job", async () => {
+    const failedImage = "0b680482-acaa-4045-b14c-9a8c7dfe9c70";
+    const body = job("SUCCESS", { entities: { results: [
+      { image_id: "d164b5df-1bc3-4c3f-893e-3e471fd16e64", project_id: PROJECT_ID, status: "Success" },
+      { image_id: failedImage, project_id: PROJECT_ID, status: "failed" },
+    ] } });
+    const ims = await start(() => ({ status: 200, body }), { projectId: PROJECT_ID });
+    const error = (await ims.waitForJob(JOB_ID).catch((e: unknown) => e)) as ImsJobFailedError;
+    expect(error).toBeInstanceOf(ImsJobFailedError);
+    expect(error.job).toEqual(body);
+    expect(error.failedImages).toEqual([{ image_id: failedImage, project_id: PROJECT_ID, status: "failed" }]);
+    expect(error.message).toBe(`Job ${JOB_ID} ended SUCCESS but 1 image result failed; failed: ${failedImage} with ${PROJECT_ID}: failed`);
+  });
+
+  it("compares results without regard to case", async () => {
+    const ims = await start(() => ({ status: 200, body: job("SUCCESS", { entities: { results: [{ image_id: "x", status: "SUCCESS" }, { image_id: "y", status: "success" }] } }) }), { projectId: PROJECT_ID });
+    await expect(ims.waitForJob(JOB_ID)).resolves.toMatchObject({ status: "SUCCESS" });
+  });
+});
+
+describe("a wait that cannot reach IMS", () => {
+  it("ends as an ImsNetworkError after the unanswered polls, each one reported while waiting", async () => {
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const ims = createImsClient({ endpoint: `http://127.0.0.1:${port}`, auth: { token: "t" }, poll: FAST_POLL });
+    const events: PollErrorEvent[] = [];
+    const error = await ims.waitForJob(JOB_ID, { timeoutMs: 600_000, onPollError: (e) => events.push(e) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ImsNetworkError);
+    expect(error).toMatchObject({ jobId: JOB_ID });
+    expect((error as Error).message).toMatch(/5 polls in a row got no answer/);
+    expect(events.map((e) => e.attempt)).toEqual([1, 2, 3, 4]);
+    expect(events.every((e) => e.error instanceof ImsNetworkError && e.jobId === JOB_ID)).toBe(true);
+  });
+
+  it("once IMS has answered, later network failures cost polls until the time limit", async () => {
+    const ims = await start(inTurn(jobReply("RUNNING"), { destroy: true }, { destroy: true }, { destroy: true }, { destroy: true }, { destroy: true }, { destroy: true }, jobReply("SUCCESS")));
+    await expect(ims.waitForJob(JOB_ID)).resolves.toMatchObject({ status: "SUCCESS" });
+  });
+});
+
 describe("transient and permanent failures while polling", () => {
+  it("a poll's Retry-After sets the next poll's delay", async () => {
+    const ims = await start(inTurn(
+      { status: 429, headers: { "retry-after": "1" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
+      jobReply("SUCCESS"),
+    ));
+    const events: PollErrorEvent[] = [];
+    await expect(ims.waitForJob(JOB_ID, { onPollError: (e) => events.push(e) })).resolves.toMatchObject({ status: "SUCCESS" });
+    expect(events.map((e) => e.delayMs)).toEqual([1_000]);
+  });
+
+  it("polls once per poll: no retries inside the waiting loop's own retries", async () => {
+    const ims = await start(inTurn({ status: 503, body: { error: { code: "IMG.0000", message: "busy" } } }, jobReply("SUCCESS")), { retry: { attempts: 5, baseDelayMs: 1 } });
+    const events: PollErrorEvent[] = [];
+    await ims.waitForJob(JOB_ID, { onPollError: (e) => events.push(e) });
+    expect(server.requests).toHaveLength(2);
+    expect(events).toHaveLength(1);
+  });
+
   it("503s, 429s and dropped connections cost polls, not the job", async () => {
     const ims = await start(inTurn(
       jobReply("RUNNING"),

@@ -1,0 +1,330 @@
+/**
+ * Applying a sharing plan: send its batches, wait for every job, read the members back and say,
+ * per image, what was done, what failed and what still differs from the file. Terraform's
+ * resource trusts the job; this reads the truth back, so a share changed by someone else while
+ * the plan was applied shows up as drift instead of going unnoticed.
+ */
+import { ImsValidationError, jobResults } from "../errors.js";
+import {
+  batchBody, createLimiter, DEFAULT_CONCURRENCY, diffSharing, groupBatches, missingClients, optionIssues, readMembers,
+  type ImageChange, type MemberSet, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
+} from "./plan.js";
+import { hexKey } from "./desired.js";
+
+/** How a request ended: its job's final status, or why there is none. */
+export type AppliedJobStatus = "SUCCESS" | "FAIL" | "interrupted" | "error";
+
+/** One request that was sent (whether or not IMS accepted it). */
+export interface AppliedJob {
+  region: string;
+  kind: "remove" | "add";
+  images: string[];
+  members: MemberSet;
+  /** Present once IMS accepted the request: follow it with `ims-sharing job show`. */
+  jobId?: string;
+  /**
+   * `SUCCESS` or `FAIL`: the job's final status (a `SUCCESS` job may still report single images
+   * as failed: see the images' `failed`). `interrupted`: the signal aborted the request or the
+   * wait; the job, if it has an ID, may still be running. `error`: the request was refused, or
+   * the wait ran out of time or failed.
+   */
+  status: AppliedJobStatus;
+  /** The final job, when it was seen. */
+  job?: SharingJob;
+  /** What ended it, for `FAIL`, `interrupted` and `error`. */
+  error?: unknown;
+}
+
+/** Something that did not happen for one image. */
+export interface ImageFailure {
+  /** `remove` or `add`: that request's members; `read`: the members could not be read back. */
+  kind: "remove" | "add" | "read";
+  /** The members concerned (empty for `read`). */
+  members: MemberSet;
+  /** The job, when IMS had accepted the request. */
+  jobId?: string;
+  reason: string;
+  /** IMS's error code (`IMG.0088`, …), when known. */
+  code?: string;
+}
+
+/** The outcome for one image of the plan. */
+export interface ImageReport {
+  region: string;
+  image: string;
+  /** Members whose removal IMS reported done. */
+  removed: MemberSet;
+  /** Members whose addition IMS reported done (they stay `pending` until accepted). */
+  added: MemberSet;
+  failed: ImageFailure[];
+  /** True when the members were read back after the jobs. */
+  verified: boolean;
+  /** What still differs from the file after reading back; undefined when in sync or not read back. */
+  drift: ImageChange | undefined;
+}
+
+/** What `applySharing` did. */
+export interface ApplyReport {
+  /** Every image of the plan's changes, in the plan's order. */
+  images: ImageReport[];
+  /** Every request sent, with its job ID once accepted. */
+  jobs: AppliedJob[];
+  /** True when the signal stopped the work: some batches may not have been sent or waited for. */
+  interrupted: boolean;
+  /** True when every job succeeded for every image and every image read back as desired. */
+  ok: boolean;
+}
+
+/** What a CLI shows while applying: a job accepted, done, or failed (any non-success end). */
+export type ApplyEvent =
+  | { type: "accepted"; region: string; kind: "remove" | "add"; images: string[]; jobId: string }
+  | { type: "done"; region: string; kind: "remove" | "add"; images: string[]; jobId: string; job: SharingJob }
+  | { type: "failed"; region: string; kind: "remove" | "add"; images: string[]; jobId?: string; status: AppliedJobStatus; failedImages: string[]; reason: string };
+
+/** Options of {@link applySharing}. */
+export interface ApplyOptions {
+  /** Clients by region (default: the ones the plan was made with). */
+  clients?: Readonly<Record<string, SharingClient>> | undefined;
+  /** Requests (batches, then read-backs) in flight at once, across regions (default {@link DEFAULT_CONCURRENCY}). */
+  concurrency?: number | undefined;
+  /** How long to wait for each job (default: the client's, 5 minutes). */
+  timeoutMs?: number | undefined;
+  /**
+   * Stops sending and waiting. `applySharing` then resolves with the partial report: every job
+   * already accepted is in `jobs` with its ID and status `interrupted`, images not yet sent say
+   * so in `failed`, and nothing is read back.
+   */
+  signal?: AbortSignal | undefined;
+  /** Hears each job accepted, done or failed. Errors it throws are ignored. */
+  onProgress?: ((event: ApplyEvent) => void) | undefined;
+  /** Regroup the plan's changes with this many images per request (default: the plan's batches). */
+  maxBatchImages?: number | undefined;
+}
+
+function emptySet(): MemberSet {
+  return { projects: [], domains: [], organizations: [] };
+}
+
+function without(set: MemberSet, failed: MemberSet): MemberSet {
+  return {
+    projects: set.projects.filter((p) => !failed.projects.includes(p)),
+    domains: set.domains.filter((d) => !failed.domains.includes(d)),
+    organizations: set.organizations.filter((o) => !failed.organizations.includes(o)),
+  };
+}
+
+function append(to: MemberSet, from: MemberSet): void {
+  to.projects.push(...from.projects);
+  to.domains.push(...from.domains);
+  to.organizations.push(...from.organizations);
+}
+
+/** The job an error carries: `ImsJobFailedError` (or anything shaped like it) has `job`. */
+function jobOf(error: unknown): SharingJob | undefined {
+  const job = (error as { job?: unknown } | null)?.job;
+  return job && typeof job === "object" && typeof (job as SharingJob).job_id === "string" ? (job as SharingJob) : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+/** What failed, per image, in a finished job. */
+interface ImageOutcome {
+  members: MemberSet;
+  reason: string;
+  code?: string;
+}
+
+/**
+ * Reads a finished job per image. A job that did not succeed fails every image in it: its
+ * results are not trusted to say which went through (the read-back tells the truth either
+ * way). In a `SUCCESS` job, an image failed when any of its `results` has a status other than
+ * `success` (compared without regard to case): only that project when the result names one of
+ * the request's projects, the whole request otherwise. An image it has no result for succeeded.
+ */
+function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageOutcome> {
+  const failed = new Map<string, ImageOutcome>();
+  const results = jobResults(job);
+  const code = job.error_code ? { code: job.error_code } : {};
+  if (job.status !== "SUCCESS") {
+    const reason = `job ${job.job_id} ended ${job.status}${job.error_code ? ` with ${job.error_code}` : ""}${job.fail_reason ? `: ${job.fail_reason}` : ""}`;
+    for (const image of batch.images) failed.set(image, { members: batch.members, reason, ...code });
+    return failed;
+  }
+  for (const image of batch.images) {
+    const mine = results.filter((r) => typeof r?.image_id === "string" && r.image_id.toLowerCase() === image.toLowerCase());
+    const bad = mine.filter((r) => (r.status ?? "").toLowerCase() !== "success");
+    if (!bad.length) continue;
+    const projects = bad.map((r) => r.project_id);
+    const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => hexKey(q) === hexKey(p)));
+    const members = onlyThese
+      ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && hexKey(p) === hexKey(q))) }
+      : batch.members;
+    const statuses = [...new Set(bad.map((r) => r.status ?? "no status"))].join(", ");
+    failed.set(image, { members, reason: `job ${job.job_id} reported ${statuses} for this image`, ...code });
+  }
+  return failed;
+}
+
+/**
+ * Applies a plan made by `planSharing`: sends its batches (within a region, every removal
+ * first, then every addition; regions in parallel; at most `concurrency` requests in flight in
+ * all), waits for every job, then reads back the members of every changed image and compares
+ * them with the file. A plan with no changes sends nothing.
+ *
+ * Never rejects because of IMS: refused requests, failed jobs, images a job reports as failed,
+ * time-outs and interruption by `signal` are all in the report (`ok` is then false), so a job
+ * ID is never lost. Rejects only with `ImsValidationError`, before sending anything, when an
+ * option is invalid, a region has no client, or the plan has `problems` (a quota it would
+ * exceed).
+ *
+ * @example
+ * const plan = await planSharing(desired, { clients });
+ * const report = await applySharing(plan, {
+ *   timeoutMs: 120_000,
+ *   onProgress: (e) => console.error(e.type, e.kind, e.jobId ?? "", e.images.join(" ")),
+ * });
+ * if (!report.ok) process.exitCode = 1;
+ */
+export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}): Promise<ApplyReport> {
+  const { signal, onProgress, timeoutMs } = options;
+  const clients = options.clients ?? plan.clients;
+  const issues = optionIssues(options);
+  issues.push(...plan.problems.map(({ path, message }) => ({ path, message })));
+  issues.push(...missingClients(plan.changes.map((c) => c.region), clients));
+  plan.changes.forEach(({ region, image }, i) => {
+    if (!plan.desired.regions[region]?.images[image]) {
+      issues.push({ path: `changes[${i}]`, message: `names image ${image} in ${region}, which the plan's desired state does not: make the plan with planSharing` });
+    }
+  });
+  if (issues.length) throw new ImsValidationError(issues, "sharing plan");
+
+  const reports = new Map<string, ImageReport>();
+  const keyOf = (region: string, image: string) => `${region}\u0000${image}`;
+  for (const change of plan.changes) {
+    reports.set(keyOf(change.region, change.image), {
+      region: change.region, image: change.image, removed: emptySet(), added: emptySet(), failed: [], verified: false, drift: undefined,
+    });
+  }
+  const report = (region: string, image: string) => reports.get(keyOf(region, image)) as ImageReport;
+  const jobs: AppliedJob[] = [];
+  if (!plan.changes.length) return { images: [], jobs, interrupted: false, ok: true };
+
+  const batches = options.maxBatchImages === undefined ? plan.batches : groupBatches(plan.changes, { maxBatchImages: options.maxBatchImages });
+  const run = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const emit = (event: ApplyEvent) => {
+    try {
+      onProgress?.(event);
+    } catch {
+      // A display callback must not change what is applied, nor lose a job ID.
+    }
+  };
+
+  const fail = (batch: SharingBatch, images: readonly string[], failure: Omit<ImageFailure, "kind" | "members">, members = batch.members) => {
+    for (const image of images) report(batch.region, image).failed.push({ kind: batch.kind, members, ...failure });
+  };
+
+  /** Sends one batch and waits for its job; records everything, throws nothing. */
+  async function send(batch: SharingBatch): Promise<void> {
+    const { region, kind, images } = batch;
+    if (signal?.aborted) {
+      fail(batch, images, { reason: "not sent: interrupted before this request" });
+      return;
+    }
+    const client = clients[region] as SharingClient;
+    // Copies, so that nothing in the report aliases the plan.
+    const entry: AppliedJob = { region, kind, images: [...images], members: structuredClone(batch.members), status: "error" };
+    jobs.push(entry);
+    const ended = (status: AppliedJobStatus, reason: string, error: unknown, failedImages: readonly string[]) => {
+      entry.status = status;
+      entry.error = error;
+      emit({ type: "failed", region, kind, images, ...(entry.jobId ? { jobId: entry.jobId } : {}), status, failedImages: [...failedImages], reason });
+    };
+    const settle = (job: SharingJob, error?: unknown) => {
+      entry.job = job;
+      entry.status = job.status === "SUCCESS" ? "SUCCESS" : "FAIL";
+      if (error !== undefined) entry.error = error;
+      const failed = imageOutcomes(batch, job);
+      for (const image of images) {
+        const outcome = failed.get(image);
+        const done = outcome ? without(batch.members, outcome.members) : batch.members;
+        append(kind === "add" ? report(region, image).added : report(region, image).removed, done);
+        if (outcome) fail(batch, [image], { jobId: job.job_id, reason: outcome.reason, ...(outcome.code ? { code: outcome.code } : {}) }, outcome.members);
+      }
+      if (failed.size || entry.status !== "SUCCESS") {
+        const reason = [...failed.values()][0]?.reason ?? `job ${job.status}`;
+        emit({ type: "failed", region, kind, images, jobId: job.job_id, status: entry.status, failedImages: [...failed.keys()], reason });
+      } else {
+        emit({ type: "done", region, kind, images, jobId: job.job_id, job });
+      }
+    };
+
+    try {
+      const body = batchBody(batch);
+      const accepted = kind === "add"
+        ? await client.addImageMembers(body, { signal })
+        : await client.deleteImageMembers(body, { signal });
+      entry.jobId = accepted.jobId;
+      emit({ type: "accepted", region, kind, images, jobId: accepted.jobId });
+      settle(await client.waitForJob(accepted.jobId, { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) }));
+    } catch (error) {
+      const job = jobOf(error);
+      if (job && (entry.jobId === undefined || job.job_id === entry.jobId)) {
+        settle(job, error);
+      } else if (signal?.aborted) {
+        const reason = entry.jobId
+          ? `interrupted while waiting: job ${entry.jobId} was accepted and may still run; plan again to see where it stands`
+          : "interrupted while sending: IMS may or may not have accepted the request; plan again to see where it stands";
+        fail(batch, images, { ...(entry.jobId ? { jobId: entry.jobId } : {}), reason });
+        ended("interrupted", reason, error, images);
+      } else {
+        const reason = messageOf(error);
+        const code = codeOf(error);
+        fail(batch, images, { ...(entry.jobId ? { jobId: entry.jobId } : {}), reason, ...(code ? { code } : {}) });
+        ended("error", reason, error, images);
+      }
+    }
+  }
+
+  // Within a region, removals go before additions: removing accepted members frees places the
+  // additions may need (the plan's quota check assumes it), IMS does not say two jobs may change
+  // one image's members at once, and the plan shows removals first. Regions are independent
+  // services, so they run side by side under the one concurrency bound.
+  const regions = [...new Set(batches.map((b) => b.region))];
+  await Promise.all(regions.map(async (region) => {
+    for (const kind of ["remove", "add"] as const) {
+      await Promise.all(batches.filter((b) => b.region === region && b.kind === kind).map((b) => run(() => send(b))));
+    }
+  }));
+
+  // Read back every changed image: the jobs say what IMS did, the listing says what is true now.
+  if (!signal?.aborted) {
+    await Promise.all(plan.changes.map((change) => run(async () => {
+      const image = report(change.region, change.image);
+      if (signal?.aborted) return;
+      try {
+        const current = await readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal);
+        const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
+        image.drift = diffSharing(current, wanted, { region: change.region, image: change.image, quota: change.quota.limit });
+        image.verified = true;
+      } catch (error) {
+        if (signal?.aborted) return;
+        const code = codeOf(error);
+        image.failed.push({ kind: "read", members: emptySet(), reason: `reading the members back failed: ${messageOf(error)}`, ...(code ? { code } : {}) });
+      }
+    })));
+  }
+
+  const interrupted = signal?.aborted ?? false;
+  const images = [...reports.values()];
+  const ok = !interrupted
+    && jobs.every((j) => j.status === "SUCCESS")
+    && images.every((i) => i.verified && !i.failed.length && !i.drift);
+  return { images, jobs, interrupted, ok };
+}

@@ -1,0 +1,241 @@
+/**
+ * The desired state of sharing ("who may use which images"), as a team keeps it in a file, and
+ * the check that runs before anything is read or sent. Pure: no I/O, no client.
+ *
+ * The formats are the spec's own (ImageId, ProjectId, DomainId, OrganizationRef, from
+ * generated/schemas.ts); the file is checked as a whole, with paths into the file, before any
+ * request body exists.
+ */
+import { schemas } from "../../generated/schemas.js";
+import { resolveEndpoint } from "../endpoint.js";
+import type { ValidationIssue } from "../validate.js";
+
+/** How the members listed for an image relate to the members it has. */
+export type SharingMode = "exclusive" | "additive";
+
+/** Who may use one image. Lists that are left out count as empty. */
+export interface DesiredImage {
+  /** Recipient project IDs (32 hex digits), each a project of this image's region. */
+  projects?: string[] | undefined;
+  /** Recipient account (domain) IDs (32 hex digits). */
+  domains?: string[] | undefined;
+  /**
+   * Recipient organizations: a URN (`organizations::<account>:organization:o-…`,
+   * `…:root:o-…/r-…`, `…:ou:o-…/ou-…`) or a bare `o-`, `r-` or `ou-` ID.
+   */
+  organizations?: string[] | undefined;
+  /**
+   * `exclusive` (the default): these are the image's only members; any other is removed.
+   * `additive`: these members are added when missing; no member is ever removed.
+   */
+  mode?: SharingMode | undefined;
+  /**
+   * The most members (that count against IMS's quota) this image may have after the change;
+   * overrides the plan's `quota` option. IMS allows 128 for system- and data-disk images and 10
+   * for full-ECS images.
+   */
+  quota?: number | undefined;
+}
+
+/** The images of one region. */
+export interface DesiredRegion {
+  /** The endpoint to call instead of the region's (a proxy, a test server); used by whoever builds the clients. */
+  endpoint?: string | undefined;
+  /** The owner's project in this region; used by whoever builds the clients. */
+  projectId?: string | undefined;
+  /** Image ID → who may use it. */
+  images: Record<string, DesiredImage>;
+}
+
+/** The whole sharing file: region ID (such as `cn-north-4`) → its images. */
+export interface DesiredSharing {
+  regions: Record<string, DesiredRegion>;
+}
+
+/** The default mode: a sharing file describes the whole truth unless it says otherwise. */
+export const DEFAULT_MODE: SharingMode = "exclusive";
+
+const IMAGE_ID = new RegExp(schemas.ImageId.pattern, "u");
+const PROJECT_ID = new RegExp(schemas.ProjectId.pattern, "u");
+const DOMAIN_ID = new RegExp(schemas.DomainId.pattern, "u");
+const ORGANIZATION = new RegExp(schemas.OrganizationRef.pattern, "u");
+
+/**
+ * The ID an organization entry names: the bare `o-`/`r-`/`ou-` ID itself, or the last segment
+ * of a URN (after its last `/` or `:`). A member listing gives the bare ID as `member_id` and
+ * the URN as `urn`, so this is what entries and members are matched by.
+ *
+ * @example organizationKey("organizations::3a2d…e3:ou:o-wvnt…/ou-5x1b…") // "ou-5x1b…"
+ */
+export function organizationKey(entry: string): string {
+  return entry.slice(Math.max(entry.lastIndexOf("/"), entry.lastIndexOf(":")) + 1);
+}
+
+/**
+ * The key a project or account ID is compared by. The spec accepts hex digits in either case
+ * while IMS lists them in lower case; comparing as written would re-add a member forever.
+ */
+export function hexKey(id: string): string {
+  return id.toLowerCase();
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function show(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : Array.isArray(value) ? "a list" : isObject(value) ? "an object" : String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/** Paths into the file: `regions.cn-north-4.images.<id>.projects[2]`. */
+function at(path: string, key: string | number): string {
+  if (typeof key === "number") return `${path}[${key}]`;
+  return path ? `${path}.${key}` : key;
+}
+
+function unknownFields(object: Record<string, unknown>, known: readonly string[], path: string, issues: ValidationIssue[]): void {
+  for (const name of Object.keys(object)) {
+    // A misspelt list (`project:`) would otherwise read as "no projects" and, in exclusive
+    // mode, remove every project member: refuse it instead.
+    if (!known.includes(name)) issues.push({ path: at(path, name), message: `is not a known field (expected ${known.join(", ")})` });
+  }
+}
+
+interface ListRule {
+  /** Whether an entry has the right form; the message when it does not. */
+  check(entry: string): string | undefined;
+  /** What two entries are compared by, to find duplicates. */
+  key(entry: string): string;
+}
+
+/** Checks one list of members; returns its valid entries that are not duplicates, with their index. */
+function checkList(value: unknown, path: string, rule: ListRule, issues: ValidationIssue[]): { entry: string; index: number }[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    issues.push({ path, message: `must be a list, got ${show(value)}` });
+    return [];
+  }
+  const first = new Map<string, number>();
+  const valid: { entry: string; index: number }[] = [];
+  value.forEach((entry: unknown, i) => {
+    const entryPath = at(path, i);
+    if (typeof entry !== "string") {
+      issues.push({ path: entryPath, message: `must be a string, got ${show(entry)}` });
+      return;
+    }
+    const problem = rule.check(entry);
+    if (problem !== undefined) {
+      issues.push({ path: entryPath, message: problem });
+      return;
+    }
+    const key = rule.key(entry);
+    const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, i);
+      valid.push({ entry, index: i });
+    } else {
+      const same = value[earlier] === entry ? "" : ` (the same member written differently: ${key})`;
+      issues.push({ path: entryPath, message: `duplicates ${at(path, earlier)}${same}; list each member once` });
+    }
+  });
+  return valid;
+}
+
+/**
+ * Every problem with a sharing file, each with its path (`regions.cn-north-4.images.<id>.projects[2]`)
+ * and what is wrong. An empty list means the file is valid. Checks: region IDs, endpoints and
+ * owner project IDs; image IDs (UUIDs); project and account IDs (32 hex digits); organization
+ * URNs or bare IDs; duplicates within a list (naming the entry duplicated); `mode` and `quota`;
+ * unknown fields; the owner's own project as a recipient; one project ID under two regions.
+ *
+ * @example
+ * const issues = validateDesiredSharing(JSON.parse(text));
+ * if (issues.length) throw new ImsValidationError(issues, "sharing file");
+ */
+export function validateDesiredSharing(value: unknown): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (!isObject(value)) return [{ path: "(file)", message: `must be an object with "regions", got ${show(value)}` }];
+  unknownFields(value, ["regions"], "", issues);
+  const regions = value.regions;
+  if (!isObject(regions)) {
+    issues.push({ path: "regions", message: regions === undefined ? "is required: region ID → { images }" : `must be an object (region ID → { images }), got ${show(regions)}` });
+    return issues;
+  }
+
+  // Project IDs are per region: remember where each was first seen.
+  const projectRegion = new Map<string, string>();
+
+  for (const [region, entry] of Object.entries(regions)) {
+    const regionPath = at("regions", region);
+    const regionIssue = resolveEndpoint({ region }).issues[0];
+    if (regionIssue) issues.push({ path: regionPath, message: regionIssue.message });
+    if (!isObject(entry)) {
+      issues.push({ path: regionPath, message: `must be an object ({ images, endpoint?, projectId? }), got ${show(entry)}` });
+      continue;
+    }
+    unknownFields(entry, ["images", "endpoint", "projectId"], regionPath, issues);
+    if (entry.endpoint !== undefined) {
+      const endpointIssue = typeof entry.endpoint === "string"
+        ? resolveEndpoint({ endpoint: entry.endpoint }).issues[0]?.message
+        : `must be a string, got ${show(entry.endpoint)}`;
+      if (endpointIssue) issues.push({ path: at(regionPath, "endpoint"), message: endpointIssue });
+    }
+    const owner = entry.projectId;
+    if (owner !== undefined && (typeof owner !== "string" || !PROJECT_ID.test(owner))) {
+      issues.push({ path: at(regionPath, "projectId"), message: `must be the owner's project ID in ${region} (32 hex digits), got ${show(owner)}` });
+    }
+    const images = entry.images;
+    const imagesPath = at(regionPath, "images");
+    if (!isObject(images)) {
+      issues.push({ path: imagesPath, message: images === undefined ? "is required: image ID → { projects, domains, organizations }" : `must be an object (image ID → who may use it), got ${show(images)}` });
+      continue;
+    }
+
+    for (const [image, wanted] of Object.entries(images)) {
+      const imagePath = at(imagesPath, image);
+      if (!IMAGE_ID.test(image)) issues.push({ path: imagePath, message: "is not an image ID (a UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)" });
+      if (!isObject(wanted)) {
+        issues.push({ path: imagePath, message: `must be an object ({ projects, domains, organizations, mode }), got ${show(wanted)}` });
+        continue;
+      }
+      unknownFields(wanted, ["projects", "domains", "organizations", "mode", "quota"], imagePath, issues);
+
+      const projectsPath = at(imagePath, "projects");
+      const projects = checkList(wanted.projects, projectsPath, {
+        check: (id) => PROJECT_ID.test(id) ? undefined : `${show(id)} is not a project ID (32 hex digits); project IDs are per region: use the project ID of ${region}`,
+        key: hexKey,
+      }, issues);
+      for (const { entry: id, index } of projects) {
+        const entryPath = at(projectsPath, index);
+        if (typeof owner === "string" && hexKey(owner) === hexKey(id)) {
+          issues.push({ path: entryPath, message: `is the owner's own project (${at(regionPath, "projectId")}); an image cannot be shared with its owner` });
+        }
+        const seenIn = projectRegion.get(hexKey(id));
+        if (seenIn === undefined) projectRegion.set(hexKey(id), region);
+        else if (seenIn !== region) {
+          issues.push({ path: entryPath, message: `is also listed under regions.${seenIn}; project IDs are per region, so it cannot be a project of both: use the project ID of ${region}` });
+        }
+      }
+
+      checkList(wanted.domains, at(imagePath, "domains"), {
+        check: (id) => DOMAIN_ID.test(id) ? undefined : `${show(id)} is not an account (domain) ID (32 hex digits)`,
+        key: hexKey,
+      }, issues);
+      checkList(wanted.organizations, at(imagePath, "organizations"), {
+        check: (ref) => ORGANIZATION.test(ref) ? undefined
+          : `${show(ref)} is not an organization: a URN (organizations::<account ID>:organization:o-…, …:root:o-…/r-…, …:ou:o-…/ou-…) or a bare o-, r- or ou- ID`,
+        key: organizationKey,
+      }, issues);
+
+      if (wanted.mode !== undefined && wanted.mode !== "exclusive" && wanted.mode !== "additive") {
+        issues.push({ path: at(imagePath, "mode"), message: `must be "exclusive" (members not listed are removed) or "additive" (members are only added), got ${show(wanted.mode)}` });
+      }
+      const quota = wanted.quota;
+      if (quota !== undefined && !(typeof quota === "number" && Number.isInteger(quota) && quota >= 1)) {
+        issues.push({ path: at(imagePath, "quota"), message: `must be a positive whole number (128 for system- and data-disk images, 10 for full-ECS images), got ${show(quota)}` });
+      }
+    }
+  }
+  return issues;
+}

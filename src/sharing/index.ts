@@ -1,0 +1,15 @@
+/**
+ * Sharing as code: who may use which images, kept in a file, planned against the real members
+ * and applied. `planSharing` reads and diffs, `applySharing` sends, waits and reads back.
+ */
+export { DEFAULT_MODE, organizationKey, validateDesiredSharing } from "./desired.js";
+export type { DesiredImage, DesiredRegion, DesiredSharing, SharingMode } from "./desired.js";
+export {
+  batchBody, DEFAULT_CONCURRENCY, DEFAULT_MAX_BATCH_IMAGES, DEFAULT_QUOTA, diffSharing, groupBatches, planSharing,
+} from "./plan.js";
+export type {
+  ImageChange, ImageMember, ImageMembersBody, ImageRef, JobImageResult, MemberSet, PlanOptions, QuotaCheck, SharingBatch,
+  SharingClient, SharingJob, SharingPlan, SharingProblem,
+} from "./plan.js";
+export { applySharing } from "./apply.js";
+export type { AppliedJob, AppliedJobStatus, ApplyEvent, ApplyOptions, ApplyReport, ImageFailure, ImageReport } from "./apply.js";

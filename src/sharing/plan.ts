@@ -1,0 +1,401 @@
+/**
+ * Planning "sharing as code": read every named image's real members back, compare them with the
+ * desired state, and say what would change, grouped into the requests that would make the change.
+ * Nothing here writes. The diff and the grouping are pure functions so they can be tested (and
+ * reused by a CLI) without a client.
+ */
+import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResult } from "../../generated/ims.js";
+import { ImsValidationError, type AnyJob } from "../errors.js";
+import type { ValidationIssue } from "../validate.js";
+import {
+  DEFAULT_MODE, hexKey, organizationKey, validateDesiredSharing,
+  type DesiredImage, type DesiredSharing, type SharingMode,
+} from "./desired.js";
+
+/** One member of a shared image, as `GET /v1/{project_id}/cloudimages/{image_id}/members` lists it (the generated type). */
+export type ImageMember = GeneratedImageMember;
+/** The body of `POST` and `DELETE /v1/cloudimages/members` (the generated type). */
+export type ImageMembersBody = ImageMembersRequest;
+/** A job as `waitForJob` resolves with it. */
+export type SharingJob = AnyJob;
+/** One entry of a member job's `entities.results`; `status` is lower case (`success`). */
+export type JobImageResult = JobResult;
+
+/**
+ * What planning and applying need from a client, and nothing more: `createImsClient`'s client
+ * satisfies it, and so does an in-memory one in tests.
+ */
+export interface SharingClient {
+  /** Every member of the image, page after page. */
+  listImageMembers(imageId: string, options?: { signal?: AbortSignal | undefined }): AsyncIterable<ImageMember>;
+  /** `POST /v1/cloudimages/members`; resolves once IMS accepts the request. */
+  addImageMembers(body: ImageMembersBody, options?: { signal?: AbortSignal | undefined }): Promise<{ jobId: string; requestId?: string }>;
+  /** `DELETE /v1/cloudimages/members`; resolves once IMS accepts the request. */
+  deleteImageMembers(body: ImageMembersBody, options?: { signal?: AbortSignal | undefined }): Promise<{ jobId: string; requestId?: string }>;
+  /** Resolves with the job on `SUCCESS`; rejects (`ImsJobFailedError`, carrying `job`) when it failed. */
+  waitForJob(jobId: string, options?: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }): Promise<SharingJob>;
+}
+
+/** Members by kind, in the form they are sent. */
+export interface MemberSet {
+  projects: string[];
+  domains: string[];
+  organizations: string[];
+}
+
+/** How many members would count against the image's quota once the change is made. */
+export interface QuotaCheck {
+  /** The most members the image may have. */
+  limit: number;
+  /** Members that count after the change: non-pending ones kept, plus every one added. */
+  after: number;
+  /** True when members are added and `after` is over `limit`. */
+  exceeded: boolean;
+}
+
+/** What would change for one image. `remove` comes first: removals are sent first. */
+export interface ImageChange {
+  region: string;
+  image: string;
+  mode: SharingMode;
+  remove: MemberSet;
+  add: MemberSet;
+  /** The members as read. */
+  current: ImageMember[];
+  quota: QuotaCheck;
+}
+
+/** Where an image lives. */
+export interface ImageRef {
+  region: string;
+  image: string;
+}
+
+/** Something that stops the plan from being applied as it is. */
+export interface SharingProblem extends ImageRef {
+  kind: "quota";
+  /** Into the sharing file: `regions.cn-north-4.images.<id>`. */
+  path: string;
+  message: string;
+}
+
+/** One request that applying sends: these members added to (or removed from) each of these images. */
+export interface SharingBatch {
+  region: string;
+  kind: "remove" | "add";
+  images: string[];
+  members: MemberSet;
+}
+
+/** What `planSharing` found. */
+export interface SharingPlan {
+  /** The desired state the plan was made from. */
+  desired: DesiredSharing;
+  /** Images out of sync, in the file's order; an image in sync is not here. */
+  changes: ImageChange[];
+  /** Images whose members are already as desired. */
+  inSync: ImageRef[];
+  /** Reasons not to apply (a quota that would be exceeded); `applySharing` refuses a plan with any. */
+  problems: SharingProblem[];
+  /** The requests `applySharing` would send: every removal first, then every addition. */
+  batches: SharingBatch[];
+  /** The clients the plan read with, by region; `applySharing` uses them unless given others. Not enumerable, so it stays out of JSON. */
+  readonly clients: Readonly<Record<string, SharingClient>>;
+}
+
+/**
+ * The default quota: IMS allows 128 members for system- and data-disk images (10 for full-ECS
+ * images: set `quota` for those).
+ */
+export const DEFAULT_QUOTA = 128;
+/**
+ * Images per request. IMS documents no maximum for `images`; a small batch keeps one failed job
+ * (whose single `fail_reason` covers every image in it) from taking many images down with it,
+ * keeps bodies and per-image results short, and stays far from any undocumented server limit.
+ */
+export const DEFAULT_MAX_BATCH_IMAGES = 20;
+/** Requests (member listings, batches) in flight at once. */
+export const DEFAULT_CONCURRENCY = 8;
+
+function emptySet(): MemberSet {
+  return { projects: [], domains: [], organizations: [] };
+}
+
+function isEmpty(set: MemberSet): boolean {
+  return !set.projects.length && !set.domains.length && !set.organizations.length;
+}
+
+function size(set: MemberSet): number {
+  return set.projects.length + set.domains.length + set.organizations.length;
+}
+
+type Kind = keyof MemberSet;
+const KINDS: readonly Kind[] = ["projects", "domains", "organizations"];
+const KEY: Record<Kind, (id: string) => string> = { projects: hexKey, domains: hexKey, organizations: organizationKey };
+
+/** The kind a listed member is; undefined for a kind this library does not know (left alone). */
+function kindOf(member: ImageMember): Kind | undefined {
+  switch (member.member_type ?? "project") {
+    case "project": return "projects";
+    case "domain": return "domains";
+    case "organization": return "organizations";
+    default: return undefined;
+  }
+}
+
+/**
+ * What must change for one image to match `desired`, or undefined when it already does. Pure.
+ *
+ * - A member counts as present whatever its status: a `pending` share is not re-added, and a
+ *   `rejected` one is still a share (the recipient may accept it later).
+ * - `exclusive` (default): members not named are removed. `additive`: nothing is removed.
+ * - Organizations match by ID, whether the file names a URN or the bare ID: a listing gives the
+ *   bare ID as `member_id`. Removals send that bare ID, the form Huawei's current DELETE example
+ *   uses; additions send the entry as written.
+ * - A member without `member_type` (older regions) is a project.
+ * - Quota: members that are not pending count (Huawei: pending shares do not), every added one
+ *   too (it will count once accepted); `quota.exceeded` when members are added beyond `quota`
+ *   (default {@link DEFAULT_QUOTA}, or the image's own `quota`).
+ */
+export function diffSharing(
+  current: readonly ImageMember[],
+  desired: DesiredImage,
+  context: { region: string; image: string; quota?: number | undefined },
+): ImageChange | undefined {
+  const mode = desired.mode ?? DEFAULT_MODE;
+  const add = emptySet();
+  const remove = emptySet();
+  const present: Record<Kind, Set<string>> = { projects: new Set(), domains: new Set(), organizations: new Set() };
+  for (const member of current) {
+    const kind = kindOf(member);
+    if (kind) present[kind].add(KEY[kind](member.member_id));
+  }
+  let counted = 0;
+  for (const kind of KINDS) {
+    const wanted = desired[kind] ?? [];
+    const wantedKeys = new Set(wanted.map(KEY[kind]));
+    for (const entry of wanted) {
+      if (!present[kind].has(KEY[kind](entry))) add[kind].push(entry);
+    }
+    const removed = new Set<string>();
+    for (const member of current) {
+      if (kindOf(member) !== kind) continue;
+      const key = KEY[kind](member.member_id);
+      const keep = mode === "additive" || wantedKeys.has(key);
+      if (!keep && !removed.has(key)) {
+        removed.add(key);
+        remove[kind].push(member.member_id);
+      }
+      if (keep && member.status !== "pending") counted++;
+    }
+  }
+  if (isEmpty(add) && isEmpty(remove)) return undefined;
+  const limit = desired.quota ?? context.quota ?? DEFAULT_QUOTA;
+  const after = counted + size(add);
+  return {
+    region: context.region,
+    image: context.image,
+    mode,
+    remove,
+    add,
+    current: [...current],
+    quota: { limit, after, exceeded: size(add) > 0 && after > limit },
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Groups changes into requests: images of one region whose removals (or additions) are exactly
+ * the same members share one request, at most `maxBatchImages` images each (default
+ * {@link DEFAULT_MAX_BATCH_IMAGES}). An image's removals and additions are separate requests.
+ * Every removal comes first, then every addition, each in the order the images first appear.
+ * Pure.
+ */
+export function groupBatches(changes: readonly ImageChange[], options: { maxBatchImages?: number | undefined } = {}): SharingBatch[] {
+  const max = options.maxBatchImages ?? DEFAULT_MAX_BATCH_IMAGES;
+  const out: SharingBatch[] = [];
+  for (const kind of ["remove", "add"] as const) {
+    const groups = new Map<string, { region: string; images: string[]; members: MemberSet }>();
+    for (const change of changes) {
+      const members = change[kind];
+      if (isEmpty(members)) continue;
+      // The exact strings sent, order aside: two images share a request only if the same body fits both.
+      const key = JSON.stringify([change.region, ...KINDS.map((k) => [...members[k]].sort())]);
+      const group = groups.get(key);
+      if (group) group.images.push(change.image);
+      else groups.set(key, { region: change.region, images: [change.image], members });
+    }
+    for (const group of groups.values()) {
+      for (const images of chunks(group.images, max)) out.push({ region: group.region, kind, images, members: group.members });
+    }
+  }
+  return out;
+}
+
+/** The request body for a batch: only the lists that have members (the spec refuses empty ones). */
+export function batchBody(batch: Pick<SharingBatch, "images" | "members">): ImageMembersBody {
+  const body: ImageMembersBody = { images: [...batch.images] };
+  for (const kind of KINDS) if (batch.members[kind].length) body[kind] = [...batch.members[kind]];
+  return body;
+}
+
+/**
+ * A limiter: `run(task)` starts the task when fewer than `limit` are running, so that many
+ * images or batches never mean many requests at once.
+ */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return (task) => new Promise((resolve, reject) => {
+    const start = () => {
+      running++;
+      task().then(resolve, reject).finally(next);
+    };
+    if (running < limit) start();
+    else queue.push(start);
+  });
+}
+
+/** Problems with options shared by planning and applying. */
+export function optionIssues(options: { concurrency?: unknown; maxBatchImages?: unknown; quota?: unknown; timeoutMs?: unknown }): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const name of ["concurrency", "maxBatchImages", "quota"] as const) {
+    const value = options[name];
+    if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
+      issues.push({ path: name, message: `must be a positive whole number, got ${String(value)}` });
+    }
+  }
+  if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === "number" && options.timeoutMs > 0)) {
+    issues.push({ path: "timeoutMs", message: `must be a positive number, got ${String(options.timeoutMs)}` });
+  }
+  return issues;
+}
+
+/** Issues for regions that have images to read or change but no client. */
+export function missingClients(regions: Iterable<string>, clients: Readonly<Record<string, SharingClient>> | undefined): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const region of new Set(regions)) {
+    if (!clients || !Object.hasOwn(clients, region)) {
+      issues.push({ path: `clients.${region}`, message: `is missing: region ${region} has images but no client (one client per region: clients["${region}"])` });
+    }
+  }
+  return issues;
+}
+
+/**
+ * A signal that ends when the caller's does, or when `abort` is called (on the first failure).
+ * `deadline` in signals.ts cannot be ended by hand, which is what stopping siblings needs.
+ */
+export function linkedController(parent: AbortSignal | undefined): { signal: AbortSignal; abort(reason: unknown): void; dispose(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) controller.abort(parent.reason);
+  else parent?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    dispose: () => parent?.removeEventListener("abort", onAbort),
+  };
+}
+
+/** Reads every member of an image, every page. */
+export async function readMembers(client: SharingClient, image: string, signal: AbortSignal): Promise<ImageMember[]> {
+  const members: ImageMember[] = [];
+  for await (const member of client.listImageMembers(image, { signal })) {
+    signal.throwIfAborted();
+    members.push(member);
+  }
+  return members;
+}
+
+/** Options of {@link planSharing}. */
+export interface PlanOptions {
+  /** One client per region of the file: `{ "cn-north-4": createImsClient({ region: "cn-north-4", … }) }`. */
+  clients: Readonly<Record<string, SharingClient>>;
+  /** Member listings in flight at once, across regions (default {@link DEFAULT_CONCURRENCY}). */
+  concurrency?: number | undefined;
+  /** Stops reading; the call rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /** The most members an image may have (default {@link DEFAULT_QUOTA}); an image's own `quota` wins. */
+  quota?: number | undefined;
+  /** Images per request in `batches` (default {@link DEFAULT_MAX_BATCH_IMAGES}). */
+  maxBatchImages?: number | undefined;
+}
+
+/**
+ * Reads the current members of every image the file names (every page, at most `concurrency`
+ * listings at once), compares them with the file and returns what would change. Makes no change.
+ *
+ * Rejects with `ImsValidationError` when the file is invalid (`issues` has the paths), when an
+ * option is, or when a region has no client; with the first listing's error when one fails
+ * (the other listings are then stopped); with the signal's reason when aborted.
+ *
+ * @example
+ * const plan = await planSharing(desired, { clients: { "cn-north-4": ims } });
+ * for (const c of plan.changes) console.log(c.region, c.image, "-", c.remove, "+", c.add);
+ * if (plan.problems.length) console.error(plan.problems.map((p) => p.message));
+ */
+export async function planSharing(desired: DesiredSharing, options: PlanOptions): Promise<SharingPlan> {
+  const fileIssues = validateDesiredSharing(desired);
+  if (fileIssues.length) throw new ImsValidationError(fileIssues, "sharing file");
+  const targets: (ImageRef & { wanted: DesiredImage })[] = [];
+  for (const [region, entry] of Object.entries(desired.regions)) {
+    for (const [image, wanted] of Object.entries(entry.images)) targets.push({ region, image, wanted });
+  }
+  const issues = [...optionIssues(options ?? {}), ...missingClients(targets.map((t) => t.region), options?.clients)];
+  if (issues.length) throw new ImsValidationError(issues, "sharing options");
+  const { clients, signal } = options;
+  signal?.throwIfAborted();
+
+  const run = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const link = linkedController(signal);
+  let currents: ImageMember[][];
+  try {
+    currents = await Promise.all(targets.map(({ region, image }) => run(async () => {
+      link.signal.throwIfAborted();
+      try {
+        return await readMembers(clients[region] as SharingClient, image, link.signal);
+      } catch (error) {
+        // The first failure stops the others: a plan is whole or not at all.
+        link.abort(error);
+        throw error;
+      }
+    })));
+  } catch (error) {
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    link.dispose();
+  }
+
+  const changes: ImageChange[] = [];
+  const inSync: ImageRef[] = [];
+  const problems: SharingProblem[] = [];
+  targets.forEach(({ region, image, wanted }, i) => {
+    const change = diffSharing(currents[i] ?? [], wanted, { region, image, quota: options.quota });
+    if (!change) {
+      inSync.push({ region, image });
+      return;
+    }
+    changes.push(change);
+    const { limit, after, exceeded } = change.quota;
+    if (exceeded) {
+      problems.push({
+        region, image, kind: "quota", path: `regions.${region}.images.${image}`,
+        message: `would have ${after} members counting against a quota of ${limit} (accepted and rejected members kept, plus every one added; pending ones do not count): remove members or raise "quota" (128 for system- and data-disk images, 10 for full-ECS images)`,
+      });
+    }
+  });
+
+  const plan = { desired, changes, inSync, problems, batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }) } as SharingPlan;
+  Object.defineProperty(plan, "clients", { value: clients, enumerable: false });
+  return plan;
+}
