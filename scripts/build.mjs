@@ -11,5 +11,6 @@ await runTool("tsc", ["-p", "tsconfig.build.json"]);
 await mkdir(path.join(dist, "generated"), { recursive: true });
 await copyFile(path.join(root, "generated", "ims.d.ts"), path.join(dist, "generated", "ims.d.ts"));
 await copyFile(path.join(root, "generated", "openapi.json"), path.join(dist, "openapi.json"));
+await copyFile(path.join(root, "generated", "sharing.schema.json"), path.join(dist, "sharing.schema.json"));
 await chmod(path.join(dist, "src", "cli", "bin.js"), 0o755);
 console.log("Built dist/");

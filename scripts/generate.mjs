@@ -6,6 +6,8 @@
 //                            template, parameters, input schemas (refs resolved, for validation
 //                            before a request is sent), the part of its 2xx schema the client
 //                            relies on, and the facts the spec states in x-ims-* fields
+//   generated/sharing.schema.json  the JSON Schema of sharing files (plan/apply), its ID formats
+//                            taken from the spec
 //   generated/schemas.ts     the ID and status schemas other code validates against, and the
 //                            server URL template (src/validate.ts interprets the schemas)
 // With --check nothing is written: it exits 1 and names each stale file instead.
@@ -166,6 +168,83 @@ function operationsModule(spec) {
   ].join("\n");
 }
 
+/**
+ * The JSON Schema of a sharing file (`plan -f` / `apply -f`), for editors' completion and
+ * checks. Its ID formats come from the spec's component schemas; src/sharing/desired.ts checks
+ * the same file (with more: duplicates across forms, per-region projects) and a test keeps the
+ * two in agreement.
+ */
+function sharingSchema(spec) {
+  const id = (name) => {
+    const { pattern, description } = spec.components.schemas[name];
+    return { type: "string", pattern, description: description.trim().split("\n")[0] };
+  };
+  const list = (name, description) => ({ type: "array", description, uniqueItems: true, items: { $ref: `#/$defs/${name}` } });
+  const envName = (description) => ({ type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description });
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    title: "ims-sharing sharing file",
+    description: "Who may use which IMS images, per region: `ims-sharing plan -f FILE` shows the changes, `ims-sharing apply -f FILE` makes them.",
+    type: "object",
+    required: ["regions"],
+    additionalProperties: false,
+    properties: {
+      $schema: { type: "string", description: "This schema, for editors." },
+      regions: {
+        type: "object",
+        description: "Region ID (such as cn-north-4) → its images. Project IDs are per region.",
+        additionalProperties: { $ref: "#/$defs/Region" },
+      },
+    },
+    $defs: {
+      Region: {
+        type: "object",
+        required: ["images"],
+        additionalProperties: false,
+        properties: {
+          endpoint: { type: "string", description: "The endpoint to call instead of the region's (a proxy, a test server)." },
+          projectId: { ...id("ProjectId"), description: "The owner's project ID in this region." },
+          credentials: {
+            type: "object",
+            description: "Which environment variables hold this region's credentials (names only: never secrets in this file).",
+            additionalProperties: false,
+            properties: {
+              accessKeyEnv: envName("The variable holding the access key."),
+              secretKeyEnv: envName("The variable holding the secret key."),
+              securityTokenEnv: envName("The variable holding the security token (temporary credentials)."),
+              tokenEnv: envName("The variable holding an IAM token, instead of AK/SK."),
+            },
+          },
+          images: {
+            type: "object",
+            description: "Image ID → who may use it.",
+            propertyNames: { $ref: "#/$defs/ImageId" },
+            additionalProperties: { $ref: "#/$defs/Image" },
+          },
+        },
+      },
+      Image: {
+        type: "object",
+        additionalProperties: false,
+        properties: {
+          projects: list("ProjectId", "Recipient project IDs of this region."),
+          domains: list("DomainId", "Recipient account (domain) IDs."),
+          organizations: list("OrganizationRef", "Recipient organizations: URNs or bare o-/r-/ou- IDs."),
+          mode: {
+            enum: ["exclusive", "additive"],
+            description: "exclusive (default): members not listed are removed; additive: members are only added.",
+          },
+          quota: { type: "integer", minimum: 1, description: "The most counted members the image may have (128 for system- and data-disk images, 10 for full-ECS images)." },
+        },
+      },
+      ImageId: id("ImageId"),
+      ProjectId: id("ProjectId"),
+      DomainId: id("DomainId"),
+      OrganizationRef: id("OrganizationRef"),
+    },
+  };
+}
+
 function schemasModule(spec) {
   const named = Object.fromEntries(NAMED_SCHEMAS.map((name) => [name, resolveSchema(spec, spec.components.schemas[name], name)]));
   const server = spec.servers[0];
@@ -189,6 +268,7 @@ async function main() {
     "generated/openapi.json": `${JSON.stringify(spec, null, 2)}\n`,
     "generated/schemas.ts": schemasModule(spec),
     "generated/operations.ts": operationsModule(spec),
+    "generated/sharing.schema.json": `${JSON.stringify(sharingSchema(spec), null, 2)}\n`,
   };
   if (check) {
     await runTool("openapi-typescript", [...TYPES_ARGS, "--check"]);

@@ -1,15 +1,27 @@
 /**
- * ims-sharing/fake: a stateful fake IMS on a real HTTP server (Node only), for your own tests,
- * the sandbox and the contract suite.
+ * ims-sharing/fake: a stateful, multi-tenant fake IMS on a real HTTP server (Node only), for your
+ * own tests, the sandbox and the contract suite. It answers every operation of the spec: add,
+ * accept/reject and delete members (as jobs), list and show members, list images shared with you,
+ * and the two job queries.
  *
  * @example
- * import { startFakeIms } from "ims-sharing/fake";
- * const fake = await startFakeIms({ jobDurationMs: 200 });
- * const ims = createImsClient({ endpoint: fake.url, auth: { token: "any" } });
- * await ims.unshareImages({ images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] });
+ * import { createManualClock, startFakeIms, OWNER_TOKEN, RECIPIENT_TOKEN, SEED_IMAGES } from "ims-sharing/fake";
+ * const clock = createManualClock();
+ * const fake = await startFakeIms({ clock, jobDurationMs: 1_000 });
+ * const owner = createImsClient({ endpoint: fake.url, auth: { token: OWNER_TOKEN }, projectId: fake.ownerProject });
+ * const recipient = createImsClient({ endpoint: fake.url, auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT });
+ * // … owner.addImageMembers(…); fake.advance(1_000); recipient.updateImageMembers(…) …
  * await fake.close();
  */
-export { startFakeIms } from "./server.js";
+export { startFakeIms, OWNER_TOKEN, RECIPIENT_TOKEN } from "./server.js";
 export type { Fault, FakeIms, FakeImsOptions, FakeReply, FakeRequestLog } from "./server.js";
-export { FakeState, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, FOREIGN_IMAGE, FOREIGN_OWNER, defaultImages } from "./state.js";
-export type { FakeImage, FakeJob, SeedImage } from "./state.js";
+export { createManualClock, isManualClock, systemClock } from "./clock.js";
+export type { Clock, ManualClock } from "./clock.js";
+export {
+  FakeState, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, RECIPIENT_PROJECT, FOREIGN_IMAGE, FOREIGN_OWNER,
+  DEFAULT_REGION, MEMBER_QUOTA, defaultImages,
+} from "./state.js";
+export type {
+  FakeImage, FakeJob, FakeMember, FakeProject, FakeStateOptions, ImageKind, JobType, MemberRef, MemberType,
+  Refusal, SeedImage, SeedMember,
+} from "./state.js";

@@ -1,16 +1,34 @@
 /**
- * `startFakeIms`: a stateful fake of IMS image sharing on a real HTTP server, for tests, the
- * sandbox and the contract suite. It answers like IMS (IMS- and gateway-shaped errors with real
- * IMG codes, `X-Request-Id` on every response), runs jobs over time, injects faults on demand,
- * and can verify AK/SK signatures with the project's own signer.
+ * `startFakeIms`: a stateful, multi-tenant fake of IMS image sharing on a real HTTP server, for
+ * tests, the sandbox and the contract suite (through Prism's validating proxy: every answer
+ * follows the spec). It answers every operation of the spec's table (routes.ts), like IMS: IMS-
+ * and gateway-shaped errors with real IMG codes, `X-Request-Id` on every response, jobs that run
+ * over time on an injectable clock, faults on demand, AK/SK signatures verified with the
+ * project's own signer.
+ *
+ * Tenants are projects. With AK/SK the caller is the `X-Project-Id` header (OWNER_PROJECT when
+ * absent); with a token, the project `tokens` maps it to (OWNER_TOKEN → OWNER_PROJECT and
+ * RECIPIENT_TOKEN → RECIPIENT_PROJECT by default), and any other token is the owner, so
+ * `auth: { token: "any" }` acts as the owner of the seed images. A `{project_id}` in the path must
+ * be the caller's (else 400 IMG.0030). The sharing rules, and which are refused at once and which
+ * fail in the job, are in state.ts.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { inputSchemas } from "../../generated/schemas.js";
+import { operations, type OperationId } from "../../generated/operations.js";
 import { createSigner } from "../signer.js";
-import { validate } from "../validate.js";
-import { defaultImages, FakeState, OWNER_PROJECT, type SeedImage } from "./state.js";
+import { isManualClock, systemClock, type Clock } from "./clock.js";
+import { matchRoute, parseInput, ROUTE_METHODS, type Answer, type Call, type Handler, type Handlers } from "./routes.js";
+import {
+  defaultImages, FakeState, isRefusal, OWNER_PROJECT, RECIPIENT_PROJECT,
+  type FakeJob, type FakeProject, type Refusal, type SeedImage,
+} from "./state.js";
+
+/** The token that acts as OWNER_PROJECT (as does any token not in `tokens`). */
+export const OWNER_TOKEN = "fake-owner-token";
+/** The token that acts as RECIPIENT_PROJECT. */
+export const RECIPIENT_TOKEN = "fake-recipient-token";
 
 /** An answer about to be sent; `transform` may rewrite it. */
 export interface FakeReply {
@@ -24,33 +42,60 @@ export interface FakeRequestLog {
   method: string;
   path: string;
   status: number;
+  /** The clock's time when it was answered. */
   at: number;
+  /** The operation it was routed to, if any. */
+  operation?: OperationId | undefined;
+  /** The project that made it, once authenticated. */
+  project?: string | undefined;
 }
 
-type FaultMatch = { method?: string; path?: string | RegExp; times?: number };
+type FaultMatch = {
+  /** Only requests with this method. */
+  method?: string | undefined;
+  /** Only requests whose path starts with this text, or matches this expression. */
+  path?: string | RegExp | undefined;
+  /** Only the next `times` matching requests (default: all of them). */
+  times?: number | undefined;
+};
 /** A fault to inject into matching requests (all of them, or the next `times`). */
 export type Fault = FaultMatch & (
   | { type: "latency"; delayMs: number }
-  | { type: "status"; status: number; retryAfter?: number | string }
+  | { type: "status"; status: number; retryAfter?: number | string | undefined }
   | { type: "drop" }
-  | { type: "malformed"; body?: string }
+  | { type: "malformed"; body?: string | undefined }
+  /**
+   * The member job of a matching request fails every pair of this one image (its results say
+   * `failed`) while the rest of the batch goes on: the job is SUCCESS unless nothing else
+   * succeeded. `code` is what a job failing on it reports (default IMG.0112 for add and update,
+   * IMG.0113 for delete). `times` counts requests naming the image.
+   */
+  | { type: "imageFailure"; image: string; code?: string | undefined }
 );
 
 export interface FakeImsOptions {
   /** Port on 127.0.0.1 (default 0: any free port). */
-  port?: number;
+  port?: number | undefined;
   /** How long each job takes from acceptance to completion (default 1000 ms). */
-  jobDurationMs?: number;
-  /** The images to start with (default: the seed page's two images shared with its two projects). */
-  images?: SeedImage[];
+  jobDurationMs?: number | undefined;
+  /** The images to start with (default: the seed page's two images shared with its two projects, and FOREIGN_IMAGE). */
+  images?: readonly SeedImage[] | undefined;
   /** AK/SK pairs whose signatures are verified (others are refused with APIGW.0301). Without it, any Authorization is accepted. */
-  credentials?: Record<string, { secretKey: string }>;
+  credentials?: Record<string, { secretKey: string }> | undefined;
+  /** Token → the project it acts as, on top of OWNER_TOKEN and RECIPIENT_TOKEN; any other token is OWNER_PROJECT. */
+  tokens?: Record<string, string> | undefined;
+  /** The fake's region (default `cn-north-4`): images live there unless seeded elsewhere. */
+  region?: string | undefined;
+  /** Known projects and their regions; a project not listed is in the fake's region. */
+  projects?: Record<string, FakeProject> | undefined;
+  /** Where jobs get the time (default: real time); `createManualClock()` for tests that assert phases. */
+  clock?: Clock | undefined;
   /** Faults to inject from the start; more with `fake.inject()`. */
-  faults?: Fault[];
+  faults?: Fault[] | undefined;
   /** Rewrites every answer before it is sent: the contract suite builds broken IMS variants with it. */
-  transform?: (reply: FakeReply, request: { method: string; path: string }) => FakeReply;
+  transform?: ((reply: FakeReply, request: { method: string; path: string }) => FakeReply) | undefined;
   /** Answer browsers' CORS preflights and expose X-Request-Id (default true). */
-  cors?: boolean;
+  cors?: boolean | undefined;
 }
 
 export interface FakeIms {
@@ -58,8 +103,14 @@ export interface FakeIms {
   url: string;
   state: FakeState;
   requests: FakeRequestLog[];
+  /** The project that owns the seed images: what a token not in `tokens` acts as. */
+  ownerProject: string;
+  region: string;
+  clock: Clock;
   /** Adds a fault (see {@link Fault}). */
   inject(fault: Fault): void;
+  /** Moves a manual clock (see `createManualClock`) forward; throws with any other clock. */
+  advance(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -69,7 +120,7 @@ const hex32 = () => randomBytes(16).toString("hex");
 
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, DELETE, OPTIONS",
+  "access-control-allow-methods": [...ROUTE_METHODS, "OPTIONS"].join(", "),
   "access-control-allow-headers": "authorization, content-type, x-auth-token, x-sdk-date, x-project-id, x-security-token, x-sdk-content-sha256",
   "access-control-expose-headers": "x-request-id, retry-after",
   "access-control-max-age": "600",
@@ -84,30 +135,79 @@ function matches(fault: Fault, method: string, path: string): boolean {
 export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIms> {
   const jobDurationMs = options.jobDurationMs ?? 1_000;
   const cors = options.cors ?? true;
-  const state = new FakeState(options.images ?? defaultImages());
-  const faults: Fault[] = [...(options.faults ?? [])];
+  const clock = options.clock ?? systemClock;
+  const state = new FakeState(options.images ?? defaultImages(), { clock, region: options.region, projects: options.projects });
+  const tokens: Record<string, string> = { [OWNER_TOKEN]: OWNER_PROJECT, [RECIPIENT_TOKEN]: RECIPIENT_PROJECT, ...options.tokens };
+  const faults: Fault[] = (options.faults ?? []).map((f) => ({ ...f }));
   const requests: FakeRequestLog[] = [];
-  const timers = new Set<ReturnType<typeof setTimeout>>();
   const sockets = new Set<Socket>();
   const signers = new Map(Object.entries(options.credentials ?? {}).map(([ak, { secretKey }]) => [ak, createSigner({ accessKey: ak, secretKey })]));
 
-  /** The first matching fault, consumed if it has a count. */
-  function takeFault(method: string, path: string, type: Fault["type"]): Fault | undefined {
-    const index = faults.findIndex((f) => f.type === type && matches(f, method, path));
-    if (index < 0) return undefined;
-    const fault = faults[index]!;
-    if (fault.times !== undefined && --fault.times <= 0) faults.splice(index, 1);
+  /** Consumes one use of a fault with a count; drops it when used up. */
+  function consume(fault: Fault): void {
+    if (fault.times !== undefined && --fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
+  }
+
+  /** The first matching fault of a type, consumed if it has a count. */
+  function takeFault<T extends Fault["type"]>(method: string, path: string, type: T): Extract<Fault, { type: T }> | undefined {
+    const fault = faults.find((f): f is Extract<Fault, { type: T }> => f.type === type && matches(f, method, path));
+    if (fault) consume(fault);
     return fault;
+  }
+
+  /** Injected image failures for a member job: image → the code to report. */
+  function imageFailures(method: string, path: string, images: readonly string[], defaultCode: string): Map<string, string> {
+    const failures = new Map<string, string>();
+    for (const image of images) {
+      const fault = faults.find((f): f is Extract<Fault, { type: "imageFailure" }> => f.type === "imageFailure" && f.image === image && matches(f, method, path));
+      if (!fault) continue;
+      consume(fault);
+      failures.set(image, fault.code ?? defaultCode);
+    }
+    return failures;
+  }
+
+  const jobAccepted = (job: FakeJob | Refusal) => (isRefusal(job) ? job : { status: 200 as const, body: { job_id: job.id } });
+  const ownJob = (caller: string, jobId: string): FakeJob | Refusal =>
+    state.jobOf(caller, jobId) ?? { status: 404, code: "IMG.0023", message: `Failed to query the job: job ${jobId} does not exist.` };
+  const ok = <T>(body: T | Refusal): { status: 200; body: T } | Refusal => (isRefusal(body) ? body : { status: 200, body });
+  const failuresFor = (id: "addImageMembers" | "deleteImageMembers" | "updateImageMembers", images: readonly string[], defaultCode: string) =>
+    imageFailures(operations[id].method, operations[id].path, images, defaultCode);
+
+  /** One handler per operation in the spec's table. */
+  const handlers: Handlers = {
+    addImageMembers: ({ caller, body }) =>
+      jobAccepted(state.addMembers(caller, body, jobDurationMs, failuresFor("addImageMembers", body.images, "IMG.0112"))),
+    deleteImageMembers: ({ caller, body }) =>
+      jobAccepted(state.deleteMembers(caller, body, jobDurationMs, failuresFor("deleteImageMembers", body.images, "IMG.0113"))),
+    updateImageMembers: ({ caller, body }) =>
+      jobAccepted(state.updateMembers(caller, body, jobDurationMs, failuresFor("updateImageMembers", body.images, "IMG.0112"))),
+    showJob: ({ caller, path }) => {
+      const job = ownJob(caller, path.job_id);
+      return isRefusal(job) ? job : { status: 200, body: state.showJob(job) };
+    },
+    showJobProgress: ({ caller, path }) => {
+      const job = ownJob(caller, path.job_id);
+      return isRefusal(job) ? job : { status: 200, body: state.showJobProgress(job) };
+    },
+    listImageMembers: ({ caller, path, query }) => ok(state.listMembers(caller, path.image_id, query)),
+    showImageMember: ({ caller, path }) => ok(state.showMember(caller, path.image_id, path.member_id)),
+    listSharedImages: ({ caller, query }) => ({ status: 200, body: state.listSharedImages(caller, query) }),
+  };
+
+  function dispatch<K extends OperationId>(id: K, call: Call<K>): Answer<K> {
+    const handler: Handler<K> = handlers[id];
+    return handler(call);
   }
 
   /** Checks an SDK-HMAC-SHA256 signature by signing the received request again. */
   async function verifySignature(req: IncomingMessage, body: Buffer, requestId: string): Promise<FakeReply | undefined> {
     const header = req.headers.authorization ?? "";
     const m = /^SDK-HMAC-SHA256 Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]+)$/.exec(header);
-    const signer = m && signers.get(m[1]!);
+    const signer = m && signers.get(m[1] ?? "");
     const fail = (detail: string) => ({ status: 401, headers: {}, body: gateway("APIGW.0301", `Incorrect IAM authentication information: ${detail}`, requestId) });
     if (!m || !signer) return fail(m ? "unknown access key" : "missing or malformed Authorization");
-    const names = m[2]!.split(";");
+    const names = (m[2] ?? "").split(";");
     const headers: Record<string, string> = {};
     for (const name of names) {
       const value = req.headers[name];
@@ -122,64 +222,42 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     return undefined;
   }
 
-  async function route(method: string, path: string, req: IncomingMessage, body: Buffer, requestId: string): Promise<FakeReply> {
+  /** The calling project, or the 401 to answer. */
+  async function authenticate(req: IncomingMessage, body: Buffer, requestId: string): Promise<string | FakeReply> {
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    if (req.headers.authorization !== undefined) {
+      if (signers.size) {
+        const refused = await verifySignature(req, body, requestId);
+        if (refused) return refused;
+      }
+      return header("x-project-id") || OWNER_PROJECT;
+    }
+    const token = header("x-auth-token");
+    if (!token) return { status: 401, headers: {}, body: ims("IMG.0087", "The token is incorrect: no X-Auth-Token or AK/SK signature in the request.") };
+    return tokens[token] ?? OWNER_PROJECT;
+  }
+
+  async function route(method: string, path: string, req: IncomingMessage, body: Buffer, requestId: string, log: Partial<FakeRequestLog>): Promise<FakeReply> {
     const reply = (status: number, text: string): FakeReply => ({ status, headers: {}, body: text });
-    if (req.headers.authorization !== undefined && signers.size) {
-      const refused = await verifySignature(req, body, requestId);
-      if (refused) return refused;
-    } else if (req.headers.authorization === undefined && !req.headers["x-auth-token"]) {
-      return reply(401, ims("IMG.0087", "The token is incorrect: no X-Auth-Token or AK/SK signature in the request."));
-    }
-    const caller = String(req.headers["x-project-id"] ?? OWNER_PROJECT);
+    const caller = await authenticate(req, body, requestId);
+    if (typeof caller !== "string") return caller;
+    log.project = caller;
     const url = new URL(path, "http://fake");
-    const segments = url.pathname.split("/").filter(Boolean);
-
-    if (method === "DELETE" && url.pathname === "/v1/cloudimages/members") {
-      if (!body.length) return reply(400, ims("IMG.0007", "The request body is empty."));
-      let input: unknown;
-      try {
-        input = JSON.parse(body.toString("utf8"));
-      } catch {
-        return reply(400, ims("IMG.0001", "The request format is incorrect: the body is not JSON."));
-      }
-      const issues = validate(inputSchemas.deleteImageMembers.body, input);
-      if (issues.length) {
-        const first = issues[0]!;
-        const code = first.path.startsWith("images[") ? "IMG.0066" : first.path.startsWith("projects[") ? "IMG.0067" : "IMG.0001";
-        const what = code === "IMG.0066" ? "The image ID is incorrect" : code === "IMG.0067" ? "The project ID is incorrect" : "The request format is incorrect";
-        return reply(400, ims(code, `${what}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}`));
-      }
-      const { images, projects } = input as { images: string[]; projects: string[] };
-      for (const id of images) {
-        const image = state.images.get(id);
-        if (!image) return reply(400, ims("IMG.0027", `The image in the request does not exist: ${id}.`));
-        if (image.owner !== caller) return reply(400, ims("IMG.0047", `Only the image owner can perform this operation: ${id}.`));
-      }
-      const job = state.startJob(hex32(), caller, images, projects, jobDurationMs);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        state.settle(job);
-      }, jobDurationMs);
-      timer.unref?.();
-      timers.add(timer);
-      return reply(200, JSON.stringify({ job_id: job.id }));
+    const matched = matchRoute(method, url.pathname);
+    if (!matched) return reply(404, gateway("APIGW.0101", `The API does not exist or has not been published: ${method} ${url.pathname}`, requestId));
+    const id = matched.route.id;
+    log.operation = id;
+    const input = parseInput(id, matched.params, url.searchParams, body);
+    if (isRefusal(input)) return reply(input.status, ims(input.code, input.message));
+    const projectId = matched.params.project_id;
+    if (projectId !== undefined && projectId.toLowerCase() !== caller.toLowerCase()) {
+      return reply(400, ims("IMG.0030", `The project ID and token are invalid: ${projectId} is not the project of these credentials.`));
     }
-
-    if (method === "GET" && segments.length === 4 && segments[0] === "v1" && segments[2] === "jobs") {
-      const [, projectId, , jobId] = segments;
-      const job = state.jobs.get(jobId!);
-      if (!/^[0-9a-fA-F]{32}$/.test(projectId!)) return reply(400, ims("IMG.0067", "The project ID is incorrect."));
-      if (!job || job.project !== projectId) return reply(404, ims("IMG.0023", `Failed to query the job: job ${jobId} does not exist.`));
-      return reply(200, JSON.stringify(state.showJob(job)));
-    }
-
-    if (method === "GET" && segments.length === 4 && segments[0] === "v1" && segments[1] === "cloudimages" && segments[2] === "job") {
-      const job = state.jobs.get(segments[3]!);
-      if (!job || job.project !== caller) return reply(404, ims("IMG.0023", `Failed to query the job: job ${segments[3]} does not exist.`));
-      return reply(200, JSON.stringify(state.showJobProgress(job)));
-    }
-
-    return reply(404, gateway("APIGW.0101", `The API does not exist or has not been published: ${method} ${url.pathname}`, requestId));
+    const answer = dispatch(id, { caller, ...input });
+    return isRefusal(answer) ? reply(answer.status, ims(answer.code, answer.message)) : reply(answer.status, JSON.stringify(answer.body));
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -189,9 +267,12 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const requestId = hex32();
+    const log: Partial<FakeRequestLog> = {};
+    // Jobs settle lazily: whatever is due is applied before the request is looked at.
+    state.settle();
     const send = (reply: FakeReply) => {
       const final = options.transform ? options.transform(reply, { method, path }) : reply;
-      requests.push({ method, path, status: final.status, at: Date.now() });
+      requests.push({ method, path, status: final.status, at: clock.now(), ...log });
       res.writeHead(final.status, { ...final.headers });
       res.end(final.body);
     };
@@ -202,14 +283,14 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       return;
     }
     const latency = takeFault(method, path, "latency");
-    if (latency?.type === "latency") await new Promise((r) => setTimeout(r, latency.delayMs));
+    if (latency) await new Promise((r) => setTimeout(r, latency.delayMs));
     if (takeFault(method, path, "drop")) {
-      requests.push({ method, path, status: 0, at: Date.now() });
+      requests.push({ method, path, status: 0, at: clock.now() });
       req.socket.destroy();
       return;
     }
     const status = takeFault(method, path, "status");
-    if (status?.type === "status") {
+    if (status) {
       const headers: Record<string, string> = { ...base };
       if (status.retryAfter !== undefined) headers["retry-after"] = String(status.retryAfter);
       const text = status.status === 429
@@ -218,9 +299,9 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       send({ status: status.status, headers, body: text });
       return;
     }
-    const reply = await route(method, path, req, body, requestId);
+    const reply = await route(method, path, req, body, requestId, log);
     const malformed = takeFault(method, path, "malformed");
-    if (malformed?.type === "malformed") reply.body = malformed.body ?? reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2)));
+    if (malformed) reply.body = malformed.body ?? reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2)));
     send({ ...reply, headers: { ...base, ...reply.headers } });
   }
 
@@ -244,9 +325,16 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     url: `http://127.0.0.1:${port}`,
     state,
     requests,
+    ownerProject: OWNER_PROJECT,
+    region: state.region,
+    clock,
     inject: (fault) => void faults.push({ ...fault }),
+    advance(ms) {
+      if (!isManualClock(clock)) throw new Error("fake.advance(ms) needs a manual clock: startFakeIms({ clock: createManualClock() })");
+      clock.advance(ms);
+      state.settle();
+    },
     close: () => new Promise((resolve) => {
-      for (const timer of timers) clearTimeout(timer);
       for (const socket of sockets) socket.destroy();
       server.close(() => resolve());
     }),

@@ -1,124 +1,577 @@
 /**
- * The fake IMS's world: images, who owns them, whom they are shared with, and the jobs that
- * change that. Jobs move INIT → RUNNING → SUCCESS/FAIL over their duration; the change they
- * make is applied the moment they complete.
+ * The fake IMS's world: images, who owns them, whom they are shared with and how far each share
+ * has got (pending → accepted | rejected), and the jobs that change that. Tenants are projects.
+ *
+ * Jobs move INIT → RUNNING → SUCCESS/FAIL over their duration, read from a clock (see clock.ts);
+ * nothing runs on a timer. Every due job is applied, in the order it completes, the moment anyone
+ * looks: on every request and on every read helper here (`membersOf`, `memberStatus`, …).
+ *
+ * Which refusals are synchronous and which surface in the job (Huawei does not say; this is the
+ * fake's rule):
+ * - **At once, 400 with no job**: what is wrong with the request in itself, as the request, the
+ *   caller and the image records show it when it arrives. Malformed input (IMG.0001, IMG.0007,
+ *   IMG.0066, IMG.0067), an image that does not exist for the caller (IMG.0027; for a recipient,
+ *   an image not shared with it, or whose share has not been added yet), an image the caller may
+ *   not act on (another tenant's: IMG.0106 to add, IMG.0047 to delete; the owner answering for
+ *   its own image: IMG.0076), an image that can never be shared (encrypted IMG.0098, public
+ *   IMG.0089, full-ECS not made from a cloud-server backup IMG.0135), sharing with yourself
+ *   (IMG.0076), answering for another project (`project_id` not the caller's: IMG.0030).
+ * - **In the job, per image and member**: what depends on other tenants, other services or the
+ *   member records as they are when the job runs. The recipient project's region (an IAM
+ *   lookup: IMG.0108), the quota (IMG.0088, counted when the job runs: 128 accepted members per
+ *   system- or data-disk image, 10 per full-ECS image, pending and rejected shares not counted),
+ *   removing a member that is not one (IMG.0113), a share that vanished before it was answered
+ *   (IMG.0027), accepting a full-ECS image without `vault_id` (IMG.0184: the reference lists
+ *   IMG.0184/0188/0193 as vault missing/unavailable/wrong kind, and no vault at all is
+ *   "missing"), and injected image failures.
+ * A job whose every pair failed is `FAIL`, with the first failure's code as `error_code` and every
+ * failure in `fail_reason`; a job with at least one success is `SUCCESS`, each failed pair
+ * reported `failed` in `entities.results` (as Huawei's spec says can happen).
+ *
+ * Account (`domains`) and organization members are `accepted` as soon as they are added: the
+ * official examples show them accepted, and `PUT /v1/cloudimages/members` can only answer for a
+ * project (`project_id`), so there would be no way to accept them. Project members start
+ * `pending`. Re-adding an existing member leaves it as it is.
  */
-import type { Job, JobProgress, JobResult } from "../../generated/ims.js";
+import { randomBytes } from "node:crypto";
+import type {
+  ImageMember, ImageMemberList, ImageMembersRequest, Job, JobProgress, JobResult, MemberStatus, SharedImage, SharedImageList,
+  UpdateImageMembersRequest,
+} from "../../generated/ims.js";
+import { systemClock, type Clock } from "./clock.js";
+
+/** The seed page's images, owned by OWNER_PROJECT and shared (accepted) with SEED_PROJECTS. */
+export const SEED_IMAGES = ["d164b5df-1bc3-4c3f-893e-3e471fd16e64", "0b680482-acaa-4045-b14c-9a8c7dfe9c70"] as const;
+/** The seed page's projects, both members of both SEED_IMAGES. */
+export const SEED_PROJECTS = ["9c61004714024f9586705d090530f9fa", "edc89b490d7d4392898e19b2deb34797"] as const;
+/** The project that owns the seed images: the caller unless credentials say otherwise. */
+export const OWNER_PROJECT = "5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b";
+/** A second tenant, the one the seed images are shared with; `RECIPIENT_TOKEN` acts as it. */
+export const RECIPIENT_PROJECT = SEED_PROJECTS[1];
+/** An image owned by someone else, for the "only the owner can do this" cases. */
+export const FOREIGN_IMAGE = "7a3c9e1f-2b4d-4f6a-8c0e-1d3f5b7a9c2e";
+export const FOREIGN_OWNER = "b2d4f6a8c0e1f3a5b7c9d1e3f5a7b9c1";
+/** The fake's own region unless `region` says otherwise. */
+export const DEFAULT_REGION = "cn-north-4";
+/** Accepted members an image may have (Huawei, 2024): pending and rejected shares do not count. */
+export const MEMBER_QUOTA = { image: 128, fullEcs: 10 } as const;
+
+export type MemberType = "project" | "domain" | "organization";
+/** System-disk, data-disk or full-ECS (whole-server) image. */
+export type ImageKind = "system" | "data" | "full-ecs";
+export type JobType = "imsAddImageMembersJob" | "imsDelImageMembersJob" | "imsUpdateImageMembersJob";
+
+/** A refusal answered at once, IMS-shaped: `{"error": {"code", "message"}}` with `status`. */
+export interface Refusal {
+  status: 400 | 403 | 404;
+  code: string;
+  message: string;
+}
+const refuse = (code: string, message: string, status: Refusal["status"] = 400): Refusal => ({ status, code, message });
+export const isRefusal = (value: unknown): value is Refusal =>
+  typeof value === "object" && value !== null && "code" in value && "status" in value && "message" in value;
+
+export interface SeedMember {
+  id: string;
+  /** Default `project`. */
+  type?: MemberType | undefined;
+  /** Default `accepted`. */
+  status?: MemberStatus | undefined;
+  /** For organization members: the URN they were added with. */
+  urn?: string | undefined;
+}
+
+export interface SeedImage {
+  /** A UUID: the spec's image ID format. */
+  id: string;
+  name?: string | undefined;
+  /** Default OWNER_PROJECT. */
+  owner?: string | undefined;
+  /** Members to start with; a bare ID is an accepted project member. */
+  members?: ReadonlyArray<string | SeedMember> | undefined;
+  /** Default `system`. */
+  kind?: ImageKind | undefined;
+  /** For a full-ECS image: made from a cloud-server backup, the only kind that can be shared (default false). */
+  fromBackup?: boolean | undefined;
+  encrypted?: boolean | undefined;
+  /** Default `private`; a public image cannot be shared. */
+  visibility?: "private" | "public" | undefined;
+  /** Default: the fake's region. */
+  region?: string | undefined;
+  osVersion?: string | undefined;
+  minDisk?: number | undefined;
+}
+
+/** What the fake knows about a project (tenant) besides its ID. */
+export interface FakeProject {
+  /** Default: the fake's region. Sharing with a project of another region fails with IMG.0108. */
+  region?: string | undefined;
+}
+
+export interface FakeStateOptions {
+  /** Default: real time. */
+  clock?: Clock | undefined;
+  /** Default `cn-north-4`. */
+  region?: string | undefined;
+  /** Projects the fake knows; any other is taken to be in the fake's region. */
+  projects?: Record<string, FakeProject> | undefined;
+}
+
+export interface FakeMember {
+  /** A project ID, an account (domain) ID, or a bare organization ID (`o-…`, `r-…`, `ou-…`). */
+  id: string;
+  type: MemberType;
+  status: MemberStatus;
+  urn?: string | undefined;
+  createdAt: number;
+  updatedAt: number;
+}
 
 export interface FakeImage {
   id: string;
   name: string;
-  /** The project that owns the image. */
   owner: string;
-  /** The projects the image is shared with. */
-  members: Set<string>;
+  kind: ImageKind;
+  fromBackup: boolean;
+  encrypted: boolean;
+  visibility: "private" | "public";
+  region: string;
+  osVersion: string;
+  minDisk: number;
+  createdAt: number;
+  /** Keyed by member ID. */
+  members: Map<string, FakeMember>;
+}
+
+/** A member named in an add or delete body. */
+export interface MemberRef {
+  id: string;
+  type: MemberType;
+  urn?: string | undefined;
 }
 
 export interface FakeJob {
   id: string;
-  /** The project that started the job. */
+  type: JobType;
+  /** The project that started the job (only it can read it). */
   project: string;
   images: string[];
-  projects: string[];
+  /** Add and delete: the members named. Update: the caller's project. */
+  members: MemberRef[];
+  /** Update: the answer. */
+  answer?: { status: "accepted" | "rejected"; vaultId?: string | undefined } | undefined;
+  /** Images made to fail by an `imageFailure` fault, with the code to report. */
+  failures: Map<string, string>;
   startedAt: number;
   durationMs: number;
   /** Set once the job has completed and its change has been applied. */
-  results?: JobResult[];
+  results?: JobResult[] | undefined;
+  /** Set when every pair failed. */
+  error?: { code: string; reason: string } | undefined;
 }
 
-/** The seed page's IDs: two images owned by OWNER_PROJECT, shared with two projects. */
-export const SEED_IMAGES = ["d164b5df-1bc3-4c3f-893e-3e471fd16e64", "0b680482-acaa-4045-b14c-9a8c7dfe9c70"];
-export const SEED_PROJECTS = ["9c61004714024f9586705d090530f9fa", "edc89b490d7d4392898e19b2deb34797"];
-/** The project the fake treats as the caller unless a request says otherwise (X-Project-Id). */
-export const OWNER_PROJECT = "5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b";
-/** An image owned by someone else, for the "only the owner can do this" case. */
-export const FOREIGN_IMAGE = "7a3c9e1f-2b4d-4f6a-8c0e-1d3f5b7a9c2e";
-export const FOREIGN_OWNER = "b2d4f6a8c0e1f3a5b7c9d1e3f5a7b9c1";
+/** An add or delete body, as validated against the spec (the generated type). */
+export type MembersBody = ImageMembersRequest;
 
-export interface SeedImage {
-  id: string;
-  name?: string;
-  owner?: string;
-  members?: string[];
-}
+/** An update (accept/reject) body, as validated against the spec (the generated type). */
+export type AnswerBody = UpdateImageMembersRequest;
 
 export function defaultImages(): SeedImage[] {
   return [
-    { id: SEED_IMAGES[0]!, name: "web-server-golden", members: SEED_PROJECTS },
-    { id: SEED_IMAGES[1]!, name: "db-server-golden", members: SEED_PROJECTS },
-    { id: FOREIGN_IMAGE, name: "someone-elses-image", owner: FOREIGN_OWNER, members: [SEED_PROJECTS[0]!] },
+    { id: SEED_IMAGES[0], name: "web-server-golden", members: [...SEED_PROJECTS] },
+    { id: SEED_IMAGES[1], name: "db-server-golden", members: [...SEED_PROJECTS] },
+    { id: FOREIGN_IMAGE, name: "someone-elses-image", owner: FOREIGN_OWNER, members: [SEED_PROJECTS[0]] },
   ];
+}
+
+/** IMS's member times have whole seconds (`2016-09-01T02:05:14Z`); its job times milliseconds. */
+const memberTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const jobTime = (ms: number) => new Date(ms).toISOString();
+
+/** An organization URN or bare ID → the member ID IMS lists (`o-…`, `r-…`, `ou-…`). */
+export function organizationMember(ref: string): MemberRef {
+  if (!ref.startsWith("organizations::")) return { id: ref, type: "organization" };
+  const cut = ref.includes("/") ? ref.lastIndexOf("/") : ref.lastIndexOf(":");
+  return { id: ref.slice(cut + 1), type: "organization", urn: ref };
+}
+
+function membersNamed(body: MembersBody): MemberRef[] {
+  return [
+    ...(body.projects ?? []).map((id): MemberRef => ({ id, type: "project" })),
+    ...(body.domains ?? []).map((id): MemberRef => ({ id, type: "domain" })),
+    ...(body.organizations ?? []).map(organizationMember),
+  ];
+}
+
+const DEFAULT_FAILURE: Record<JobType, string> = {
+  imsAddImageMembersJob: "IMG.0112",
+  imsDelImageMembersJob: "IMG.0113",
+  imsUpdateImageMembersJob: "IMG.0112",
+};
+
+interface Outcome {
+  image: string;
+  member: MemberRef;
+  failure?: { code: string; reason: string } | undefined;
 }
 
 export class FakeState {
   readonly images = new Map<string, FakeImage>();
+  /** Every job, settled or not, by ID. */
   readonly jobs = new Map<string, FakeJob>();
+  readonly clock: Clock;
+  readonly region: string;
+  readonly projects: Readonly<Record<string, FakeProject>>;
+  /** Jobs not applied yet, in the order they were started. */
+  private readonly unsettled = new Set<FakeJob>();
 
-  constructor(seed: SeedImage[], readonly now: () => number = Date.now) {
-    for (const image of seed) {
-      this.images.set(image.id, {
-        id: image.id,
-        name: image.name ?? `image-${image.id.slice(0, 8)}`,
-        owner: image.owner ?? OWNER_PROJECT,
-        members: new Set(image.members ?? []),
-      });
+  constructor(seed: readonly SeedImage[] = defaultImages(), options: FakeStateOptions | (() => number) = {}) {
+    const opts: FakeStateOptions = typeof options === "function" ? { clock: { now: options } } : options;
+    this.clock = opts.clock ?? systemClock;
+    this.region = opts.region ?? DEFAULT_REGION;
+    this.projects = { ...opts.projects };
+    for (const image of seed) this.addImage(image);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  // ---- Helpers for tests: set up and inspect the world directly. ----
+
+  /** Adds (or replaces) an image. */
+  addImage(seed: SeedImage): FakeImage {
+    const at = this.now();
+    const image: FakeImage = {
+      id: seed.id,
+      name: seed.name ?? `image-${seed.id.slice(0, 8)}`,
+      owner: seed.owner ?? OWNER_PROJECT,
+      kind: seed.kind ?? "system",
+      fromBackup: seed.fromBackup ?? false,
+      encrypted: seed.encrypted ?? false,
+      visibility: seed.visibility ?? "private",
+      region: seed.region ?? this.region,
+      osVersion: seed.osVersion ?? "Ubuntu 22.04 server 64bit",
+      minDisk: seed.minDisk ?? 40,
+      createdAt: at,
+      members: new Map(),
+    };
+    for (const member of seed.members ?? []) {
+      const m = typeof member === "string" ? { id: member } : member;
+      image.members.set(m.id, { id: m.id, type: m.type ?? "project", status: m.status ?? "accepted", urn: m.urn, createdAt: at, updatedAt: at });
     }
+    this.images.set(image.id, image);
+    return image;
   }
 
-  /** The projects an image is shared with now, or undefined for an unknown image. */
-  membersOf(imageId: string): string[] | undefined {
+  /** The IDs of an image's members now (of one status, if given), sorted; undefined for an unknown image. */
+  membersOf(imageId: string, status?: MemberStatus): string[] | undefined {
+    this.settle();
     const image = this.images.get(imageId);
-    return image && [...image.members].sort();
+    return image && [...image.members.values()].filter((m) => !status || m.status === status).map((m) => m.id).sort();
   }
 
-  startJob(id: string, project: string, images: string[], projects: string[], durationMs: number): FakeJob {
-    const job: FakeJob = { id, project, images, projects, startedAt: this.now(), durationMs };
-    this.jobs.set(id, job);
+  /** Where a member's share stands now, or undefined when it is not a member. */
+  memberStatus(imageId: string, memberId: string): MemberStatus | undefined {
+    this.settle();
+    return this.images.get(imageId)?.members.get(memberId)?.status;
+  }
+
+  /** Shares an image directly, no job: creates the member or sets its status. */
+  share(imageId: string, memberId: string, status: MemberStatus = "accepted", type: MemberType = "project"): void {
+    this.settle();
+    const image = this.images.get(imageId);
+    if (!image) throw new Error(`share: no image ${imageId}`);
+    const at = this.now();
+    const existing = image.members.get(memberId);
+    if (existing) Object.assign(existing, { status, type, updatedAt: at });
+    else image.members.set(memberId, { id: memberId, type, status, createdAt: at, updatedAt: at });
+  }
+
+  /** Stops sharing an image directly, no job; false when it was not a member. */
+  unshare(imageId: string, memberId: string): boolean {
+    this.settle();
+    return this.images.get(imageId)?.members.delete(memberId) ?? false;
+  }
+
+  /** The region a project lives in. */
+  regionOf(projectId: string): string {
+    return this.projects[projectId]?.region ?? this.region;
+  }
+
+  // ---- The three member operations: checked at once, applied when their job completes. ----
+
+  /** `POST /v1/cloudimages/members` by `caller`. */
+  addMembers(caller: string, body: MembersBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
+    this.settle();
+    for (const id of body.images) {
+      const image = this.images.get(id);
+      if (!image) return refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
+      if (image.owner !== caller) return refuse("IMG.0106", `The image ${id} is owned by another tenant.`);
+      if (image.encrypted) return refuse("IMG.0098", `An encrypted image cannot be shared: ${id}.`);
+      if (image.visibility === "public") return refuse("IMG.0089", `A public image cannot be shared: ${id}.`);
+      if (image.kind === "full-ecs" && !image.fromBackup) {
+        return refuse("IMG.0135", `A full-ECS image can be shared only if it was created from a cloud server backup: ${id}.`);
+      }
+    }
+    if (body.projects?.includes(caller)) return refuse("IMG.0076", `An image cannot be shared with yourself: project ${caller}.`);
+    return this.startJob("imsAddImageMembersJob", caller, body.images, membersNamed(body), durationMs, failures);
+  }
+
+  /** `DELETE /v1/cloudimages/members` by `caller`. */
+  deleteMembers(caller: string, body: MembersBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
+    this.settle();
+    for (const id of body.images) {
+      const image = this.images.get(id);
+      if (!image) return refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
+      if (image.owner !== caller) return refuse("IMG.0047", `Only the image owner can perform this operation: ${id}.`);
+    }
+    return this.startJob("imsDelImageMembersJob", caller, body.images, membersNamed(body), durationMs, failures);
+  }
+
+  /** `PUT /v1/cloudimages/members` by `caller`, the recipient. */
+  updateMembers(caller: string, body: AnswerBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
+    this.settle();
+    if (body.project_id.toLowerCase() !== caller.toLowerCase()) {
+      return refuse("IMG.0030", `The project ID and token are invalid: project_id ${body.project_id} is not your project (${caller}); a share is answered from the recipient's own project.`);
+    }
+    for (const id of body.images) {
+      const image = this.images.get(id);
+      if (image?.owner === caller) return refuse("IMG.0076", `The image ${id} is your own: the owner cannot accept or reject it, its recipients do.`);
+      if (!image || image.members.get(caller)?.type !== "project") {
+        return refuse("IMG.0027", `The image in the request does not exist: ${id} is not shared with project ${caller}.`);
+      }
+    }
+    const job = this.startJob("imsUpdateImageMembersJob", caller, body.images, [{ id: caller, type: "project" }], durationMs, failures);
+    job.answer = { status: body.status, vaultId: body.vault_id };
     return job;
   }
 
-  /** Applies a due job's change once; every pair that was not shared fails. */
-  settle(job: FakeJob): void {
-    if (job.results || this.now() < job.startedAt + job.durationMs) return;
-    job.results = job.images.flatMap((imageId) => job.projects.map((projectId) => {
-      const removed = this.images.get(imageId)?.members.delete(projectId) ?? false;
-      return { image_id: imageId, project_id: projectId, status: removed ? "success" : "failed" };
-    }));
+  private startJob(type: JobType, project: string, images: string[], members: MemberRef[], durationMs: number, failures: Map<string, string>): FakeJob {
+    let id: string;
+    do id = randomBytes(16).toString("hex"); while (this.jobs.has(id));
+    const job: FakeJob = { id, type, project, images: [...images], members, failures, startedAt: this.now(), durationMs };
+    this.jobs.set(id, job);
+    this.unsettled.add(job);
+    return job;
   }
 
-  private phase(job: FakeJob): { status: Job["status"]; percent: number } {
-    this.settle(job);
-    if (job.results) return { status: job.results.every((r) => r.status === "success") ? "SUCCESS" : "FAIL", percent: 100 };
+  // ---- Jobs over time. ----
+
+  /** Applies every job that is due, in the order they complete (ties: the order they started). */
+  settle(): void {
+    if (!this.unsettled.size) return;
+    const now = this.now();
+    const due = [...this.unsettled].filter((j) => now >= j.startedAt + j.durationMs);
+    due.sort((a, b) => a.startedAt + a.durationMs - (b.startedAt + b.durationMs));
+    for (const job of due) {
+      this.unsettled.delete(job);
+      this.apply(job);
+    }
+  }
+
+  private quotaOf(image: FakeImage): number {
+    return image.kind === "full-ecs" ? MEMBER_QUOTA.fullEcs : MEMBER_QUOTA.image;
+  }
+
+  private acceptedCount(image: FakeImage): number {
+    let n = 0;
+    for (const m of image.members.values()) if (m.status === "accepted") n++;
+    return n;
+  }
+
+  /** One pair's outcome, the change made when it succeeds. */
+  private applyPair(job: FakeJob, image: FakeImage, member: MemberRef, at: number): Outcome["failure"] {
+    const injected = job.failures.get(image.id);
+    if (injected) return { code: injected, reason: "injected failure (imageFailure fault)" };
+    const existing = image.members.get(member.id);
+    switch (job.type) {
+      case "imsAddImageMembersJob": {
+        if (existing) return undefined;
+        if (member.type === "project" && this.regionOf(member.id) !== image.region) {
+          return { code: "IMG.0108", reason: `tenant ${member.id} is not found in region ${image.region} (it is in ${this.regionOf(member.id)})` };
+        }
+        if (this.acceptedCount(image) >= this.quotaOf(image)) {
+          return { code: "IMG.0088", reason: `the image already has ${this.quotaOf(image)} accepted members, its quota` };
+        }
+        const status: MemberStatus = member.type === "project" ? "pending" : "accepted";
+        image.members.set(member.id, { id: member.id, type: member.type, status, urn: member.urn, createdAt: at, updatedAt: at });
+        return undefined;
+      }
+      case "imsDelImageMembersJob": {
+        if (!existing || existing.type !== member.type) return { code: "IMG.0113", reason: `${member.id} is not a member of the image` };
+        image.members.delete(member.id);
+        return undefined;
+      }
+      case "imsUpdateImageMembersJob": {
+        const answer = job.answer;
+        if (!existing || existing.type !== "project" || !answer) return { code: "IMG.0027", reason: `the image is no longer shared with project ${member.id}` };
+        if (answer.status === "accepted" && existing.status !== "accepted") {
+          if (image.kind === "full-ecs" && !answer.vaultId) {
+            return { code: "IMG.0184", reason: "the vault is missing: accepting a full-ECS image made from a cloud server backup needs vault_id" };
+          }
+          if (this.acceptedCount(image) >= this.quotaOf(image)) {
+            return { code: "IMG.0088", reason: `the image already has ${this.quotaOf(image)} accepted members, its quota` };
+          }
+        }
+        if (existing.status !== answer.status) Object.assign(existing, { status: answer.status, updatedAt: at });
+        return undefined;
+      }
+    }
+  }
+
+  private apply(job: FakeJob): void {
+    const at = job.startedAt + job.durationMs;
+    const outcomes: Outcome[] = [];
+    for (const imageId of job.images) {
+      const image = this.images.get(imageId);
+      for (const member of job.members) {
+        const failure = image
+          ? this.applyPair(job, image, member, at)
+          : { code: "IMG.0027", reason: "the image no longer exists" };
+        outcomes.push({ image: imageId, member, failure });
+      }
+    }
+    job.results = outcomes.map(({ image, member, failure }) => ({
+      image_id: image,
+      ...(member.type === "project" ? { project_id: member.id } : {}),
+      status: failure ? "failed" : "success",
+    }));
+    const failed = outcomes.filter((o) => o.failure);
+    const first = failed[0]?.failure;
+    if (first && failed.length === outcomes.length) {
+      job.error = {
+        code: first.code,
+        reason: failed.map((o) => `${o.image} / ${o.member.id}: ${o.failure?.code} ${o.failure?.reason}`).join("; "),
+      };
+    }
+  }
+
+  /** Where a job stands now; `percent` is in percent, 0–100 (INIT 0, RUNNING 1–99, done 100). */
+  phase(job: FakeJob): { status: Job["status"]; percent: number } {
+    this.settle();
+    if (job.results) return { status: job.error ? "FAIL" : "SUCCESS", percent: 100 };
     const elapsed = this.now() - job.startedAt;
     if (elapsed < job.durationMs * 0.1) return { status: "INIT", percent: 0 };
-    return { status: "RUNNING", percent: Math.min(99, Math.round((100 * elapsed) / job.durationMs)) };
+    return { status: "RUNNING", percent: Math.min(99, Math.max(1, Math.round((100 * elapsed) / job.durationMs))) };
   }
 
   private common(job: FakeJob, status: Job["status"]) {
-    const failed = status === "FAIL";
     return {
       job_id: job.id,
-      job_type: "imsDelImageMembersJob",
-      begin_time: new Date(job.startedAt).toISOString(),
-      end_time: job.results ? new Date(job.startedAt + job.durationMs).toISOString() : "",
+      job_type: job.type,
+      begin_time: jobTime(job.startedAt),
+      // A running job has no end time yet: null, as the official SDKs allow.
+      end_time: job.results ? jobTime(job.startedAt + job.durationMs) : null,
       status,
-      error_code: failed ? "IMG.0113" : null,
-      fail_reason: failed ? "Failed to delete the tenant: some projects were not members of the image." : null,
+      error_code: job.error?.code ?? null,
+      fail_reason: job.error ? `${job.error.code === "IMG.0113" ? "Failed to delete the tenant" : "The job failed"}: ${job.error.reason}` : null,
     };
   }
 
-  /** The job as `GET /v1/{project_id}/jobs/{job_id}` shows it. */
+  /** The job as `GET /v1/{project_id}/jobs/{job_id}` shows it, per-image results once done. */
   showJob(job: FakeJob): Job {
     const { status, percent } = this.phase(job);
+    return { ...this.common(job, status), entities: job.results ? { results: job.results, process_percent: percent } : { process_percent: percent } };
+  }
+
+  /** The job as `GET /v1/cloudimages/job/{job_id}` shows it: progress, no results. */
+  showJobProgress(job: FakeJob): JobProgress {
+    const { status, percent } = this.phase(job);
+    return { ...this.common(job, status), entities: { image_id: job.images[0] ?? null, process_percent: percent } };
+  }
+
+  /** A job `caller` started, or undefined (another project's jobs do not exist for it). */
+  jobOf(caller: string, jobId: string): FakeJob | undefined {
+    const job = this.jobs.get(jobId);
+    return job && job.project === caller ? job : undefined;
+  }
+
+  // ---- Queries. ----
+
+  private memberView(image: FakeImage, m: FakeMember): ImageMember {
     return {
-      ...this.common(job, status),
-      entities: job.results ? { results: job.results } : status === "RUNNING" ? { process_percent: percent } : {},
+      member_id: m.id,
+      status: m.status,
+      image_id: image.id,
+      created_at: memberTime(m.createdAt),
+      updated_at: memberTime(m.updatedAt),
+      schema: "/v2/schemas/member",
+      member_type: m.type,
+      ...(m.urn ? { urn: m.urn } : {}),
     };
   }
 
-  /** The job as `GET /v1/cloudimages/job/{job_id}` shows it. */
-  showJobProgress(job: FakeJob): JobProgress {
-    const { status, percent } = this.phase(job);
-    return { ...this.common(job, status), entities: { image_id: job.images[0]!, process_percent: percent } };
+  /**
+   * `GET /v1/{project_id}/cloudimages/{image_id}/members`, for the owner: members sorted by ID,
+   * `limit` (default 500) a page; `marker` is the base64 of the last member ID of the previous
+   * page, so paging survives members added or removed in between.
+   */
+  listMembers(caller: string, imageId: string, page: { limit?: number | undefined; marker?: string | undefined }): ImageMemberList | Refusal {
+    this.settle();
+    const image = this.images.get(imageId);
+    if (!image) return refuse("IMG.0144", `The image does not exist: ${imageId}.`, 404);
+    if (image.owner !== caller) return refuse("IMG.0047", `Only the image owner can list its members: ${imageId}.`);
+    const after = page.marker === undefined ? undefined : Buffer.from(page.marker, "base64").toString("utf8");
+    if (page.marker !== undefined && (!after || Buffer.from(after, "utf8").toString("base64") !== page.marker)) {
+      return refuse("IMG.0001", `The request format is incorrect: marker ${JSON.stringify(page.marker)} is not a marker this API returned.`);
+    }
+    const limit = page.limit ?? 500;
+    const all = [...image.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const rest = after === undefined ? all : all.filter((m) => m.id > after);
+    const members = rest.slice(0, limit);
+    const last = members.at(-1);
+    const more = rest.length > members.length && last !== undefined;
+    return {
+      members: members.map((m) => this.memberView(image, m)),
+      schema: "/v2/schemas/members",
+      page_info: { next_marker: more ? Buffer.from(last.id, "utf8").toString("base64") : "", current_count: members.length },
+    };
+  }
+
+  /** `GET …/members/{member_id}`: for the owner, or for the member itself (its own share). */
+  showMember(caller: string, imageId: string, memberId: string): ImageMember | Refusal {
+    this.settle();
+    const image = this.images.get(imageId);
+    if (!image) return refuse("IMG.0144", `The image does not exist: ${imageId}.`, 404);
+    if (image.owner !== caller && memberId !== caller) return refuse("IMG.0047", `Only the image owner can query its members: ${imageId}.`);
+    const member = image.members.get(memberId);
+    if (!member) return refuse("IMG.0086", `No shared image found: ${memberId} is not a member of ${imageId}.`, 404);
+    return this.memberView(image, member);
+  }
+
+  /**
+   * `GET /v2/cloudimages?visibility=shared&__imagetype=shared`: images shared with `caller`'s
+   * project whose share is `member_status` (default `accepted`, as OpenStack Glance's image list
+   * does), optionally from one `owner`; sorted by ID, `limit` (default 500) a page, `marker` the
+   * last ID of the previous page.
+   */
+  listSharedImages(caller: string, query: { member_status?: MemberStatus | undefined; owner?: string | undefined; limit?: number | undefined; marker?: string | undefined }): SharedImageList {
+    this.settle();
+    const wanted = query.member_status ?? "accepted";
+    const images = [...this.images.values()]
+      .filter((image) => {
+        const member = image.members.get(caller);
+        return member?.type === "project" && member.status === wanted && image.owner !== caller
+          && (query.owner === undefined || image.owner === query.owner)
+          && (query.marker === undefined || image.id > query.marker);
+      })
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, query.limit ?? 500);
+    return { images: images.map((image) => this.imageView(image)) };
+  }
+
+  private imageView(image: FakeImage): SharedImage {
+    return {
+      id: image.id,
+      name: image.name,
+      owner: image.owner,
+      visibility: "shared",
+      __imagetype: "shared",
+      status: "active",
+      min_disk: image.minDisk,
+      __os_version: image.osVersion,
+      created_at: memberTime(image.createdAt),
+    };
   }
 }

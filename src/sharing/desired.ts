@@ -37,8 +37,47 @@ export interface DesiredImage {
   quota?: number | undefined;
 }
 
+/**
+ * Where a region's credentials come from: the NAMES of environment variables, never the values
+ * (a sharing file is committed; secrets are not). Without it the usual variables are read.
+ */
+export interface CredentialRefs {
+  /** The variable holding the access key (AK/SK signing). */
+  accessKeyEnv?: string | undefined;
+  /** The variable holding the secret key. */
+  secretKeyEnv?: string | undefined;
+  /** The variable holding the security token (temporary credentials). */
+  securityTokenEnv?: string | undefined;
+  /** The variable holding an IAM token, instead of AK/SK. */
+  tokenEnv?: string | undefined;
+}
+
+export const CREDENTIAL_REF_FIELDS = ["accessKeyEnv", "secretKeyEnv", "securityTokenEnv", "tokenEnv"] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkCredentialRefs(value: unknown, path: string, issues: ValidationIssue[]): void {
+  if (value === undefined) return;
+  if (!isObject(value)) {
+    issues.push({ path, message: `must be an object naming environment variables ({ accessKeyEnv, secretKeyEnv, securityTokenEnv?, tokenEnv? }), got ${show(value)}` });
+    return;
+  }
+  unknownFields(value, CREDENTIAL_REF_FIELDS, path, issues);
+  for (const field of CREDENTIAL_REF_FIELDS) {
+    const name = value[field];
+    // Never echo the value: it may be a secret pasted where a variable's name belongs.
+    if (name !== undefined && (typeof name !== "string" || !ENV_NAME.test(name))) {
+      issues.push({ path: at(path, field), message: "must be the NAME of an environment variable (letters, digits, _), not a secret: secrets never go in the sharing file" });
+    }
+  }
+  if ((value.accessKeyEnv === undefined) !== (value.secretKeyEnv === undefined)) {
+    issues.push({ path, message: "names accessKeyEnv and secretKeyEnv together (or tokenEnv alone)" });
+  }
+}
+
 /** The images of one region. */
 export interface DesiredRegion {
+  /** Which environment variables hold this region's credentials (default: the usual ones). */
+  credentials?: CredentialRefs | undefined;
   /** The endpoint to call instead of the region's (a proxy, a test server); used by whoever builds the clients. */
   endpoint?: string | undefined;
   /** The owner's project in this region; used by whoever builds the clients. */
@@ -49,6 +88,8 @@ export interface DesiredRegion {
 
 /** The whole sharing file: region ID (such as `cn-north-4`) → its images. */
 export interface DesiredSharing {
+  /** For editors: the JSON Schema of this file (`ims-sharing/sharing.schema.json`); ignored. */
+  $schema?: string | undefined;
   regions: Record<string, DesiredRegion>;
 }
 
@@ -156,7 +197,7 @@ function checkList(value: unknown, path: string, rule: ListRule, issues: Validat
 export function validateDesiredSharing(value: unknown): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (!isObject(value)) return [{ path: "(file)", message: `must be an object with "regions", got ${show(value)}` }];
-  unknownFields(value, ["regions"], "", issues);
+  unknownFields(value, ["regions", "$schema"], "", issues);
   const regions = value.regions;
   if (!isObject(regions)) {
     issues.push({ path: "regions", message: regions === undefined ? "is required: region ID → { images }" : `must be an object (region ID → { images }), got ${show(regions)}` });
@@ -174,7 +215,8 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
       issues.push({ path: regionPath, message: `must be an object ({ images, endpoint?, projectId? }), got ${show(entry)}` });
       continue;
     }
-    unknownFields(entry, ["images", "endpoint", "projectId"], regionPath, issues);
+    unknownFields(entry, ["images", "endpoint", "projectId", "credentials"], regionPath, issues);
+    checkCredentialRefs(entry.credentials, at(regionPath, "credentials"), issues);
     if (entry.endpoint !== undefined) {
       const endpointIssue = typeof entry.endpoint === "string"
         ? resolveEndpoint({ endpoint: entry.endpoint }).issues[0]?.message

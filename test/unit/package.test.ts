@@ -28,8 +28,27 @@ describe.runIf(existsSync(`${root}dist/src/index.js`))("the built package", () =
 });
 
 describe("the package's dependencies", () => {
-  it("are openapi-fetch alone at run time, pinned exactly", async () => {
+  it("are openapi-fetch for the library and yaml for the command line's sharing files, pinned exactly", async () => {
     const pkg = (await import("../../package.json", { with: { type: "json" } })).default as { dependencies: Record<string, string> };
-    expect(pkg.dependencies).toEqual({ "openapi-fetch": "0.17.0" });
+    expect(pkg.dependencies).toEqual({ "openapi-fetch": "0.17.0", yaml: "2.9.1" });
+  });
+
+  it("the library entry's import graph reaches openapi-fetch alone (yaml is loaded by the command line only)", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const path = await import("node:path");
+    const bare = new Set<string>();
+    const seen = new Set<string>();
+    const visit = async (file: string): Promise<void> => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const m of (await readFile(file, "utf8")).matchAll(/^(?:import|export)[^;]*?from\s*["']([^"']+)["']/gm)) {
+        const target = m[1]!;
+        if (target.startsWith(".")) await visit(path.resolve(path.dirname(file), target.replace(/\.js$/, ".ts")).replace(/(generated\/ims)\.ts$/, "$1.d.ts"));
+        else if (!target.startsWith("node:") && target !== "#crypto") bare.add(target);
+      }
+    };
+    await visit(`${root}src/index.ts`);
+    expect(seen.size).toBeGreaterThan(10);
+    expect([...bare]).toEqual(["openapi-fetch"]);
   });
 });

@@ -1,0 +1,126 @@
+/**
+ * Reading a sharing file (`plan -f` / `apply -f`): YAML or JSON, parsed with the `yaml` package
+ * (JSON is YAML), checked by `validateDesiredSharing`, every problem reported with the file's
+ * line and column and the field's path. Node only (the command line's); the library itself
+ * never imports it.
+ */
+import { readFile } from "node:fs/promises";
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { authFromEnv } from "../cli/env.js";
+import { createImsClient, type ImsClient, type ImsClientOptions } from "../client.js";
+import { ImsValidationError } from "../errors.js";
+import type { ValidationIssue } from "../validate.js";
+import { CREDENTIAL_REF_FIELDS, validateDesiredSharing, type DesiredSharing } from "./desired.js";
+
+/** A problem in a sharing file: where (file:line:column and the field's path) and what. */
+export interface SharingFileIssue extends ValidationIssue {
+  line?: number;
+  column?: number;
+}
+
+/** `regions.cn-north-4.images.<id>.projects[2]` → ["regions", "cn-north-4", "images", "<id>", "projects", 2]. */
+function segments(path: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of path.split(".")) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m) {
+      out.push(part);
+      continue;
+    }
+    if (m[1]) out.push(m[1]);
+    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
+  }
+  return out;
+}
+
+/** The offset of the deepest node the path reaches (the key itself for a map entry). */
+function offsetOf(doc: Document, path: string): number | undefined {
+  let node: unknown = doc.contents;
+  let offset: number | undefined = (node as { range?: [number] } | null)?.range?.[0];
+  for (const key of segments(path)) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (p.key as { value?: unknown } | null)?.value === key);
+      if (!pair) break;
+      offset = (pair.key as { range?: [number] }).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof key === "number") {
+      const item = node.items[key] as { range?: [number] } | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+/**
+ * Parses and checks a sharing file's text. Throws `ImsValidationError` (what: the file's name)
+ * whose issues carry `line` and `column`; the message reads `sharing.yaml:12:9 regions.… is …`.
+ */
+export function parseSharingFile(text: string, name = "sharing file"): DesiredSharing {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const located = (issue: ValidationIssue, offset: number | undefined): SharingFileIssue => {
+    if (offset === undefined) return issue;
+    const { line, col } = lines.linePos(offset);
+    return { path: `${name}:${line}:${col} ${issue.path}`, message: issue.message, line, column: col };
+  };
+  if (doc.errors.length) {
+    throw new ImsValidationError(doc.errors.map((e) => located({ path: "(syntax)", message: e.message.split("\n")[0]! }, e.pos[0])), name);
+  }
+  const value: unknown = doc.toJS();
+  const issues = validateDesiredSharing(value);
+  if (issues.length) {
+    // In the order a person reads the file.
+    const byPlace = issues.map((i) => located(i, offsetOf(doc, i.path)))
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+    throw new ImsValidationError(byPlace, name);
+  }
+  return value as DesiredSharing;
+}
+
+/** Reads and checks a sharing file from disk (see {@link parseSharingFile}). */
+export async function loadSharingFile(file: string): Promise<DesiredSharing> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ImsValidationError([{ path: file, message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }], "sharing file");
+  }
+  return parseSharingFile(text, file);
+}
+
+/**
+ * One client per region of a sharing file: its `endpoint` (else the region's), its `projectId`
+ * (else `HUAWEICLOUD_SDK_PROJECT_ID`), and the credentials its `credentials` names (else the
+ * usual variables: HUAWEICLOUD_SDK_AK/SK/SECURITY_TOKEN, or IMS_TOKEN). A region whose
+ * credentials cannot be found is an error naming the region and the variables.
+ */
+export function clientsForSharingFile(
+  desired: DesiredSharing,
+  env: Record<string, string | undefined>,
+  options: Omit<ImsClientOptions, "auth" | "region" | "endpoint" | "projectId"> = {},
+): Record<string, ImsClient> {
+  const clients: Record<string, ImsClient> = {};
+  const issues: ValidationIssue[] = [];
+  for (const [region, entry] of Object.entries(desired.regions)) {
+    const refs = entry.credentials;
+    const auth = refs
+      ? authFromEnv({
+        HUAWEICLOUD_SDK_AK: refs.accessKeyEnv && env[refs.accessKeyEnv],
+        HUAWEICLOUD_SDK_SK: refs.secretKeyEnv && env[refs.secretKeyEnv],
+        HUAWEICLOUD_SDK_SECURITY_TOKEN: refs.securityTokenEnv && env[refs.securityTokenEnv],
+        IMS_TOKEN: refs.tokenEnv && env[refs.tokenEnv],
+      })
+      : authFromEnv(env);
+    if (!auth) {
+      const names = refs ? CREDENTIAL_REF_FIELDS.map((f) => refs[f]).filter(Boolean).join(", ") : "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN";
+      issues.push({ path: `regions.${region}.credentials`, message: `no credentials for ${region}: set ${names}` });
+      continue;
+    }
+    const projectId = entry.projectId ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
+    clients[region] = createImsClient({ ...options, auth, projectId, ...(entry.endpoint ? { endpoint: entry.endpoint } : { region }) });
+  }
+  if (issues.length) throw new ImsValidationError(issues, "sharing file");
+  return clients;
+}
