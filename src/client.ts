@@ -15,7 +15,8 @@ import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
 import { createTransport, type SendOptions } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
-import { pollJob, type PollOptions, type WaitOptions } from "./wait.js";
+import { withDefaults } from "./options.js";
+import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
 
 export interface ImsClientOptions {
   /** A Huawei Cloud region ID, such as `cn-north-4`; the endpoint is `https://ims.{region}.myhuaweicloud.com`. */
@@ -286,7 +287,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       const operation = projectId === undefined ? "showJobProgress" : "showJob";
       const fetchJob = async (id: string, signal: AbortSignal) =>
         (await transport.send(operation, { path: { job_id: id } }, { signal, jobId: id, retry: false })).data;
-      return pollJob(fetchJob, jobId, { ...waitOptions, poll: { ...options.poll, ...waitOptions.poll } });
+      return pollJob(fetchJob, jobId, { ...waitOptions, poll: withDefaults(DEFAULT_POLL, options.poll, waitOptions.poll) });
     },
   };
   return client;

@@ -4,15 +4,16 @@
  * sees every retry.
  */
 import { ImsApiError, ImsNetworkError, ImsRedirectError, ImsTimeoutError, type ImsError } from "./errors.js";
+import { withDefaults } from "./options.js";
 import { sleep } from "./signals.js";
 
 export interface RetryOptions {
   /** Attempts in all, the first included (default 3; 1 means no retry). */
-  attempts?: number;
+  attempts?: number | undefined;
   /** The backoff's base: the n-th retry waits a random time below `baseDelayMs * 2^(n-1)` (default 100). */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** The most any backoff waits (default 5000). A server's `Retry-After` wins over it. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** Called before each retry, with why and how long it will wait: for logs and metrics. */
   onRetry?: ((event: RetryEvent) => void) | undefined;
 }
@@ -42,7 +43,7 @@ export const NO_RETRY: RetryPolicy = { ...DEFAULT_RETRY, attempts: 1 };
 /** Checks and completes the caller's retry options. */
 export function retryPolicy(options: RetryOptions | false | undefined): RetryPolicy {
   if (options === false) return NO_RETRY;
-  const policy = { ...DEFAULT_RETRY, ...options };
+  const policy = withDefaults(DEFAULT_RETRY, options);
   for (const key of ["attempts", "baseDelayMs", "maxDelayMs"] as const) {
     const value = policy[key];
     if (!Number.isFinite(value) || value < (key === "attempts" ? 1 : 0) || (key === "attempts" && !Number.isInteger(value))) {

@@ -6,20 +6,21 @@
  */
 import { failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
 import { isRetryable } from "./retry.js";
+import { withDefaults } from "./options.js";
 import { deadline, sleep } from "./signals.js";
 
 export interface PollOptions {
   /** The first poll comes this long after the wait starts (default 500 ms). */
-  initialDelayMs?: number;
+  initialDelayMs?: number | undefined;
   /** The interval grows by this share of the time already waited (default 0.1). */
-  growth?: number;
+  growth?: number | undefined;
   /** The interval never exceeds this (default 10 s), unless the server asks for longer. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /**
    * A wait that has never had an answer ends as an `ImsNetworkError` after this many polls in a
    * row got none (default 5): an endpoint that refuses connections is not a slow job.
    */
-  maxUnansweredPolls?: number;
+  maxUnansweredPolls?: number | undefined;
 }
 
 /** A poll that failed while waiting; the wait goes on (unless the failure is final). */
@@ -35,7 +36,7 @@ export interface PollErrorEvent {
 
 export interface WaitOptions {
   /** Give up after this long (default 5 minutes, as Terraform does), with `ImsTimeoutError`. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Stops the wait at once; the call rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
   /** Called with each job state that differs from the last one seen (status, progress, …). */
@@ -47,13 +48,16 @@ export interface WaitOptions {
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 5 * 60_000;
-export const DEFAULT_POLL: Required<PollOptions> = { initialDelayMs: 500, growth: 0.1, maxDelayMs: 10_000, maxUnansweredPolls: 5 };
+/** A complete polling schedule. */
+export type PollSchedule = { [K in keyof PollOptions]-?: number };
+
+export const DEFAULT_POLL: PollSchedule = { initialDelayMs: 500, growth: 0.1, maxDelayMs: 10_000, maxUnansweredPolls: 5 };
 
 /**
  * The wait before the next poll, `elapsedMs` into the wait: `initial + growth × elapsed`, capped,
  * shortened by up to 20% at random so that many waiters do not poll in step.
  */
-export function nextPollDelay(elapsedMs: number, poll: Required<PollOptions>, random = Math.random): number {
+export function nextPollDelay(elapsedMs: number, poll: PollSchedule, random = Math.random): number {
   const interval = Math.min(poll.maxDelayMs, poll.initialDelayMs + poll.growth * elapsedMs);
   return Math.round(interval * (0.8 + 0.2 * random()));
 }
@@ -75,7 +79,7 @@ function withJobId<E>(error: E, jobId: string): E {
 export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOptions = {}): Promise<AnyJob> {
   const { signal, onProgress, onPollError } = options;
   const timeoutMs = options.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  const poll = { ...DEFAULT_POLL, ...options.poll };
+  const poll = withDefaults(DEFAULT_POLL, options.poll);
   const started = Date.now();
   const limit = deadline(signal, timeoutMs);
   let lastJob: AnyJob | undefined;

@@ -23,6 +23,12 @@ async function client(retry: object | false, ...replies: Reply[]) {
 }
 
 describe("retried", () => {
+  it("an option set to undefined keeps its default (3 attempts), as process.env values may be", async () => {
+    const { ims } = await client({ attempts: undefined, baseDelayMs: undefined, maxDelayMs: 5 }, unavailable, unavailable, accepted);
+    await expect(ims.deleteImageMembers(SEED_BODY)).resolves.toMatchObject({ jobId: JOB_ID });
+    expect(server.requests).toHaveLength(3);
+  });
+
   it("503 then 200: the call succeeds and the hook saw the retry", async () => {
     const { ims, events } = await client({}, unavailable, accepted);
     await expect(ims.deleteImageMembers(SEED_BODY)).resolves.toMatchObject({ jobId: JOB_ID });
