@@ -4,13 +4,15 @@
 //   the spec) → lint → type-check → build → unit → contract (Prism mock, fake IMS through the
 //   validating proxy, broken variants, Arazzo) → docs page → end to end (packed tarball
 //   installed and used, browser bundle in Chromium, the sandbox).
-// Each vitest project writes a JSON report to .tmp/reports/; scripts/test-summary.mjs counts them.
+// Each vitest project writes a JSON report to .tmp/reports/; whether the run passed or stopped at
+// a failure, the last line printed is the count of them all, `N passed, N failed`
+// (scripts/test-summary.mjs), which is also what CI (.ci/run) ends with.
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { root, toolEnv } from "./lib/run.mjs";
+import { REPORTS as reports, testSummary } from "./test-summary.mjs";
 
-const reports = path.join(root, ".tmp", "reports");
 const vitest = (project) => ["npx", ["vitest", "run", "--project", project,
   "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, `${project}.json`)}`]];
 
@@ -36,6 +38,7 @@ function run(cmd, args) {
 await rm(reports, { recursive: true, force: true });
 await mkdir(reports, { recursive: true });
 const only = process.argv.slice(2);
+let exitCode = 0;
 for (const [name, [cmd, args]] of steps) {
   if (only.length && !only.includes(name.split(" ")[0])) continue;
   const started = Date.now();
@@ -44,7 +47,10 @@ for (const [name, [cmd, args]] of steps) {
   const took = ((Date.now() - started) / 1000).toFixed(1);
   if (code !== 0) {
     console.error(`\n✖ ${name} failed (exit ${code}, ${took}s)`);
-    process.exit(code);
+    exitCode = code;
+    break;
   }
   console.log(`✔ ${name} (${took}s)`);
 }
+console.log(`\n${await testSummary(exitCode)}`);
+process.exit(exitCode);

@@ -45,6 +45,59 @@ describe("the published docs page", () => {
     expect(html).not.toContain("cdn.redoc.ly");
   });
 
+  it("lands on an overview a newcomer can act on: authentication, the typical flow, TypeScript and the command line", async () => {
+    const { page, blocked, close } = await openOffline(file);
+    try {
+      const sections = ["Overview", "Authentication", "Typical flow", "Using it from TypeScript", "From the command line"];
+      for (const name of sections) {
+        await page.locator(`[id="section/${name.toLowerCase().replaceAll(" ", "-")}"]`).waitFor({ state: "attached" });
+      }
+      // The page's text after its title, cut at each section heading (the side menu, above the
+      // title, lists the same names).
+      const text = await page.locator("body").innerText();
+      const main = text.slice(text.indexOf("Huawei Cloud IMS image sharing (1.0.0)"));
+      const section = (name: string) => {
+        const from = main.indexOf(`\n${name}\n`);
+        expect(from, `no "${name}" section on the landing page`).toBeGreaterThan(0);
+        const next = sections[sections.indexOf(name) + 1];
+        return main.slice(from, next ? main.indexOf(`\n${next}\n`, from) : undefined);
+      };
+
+      const auth = section("Authentication");
+      // Both schemes, by the headers a request carries.
+      for (const scheme of ["X-Auth-Token", "POST /v3/auth/tokens", "SDK-HMAC-SHA256", "X-Sdk-Date", "Authorization: SDK-HMAC-SHA256 Access="]) {
+        expect(auth).toContain(scheme);
+      }
+      // Temporary credentials, project-scoped calls, and the environment variables.
+      for (const text of ["X-Security-Token", "X-Project-Id", "HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK", "HUAWEICLOUD_SDK_SECURITY_TOKEN", "HUAWEICLOUD_SDK_PROJECT_ID", "IMS_TOKEN"]) {
+        expect(auth).toContain(text);
+      }
+      // What a refusal looks like.
+      expect(auth).toContain("401");
+      expect(auth).toMatch(/"error_code": "APIGW\.0301", "error_msg": .*"request_id"/);
+
+      const flow = section("Typical flow");
+      expect(flow).toMatch(/DELETE \/v1\/cloudimages\/members HTTP\/1\.1\nHost: ims\.cn-north-4\.myhuaweicloud\.com/);
+      expect(flow).toMatch(/HTTP\/1\.1 200 OK\n[^]*X-Request-Id: \w+[^]*"job_id": "edc89b490d7d4392898e19b2deb34797"/);
+      expect(flow).toContain("GET /v1/9c61004714024f9586705d090530f9fa/jobs/edc89b490d7d4392898e19b2deb34797");
+      expect(flow).toMatch(/give up after 5 minutes/);
+      expect(flow).toContain("Retry-After");
+      expect(flow).toMatch(/process_percent is in percent, 0–100/);
+      expect(flow).toContain("entities.results");
+
+      expect(section("Using it from TypeScript")).toContain('import { createImsClient } from "ims-sharing"');
+      expect(section("Using it from TypeScript")).toContain("npm install ims-sharing");
+      expect(section("From the command line")).toContain("ims-sharing members delete");
+
+      // No link to a repository that does not exist.
+      const links = await page.locator("a[href]").evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
+      expect(links.filter((href) => href.includes("github.com"))).toEqual([]);
+      expect(blocked).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
   it("renders the three operations, both error shapes, the examples and the auth schemes, fetching nothing remote", async () => {
     const { page, blocked, close } = await openOffline(file);
     try {

@@ -1,36 +1,31 @@
 // The package as users get it: `npm pack`, checked by publint and arethetypeswrong, installed
-// into a fresh project which type-checks and runs a TypeScript program against the fake, and
-// runs the CLI from its node_modules/.bin.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// into a fresh project which type-checks (as strictly as this project does) and runs a
+// TypeScript program against the fake, runs the CLI from its node_modules/.bin, and tells
+// CommonJS callers that it is ESM-only. The tarball and the install are shared with
+// readme.test.ts (test/fixtures/packed-package.ts).
+import { beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { fileURLToPath } from "node:url";
+import { consumerFolder, packedPackage, root, strictCompilerOptions, type PackedPackage } from "../fixtures/packed-package.js";
 
 const exec = promisify(execFile);
-const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
-let dir: string;
+let packed: PackedPackage;
 let tarball: string;
 let files: string[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "ims-pack-"));
-  const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
-  const [pack] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
-  tarball = path.join(dir, pack!.filename);
-  files = pack!.files.map((f) => f.path).sort();
-}, 120_000);
-
-afterAll(() => rm(dir, { recursive: true, force: true }));
+  packed = await packedPackage();
+  ({ tarball, files } = packed);
+}, 300_000);
 
 describe("the packed tarball", () => {
-  it("holds dist/, the generated types, the bundled spec, the docs page, README and LICENSE, and nothing else", () => {
-    const outside = files.filter((f) => !f.startsWith("dist/") && !["README.md", "LICENSE", "package.json", "docs/index.html"].includes(f));
+  it("holds dist/, the generated types, the bundled spec, the docs page, the CommonJS stub, README and LICENSE, and nothing else", () => {
+    const outside = files.filter((f) => !f.startsWith("dist/") && !["README.md", "LICENSE", "package.json", "docs/index.html", "cjs/esm-only.cjs", "cjs/esm-only.d.cts"].includes(f));
     expect(outside).toEqual([]);
-    for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/generated/ims.d.ts", "dist/openapi.json", "dist/src/fake/index.js", "dist/src/cli/bin.js", "docs/index.html", "README.md", "LICENSE"]) {
+    for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/generated/ims.d.ts", "dist/openapi.json", "dist/src/fake/index.js", "dist/src/cli/bin.js", "docs/index.html", "cjs/esm-only.cjs", "README.md", "LICENSE"]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /\.map$|\.test\.|^test\/|^src\/|dist\/src\/contract\//.test(f))).toEqual([]);
@@ -47,49 +42,76 @@ describe("the packed tarball", () => {
     const { stdout } = await exec(bin("attw"), [tarball, "--profile", "esm-only", "--format", "table"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
     expect(stdout).toContain("(ignoring resolutions: 'node10', 'node16-cjs')");
     // The rows that count for ESM users: every entry point resolves, with types.
+    const { exports } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
     const rows = stdout.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => /^│ (node16 \(from ESM\)|bundler)\s+│/.test(l));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row).not.toMatch(/💀|❌|⚠️/u);
-      expect(row.match(/🟢/gu)).toHaveLength(4);
+      expect(row.match(/🟢/gu)).toHaveLength(Object.keys(exports).length);
     }
   });
 
-  it("installs into a fresh project that type-checks and runs a TypeScript program against the fake, and runs the CLI", async () => {
-    const project = path.join(dir, "consumer");
-    await exec("mkdir", ["-p", project]);
-    await writeFile(path.join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
-    await exec("npm", ["install", tarball, "--no-audit", "--no-fund", "--prefer-offline"], { cwd: project });
-    await writeFile(path.join(project, "tsconfig.json"), JSON.stringify({
-      compilerOptions: {
-        target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, outDir: "out",
-        types: ["node"], typeRoots: [path.join(root, "node_modules", "@types")], skipLibCheck: false,
-      },
-      include: ["main.ts"],
-    }));
-    await writeFile(path.join(project, "main.ts"), `
+  it("installs into a fresh strict project that type-checks and runs a TypeScript program against the fake, and runs the CLI", async () => {
+    const dir = await consumerFolder(packed, "program");
+    await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["main.ts"] }));
+    await writeFile(path.join(dir, "main.ts"), `
 import { createImsClient, ImsApiError, type Job, type JobStatus } from "ims-sharing";
 import { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT } from "ims-sharing/fake";
 
 const fake = await startFakeIms({ jobDurationMs: 100 });
 try {
   const ims = createImsClient({ endpoint: fake.url, projectId: OWNER_PROJECT, auth: { token: "consumer" } });
-  const done = await ims.unshareImages({ images: [SEED_IMAGES[0]!], projects: [SEED_PROJECTS[0]!] });
+  const done = await ims.unshareImages({ images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] });
   const status: JobStatus = done.status;
   const job: Job = await ims.getJob(done.job_id);
-  const refused = await ims.deleteImageMembers({ images: ["11111111-2222-4333-8444-555555555555"], projects: [SEED_PROJECTS[0]!] }).catch((e: unknown) => e);
+  const refused = await ims.deleteImageMembers({ images: ["11111111-2222-4333-8444-555555555555"], projects: [SEED_PROJECTS[0]] }).catch((e: unknown) => e);
   console.log(JSON.stringify({ status, results: job.entities?.results?.length, refused: refused instanceof ImsApiError ? refused.code : null }));
 } finally {
   await fake.close();
 }
 `);
-    await exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: project });
-    const { stdout } = await exec(process.execPath, ["out/main.js"], { cwd: project });
+    await exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir });
+    const { stdout } = await exec(process.execPath, ["out/main.js"], { cwd: dir });
     expect(JSON.parse(stdout)).toEqual({ status: "SUCCESS", results: 1, refused: "IMG.0027" });
 
-    const version = await exec(path.join(project, "node_modules", ".bin", "ims-sharing"), ["--version"], { cwd: project });
-    expect(version.stdout.trim()).toBe("0.1.0");
-    const help = await exec(path.join(project, "node_modules", ".bin", "ims-sharing"), ["members", "delete", "--help"], { cwd: project });
+    const cli = path.join(packed.project, "node_modules", ".bin", "ims-sharing");
+    const version = await exec(cli, ["--version"], { cwd: packed.project });
+    const { version: expected } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { version: string };
+    expect(version.stdout.trim()).toBe(expected);
+    const help = await exec(cli, ["members", "delete", "--help"], { cwd: packed.project });
     expect(help.stdout).toContain("Usage: ims-sharing members delete");
+  }, 120_000);
+
+  it("tells CommonJS callers that it is ESM-only and how to load it, and loads by dynamic import", async () => {
+    for (const entry of ["ims-sharing", "ims-sharing/fake"]) {
+      const failure = await exec(process.execPath, ["-e", `require(${JSON.stringify(entry)})`], { cwd: packed.project }).then(
+        () => undefined,
+        (error: { code?: number; stderr?: string }) => error,
+      );
+      expect(failure?.code, `require("${entry}") should fail`).toBe(1);
+      expect(failure?.stderr).toContain('ims-sharing is ESM-only: use `await import("ims-sharing")`');
+      expect(failure?.stderr).toContain("ERR_REQUIRE_ESM");
+    }
+    const loaded = await exec(process.execPath, ["-e", 'import("ims-sharing").then((m) => console.log(typeof m.createImsClient))'], { cwd: packed.project });
+    expect(loaded.stdout.trim()).toBe("function");
+
+    // A CommonJS TypeScript project: require() does not compile, and says why; await import() does.
+    const dir = await consumerFolder(packed, "commonjs-ts");
+    await writeFile(path.join(dir, "package.json"), JSON.stringify({ type: "commonjs" }));
+    const compile = async (code: string) => {
+      await writeFile(path.join(dir, "main.ts"), code);
+      await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["main.ts"] }));
+      return exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir }).then(() => "", (error: { stdout?: string }) => error.stdout ?? String(error));
+    };
+    const refused = await compile('import ims = require("ims-sharing");\nconsole.log(ims.createImsClient);\n');
+    expect(refused).toContain("error TS2339: Property 'createImsClient' does not exist");
+    expect(refused).toContain('ims-sharing is ESM-only: use `await import("ims-sharing")`');
+    expect(await compile([
+      "async function main(): Promise<void> {",
+      '  const { createImsClient } = await import("ims-sharing");',
+      '  console.log(createImsClient({ region: "cn-north-4", auth: { token: "t" } }).baseUrl);',
+      "}",
+      "void main();",
+    ].join("\n"))).toBe("");
   }, 120_000);
 });

@@ -1,66 +1,127 @@
-// The spec against its sources: the seed page's example request and response, and Huawei's
-// official SUCCESS job, must appear in the spec verbatim as named examples.
+// The spec against its sources: the published examples kept in test/fixtures/ims/ (each file's
+// source is named in test/fixtures/README.md) must appear in the bundled spec verbatim, as the
+// named examples of the operations they document. Everything read here is in this repository.
 import { describe, expect, it } from "vitest";
-import { readFileSync, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import spec from "../../generated/openapi.json" with { type: "json" };
+import { readFileSync } from "node:fs";
+import bundled from "../../generated/openapi.json" with { type: "json" };
 
-const shared = fileURLToPath(new URL("../../../shared/", import.meta.url));
-const seedPage = `${shared}seed/deleting-image-sharing-members.txt`;
-const reference = `${shared}reference/ims-api.md`;
-
-/** The JSON object that starts at the first `{` after `marker`, with the page's line numbers stripped. */
-function jsonAfter(text: string, marker: string): unknown {
-  const from = text.indexOf("{", text.indexOf(marker) + marker.length);
-  let depth = 0;
-  for (let i = from; i < text.length; i++) {
-    if (text[i] === "{") depth++;
-    if (text[i] === "}" && --depth === 0) return JSON.parse(text.slice(from, i + 1));
-  }
-  throw new Error(`no JSON after ${marker}`);
+/** A fixture: one published example, as JSON. */
+function fixture(name: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(new URL(`../fixtures/ims/${name}.json`, import.meta.url), "utf8")) as Record<string, unknown>;
 }
 
-const members = spec.paths["/v1/cloudimages/members"].delete;
+// The bundle is read as plain JSON: its literal types would make every lookup below a type puzzle.
+type Json = Record<string, unknown>;
+type Example = { value?: unknown; $ref?: string };
+const spec = bundled as unknown as {
+  paths: Record<string, Record<string, { requestBody?: Json; responses: Record<string, Json> }>>;
+  components: { examples: Record<string, Example>; responses: Record<string, Json>; schemas: Record<string, { enum?: string[] }> };
+};
 
-describe.runIf(existsSync(seedPage))("the spec and the seed page", () => {
-  const page = readFileSync(seedPage, "utf8");
+/** Follows one local `$ref` (`#/components/responses/X`, `#/components/examples/X`). */
+function deref<T>(node: unknown): T {
+  const ref = (node as { $ref?: unknown } | undefined)?.$ref;
+  if (typeof ref !== "string") return node as T;
+  const [, section, name] = /^#\/components\/(\w+)\/(.+)$/.exec(ref) ?? [];
+  const target = (spec.components as Record<string, Record<string, unknown> | undefined>)[section ?? ""]?.[name ?? ""];
+  if (target === undefined) throw new Error(`unresolved ${ref}`);
+  return target as T;
+}
 
+const content = (node: Json) => (deref<Json>(node).content as Record<string, { examples?: Record<string, Example> }>)["application/json"];
+
+/** The named examples of an operation's request body, values resolved, in the spec's order. */
+function requestExamples(path: string, method: string): Record<string, unknown> {
+  const body = spec.paths[path]?.[method]?.requestBody;
+  if (!body) throw new Error(`${method} ${path} has no request body`);
+  return values(content(body)?.examples);
+}
+
+/** The named examples of one response of an operation, values resolved, in the spec's order. */
+function responseExamples(path: string, method: string, status: string): Record<string, unknown> {
+  const response = spec.paths[path]?.[method]?.responses[status];
+  if (!response) throw new Error(`${method} ${path} has no ${status}`);
+  return values(content(response)?.examples);
+}
+
+function values(examples: Record<string, Example> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(examples ?? {}).map(([name, e]) => [name, deref<Example>(e).value]));
+}
+
+const MEMBERS = "/v1/cloudimages/members";
+const JOB = "/v1/{project_id}/jobs/{job_id}";
+const PROGRESS = "/v1/cloudimages/job/{job_id}";
+const MEMBER_LIST = "/v1/{project_id}/cloudimages/{image_id}/members";
+
+describe("the spec and the seed page (Deleting Image Sharing Members)", () => {
   it("has the seed's example request as the first named request example, verbatim", () => {
-    const examples = members.requestBody.content["application/json"].examples;
+    const examples = requestExamples(MEMBERS, "delete");
     expect(Object.keys(examples)[0]).toBe("seed");
-    expect(examples.seed.value).toEqual(jsonAfter(page, "DELETE https://{Endpoint}/v1/cloudimages/members"));
+    expect(examples.seed).toEqual(fixture("delete-members-request.seed"));
   });
 
   it("has the seed's example response as the first named 200 example, verbatim", () => {
-    const examples = members.responses["200"].content["application/json"].examples;
+    const examples = responseExamples(MEMBERS, "delete", "200");
     expect(Object.keys(examples)[0]).toBe("seed");
-    expect(examples.seed.value).toEqual(jsonAfter(page, "STATUS CODE 200"));
+    expect(examples.seed).toEqual(fixture("delete-members-response.seed"));
   });
 
   it("declares every status code the seed documents", () => {
-    const documented = [...page.matchAll(/^\s*(\d{3}) [A-Z]/gm)].map((m) => m[1]);
-    expect(documented).toEqual(["400", "401", "403", "404", "500", "503"]);
-    for (const status of ["200", ...documented]) expect(Object.keys(members.responses)).toContain(status);
+    const { normal, abnormal } = fixture("delete-members-statuses.seed") as { normal: number[]; abnormal: number[] };
+    const declared = Object.keys(spec.paths[MEMBERS]?.delete?.responses ?? {});
+    for (const status of [...normal, ...abnormal]) expect(declared).toContain(String(status));
+  });
+
+  it("has the current page's organizations (bare IDs) in the second delete example", () => {
+    expect(requestExamples(MEMBERS, "delete").accountsAndOrganizations).toMatchObject(fixture("delete-members-organizations"));
   });
 });
 
-describe.runIf(existsSync(reference))("the spec and the reference", () => {
+describe("the spec and Huawei's other sharing pages", () => {
+  it("has the official add-members bodies as the add examples", () => {
+    const examples = requestExamples(MEMBERS, "post");
+    expect(examples.projects).toEqual(fixture("add-members-request.projects"));
+    expect(examples.accountsAndOrganizations).toMatchObject(fixture("add-members-request.accounts-organizations"));
+  });
+
+  it("answers adding and accepting with the official accepted-job example", () => {
+    for (const method of ["post", "put"]) {
+      expect(Object.values(responseExamples(MEMBERS, method, "200"))).toContainEqual(fixture("add-members-response"));
+    }
+  });
+
+  it("has the official accept bodies as the update examples", () => {
+    const examples = requestExamples(MEMBERS, "put");
+    const accept = fixture("update-members-request.accept");
+    expect(examples.accept).toEqual(accept);
+    expect(examples.acceptWithVault).toEqual({ ...accept, ...fixture("update-members-request.vault") });
+  });
+
+  it("has both official member lists as examples of listing members", () => {
+    const examples = responseExamples(MEMBER_LIST, "get", "200");
+    expect(examples.projects).toEqual(fixture("members-list.projects"));
+    expect(examples.organization).toEqual(fixture("members-list.organization"));
+  });
+});
+
+describe("the spec and the published jobs", () => {
   it("has Huawei's official finished delete-members job as the SUCCESS example, verbatim", () => {
-    const official = jsonAfter(readFileSync(reference, "utf8"), "Official example of a finished delete-members job");
-    expect(spec.components.examples.JobSuccess.value).toEqual(official);
+    expect(spec.components.examples.JobSuccess?.value).toEqual(fixture("job-delete-members-success"));
+    expect(responseExamples(JOB, "get", "200").success).toEqual(fixture("job-delete-members-success"));
   });
-});
 
-describe("the job examples", () => {
+  it("has Open Telekom Cloud's add and update jobs as examples of the job query, verbatim", () => {
+    const examples = responseExamples(JOB, "get", "200");
+    expect(examples.addSuccess).toEqual(fixture("job-add-members-success.otc"));
+    expect(examples.updateSuccess).toEqual(fixture("job-update-members-success.otc"));
+  });
+
   it("cover every job status for both job endpoints", () => {
-    const statuses = spec.components.schemas.JobStatus.enum;
-    for (const route of ["/v1/{project_id}/jobs/{job_id}", "/v1/cloudimages/job/{job_id}"] as const) {
-      const examples = spec.paths[route].get.responses["200"].content["application/json"].examples;
-      const shown = Object.values(examples).map((e) => {
-        const name = e.$ref.split("/").pop() as keyof typeof spec.components.examples;
-        return spec.components.examples[name].value.status;
-      });
-      expect([...shown].sort()).toEqual([...statuses].sort());
+    const statuses = spec.components.schemas.JobStatus?.enum ?? [];
+    expect(statuses.length).toBeGreaterThan(0);
+    for (const route of [JOB, PROGRESS]) {
+      const shown = Object.values(responseExamples(route, "get", "200")).map((job) => (job as { status?: unknown }).status);
+      expect([...new Set(shown)].sort()).toEqual([...statuses].sort());
     }
   });
 });
