@@ -94,7 +94,7 @@ export interface PageOptions extends CallOptions {
 
 /** Filters of `listSharedImages`. */
 export interface SharedImagesOptions extends CallOptions {
-  /** Your answer to the share: `pending`, `accepted` or `rejected` (default: every one). */
+  /** Your answer to the share: `pending`, `accepted` or `rejected` (left out: what the server lists by default; the fake, like OpenStack Glance, lists `accepted`). */
   memberStatus?: MemberStatus | undefined;
   /** Only images shared by this project. */
   owner?: string | undefined;

@@ -1,0 +1,133 @@
+/**
+ * Tab completion for bash and zsh, generated from the command table: command words, each
+ * command's flags, and the values of flags and arguments that have a fixed set of them. The
+ * scripts find the command by skipping flags and the values of flags that take one.
+ */
+import { allFlags, commandName, GROUPS, type Command, type Flags } from "./commands.js";
+import { summaryOf, VERSION } from "./help.js";
+
+interface Completions {
+  /** Every spelling of a flag that takes a value (aliases too), so its value is not taken for a command word. */
+  valued: string[];
+  /** Flag → its fixed values. */
+  choices: [string, readonly string[]][];
+  /** Command words typed so far → what may come next (word, description). */
+  next: { key: string; prefix: boolean; items: [string, string][] }[];
+}
+
+function flagItems(flags: Flags): [string, string][] {
+  return Object.entries(flags).map(([name, spec]) => [`--${name}`, spec.help]);
+}
+
+function completions(commands: readonly Command[]): Completions {
+  const valued = new Set<string>();
+  const choices = new Map<string, readonly string[]>();
+  for (const command of commands) {
+    for (const [name, spec] of Object.entries(allFlags(command))) {
+      if (spec.type !== "string") continue;
+      for (const n of [name, ...(spec.aliases ?? [])]) {
+        valued.add(`--${n}`);
+        if (spec.choices) choices.set(`--${n}`, spec.choices);
+      }
+    }
+  }
+  const top = [...new Set(commands.map((c) => c.path[0] ?? ""))].map((word): [string, string] => {
+    const single = commands.find((c) => c.path.length === 1 && c.path[0] === word);
+    return [word, single ? summaryOf(single) : GROUPS[word] ?? ""];
+  });
+  const next: Completions["next"] = [{ key: "", prefix: false, items: [...top, ["--help", "show the help"], ["--version", "print the version"]] }];
+  for (const group of new Set(commands.filter((c) => c.path.length > 1).map((c) => c.path[0] ?? ""))) {
+    const items = commands.filter((c) => c.path[0] === group && c.path.length > 1).map((c): [string, string] => [c.path.slice(1).join(" "), summaryOf(c)]);
+    next.push({ key: group, prefix: false, items: [...items, ["--help", "show the help"]] });
+  }
+  for (const command of commands) {
+    const flags = flagItems(allFlags(command)).filter(([f]) => f !== "--version");
+    const first = command.args?.[0];
+    if (first?.choices) {
+      next.push({ key: commandName(command), prefix: false, items: [...first.choices.map((c): [string, string] => [c, first.help]), ...flags] });
+      next.push({ key: `${commandName(command)} `, prefix: true, items: flags });
+    } else {
+      next.push({ key: commandName(command), prefix: true, items: flags });
+    }
+  }
+  return { valued: [...valued].sort(), choices: [...choices], next };
+}
+
+/** `"members add"|"members add "*` */
+function pattern(key: string, prefix: boolean): string {
+  if (key === "") return '""';
+  return prefix && !key.endsWith(" ") ? `"${key}"|"${key} "*` : prefix ? `"${key}"*` : `"${key}"`;
+}
+
+/** The bash script: `source <(ims-sharing completion bash)`. */
+export function bashCompletion(commands: readonly Command[]): string {
+  const { valued, choices, next } = completions(commands);
+  return `# bash completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion bash".
+# Install: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing
+# or, for this shell only: source <(ims-sharing completion bash)
+_ims_sharing() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
+  local cmd="" word i skip=0
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    word=\${COMP_WORDS[i]}
+    if ((skip)); then skip=0; continue; fi
+    case $word in
+      --*=*) ;;
+      ${valued.join("|")}) skip=1 ;;
+      -*) ;;
+      *) cmd="\${cmd:+$cmd }$word" ;;
+    esac
+  done
+  case $prev in
+${choices.map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(" ")}" -- "$cur")); return ;;`).join("\n")}
+    ${valued.join("|")}) COMPREPLY=(); return ;;
+  esac
+  local words=""
+  case $cmd in
+${next.map(({ key, prefix, items }) => `    ${pattern(key, prefix)}) words="${items.map(([w]) => w).join(" ")}" ;;`).join("\n")}
+  esac
+  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+}
+complete -F _ims_sharing ims-sharing`;
+}
+
+/** A zsh single-quoted `word:description` for _describe. */
+function describeItem([word, description]: [string, string]): string {
+  return `'${`${word.replace(/:/g, "\\:")}:${description}`.replace(/'/g, "'\\''")}'`;
+}
+
+/** The zsh script: in a directory of $fpath as `_ims-sharing`, or `source <(ims-sharing completion zsh)`. */
+export function zshCompletion(commands: readonly Command[]): string {
+  const { valued, choices, next } = completions(commands);
+  return `#compdef ims-sharing
+# zsh completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion zsh".
+# Install: ims-sharing completion zsh > "\${fpath[1]}/_ims-sharing" (then start a new shell)
+# or, for this shell only: source <(ims-sharing completion zsh)
+_ims_sharing() {
+  local -a cmd items
+  local i word skip=0
+  for ((i = 2; i < CURRENT; i++)); do
+    word=\${words[i]}
+    if ((skip)); then skip=0; continue; fi
+    case $word in
+      --*=*) ;;
+      ${valued.join("|")}) skip=1 ;;
+      -*) ;;
+      *) cmd+=("$word") ;;
+    esac
+  done
+  case \${words[CURRENT-1]} in
+${choices.map(([flag, values]) => `    ${flag}) compadd -- ${values.join(" ")}; return ;;`).join("\n")}
+    ${valued.join("|")}) _message 'a value'; return ;;
+  esac
+  case "\${cmd[*]}" in
+${next.map(({ key, prefix, items }) => `    ${pattern(key, prefix)}) items=(${items.map(describeItem).join(" ")}) ;;`).join("\n")}
+  esac
+  _describe -t commands 'ims-sharing' items
+}
+if [ "$funcstack[1]" = "_ims_sharing" ]; then
+  _ims_sharing "$@"
+else
+  compdef _ims_sharing ims-sharing
+fi`;
+}

@@ -1,0 +1,137 @@
+/**
+ * Help texts, made from the command table and the spec's operation table: a command's help
+ * starts with its operation's summary, method and path, then lists its own flags before the
+ * shared ones. Each command and each group has its own.
+ */
+import { readFileSync } from "node:fs";
+import { operations, type OperationId } from "../../generated/operations.js";
+import {
+  commandName, CONNECTION_FLAGS, flagSections, GROUPS, OUTPUT_FLAGS, type Command, type FlagSpec, type Flags,
+} from "./commands.js";
+
+/** The package's version, from its package.json (found from dist/ and from the sources alike). */
+export const VERSION: string = (() => {
+  for (const path of ["../../../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "ims-sharing" && pkg.version) return pkg.version;
+    } catch {
+      // not this one
+    }
+  }
+  return "0.0.0";
+})();
+
+export const EXIT_CODES_HELP = `Exit codes: 0 done, 2 bad usage or input, 3 API or network error, 4 job failed (or succeeded with
+failed images), 5 timed out, 130 interrupted (the job goes on; resume with "ims-sharing job wait ID").`;
+
+function operationIds(command: Command): readonly OperationId[] {
+  const op = command.operation;
+  return op === undefined ? [] : typeof op === "string" ? [op as OperationId] : (op as readonly OperationId[]);
+}
+
+/** The one-line summary: the command's own, else its operation's in the spec. */
+export function summaryOf(command: Command): string {
+  const [first] = operationIds(command);
+  return command.summary ?? (first ? operations[first].summary : "");
+}
+
+/** `--image ID` */
+function flagLabel(name: string, spec: FlagSpec): string {
+  const value = spec.choices ? spec.choices.join("|") : spec.value;
+  return `--${name}${spec.type === "string" ? ` ${value ?? "VALUE"}` : ""}`;
+}
+
+/** What follows the command's words in its usage line. */
+export function synopsis(command: Command): string {
+  const parts: string[] = (command.args ?? []).map((a) => a.name);
+  const groups = new Map<string, string[]>();
+  const optional: string[] = [];
+  for (const [name, spec] of Object.entries(command.flags)) {
+    const label = `${flagLabel(name, spec)}${spec.multiple ? "…" : ""}`;
+    if (spec.required) parts.push(label);
+    else if (spec.oneOf) groups.set(spec.oneOf, [...(groups.get(spec.oneOf) ?? []), label]);
+    else optional.push(`[${label}]`);
+  }
+  for (const labels of groups.values()) parts.push(`(${labels.join(" | ")})`);
+  parts.push(...optional);
+  if (command.waits === "optional") parts.push("[--wait [--timeout 5m]]");
+  if (command.waits === "always") parts.push("[--timeout 5m]");
+  if (command.connects !== false) parts.push("[--json]");
+  return parts.join(" ");
+}
+
+function flagLines(flags: Flags): string[] {
+  const rows = Object.entries(flags).map(([name, spec]) => {
+    const label = `${spec.short ? `-${spec.short}, ` : ""}${flagLabel(name, spec)}`;
+    const extra = [spec.aliases?.length ? `also ${spec.aliases.map((a) => `--${a}`).join(", ")}` : "", spec.env ?? ""].filter(Boolean);
+    return [label, `${spec.help}${extra.length ? ` (${extra.join("; ")})` : ""}`] as const;
+  });
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, help]) => `  ${label.padEnd(width)}  ${help}`);
+}
+
+/** `ims-sharing members add --help` */
+export function commandHelp(command: Command): string {
+  const name = commandName(command);
+  const lines = [`Usage: ims-sharing ${name} ${synopsis(command)}`, "", `${summaryOf(command)}.`];
+  if (command.description) lines.push(command.description);
+  for (const id of operationIds(command)) {
+    const op = operations[id];
+    const by = op.caller === "owner" ? ", by the image's owner" : op.caller === "recipient" ? ", by the recipient of the share" : "";
+    lines.push(`Calls ${id}: ${op.method} ${op.path} ("${op.summary}")${by}.`);
+  }
+  if (command.args?.length) {
+    const width = Math.max(...command.args.map((a) => a.name.length));
+    lines.push("", "Arguments:", ...command.args.map((a) => `  ${a.name.padEnd(width)}  ${a.help}`));
+  }
+  for (const section of flagSections(command)) lines.push("", ...(section.title ? [`${section.title}:`] : []), ...flagLines(section.flags));
+  lines.push("", "Examples:", ...command.examples.map((e) => `  ${e}`));
+  if (command.connects !== false) lines.push("", EXIT_CODES_HELP);
+  return lines.join("\n");
+}
+
+function commandList(commands: readonly Command[], words: (c: Command) => string): string[] {
+  const width = Math.max(...commands.map((c) => words(c).length));
+  return commands.map((c) => `  ${words(c).padEnd(width)}  ${summaryOf(c)}`);
+}
+
+/** `ims-sharing members --help` */
+export function groupHelp(group: string, commands: readonly Command[]): string {
+  const members = commands.filter((c) => c.path[0] === group && c.path.length > 1);
+  return [
+    `ims-sharing ${group}: ${GROUPS[group] ?? ""}`.replace(/: $/, ""),
+    "",
+    `Usage: ims-sharing ${group} <command> [options]`,
+    "",
+    "Commands:",
+    ...commandList(members, (c) => c.path.slice(1).join(" ")),
+    "",
+    `Options and examples of each: ims-sharing ${group} <command> --help`,
+  ].join("\n");
+}
+
+/** `ims-sharing --help` */
+export function mainHelp(commands: readonly Command[]): string {
+  return [
+    `ims-sharing ${VERSION}: share Huawei Cloud IMS images with other projects, accounts and organizations,`,
+    "answer the shares made to you, and follow the jobs IMS runs them as.",
+    "",
+    "Usage: ims-sharing <command> [options]",
+    "",
+    "Commands:",
+    ...commandList(commands, commandName),
+    "",
+    "Help on a group or a command: ims-sharing members --help, ims-sharing members add --help.",
+    "",
+    "Connection and credentials, for every command that calls IMS (flags win over the environment):",
+    ...flagLines(CONNECTION_FLAGS),
+    "  Prefer the environment for secrets: flags show in the process list and shell history.",
+    "  --project-id is YOUR project; the projects an image is shared with are --member-project (or --project).",
+    "",
+    "Output:",
+    ...flagLines(OUTPUT_FLAGS),
+    "",
+    EXIT_CODES_HELP,
+  ].join("\n");
+}

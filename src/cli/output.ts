@@ -1,0 +1,294 @@
+/**
+ * What the CLI prints: text for people (a live line on a terminal), JSON lines for scripts
+ * (`--json`, one documented event per line), the exit codes, and errors as one line on stderr.
+ * Every JSON line goes through `Output.event`, whose fields are typed by `JSON_EVENTS`, so the
+ * documented events and the printed ones cannot drift apart.
+ */
+import type { ImsClient, ImsClientOptions } from "../client.js";
+import {
+  failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError, type AnyJob,
+} from "../errors.js";
+import type { PollErrorEvent } from "../wait.js";
+
+/** Documented, distinct exit codes. */
+export const EXIT = { ok: 0, internal: 1, usage: 2, api: 3, jobFailed: 4, timeout: 5, interrupted: 130 } as const;
+
+/**
+ * Every JSON event the CLI prints with `--json`: name → when it is printed and its fields (each
+ * line is `{"event": name, ...fields}`). The README's table is tested against this.
+ */
+export const JSON_EVENTS = {
+  accepted: {
+    when: "IMS accepted a change (members add, delete, accept, reject): printed at once, before any waiting",
+    fields: { jobId: "the job's ID", requestId: "IMS's X-Request-Id for the request, or null" },
+  },
+  progress: {
+    when: "while waiting: the job changed (status or progress)",
+    fields: {
+      jobId: "the job's ID",
+      status: "INIT, RUNNING, SUCCESS or FAIL",
+      percent: "entities.process_percent, or null",
+      elapsedSeconds: "seconds since the wait began",
+    },
+  },
+  pollError: {
+    when: "while waiting: a poll got no answer or an error, and will be tried again",
+    fields: {
+      jobId: "the job's ID",
+      attempt: "failed polls in a row, from 1",
+      error: "the error: name, message and its class's fields (code, status, requestId, …)",
+      retryInSeconds: "when the next poll comes",
+    },
+  },
+  done: {
+    when: "the job ended SUCCESS with no failed image (--wait, job wait): the last line",
+    fields: { job: "the final job, as IMS returned it" },
+  },
+  job: {
+    when: "job show: the job as it stands",
+    fields: { job: "the job, as IMS returned it" },
+  },
+  member: {
+    when: "members list (one line per member, every page) and members show",
+    fields: { imageId: "the image", member: "the member as IMS returned it (member_id, status, member_type, created_at, updated_at, …)" },
+  },
+  image: {
+    when: "images shared: one line per image, every page",
+    fields: { image: "the image as IMS returned it (id, name, owner, …)" },
+  },
+  error: {
+    when: "the command failed: the last line",
+    fields: {
+      exitCode: "the exit code that follows (2, 3, 4 or 5)",
+      jobId: "the job concerned, or null",
+      resume: "the command that follows the job on (ims-sharing job wait ID), or null",
+      error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
+    },
+  },
+  interrupted: {
+    when: "Ctrl-C: the last line",
+    fields: { jobId: "the job that goes on in IMS, or null", resume: "the command that follows it on, or null" },
+  },
+} as const satisfies Record<string, { when: string; fields: Record<string, string> }>;
+
+export type JsonEventName = keyof typeof JSON_EVENTS;
+/** The fields of an event, exactly the documented ones. */
+export type JsonEventFields<E extends JsonEventName> = { [K in keyof (typeof JSON_EVENTS)[E]["fields"]]: unknown };
+
+/** What the CLI talks to: streams, environment, terminal or not, Ctrl-C. */
+export interface CliIo {
+  /** One line to stdout (the newline is added). */
+  out: (text: string) => void;
+  /** One line to stderr (the newline is added). */
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal: live progress and tables instead of plain lines. */
+  isTTY: boolean;
+  /** Aborted on Ctrl-C. */
+  signal: AbortSignal;
+  /**
+   * Client options to use beyond the flags (for tests and embedding: a faster polling schedule,
+   * no retries, a custom fetch).
+   */
+  client?: Pick<ImsClientOptions, "poll" | "retry" | "fetch" | "requestTimeoutMs"> | undefined;
+}
+
+/** Bad usage or input found by the CLI itself (exit 2). */
+export class UsageError extends Error {
+  /** The help to point at, such as `members add`. */
+  readonly helpFor: string;
+  constructor(message: string, helpFor = "") {
+    super(message);
+    this.name = "UsageError";
+    this.helpFor = helpFor;
+  }
+}
+
+/** Text for people or JSON lines for scripts: each command calls both, and only the right one prints. */
+export class Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  /** A terminal without --json: live progress lines and aligned tables. */
+  readonly live: boolean;
+  readonly terminal: boolean;
+  readonly #io: Pick<CliIo, "out" | "err">;
+
+  constructor(io: Pick<CliIo, "out" | "err" | "isTTY">, options: { json?: boolean; verbose?: boolean } = {}) {
+    this.#io = io;
+    this.json = options.json ?? false;
+    this.verbose = options.verbose ?? false;
+    this.terminal = io.isTTY;
+    this.live = io.isTTY && !this.json;
+  }
+
+  /** A JSON line, with --json only. */
+  event<E extends JsonEventName>(name: E, fields: JsonEventFields<E>): void {
+    if (this.json) this.#io.out(JSON.stringify({ event: name, ...fields }));
+  }
+
+  /** A line of text on stdout, without --json only. */
+  line(text: string): void {
+    if (!this.json) this.#io.out(text);
+  }
+
+  /** A line on stderr, whatever the mode (warnings, hints, errors). */
+  note(text: string): void {
+    this.#io.err(text);
+  }
+
+  /** Rewrites the live line in place (terminal only). */
+  liveLine(text: string): void {
+    if (this.live) this.#io.out(`\r\x1b[2K${text}\x1b[1A`);
+  }
+
+  /** Leaves the live line as it last stood. */
+  endLive(): void {
+    if (this.live) this.#io.out("");
+  }
+
+  /** Rows as an aligned table with a header on a terminal, tab-separated values without one otherwise. */
+  table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
+    if (!this.terminal) {
+      for (const row of rows) this.line(row.join("\t"));
+      return;
+    }
+    const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const format = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+    this.line(format(headers));
+    for (const row of rows) this.line(format(row));
+  }
+}
+
+/** `RUNNING 40%`, `SUCCESS`, … */
+export function describeJob(job: AnyJob): string {
+  const percent = job.entities?.process_percent;
+  return `${job.status}${percent !== undefined && percent !== null && job.status === "RUNNING" ? ` ${percent}%` : ""}`;
+}
+
+/** A job that ended badly: FAIL, or SUCCESS with failed images. */
+export function jobFailed(job: AnyJob): boolean {
+  return job.status === "FAIL" || (job.status === "SUCCESS" && failedResults(job).length > 0);
+}
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/**
+ * Waits for a job with live output: a line rewritten in place on a terminal (with each failed
+ * poll in it), a line per change otherwise (failed polls on stderr), `progress` and `pollError`
+ * events with --json.
+ */
+export async function followJob(ims: ImsClient, jobId: string, out: Output, options: { timeoutMs: number; signal: AbortSignal }): Promise<AnyJob> {
+  const started = Date.now();
+  const elapsed = () => (Date.now() - started) / 1000;
+  let lastJob: AnyJob | undefined;
+  let trouble: string | undefined;
+  const draw = () => out.liveLine(`job ${jobId}: ${lastJob ? describeJob(lastJob) : "waiting for IMS"} (${elapsed().toFixed(1)}s)${trouble ? `; ${trouble}` : ""}`);
+  const onProgress = (job: AnyJob) => {
+    lastJob = job;
+    trouble = undefined;
+    out.event("progress", { jobId: job.job_id, status: job.status, percent: job.entities?.process_percent ?? null, elapsedSeconds: Math.round(elapsed() * 10) / 10 });
+    if (out.live) draw();
+    else out.line(`job ${job.job_id}: ${describeJob(job)} (${elapsed().toFixed(1)}s)`);
+  };
+  const onPollError = (event: PollErrorEvent) => {
+    const error: unknown = event.error;
+    const message = error instanceof Error ? error.message : String(error);
+    out.event("pollError", {
+      jobId, attempt: event.attempt, error: error instanceof ImsError ? error.toJSON() : { message }, retryInSeconds: seconds(event.delayMs),
+    });
+    const text = `poll ${event.attempt} failed (${message}), trying again in ${seconds(event.delayMs).toFixed(1)}s`;
+    if (out.live) {
+      trouble = text;
+      draw();
+    } else if (!out.json) {
+      out.note(`job ${jobId}: ${text}`);
+    }
+  };
+  draw();
+  const ticker = out.live ? setInterval(draw, 1_000) : undefined;
+  try {
+    return await ims.waitForJob(jobId, { timeoutMs: options.timeoutMs, signal: options.signal, onProgress, onPollError });
+  } finally {
+    clearInterval(ticker);
+    out.endLive();
+  }
+}
+
+/** The exit code an error ends the command with. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof UsageError || error instanceof ImsValidationError) return EXIT.usage;
+  if (error instanceof ImsJobFailedError) return EXIT.jobFailed;
+  if (error instanceof ImsTimeoutError) return EXIT.timeout;
+  if (error instanceof ImsApiError || error instanceof ImsResponseError || error instanceof ImsNetworkError) return EXIT.api;
+  return EXIT.internal;
+}
+
+const COMPARE_HINT = /\(?compare error\.canonicalRequest with error\.signedCanonicalRequest\)?/;
+
+/** The error on one line, as the CLI prints it. */
+export function oneLine(error: unknown, verbose: boolean): string {
+  if (error instanceof ImsValidationError) return `invalid input: ${error.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`;
+  const message = error instanceof Error ? error.message : String(error);
+  // The library points at error fields; the CLI shows them with --verbose.
+  if (error instanceof ImsApiError && COMPARE_HINT.test(message)) {
+    return message.replace(COMPARE_HINT, verbose ? "(both canonical requests follow)" : "(run again with --verbose to see the gateway's canonical request and this client's)");
+  }
+  return message;
+}
+
+/** With --verbose: what does not fit on one line (canonical requests, causes, bodies). */
+function details(error: unknown): string[] {
+  const lines: string[] = [];
+  if (error instanceof ImsApiError) {
+    if (error.canonicalRequest !== undefined || error.signedCanonicalRequest !== undefined) {
+      lines.push("The gateway's canonical request (computed from what it received):", error.canonicalRequest ?? "(not in its answer)", "",
+        "This client's canonical request (what it signed):", error.signedCanonicalRequest ?? "(unknown)");
+    } else if (error.body !== undefined) {
+      lines.push(`body: ${typeof error.body === "string" ? error.body : JSON.stringify(error.body)}`);
+    }
+  }
+  if (error instanceof ImsResponseError) lines.push(`body: ${error.body}`);
+  for (let cause = (error as { cause?: unknown })?.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as { cause?: unknown })?.cause, depth++) {
+    const code = (cause as { code?: unknown })?.code;
+    lines.push(`cause: ${cause instanceof Error ? `${cause.name}${typeof code === "string" ? ` ${code}` : ""}: ${cause.message}` : String(cause)}`);
+  }
+  return lines;
+}
+
+/** What the CLI knows about the job when an error comes. */
+export interface ErrorContext {
+  /** The command, for "See: ims-sharing … --help". */
+  command: string;
+  /** The job this run started or followed. */
+  jobId?: string | undefined;
+  /** Whether this run started it (IMS accepted the change). */
+  accepted: boolean;
+}
+
+/** Prints an error (one line, or an `error` event) and says what became of the job; returns the exit code. */
+export function reportError(out: Output, error: unknown, context: ErrorContext): number {
+  const code = exitCodeOf(error);
+  const jobId = context.jobId ?? (error instanceof ImsError ? error.jobId : undefined);
+  // The job may still be running: after this run started it, or when following it stopped short.
+  const mayRun = jobId !== undefined && code !== EXIT.jobFailed && code !== EXIT.usage
+    && (context.accepted || error instanceof ImsTimeoutError || error instanceof ImsNetworkError);
+  const resume = mayRun ? `ims-sharing job wait ${jobId}` : null;
+  if (out.json) {
+    out.event("error", {
+      exitCode: code,
+      jobId: jobId ?? null,
+      resume,
+      error: error instanceof ImsError ? error.toJSON() : { name: error instanceof Error ? error.name : "Error", message: oneLine(error, out.verbose) },
+    });
+  } else {
+    out.note(`error: ${oneLine(error, out.verbose)}`);
+    if (error instanceof UsageError) out.note(`See: ims-sharing ${error.helpFor || context.command}${error.helpFor || context.command ? " " : ""}--help`);
+    if (code === EXIT.internal && out.verbose && error instanceof Error && error.stack) out.note(error.stack);
+  }
+  if (out.verbose) for (const line of details(error)) out.note(line);
+  if (!out.json) {
+    if (code === EXIT.jobFailed && jobId) out.note(`see the job with: ims-sharing job show ${jobId}`);
+    if (resume) out.note(`job ${jobId} ${context.accepted ? "was accepted and " : ""}may still be running; check with: ${resume}`);
+  }
+  return code;
+}

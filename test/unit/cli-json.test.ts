@@ -1,0 +1,59 @@
+// `--json`: every line is one event of JSON_EVENTS with exactly its documented fields, and every
+// documented event is printed by some command (so the README's table, tested against
+// JSON_EVENTS, is the truth about the code).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JSON_EVENTS, type JsonEventName } from "../../src/cli/main.js";
+import {
+  createManualClock, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+} from "../../src/fake/index.js";
+import { cli, startCli, type CliEvent } from "../helpers/cli.js";
+
+const JOB_MS = 1_000;
+let fake: FakeIms;
+beforeAll(async () => {
+  fake = await startFakeIms({ clock: createManualClock(), jobDurationMs: JOB_MS });
+});
+afterAll(() => fake.close());
+
+describe("JSON events", () => {
+  const seen: CliEvent[] = [];
+
+  it("are printed by the commands, each with its documented fields only", async () => {
+    const owner = { env: { IMS_ENDPOINT: fake.url } };
+    // accepted, progress, pollError, done
+    const add = startCli(["members", "add", "--image", SEED_IMAGES[0], "--member-project", "0123456789abcdef0123456789abcdef", "--wait", "--json"], owner);
+    await add.until(/"event":"accepted"/);
+    fake.inject({ type: "drop", path: "/v1/cloudimages/job/", times: 1 });
+    await add.until(/"event":"pollError"/);
+    fake.advance(JOB_MS);
+    expect(await add.done).toBe(0);
+    const jobId = String(add.events()[0]?.jobId);
+    // job, member, image, error, interrupted
+    const runs = [
+      add.events(),
+      (await cli(["job", "show", jobId, "--json"], owner)).events,
+      (await cli(["members", "list", "--image", SEED_IMAGES[0], "--project-id", OWNER_PROJECT, "--json"], owner)).events,
+      (await cli(["members", "show", "--image", SEED_IMAGES[0], "--member", SEED_PROJECTS[0], "--project-id", OWNER_PROJECT, "--json"], owner)).events,
+      (await cli(["images", "shared", "--json"], { env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT } })).events,
+      (await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--json"], owner)).events,
+    ];
+    const waiting = startCli(["members", "delete", "--image", SEED_IMAGES[1], "--member-project", SEED_PROJECTS[0], "--wait", "--json"], owner);
+    await waiting.until(/"event":"progress"/);
+    waiting.interrupt();
+    expect(await waiting.done).toBe(130);
+    runs.push(waiting.events());
+
+    for (const events of runs) {
+      for (const event of events) {
+        const documented = JSON_EVENTS[event.event as JsonEventName];
+        expect(documented, `undocumented event ${event.event}`).toBeDefined();
+        expect(Object.keys(event).sort(), event.event).toEqual(["event", ...Object.keys(documented.fields)].sort());
+        seen.push(event);
+      }
+    }
+  });
+
+  it("every documented event was printed", () => {
+    expect([...new Set(seen.map((e) => e.event))].sort()).toEqual(Object.keys(JSON_EVENTS).sort());
+  });
+});
