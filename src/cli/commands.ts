@@ -11,7 +11,8 @@ import type { AcceptedJob, CallOptions, ImsClient } from "../client.js";
 import type { ImageMember, SharedImage } from "../../generated/ims.js";
 import { failedResults } from "../errors.js";
 import { bashCompletion, zshCompletion } from "./completion.js";
-import { describeJob, EXIT, jobFailed, UsageError, type Output } from "./output.js";
+import { describeJob, EXIT, jobFailed, UsageError, type CliIo, type Output } from "./output.js";
+import { SHARING_COMMANDS } from "./sharing-commands.js";
 
 /** One flag (`--name`). */
 export interface FlagSpec {
@@ -74,6 +75,14 @@ export interface CommandContext<F extends Flags = Flags> {
   follow(jobId: string): Promise<number>;
   /** The whole table (for completion scripts). */
   readonly commands: readonly Command[];
+  /** The environment (credentials named by a sharing file are read from it). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Client options beyond the flags (tests: a faster polling schedule). */
+  readonly clientOptions: CliIo["client"];
+  /** Asks yes/no on the terminal; undefined when there is no terminal to ask on. */
+  readonly confirm: CliIo["confirm"];
+  /** How long to wait for a job (--timeout, default 5 minutes). */
+  readonly timeoutMs: number;
 }
 
 /** One command of the table. */
@@ -99,6 +108,11 @@ export interface Command<F extends Flags = Flags> {
    * is passed as `ctx.args`, untouched. For a command whose options live in its own module.
    */
   readonly rawArgs?: boolean;
+  /**
+   * The exit code for any error, when the command's flags ask for one (plan's
+   * --detailed-exitcode makes every error 1, since 2 means "changes pending").
+   */
+  errorExitCode?(argv: readonly string[]): number | undefined;
   run(ctx: CommandContext<F>): Promise<number>;
 }
 
@@ -408,6 +422,7 @@ export const COMMANDS: readonly Command[] = [
       return Promise.resolve(EXIT.ok);
     },
   }),
+  ...SHARING_COMMANDS,
   // HOOK(contract): `ims-sharing contract`, the contract suite against an endpoint. The suite is
   // src/contract/run.ts (`runContract(options)` resolving `{ exitCode, report }`, with its own
   // `parseContractArgs(argv, env)` and `CONTRACT_HELP`), built separately. Wire it as one entry

@@ -35,7 +35,8 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
     return parsed.exitCode;
   }
   if (parsed.kind === "error") {
-    return reportError(new Output(io, { json: parsed.json }), new UsageError(parsed.message, parsed.helpFor), { command: parsed.helpFor, accepted: false });
+    const code = reportError(new Output(io, { json: parsed.json }), new UsageError(parsed.message, parsed.helpFor), { command: parsed.helpFor, accepted: false });
+    return commands.find((c) => commandName(c) === parsed.helpFor)?.errorExitCode?.(argv) ?? code;
   }
 
   const { command, values, args } = parsed;
@@ -89,6 +90,10 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
         return wait ? follow(accepted.jobId) : EXIT.ok;
       },
       follow,
+      env: io.env,
+      clientOptions: io.client,
+      confirm: io.confirm,
+      timeoutMs,
     };
     return await command.run(context);
   } catch (error) {
@@ -103,7 +108,8 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
       }
       return EXIT.interrupted;
     }
-    return reportError(out, error, { command: name, jobId: state.jobId, accepted: state.accepted });
+    const code = reportError(out, error, { command: name, jobId: state.jobId, accepted: state.accepted });
+    return command.errorExitCode?.(argv) ?? code;
   }
 }
 

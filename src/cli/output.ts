@@ -65,6 +65,35 @@ export const JSON_EVENTS = {
       error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
     },
   },
+  plan: {
+    when: "plan and apply: the plan made from the sharing file (before apply asks or sends anything)",
+    fields: {
+      changes: "per image out of sync: region, image, mode, remove and add ({projects, domains, organizations}), current members, quota",
+      inSync: "the images already as the file says ({region, image})",
+      problems: "what stops the plan from being applied (a quota it would exceed)",
+      batches: "the requests apply would send: region, kind (remove or add), images, members",
+    },
+  },
+  applyJob: {
+    when: "apply: a request was accepted (type accepted), its job ended well (done) or not (failed)",
+    fields: {
+      type: "accepted, done or failed",
+      region: "the region",
+      kind: "remove or add",
+      images: "the images of the request",
+      jobId: "the job's ID, or null when the request itself failed",
+      reason: "for failed: why, else null",
+    },
+  },
+  report: {
+    when: "apply: the last line, what was done",
+    fields: {
+      ok: "every change made and read back as the file says",
+      interrupted: "Ctrl-C stopped the work (jobs lists what may still run)",
+      images: "per image: region, image, removed, added, failed (with job IDs and reasons), verified, drift",
+      jobs: "every request: region, kind, images, jobId, status (SUCCESS, FAIL, interrupted, error)",
+    },
+  },
   interrupted: {
     when: "Ctrl-C: the last line",
     fields: { jobId: "the job that goes on in IMS, or null", resume: "the command that follows it on, or null" },
@@ -91,6 +120,11 @@ export interface CliIo {
    * no retries, a custom fetch).
    */
   client?: Pick<ImsClientOptions, "poll" | "retry" | "fetch" | "requestTimeoutMs"> | undefined;
+  /**
+   * Asks a yes/no question on the terminal (apply's confirmation); absent when there is no
+   * terminal to ask on (then apply needs --yes).
+   */
+  confirm?: ((question: string) => Promise<boolean>) | undefined;
 }
 
 /** Bad usage or input found by the CLI itself (exit 2). */

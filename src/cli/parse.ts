@@ -125,8 +125,10 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     if (own.has(option)) continue;
     const owners = commands.filter((c) => names(allFlags(c)).has(option)).map(commandName);
     if (owners.length) {
-      const named = owners.slice(0, 3).map((o) => `"${o}"`).join(", ");
-      return error(`${raw} is an option of ${named}${owners.length > 3 ? ` and ${owners.length - 3} more` : ""}, not of "${name}"`);
+      const quoted = owners.slice(0, 3).map((o) => `"${o}"`);
+      const named = owners.length > 3 ? `${quoted.join(", ")} and ${owners.length - 3} more`
+        : quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}` : quoted[0];
+      return error(`${raw} is an option of ${named}, not of "${name}"`);
     }
     const guess = raw.startsWith("--") ? closest(option, own.keys()) : undefined;
     const canonical = guess === undefined ? undefined : own.get(guess);

@@ -119,6 +119,10 @@ export function clientsForSharingFile(
       continue;
     }
     const projectId = entry.projectId ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
+    if (!projectId) {
+      issues.push({ path: `regions.${region}.projectId`, message: `is required: the owner's project in ${region}, where the images' members are listed (or set HUAWEICLOUD_SDK_PROJECT_ID); project IDs are per region` });
+      continue;
+    }
     clients[region] = createImsClient({ ...options, auth, projectId, ...(entry.endpoint ? { endpoint: entry.endpoint } : { region }) });
   }
   if (issues.length) throw new ImsValidationError(issues, "sharing file");

@@ -31,6 +31,8 @@ export interface InProcessOptions {
   env?: Record<string, string | undefined>;
   isTTY?: boolean;
   client?: CliIo["client"];
+  /** Answers apply's question (a terminal); absent: no terminal to ask on. */
+  confirm?: CliIo["confirm"];
 }
 
 export interface InProcessRun {
@@ -46,7 +48,7 @@ export interface InProcessRun {
 }
 
 /** Polling fast, no retries: a wait is as quick as the fake's clock lets it be. */
-const FAST_CLIENT: CliIo["client"] = { poll: { initialDelayMs: 2, growth: 0, maxDelayMs: 5 }, retry: { attempts: 1 } };
+export const FAST_CLIENT: CliIo["client"] = { poll: { initialDelayMs: 2, growth: 0, maxDelayMs: 5 }, retry: { attempts: 1 } };
 
 /** Starts `ims-sharing …args` in this process. */
 export function startCli(args: string[], options: InProcessOptions = {}): InProcessRun {
@@ -61,6 +63,7 @@ export function startCli(args: string[], options: InProcessOptions = {}): InProc
     isTTY: options.isTTY ?? false,
     signal: controller.signal,
     client: options.client ?? FAST_CLIENT,
+    confirm: options.confirm,
   };
   const done = runCli(args, io).finally(() => {
     ended = true;

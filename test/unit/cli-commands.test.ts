@@ -10,7 +10,7 @@ import {
   createManualClock, FOREIGN_IMAGE, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms,
   type FakeIms, type ManualClock,
 } from "../../src/fake/index.js";
-import { cli, outputs, SECRET_TOKEN, startCli, type InProcessOptions, type InProcessRun } from "../helpers/cli.js";
+import { cli, FAST_CLIENT, outputs, SECRET_TOKEN, startCli, type InProcessOptions, type InProcessRun } from "../helpers/cli.js";
 
 const JOB_MS = 1_000;
 const [IMAGE, IMAGE_2] = SEED_IMAGES;
@@ -32,6 +32,20 @@ afterAll(() => {
   for (const output of outputs) expect(output).not.toContain(SECRET_TOKEN);
 });
 
+/** The sharing file of a test, in a folder of its own. */
+let file = "";
+async function sharingFile(images: Record<string, object>): Promise<void> {
+  const { mkdtemp, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  file = `${await mkdtemp(`${tmpdir()}/ims-cli-`)}/sharing.yaml`;
+  const yaml = (await import("yaml")).stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, images } } });
+  await writeFile(file, yaml);
+}
+/** As the owner, every request moving the fake's clock past a job's end: apply's jobs end on their own. */
+const ticking = (): InProcessOptions => ({
+  env: { IMS_TOKEN: "owner" },
+  client: { ...FAST_CLIENT, fetch: (request) => (fake.advance(JOB_MS), fetch(request)) },
+});
 const asOwner = (extra: Record<string, string> = {}): InProcessOptions => ({ env: { IMS_ENDPOINT: fake.url, ...extra } });
 const asRecipient = (): InProcessOptions => ({ env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT } });
 const ownerClient = () => createImsClient({ endpoint: fake.url, auth: { token: "setup" } });
@@ -117,6 +131,29 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
     refused: { args: () => ["job", "wait", UNKNOWN_JOB], code: EXIT.api, expect: /IMS answered 404 IMG\.0023/ },
     failedJob: { setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [NEW_PROJECT] }, "running") }), args: ({ jobId }) => ["job", "wait", jobId!], advance: /RUNNING 50%/, code: EXIT.jobFailed, expect: /^error: Job \w{32} failed with IMG\.0113/m },
     badInput: { args: () => ["job", "wait"], code: EXIT.usage, expect: /job wait takes one JOB_ID/ },
+  },
+  plan: {
+    success: { setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.ok, expect: new RegExp(`\\+ project ${NEW_PROJECT}[\\s\\S]*Plan: 1 to add, 1 to remove`) },
+    refused: { setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.api, expect: /IMG\.0047/ },
+    badInput: { setup: () => sharingFile({ [IMAGE]: { projects: ["nope"] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.usage, expect: /sharing\.yaml:\d+:\d+ regions\.cn-north-4\.images\.\S+\.projects\[0\] "nope" is not a project ID/ },
+  },
+  apply: {
+    success: { setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.ok, expect: /Applied: 2 requests, 1 image as the file says/ },
+    refused: { setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.api, expect: /IMG\.0047/ },
+    failedJob: { setup: () => sharingFile({ [IMAGE]: { projects: [...SEED_PROJECTS, FAR_PROJECT] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.jobFailed, expect: /failed add \(job \w+\): .*IMG\.0108/ },
+    badInput: { setup: () => sharingFile({ [IMAGE]: { projects: [NEW_PROJECT] } }), args: () => ["apply", "-f", file], options: ticking, code: EXIT.usage, expect: /without a terminal to ask on, pass --yes/ },
+  },
+  accept: {
+    success: { setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"), args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending", "--wait"], options: asRecipient, advance: true, code: EXIT.ok, expect: /accepting 1 image from \w+: [\s\S]*succeeded at/ },
+    refused: { setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }), args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending"], options: asRecipient, code: EXIT.api, expect: /IMS answered 403/ },
+    failedJob: {
+      setup: () => {
+        fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
+        fake.inject({ type: "imageFailure", image: IMAGE });
+      },
+      args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending", "--wait"], options: asRecipient, advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0112/,
+    },
+    badInput: { args: () => ["accept", "--from", OWNER_PROJECT], options: asRecipient, code: EXIT.usage, expect: /"accept" needs at least one of --all-pending, --image/ },
   },
   completion: {
     success: { args: () => ["completion", "bash"], code: EXIT.ok, expect: /complete -F _ims_sharing ims-sharing/ },

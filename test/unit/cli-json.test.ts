@@ -6,7 +6,7 @@ import { JSON_EVENTS, type JsonEventName } from "../../src/cli/main.js";
 import {
   createManualClock, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
 } from "../../src/fake/index.js";
-import { cli, startCli, type CliEvent } from "../helpers/cli.js";
+import { cli, FAST_CLIENT, startCli, type CliEvent } from "../helpers/cli.js";
 
 const JOB_MS = 1_000;
 let fake: FakeIms;
@@ -37,6 +37,21 @@ describe("JSON events", () => {
       (await cli(["images", "shared", "--json"], { env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT } })).events,
       (await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--json"], owner)).events,
     ];
+    // plan, applyJob, report: a sharing file that adds a member and fails to add another.
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const file = `${await mkdtemp(`${tmpdir()}/ims-json-`)}/sharing.json`;
+    await writeFile(file, JSON.stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, images: {
+      [SEED_IMAGES[1]]: { projects: [...SEED_PROJECTS, "0123456789abcdef0123456789abcdef"] },
+    } } } }));
+    fake.inject({ type: "imageFailure", image: SEED_IMAGES[1], method: "POST", times: 1 });
+    const ticking = { ...FAST_CLIENT, fetch: (request: Request) => (fake.advance(JOB_MS), fetch(request)) };
+    runs.push((await cli(["plan", "-f", file, "--json"], { env: {}, client: ticking })).events);
+    const applied = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
+    expect(applied.code).toBe(4);
+    expect(applied.events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual(["plan", "applyJob:accepted", "applyJob:failed", "report"]);
+    runs.push(applied.events);
+
     const waiting = startCli(["members", "delete", "--image", SEED_IMAGES[1], "--member-project", SEED_PROJECTS[0], "--wait", "--json"], owner);
     await waiting.until(/"event":"progress"/);
     waiting.interrupt();

@@ -108,11 +108,11 @@ describe("options", () => {
   });
 
   it.each([
-    [["members", "reject", "--image", IMAGE, "--vault", "v1"], '--vault is an option of "members accept", not of "members reject"'],
-    [["job", "show", "abc", "--image", IMAGE], '--image is an option of "members add", "members delete", "members list" and 3 more, not of "job show"'],
-    [["members", "list", "--image", IMAGE, "--wait"], '--wait is an option of "members add", "members delete", "members accept" and 1 more, not of "members list"'],
-    [["completion", "bash", "--json"], '--json is an option of "members add", "members delete", "members list" and 6 more, not of "completion"'],
-    [["completion", "zsh", "--region", "cn-north-4"], '--region is an option of "members add", "members delete", "members list" and 6 more, not of "completion"'],
+    [["members", "reject", "--image", IMAGE, "--vault", "v1"], '--vault is an option of "members accept" and "accept", not of "members reject"'],
+    [["job", "show", "abc", "--image", IMAGE], '--image is an option of "members add", "members delete", "members list" and 4 more, not of "job show"'],
+    [["members", "list", "--image", IMAGE, "--wait"], '--wait is an option of "members add", "members delete", "members accept" and 2 more, not of "members list"'],
+    [["completion", "bash", "--json"], '--json is an option of "members add", "members delete", "members list" and 9 more, not of "completion"'],
+    [["completion", "zsh", "--region", "cn-north-4"], '--region is an option of "members add", "members delete", "members list" and 7 more, not of "completion"'],
     [["images", "shared", "--member", PROJECT], '--member is an option of "members show", not of "images shared"'],
   ])("%j: another command's option is refused by name", async (args, message) => {
     const run = await cli(args, OFFLINE);
@@ -152,7 +152,7 @@ describe("options", () => {
     expect(run.stderr).toBe("");
     expect(run.events).toEqual([{
       event: "error", exitCode: 2, jobId: null, resume: null,
-      error: { name: "UsageError", message: '--vault is an option of "members accept", not of "members reject"' },
+      error: { name: "UsageError", message: '--vault is an option of "members accept" and "accept", not of "members reject"' },
     }]);
   });
 
