@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: the local sandbox. Builds what it needs, starts the fake IMS behind Prism's
-// validating proxy and a web server for the docs, all on 127.0.0.1, runs the seed page's request
-// through the CLI (delete members, wait for the job, show it), then keeps serving and prints
-// what to try next until Ctrl-C. Nothing leaves the machine.
+// `npm start`: the local sandbox. Builds what it needs, starts the fake IMS (two tenants: the
+// images' owner and a recipient) behind Prism's validating proxy and a web server for the docs,
+// all on 127.0.0.1, then runs through the CLI the seed page's request (stop sharing) and the
+// whole round trip (share, the recipient sees it pending and accepts, the owner lists, stops
+// sharing), then keeps serving and prints what to try next, for both tenants, until Ctrl-C.
+// Nothing leaves the machine.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -10,7 +12,6 @@ import path from "node:path";
 import { buildDocs } from "./build-docs.mjs";
 import { root, runTool } from "./lib/run.mjs";
 
-const TOKEN = "sandbox-token";
 const step = (text) => console.log(`\n▶ ${text}`);
 
 step("Building the package and the docs");
@@ -20,7 +21,7 @@ await runTool("node", ["scripts/build.mjs"], { quiet: true }).catch((error) => {
 });
 const docsFile = await buildDocs();
 
-const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT } = await import(path.join(root, "dist/src/fake/index.js"));
+const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN } = await import(path.join(root, "dist/src/fake/index.js"));
 const { startPrism, freePort } = await import(path.join(root, "dist/src/contract/prism.js"));
 
 const stops = [];
@@ -51,10 +52,14 @@ try {
   const docsUrl = `http://127.0.0.1:${docs.address().port}/`;
 
   const bin = path.join(root, "dist/src/cli/bin.js");
-  const env = { ...process.env, IMS_TOKEN: TOKEN, IMS_ENDPOINT: proxy.url, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT };
-  const cli = (args) => new Promise((resolve) => {
-    console.log(`$ ims-sharing ${args.join(" ")}`);
+  const tenants = {
+    owner: { IMS_TOKEN: OWNER_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT },
+    recipient: { IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
+  };
+  const cli = (who, args) => new Promise((resolve) => {
+    console.log(`\n[${who}] $ ims-sharing ${args.join(" ")}`);
     let stdout = "";
+    const env = { ...process.env, ...tenants[who], IMS_ENDPOINT: proxy.url };
     const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
     child.stdout.on("data", (d) => {
       stdout += d;
@@ -62,32 +67,50 @@ try {
     });
     child.on("close", (code) => resolve({ code, stdout }));
   });
+  const must = async (who, args) => {
+    const result = await cli(who, args);
+    if (result.code !== 0) throw new Error(`ims-sharing ${args.slice(0, 2).join(" ")} failed (exit ${result.code})`);
+    return result;
+  };
 
-  step("Running the seed page's request through the CLI, via the validating proxy");
-  const seed = ["members", "delete", ...SEED_IMAGES.flatMap((id) => ["--image", id]), ...SEED_PROJECTS.flatMap((id) => ["--project", id]), "--wait"];
-  const deleted = await cli(seed);
+  step("The seed page's request through the CLI, via the validating proxy: the owner stops sharing two images");
+  const seed = ["members", "delete", ...SEED_IMAGES.flatMap((id) => ["--image", id]), ...SEED_PROJECTS.flatMap((id) => ["--member-project", id]), "--wait"];
+  const deleted = await must("owner", seed);
   const jobId = /accepted: job (\S+)/.exec(deleted.stdout)?.[1];
-  if (deleted.code !== 0 || !jobId) throw new Error(`the seed request did not succeed (exit ${deleted.code})`);
-  const shown = await cli(["job", "show", jobId]);
-  if (shown.code !== 0) throw new Error(`job show failed (exit ${shown.code})`);
+  await must("owner", ["job", "show", jobId]);
+
+  const image = SEED_IMAGES[0];
+  step("The whole round trip, two tenants: share, see it pending, accept, list, stop sharing");
+  await must("owner", ["members", "add", "--image", image, "--member-project", RECIPIENT_PROJECT, "--wait"]);
+  await must("recipient", ["images", "shared", "--status", "pending"]);
+  await must("recipient", ["members", "accept", "--image", image, "--wait"]);
+  await must("owner", ["members", "list", "--image", image]);
+  await must("owner", ["members", "delete", "--image", image, "--member-project", RECIPIENT_PROJECT, "--wait"]);
   const violations = proxy.output().match(/violation/gi)?.length ?? 0;
 
   console.log(`
-✔ Sandbox ready: the seed request ran end to end, ${violations === 0 ? "with no contract violation" : `with ${violations} contract violations (see above)`}.
+✔ Sandbox ready: the seed request and the round trip ran end to end, ${violations === 0 ? "with no contract violation" : `with ${violations} contract violations (see above)`}.
 
   API (validating proxy)  ${proxy.url}   every request and response checked against the spec
   Fake IMS (direct)       ${fake.url}
   API reference           ${docsUrl}
 
-Try next, in another terminal:
-  export IMS_ENDPOINT=${proxy.url} IMS_TOKEN=${TOKEN}
-  npx ims-sharing members delete --image ${SEED_IMAGES[0]} --project ${SEED_PROJECTS[0]} --wait
-      (the fake has already stopped sharing it: the job fails, exit code 4)
+Two tenants, in another terminal (see "The lifecycle in five commands" in the README):
+  export IMS_ENDPOINT=${proxy.url}
+  owner:      export IMS_TOKEN=${OWNER_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${OWNER_PROJECT}
+  recipient:  export IMS_TOKEN=${RECIPIENT_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${RECIPIENT_PROJECT}
+
+Try, as the owner:
+  npx ims-sharing members add --image ${image} --member-project ${RECIPIENT_PROJECT} --wait
+  npx ims-sharing members list --image ${image}
   npx ims-sharing job show ${jobId} --json
-  npx ims-sharing members delete --image 11111111-2222-4333-8444-555555555555 --project ${SEED_PROJECTS[0]}
+  npx ims-sharing members delete --image 11111111-2222-4333-8444-555555555555 --member-project ${RECIPIENT_PROJECT}
       (an image that does not exist: IMG.0027, exit code 3)
+then, as the recipient:
+  npx ims-sharing images shared --status pending
+  npx ims-sharing accept --from ${OWNER_PROJECT} --all-pending --wait
+and the contract suite against this fake:
   npm run contract -- --upstream ${fake.url}
-      (the contract suite against this fake)
 
 Ctrl-C stops the sandbox.`);
 } catch (error) {

@@ -37,6 +37,11 @@ describe("npm start (the sandbox)", () => {
       });
       expect(output).toMatch(/accepted: job (\w{32})[\s\S]*job \1 succeeded at /);
       expect(output).toMatch(/job \w{32}: SUCCESS\ntype: imsDelImageMembersJob/);
+      // The round trip, each step as the tenant it belongs to.
+      for (const step of [/\[owner\] \$ ims-sharing members add [\s\S]*?succeeded at/, /\[recipient\] \$ ims-sharing images shared --status pending\n\S+\t/,
+        /\[recipient\] \$ ims-sharing members accept [\s\S]*?succeeded at/, /\[owner\] \$ ims-sharing members list [^\n]*\n\w{32}\tproject\taccepted\t/,
+        /\[owner\] \$ ims-sharing members delete [\s\S]*?succeeded at/]) expect(output).toMatch(step);
+      expect(output).toMatch(/owner: +export IMS_TOKEN=\S+ HUAWEICLOUD_SDK_PROJECT_ID=\w{32}\n +recipient: +export IMS_TOKEN=/);
       expect(output).toContain("with no contract violation");
       const proxyUrl = /API \(validating proxy\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       const docsUrl = /API reference\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
@@ -44,7 +49,7 @@ describe("npm start (the sandbox)", () => {
       const docs = await fetch(docsUrl!);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain("IMS image sharing");
-      const job = await fetch(`${proxyUrl}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, { headers: { "x-auth-token": "sandbox-token" } });
+      const job = await fetch(`${proxyUrl}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, { headers: { "x-auth-token": "fake-owner-token" } });
       expect(job.status).toBe(404);
       expect(job.headers.get("sl-violations")).toBeNull();
       // Ctrl-C: the sandbox stops its servers and exits cleanly.
