@@ -1,9 +1,9 @@
 /**
- * Authentication: an IAM token is a constant `X-Auth-Token` header (set as openapi-fetch's
- * default headers: no per-request work); AK/SK signing is openapi-fetch middleware, since the
- * signature must cover the request exactly as it leaves. The signer hashes the very body string
- * the client serialised (see knownBodySerializer), or for any other request the bytes read back
- * from the Request, so nothing can re-serialise the body after signing.
+ * Authentication for the raw openapi-fetch client (`ims.api`): an IAM token is a constant
+ * `X-Auth-Token` header (openapi-fetch's default headers); AK/SK signing is openapi-fetch
+ * middleware, since the signature must cover the request exactly as it leaves: it hashes the
+ * body bytes read back from the Request. The client's own calls sign in the transport
+ * (src/transport.ts), which serialises each body once and hashes that very string.
  */
 import type { Middleware } from "openapi-fetch";
 import { createSigner, type AkSkCredentials } from "./signer.js";
@@ -36,27 +36,13 @@ export function authentication(auth: ImsAuth, options: AuthMiddlewareOptions = {
   return { headers: {}, middleware: signingMiddleware(auth, options) };
 }
 
-/**
- * A body serializer that also tells what it returned: the client serialises each body once and
- * the signer hashes that very string. This middleware runs first, so the Request still holds
- * exactly those bytes; any other request's body is read back from the Request.
- */
-export function knownBodySerializer(text: string): (() => string) & { text: string } {
-  return Object.assign(() => text, { text });
-}
-
-function serializedBody(serializer: unknown): string | undefined {
-  const text = (serializer as { text?: unknown } | undefined)?.text;
-  return typeof text === "string" ? text : undefined;
-}
-
 function signingMiddleware(auth: AkSkCredentials, options: AuthMiddlewareOptions): AuthMiddleware {
   const signed = new WeakMap<Request | Response, string>();
   const signer = createSigner(auth);
   return {
-    async onRequest({ request, options: middlewareOptions }) {
+    async onRequest({ request }) {
       if (options.projectId) request.headers.set("X-Project-Id", options.projectId);
-      const body = request.body ? (serializedBody(middlewareOptions.bodySerializer) ?? new Uint8Array(await request.clone().arrayBuffer())) : undefined;
+      const body = request.body ? new Uint8Array(await request.clone().arrayBuffer()) : undefined;
       const { headers, canonicalRequest } = await signer.sign(
         { method: request.method, url: request.url, headers: request.headers, body },
         { host: options.signingHost },
