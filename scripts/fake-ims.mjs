@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import { root } from "./lib/run.mjs";
 
-const { startFakeIms } = await import(path.join(root, "dist", "src", "fake", "index.js"));
+const { startFakeIms, LOCAL_AK_SK, LOCAL_CREDENTIALS, OWNER_TOKEN, RECIPIENT_TOKEN } = await import(path.join(root, "dist", "src", "fake", "index.js"));
 const { BROKEN_VARIANTS } = await import(path.join(root, "dist", "src", "contract", "broken.js"));
 const { parseDuration } = await import(path.join(root, "dist", "src", "cli", "duration.js"));
 
@@ -18,7 +18,10 @@ if (values.broken && !BROKEN_VARIANTS[values.broken]) {
   console.error(`--broken: no variant "${values.broken}"; one of ${Object.keys(BROKEN_VARIANTS).join(", ")}`);
   process.exit(2);
 }
-const fake = await startFakeIms({ port: Number(values.port), jobDurationMs, ...(values.broken ? { transform: BROKEN_VARIANTS[values.broken].transform } : {}) });
-console.log(`Fake IMS listening on ${fake.url}${values.broken ? ` (broken: ${values.broken})` : ""}. Ctrl-C to stop.`);
+// Signatures are verified, as the gateway does: sign with LOCAL_AK_SK, or use a token.
+const fake = await startFakeIms({ port: Number(values.port), jobDurationMs, credentials: LOCAL_CREDENTIALS, ...(values.broken ? { transform: BROKEN_VARIANTS[values.broken].transform } : {}) });
+console.log(`Fake IMS listening on ${fake.url}${values.broken ? ` (broken: ${values.broken})` : ""}. Ctrl-C to stop.
+  tokens: IMS_TOKEN=${OWNER_TOKEN} (the owner) or ${RECIPIENT_TOKEN} (a recipient)
+  AK/SK:  HUAWEICLOUD_SDK_AK=${LOCAL_AK_SK.accessKey} HUAWEICLOUD_SDK_SK=${LOCAL_AK_SK.secretKey}`);
 process.once("SIGINT", () => fake.close().then(() => process.exit(0)));
 process.once("SIGTERM", () => fake.close().then(() => process.exit(0)));

@@ -3,7 +3,12 @@
 // warnings; this project allows none, so a warning fails the lint as an error does.
 import { runTool } from "./lib/run.mjs";
 
-const FILES = ["openapi/openapi.yaml", "openapi/workflows/unshare-image.arazzo.yaml"];
+const FILES = [
+  "openapi/openapi.yaml",
+  "openapi/workflows/unshare-image.arazzo.yaml",
+  "openapi/workflows/share-accept-unshare.arazzo.yaml",
+  "openapi/workflows/reject-then-accept.arazzo.yaml",
+];
 
 let errors = 0;
 let warnings = 0;

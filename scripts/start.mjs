@@ -21,7 +21,7 @@ await runTool("node", ["scripts/build.mjs"], { quiet: true }).catch((error) => {
 });
 const docsFile = await buildDocs();
 
-const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN } = await import(path.join(root, "dist/src/fake/index.js"));
+const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, LOCAL_CREDENTIALS } = await import(path.join(root, "dist/src/fake/index.js"));
 const { startPrism, freePort } = await import(path.join(root, "dist/src/contract/prism.js"));
 
 const stops = [];
@@ -37,7 +37,9 @@ process.once("SIGTERM", () => void shutdown(0));
 
 try {
   step("Starting the fake IMS, Prism's validating proxy in front of it, and the docs server");
-  const fake = await startFakeIms({ port: await freePort(4011), jobDurationMs: 2_000 });
+  // Signatures are verified, as the gateway does (LOCAL_CREDENTIALS), so the contract suite's
+  // wrong-signature check gets the 401 it expects.
+  const fake = await startFakeIms({ port: await freePort(4011), jobDurationMs: 2_000, credentials: LOCAL_CREDENTIALS });
   stops.push(() => fake.close());
   const proxy = await startPrism({ mode: "proxy", spec: path.join(root, "generated/openapi.json"), upstream: fake.url, port: await freePort(4010) });
   stops.push(() => proxy.stop());
@@ -99,6 +101,7 @@ Two tenants, in another terminal (see "The lifecycle in five commands" in the RE
   export IMS_ENDPOINT=${proxy.url}
   owner:      export IMS_TOKEN=${OWNER_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${OWNER_PROJECT}
   recipient:  export IMS_TOKEN=${RECIPIENT_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${RECIPIENT_PROJECT}
+  (or AK/SK, verified by the fake: HUAWEICLOUD_SDK_AK=${Object.keys(LOCAL_CREDENTIALS)[0]} HUAWEICLOUD_SDK_SK=${Object.values(LOCAL_CREDENTIALS)[0].secretKey})
 
 Try, as the owner:
   npx ims-sharing members add --image ${image} --member-project ${RECIPIENT_PROJECT} --wait

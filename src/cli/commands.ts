@@ -423,23 +423,27 @@ export const COMMANDS: readonly Command[] = [
     },
   }),
   ...SHARING_COMMANDS,
-  // HOOK(contract): `ims-sharing contract`, the contract suite against an endpoint. The suite is
-  // src/contract/run.ts (`runContract(options)` resolving `{ exitCode, report }`, with its own
-  // `parseContractArgs(argv, env)` and `CONTRACT_HELP`), built separately. Wire it as one entry
-  // here once it is done, roughly:
-  //   defineCommand({
-  //     path: ["contract"], summary: "Check an IMS endpoint against the spec", flags: {}, waits: "never",
-  //     connects: false, rawArgs: true, // it parses its own options and prints its own help
-  //     examples: ["ims-sharing contract --upstream https://ims.cn-north-4.myhuaweicloud.com"],
-  //     async run(ctx) {
-  //       // Imported when run, from a specifier in a variable: dist/src/contract is left out of
-  //       // the published package (package.json "files"), so an installed CLI must say so (exit 2)
-  //       // instead of failing to start.
-  //       const { parseContractArgs, runContract } = await import(CONTRACT_MODULE);
-  //       …parseContractArgs(ctx.args, env) → help / usage (exit 2) / runContract({ ...options, signal: ctx.signal })…
-  //       ctx.out.line(report);
-  //       return exitCode;
-  //     },
-  //   }),
-  // and add its exit-code cases to test/unit/cli-commands.test.ts (the coverage test asks for them).
+  defineCommand({
+    path: ["contract"],
+    summary: "Check an IMS endpoint against the spec (the contract suite)",
+    description: "Runs the contract suite through Prism's validating proxy against an upstream (a local fake by default): every request and answer checked against the spec shipped in this package. Read-only on a real account unless you name the images and projects it may change. Needs @stoplight/prism-cli@5.14.2 installed beside ims-sharing (an optional peer dependency). Options: ims-sharing contract --help.",
+    flags: {},
+    waits: "never",
+    connects: false,
+    rawArgs: true,
+    examples: ["ims-sharing contract --region cn-north-4 --project-id YOUR_PROJECT_ID", "ims-sharing contract --upstream http://127.0.0.1:4011"],
+    async run(ctx) {
+      // Loaded when run: the suite pulls in Prism only then, and the other commands never load it.
+      const { parseContractArgs, runContract, CONTRACT_EXIT } = await import("../contract/run.js");
+      const parsed = parseContractArgs(ctx.args, ctx.env);
+      if (parsed.kind === "help" || parsed.kind === "list-broken") {
+        ctx.out.line(parsed.text);
+        return EXIT.ok;
+      }
+      if (parsed.kind === "usage") throw new UsageError(parsed.message, ctx.name);
+      const result = await runContract({ ...parsed.options, log: (text) => ctx.out.line(text), signal: ctx.signal });
+      if (result.verdict === "usage") ctx.out.note("See: ims-sharing contract --help");
+      return result.exitCode === CONTRACT_EXIT.kept ? EXIT.ok : result.exitCode;
+    },
+  }),
 ];

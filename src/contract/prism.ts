@@ -1,12 +1,52 @@
 /**
  * Starts Stoplight Prism (the real one, from node_modules) as a mock of the spec or as a
  * validating proxy in front of an upstream, on a free 127.0.0.1 port, and stops it by PID.
- * Node only; used by the contract tests, `npm run contract` and the sandbox.
+ * Node only; used by the contract tests, `npm run contract`, `ims-sharing contract` and the
+ * sandbox. Prism is an optional peer dependency of the package: it is looked up when needed,
+ * and its absence is a `PrismMissingError` that says what to install.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import path from "node:path";
+
+/** The Prism the suite is written and tested against (5.16 needs Node 24). */
+export const PRISM_PACKAGE = "@stoplight/prism-cli";
+export const PRISM_VERSION = "5.14.2";
+/** What to run when Prism is missing. */
+export const PRISM_INSTALL = `npm install --save-dev ${PRISM_PACKAGE}@${PRISM_VERSION}`;
+
+/** Prism is not installed where this package can find it. */
+export class PrismMissingError extends Error {
+  constructor(packageName: string) {
+    super(`The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing that is not installed. Install it with:\n  ${PRISM_INSTALL}`);
+    this.name = "PrismMissingError";
+  }
+}
+
+export interface PrismInstallation {
+  /** The CLI's entry point, run with this Node. */
+  bin: string;
+  version: string;
+}
+
+/**
+ * Finds Prism from this module's location (so from the project that installed ims-sharing).
+ * Throws `PrismMissingError` when it is not there. `packageName` is for tests.
+ */
+export function resolvePrism(packageName: string = PRISM_PACKAGE): PrismInstallation {
+  const require = createRequire(import.meta.url);
+  let pkgPath: string;
+  try {
+    pkgPath = require.resolve(`${packageName}/package.json`);
+  } catch {
+    throw new PrismMissingError(packageName);
+  }
+  const pkg = require(pkgPath) as { bin?: string | Record<string, string>; version?: string };
+  const bin = typeof pkg.bin === "string" ? pkg.bin : pkg.bin?.prism;
+  if (!bin) throw new PrismMissingError(packageName);
+  return { bin: path.join(path.dirname(pkgPath), bin), version: pkg.version ?? "unknown" };
+}
 
 export interface PrismOptions {
   mode: "mock" | "proxy";
@@ -20,6 +60,8 @@ export interface PrismOptions {
   args?: string[];
   /** How long to wait for "Prism is listening" (default 30 s). */
   startTimeoutMs?: number;
+  /** Which Prism to run (default: the installed one, see `resolvePrism`). */
+  prism?: PrismInstallation;
 }
 
 export interface PrismProcess {
@@ -45,13 +87,6 @@ export function freePort(preferred = 0): Promise<number> {
   });
 }
 
-function prismBin(): string {
-  const require = createRequire(import.meta.url);
-  const pkgPath = require.resolve("@stoplight/prism-cli/package.json");
-  const bin = (require(pkgPath) as { bin: string | Record<string, string> }).bin;
-  return path.join(path.dirname(pkgPath), typeof bin === "string" ? bin : bin.prism!);
-}
-
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -67,7 +102,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
   const port = options.port ?? (await freePort());
-  const args = [prismBin(), options.mode, options.spec, ...(options.mode === "proxy" ? [options.upstream ?? "", "--errors"] : []),
+  const args = [(options.prism ?? resolvePrism()).bin, options.mode, options.spec, ...(options.mode === "proxy" ? [options.upstream ?? "", "--errors"] : []),
     "-h", "127.0.0.1", "-p", String(port), ...(options.args ?? [])];
   // In the caller's process group (a terminal's Ctrl-C reaches it too), and killed when the
   // caller exits, so that no Prism outlives the process that started it.

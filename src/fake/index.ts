@@ -13,7 +13,7 @@
  * // … owner.addImageMembers(…); fake.advance(1_000); recipient.updateImageMembers(…) …
  * await fake.close();
  */
-export { startFakeIms, OWNER_TOKEN, RECIPIENT_TOKEN } from "./server.js";
+export { startFakeIms, LOCAL_AK_SK, LOCAL_CREDENTIALS, OWNER_TOKEN, RECIPIENT_TOKEN } from "./server.js";
 export type { Fault, FakeIms, FakeImsOptions, FakeReply, FakeRequestLog } from "./server.js";
 export { createManualClock, isManualClock, systemClock } from "./clock.js";
 export type { Clock, ManualClock } from "./clock.js";

@@ -27,6 +27,14 @@ import {
 
 /** The token that acts as OWNER_PROJECT (as does any token not in `tokens`). */
 export const OWNER_TOKEN = "fake-owner-token";
+/**
+ * An AK/SK pair for local demos (the sandbox, `npm run fake`), which start the fake with
+ * `credentials: LOCAL_CREDENTIALS` so that signatures are verified, as the gateway does. Not a
+ * secret: it only opens a fake on this machine.
+ */
+export const LOCAL_AK_SK = { accessKey: "HPUALOCALFAKEAK", secretKey: "local-fake-secret-key" } as const;
+/** {@link LOCAL_AK_SK} as the `credentials` option takes it. */
+export const LOCAL_CREDENTIALS: Record<string, { secretKey: string }> = { [LOCAL_AK_SK.accessKey]: { secretKey: LOCAL_AK_SK.secretKey } };
 /** The token that acts as RECIPIENT_PROJECT. */
 export const RECIPIENT_TOKEN = "fake-recipient-token";
 

@@ -1,36 +1,81 @@
-// The Arazzo workflow (delete members, then poll until SUCCESS), run by the real
-// `redocly respect` through the validating proxy against the fake; and shown to fail against a
-// broken IMS.
-import { describe, expect, inject, it } from "vitest";
-import { fileURLToPath } from "node:url";
+// The Arazzo workflows, run by the real `redocly respect` through the validating proxy against a
+// fake of their own (they change sharing): one tenant (share, then stop sharing and read back),
+// two tenants (share → accept → list → unshare; reject → accept later), each twice in a row (each
+// sets up what it needs); and shown to fail against broken IMS variants.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import path from "node:path";
 import { BROKEN_VARIANTS } from "../../src/contract/broken.js";
-import { startPrism } from "../../src/contract/prism.js";
-import { runWorkflow } from "../../src/contract/respect.js";
-import { SEED_IMAGES, SEED_PROJECTS, startFakeIms } from "../../src/fake/index.js";
+import { startPrism, type PrismProcess } from "../../src/contract/prism.js";
+import { runWorkflow, workflowsDir } from "../../src/contract/respect.js";
+import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions } from "../../src/fake/index.js";
+import { SPEC } from "./global-setup.js";
 
-const WORKFLOW = fileURLToPath(new URL("../../openapi/workflows/unshare-image.arazzo.yaml", import.meta.url));
-const SPEC = fileURLToPath(new URL("../../generated/openapi.json", import.meta.url));
-const inputs = { token: "sandbox-token", images: [SEED_IMAGES[1]], projects: [SEED_PROJECTS[1]] };
+const dir = workflowsDir()!;
+const WORKFLOWS = {
+  unshare: path.join(dir, "unshare-image.arazzo.yaml"),
+  roundTrip: path.join(dir, "share-accept-unshare.arazzo.yaml"),
+  rejectThenAccept: path.join(dir, "reject-then-accept.arazzo.yaml"),
+};
+const oneTenant = { token: OWNER_TOKEN, image: SEED_IMAGES[0], project: SEED_PROJECTS[0], ownerProject: OWNER_PROJECT };
+const twoTenants = { ownerToken: OWNER_TOKEN, recipientToken: RECIPIENT_TOKEN, image: SEED_IMAGES[1], ownerProject: OWNER_PROJECT, recipientProject: RECIPIENT_PROJECT };
 
-describe("the unshare-image workflow", () => {
-  it("runs to SUCCESS against the fake through the validating proxy", async () => {
-    const run = await runWorkflow({ workflow: WORKFLOW, server: inject("proxyUrl"), inputs });
-    expect(run.ok, run.output).toBe(true);
-    expect(run.steps, run.output).toEqual({ passed: 2, failed: 0 });
-    expect(run.runs.deleteMembers).toBe(1);
-    expect(run.runs.waitForJob).toBeGreaterThanOrEqual(1);
+async function against(transform: FakeImsOptions["transform"]) {
+  const fake = await startFakeIms({ jobDurationMs: 100, ...(transform ? { transform } : {}) });
+  const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+  return { fake, proxy, stop: async () => { await proxy.stop(); await fake.close(); } };
+}
+
+describe("the workflows against the faithful fake, through the validating proxy", () => {
+  let fake: FakeIms;
+  let proxy: PrismProcess;
+  beforeAll(async () => {
+    ({ fake, proxy } = await against(undefined));
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await fake?.close();
   });
 
-  it("fails against a broken IMS (status DONE instead of SUCCESS)", async () => {
-    const fake = await startFakeIms({ jobDurationMs: 100, transform: BROKEN_VARIANTS["status-DONE"]!.transform });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+  it.each([1, 2])("unshare-image: share, stop sharing, SUCCESS, the member gone (run %i)", async () => {
+    const run = await runWorkflow({ workflow: WORKFLOWS.unshare, server: proxy.url, inputs: oneTenant });
+    expect(run.ok, run.output).toBe(true);
+    expect(run.steps, run.output).toEqual({ passed: 5, failed: 0 });
+    expect(run.runs.deleteMembers).toBe(1);
+    expect(run.runs.waitForJob).toBeGreaterThanOrEqual(1);
+    expect(fake.state.memberStatus(SEED_IMAGES[0], SEED_PROJECTS[0])).toBeUndefined();
+  });
+
+  it.each([1, 2])("share-accept-unshare: two tenants, each change read back (run %i)", async () => {
+    const run = await runWorkflow({ workflow: WORKFLOWS.roundTrip, server: proxy.url, inputs: twoTenants });
+    expect(run.ok, run.output).toBe(true);
+    expect(run.steps, run.output).toEqual({ passed: 13, failed: 0 });
+    expect(fake.state.memberStatus(SEED_IMAGES[1], RECIPIENT_PROJECT)).toBeUndefined();
+    const log = fake.requests.filter((r) => r.path === "/v1/cloudimages/members");
+    expect(log.filter((r) => r.method === "PUT").every((r) => r.project === RECIPIENT_PROJECT)).toBe(true);
+  });
+
+  it.each([1, 2])("reject-then-accept: a rejected share accepted later (run %i)", async () => {
+    const run = await runWorkflow({ workflow: WORKFLOWS.rejectThenAccept, server: proxy.url, inputs: twoTenants });
+    expect(run.ok, run.output).toBe(true);
+    expect(run.steps, run.output).toEqual({ passed: 15, failed: 0 });
+    expect(fake.state.memberStatus(SEED_IMAGES[1], RECIPIENT_PROJECT)).toBeUndefined();
+  });
+});
+
+describe("the workflows against broken IMS variants", () => {
+  it.each([
+    ["unshare", "status-DONE", "waitForShare"],
+    ["roundTrip", "success-changes-nothing", "recipientSeesPending"],
+    ["rejectThenAccept", "update-job_id-null", "reject"],
+    ["roundTrip", "member-without-member_id", "ownerSeesAccepted"],
+  ] as const)("%s fails against %s, at step %s", async (workflow, variant, step) => {
+    const { proxy, stop } = await against(BROKEN_VARIANTS[variant]!.transform);
     try {
-      const run = await runWorkflow({ workflow: WORKFLOW, server: proxy.url, inputs: { ...inputs, images: [SEED_IMAGES[0]] } });
+      const run = await runWorkflow({ workflow: WORKFLOWS[workflow], server: proxy.url, inputs: workflow === "unshare" ? oneTenant : twoTenants });
       expect(run.ok).toBe(false);
-      expect(run.output).toMatch(/✗/);
+      expect(run.output).toMatch(new RegExp(`✗ .* - step ${step}`));
     } finally {
-      await proxy.stop();
-      await fake.close();
+      await stop();
     }
   });
 });

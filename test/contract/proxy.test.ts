@@ -1,27 +1,71 @@
 // The fake IMS behind Prism's validating proxy: every check passes, every exchange is free of
-// violations, with a token and with AK/SK. The same checks run against any upstream with
-// `npm run contract`.
+// violations, with a token and with AK/SK, both tenants. The same checks run against any upstream
+// with `npm run contract`, and the whole run (`runContract`, what `ims-sharing contract` calls)
+// gives the right verdict and exit code: kept, unreachable, Prism missing, usage.
 import { describe, expect, inject, it } from "vitest";
-import { fileURLToPath } from "node:url";
-import { formatReport, runContractChecks } from "../../src/contract/checks.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CHECKS, formatReport, runContractChecks, uncoveredOperations, type ContractTarget } from "../../src/contract/checks.js";
 import { startPrism } from "../../src/contract/prism.js";
-import { OWNER_PROJECT, SEED_IMAGES, SEED_PROJECTS, startFakeIms } from "../../src/fake/index.js";
+import { CONTRACT_EXIT, parseContractArgs, runContract } from "../../src/contract/run.js";
+import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms } from "../../src/fake/index.js";
+import { SPEC } from "./global-setup.js";
+
+const POLL = { initialDelayMs: 50, growth: 0.1, maxDelayMs: 200 };
+const fakeTarget = (baseUrl: string, upstream: string): ContractTarget => ({
+  baseUrl, upstream, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT, signingHost: new URL(upstream).host,
+  images: [...SEED_IMAGES], memberProjects: [SEED_PROJECTS[0]],
+  recipient: { auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT },
+  timeoutMs: 20_000, poll: POLL, readBackMs: 1_000,
+});
 
 describe("the fake IMS through the validating proxy", () => {
-  it("passes every contract check with zero violations", async () => {
-    const results = await runContractChecks({
-      baseUrl: inject("proxyUrl"), auth: { token: "sandbox-token" }, projectId: OWNER_PROJECT,
-      images: [SEED_IMAGES[0]!], memberProjects: [SEED_PROJECTS[0]!],
-      timeoutMs: 20_000, poll: { initialDelayMs: 50, growth: 0.1, maxDelayMs: 200 },
-    });
+  it("passes every contract check with zero violations, none skipped", async () => {
+    const results = await runContractChecks(fakeTarget(inject("proxyUrl"), inject("fakeUrl")));
     const report = formatReport(results);
     expect(results.filter((r) => !r.ok), report).toEqual([]);
     expect(results.filter((r) => r.skipped), report).toEqual([]);
+    // The writes polled their jobs through the proxy, and read the state back.
     const exchanges = results.flatMap((r) => r.exchanges);
-    // The end-to-end check polled the job through the proxy several times.
-    expect(exchanges.filter((e) => e.method === "GET").length).toBeGreaterThan(2);
-    const unexpected = results.filter((r) => !r.name.startsWith("an invalid request")).flatMap((r) => r.exchanges.flatMap((e) => e.violations));
+    expect(exchanges.filter((e) => e.method === "GET" && /\/jobs\//.test(e.path)).length).toBeGreaterThan(2);
+    expect(exchanges.some((e) => e.via === "recipient" && e.method === "PUT")).toBe(true);
+    expect(exchanges.some((e) => e.via === "recipient" && e.path.startsWith("/v2/cloudimages"))).toBe(true);
+    const unexpected = results.filter((r) => !r.name.startsWith("Prism itself refuses")).flatMap((r) => r.exchanges.flatMap((e) => e.violations));
     expect(unexpected).toEqual([]);
+    // What Prism answers for itself is checked at the upstream directly.
+    expect(exchanges.filter((e) => e.via === "direct").map((e) => e.status).sort()).toEqual([400, 401]);
+  });
+
+  it("has a check for every operation in the table", () => {
+    expect(uncoveredOperations(CHECKS)).toEqual([]);
+  });
+
+  it("reports a flaky 503 during a job poll, and still passes", async () => {
+    const fake = await startFakeIms({ jobDurationMs: 300, faults: [{ type: "status", status: 503, method: "GET", path: /\/jobs\//, times: 1 }] });
+    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    try {
+      const results = await runContractChecks(fakeTarget(proxy.url, fake.url), { checks: CHECKS.filter((c) => c.name.startsWith("stop sharing")) });
+      const report = formatReport(results);
+      expect(results.every((r) => r.ok), report).toBe(true);
+      expect(report).toMatch(/⚠ a poll of job \w+ failed \(1 in a row\), polling again in \d+ ms: IMS answered 503/);
+    } finally {
+      await proxy.stop();
+      await fake.close();
+    }
+  });
+
+  it("reports a flaky 503 that a retry overcame", async () => {
+    const fake = await startFakeIms({ jobDurationMs: 300, faults: [{ type: "status", status: 503, method: "GET", path: "/v1/cloudimages/job/", times: 1 }] });
+    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    try {
+      const results = await runContractChecks(fakeTarget(proxy.url, fake.url), { checks: CHECKS.filter((c) => c.name.startsWith("an unknown job's progress")) });
+      const report = formatReport(results);
+      expect(results.every((r) => r.ok), report).toBe(true);
+      expect(report).toMatch(/⚠ owner: retried GET \/v1\/cloudimages\/job\/\{job_id\} in \d+ ms after attempt 1 failed: IMS answered 503/);
+    } finally {
+      await proxy.stop();
+      await fake.close();
+    }
   });
 });
 
@@ -30,11 +74,10 @@ describe("AK/SK through the validating proxy (which rewrites Host to the upstrea
 
   async function throughProxy(signingHost: (upstream: URL) => string | undefined) {
     const fake = await startFakeIms({ jobDurationMs: 100, credentials: { [credentials.accessKey]: { secretKey: credentials.secretKey } } });
-    const proxy = await startPrism({ mode: "proxy", spec: fileURLToPath(new URL("../../generated/openapi.json", import.meta.url)), upstream: fake.url });
+    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
     try {
       return await runContractChecks({
-        baseUrl: proxy.url, auth: credentials, projectId: OWNER_PROJECT, signingHost: signingHost(new URL(fake.url)),
-        images: [SEED_IMAGES[0]!], memberProjects: [SEED_PROJECTS[0]!], timeoutMs: 10_000, poll: { initialDelayMs: 50, growth: 0.1, maxDelayMs: 200 },
+        ...fakeTarget(proxy.url, fake.url), auth: credentials, signingHost: signingHost(new URL(fake.url)), recipient: undefined,
       });
     } finally {
       await proxy.stop();
@@ -52,5 +95,99 @@ describe("AK/SK through the validating proxy (which rewrites Host to the upstrea
     const report = formatReport(results);
     expect(results.some((r) => !r.ok), report).toBe(true);
     expect(report).toContain("APIGW.0301");
+  });
+});
+
+describe("runContract, the whole run", () => {
+  it("keeps the contract against the faithful local fake: exit 0, workflows included", async () => {
+    const lines: string[] = [];
+    const result = await runContract({ spec: SPEC, log: (l) => lines.push(l) });
+    expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
+    expect(result.verdict).toBe("kept");
+    expect(result.report).toBe(lines.join("\n"));
+    expect(result.report).toMatch(/The upstream keeps the contract\.$/);
+    expect(result.checks.filter((c) => c.skipped)).toEqual([]);
+    expect(result.workflows.map((w) => [w.ok, w.skipped])).toEqual([[true, undefined], [true, undefined], [true, undefined]]);
+  }, 60_000);
+
+  it.each([
+    ["nothing listening", async () => {
+      const server = createServer().listen(0, "127.0.0.1");
+      await new Promise((r) => server.once("listening", r));
+      const { port } = server.address() as AddressInfo;
+      await new Promise((r) => server.close(r));
+      return { url: `http://127.0.0.1:${port}`, reason: /nothing is listening/ };
+    }],
+    ["a DNS failure", async () => ({ url: "https://ims.no-such-region.invalid", reason: /DNS lookup failed/ })],
+    ["a TLS error", async () => {
+      const server = createServer((_q, r) => r.end("plain http")).listen(0, "127.0.0.1");
+      await new Promise((r) => server.once("listening", r));
+      const { port } = server.address() as AddressInfo;
+      return { url: `https://127.0.0.1:${port}`, reason: /TLS error/, close: () => new Promise((r) => server.close(r)) };
+    }],
+  ])("reports an unreachable upstream (%s) as unreachable: exit 3, not a broken contract", async (_name, make) => {
+    const { url, reason, close } = await make() as { url: string; reason: RegExp; close?: () => Promise<unknown> };
+    try {
+      const result = await runContract({ upstream: url, auth: { token: "t" }, spec: SPEC });
+      expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.unreachable);
+      expect(result.report).toMatch(reason);
+      expect(result.report).toMatch(/The upstream is unreachable .*: no verdict on the contract\./);
+      expect(result.report).not.toMatch(/breaks the contract/);
+    } finally {
+      await close?.();
+    }
+  });
+
+  it("reports an upstream that goes away mid-run as unreachable", async () => {
+    const fake = await startFakeIms({ jobDurationMs: 100 });
+    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    await fake.close();
+    try {
+      const results = await runContractChecks(fakeTarget(proxy.url, fake.url));
+      expect(results[0]!.unreachable, formatReport(results)).toMatch(/ECONNREFUSED/);
+      expect(results.every((r) => r.unreachable), formatReport(results)).toBe(true);
+      expect(formatReport(results)).toMatch(/0 passed, 0 failed, 0 skipped, \d+ not checked \(upstream unreachable\)/);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("says exactly what to install when Prism is missing, and exits 2", async () => {
+    const result = await runContract({ prismPackage: "@stoplight/prism-cli-not-installed" });
+    expect(result.exitCode).toBe(CONTRACT_EXIT.usage);
+    expect(result.report).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
+  });
+
+  it.each([
+    [["--broken", "no-such-variant"], /no variant "no-such-variant"/],
+    [["--broken", "status-DONE", "--upstream", "http://127.0.0.1:1"], /does not go with --upstream/],
+    [["--upstream", "ftp://example.com"], /--upstream must be an http\(s\) URL/],
+    [["--region", "Not A Region"], /--region must be a region ID/],
+    [["--upstream", "https://ims.example.com"], /no credentials/],
+  ])("refuses %j with exit 2", async (argv, message) => {
+    const parsed = parseContractArgs(argv, {});
+    expect(parsed.kind).toBe("run");
+    const result = await runContract({ ...(parsed as { options: object }).options, spec: SPEC });
+    expect(result.exitCode).toBe(CONTRACT_EXIT.usage);
+    expect(result.report).toMatch(message);
+  });
+
+  it("reads its options from flags and the environment", () => {
+    expect(parseContractArgs(["--timeout", "soon"], {})).toEqual({ kind: "usage", message: expect.stringMatching(/--timeout/) });
+    expect(parseContractArgs(["--recipient-project-id", RECIPIENT_PROJECT], {})).toEqual({ kind: "usage", message: expect.stringMatching(/needs its credentials/) });
+    expect(parseContractArgs(["--frobnicate"], {}).kind).toBe("usage");
+    expect(parseContractArgs(["--help"], {}).kind).toBe("help");
+    expect(parseContractArgs(["--list-broken"], {})).toEqual({ kind: "list-broken", text: expect.stringContaining("status-DONE") });
+    const parsed = parseContractArgs(["--region", "cn-north-4", "--image", SEED_IMAGES[0], "--member-project", SEED_PROJECTS[0], "--timeout", "90s"], {
+      HUAWEICLOUD_SDK_AK: "AK", HUAWEICLOUD_SDK_SK: "SK", HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
+      HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID: RECIPIENT_PROJECT, IMS_RECIPIENT_TOKEN: "recipient-token",
+    });
+    expect(parsed).toEqual({
+      kind: "run",
+      options: {
+        region: "cn-north-4", projectId: OWNER_PROJECT, images: [SEED_IMAGES[0]], memberProjects: [SEED_PROJECTS[0]], timeoutMs: 90_000,
+        auth: { accessKey: "AK", secretKey: "SK" }, recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
+      },
+    });
   });
 });

@@ -28,7 +28,9 @@ describe("the packed tarball", () => {
     for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/generated/ims.d.ts", "dist/openapi.json", "dist/src/fake/index.js", "dist/src/cli/bin.js", "docs/index.html", "cjs/esm-only.cjs", "README.md", "LICENSE"]) {
       expect(files).toContain(f);
     }
-    expect(files.filter((f) => /\.map$|\.test\.|^test\/|^src\/|dist\/src\/contract\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.map$|\.test\.|^test\/|^src\//.test(f))).toEqual([]);
+    // The contract suite ships (ims-sharing contract), Prism being an optional peer dependency.
+    expect(files).toContain("dist/src/contract/run.js");
   });
 
   it("passes publint", async () => {
@@ -80,6 +82,14 @@ try {
     expect(version.stdout.trim()).toBe(expected);
     const help = await exec(cli, ["members", "delete", "--help"], { cwd: packed.project });
     expect(help.stdout).toContain("Usage: ims-sharing members delete");
+
+    // The contract suite ships; Prism, an optional peer dependency, is not installed here: the
+    // command says exactly what to install, and exits 2.
+    const contract = await exec(cli, ["contract", "--upstream", "http://127.0.0.1:9"], { cwd: packed.project }).then(
+      () => undefined, (error: { code?: number; stdout?: string; stderr?: string }) => error,
+    );
+    expect(contract?.code).toBe(2);
+    expect(`${contract?.stdout}${contract?.stderr}`).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
   }, 120_000);
 
   it("tells CommonJS callers that it is ESM-only and how to load it, and loads by dynamic import", async () => {

@@ -52,6 +52,18 @@ describe("npm start (the sandbox)", () => {
       const job = await fetch(`${proxyUrl}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, { headers: { "x-auth-token": "fake-owner-token" } });
       expect(job.status).toBe(404);
       expect(job.headers.get("sl-violations")).toBeNull();
+      // The contract suite it suggests passes against it, after its own demo changed the state.
+      const suggested = /^ {2}(npm run contract -- --upstream http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)?.[1];
+      expect(suggested).toBeDefined();
+      const contract = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const run = spawn("sh", ["-c", suggested!], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        run.stdout.on("data", (d: Buffer) => (out += d));
+        run.stderr.on("data", (d: Buffer) => (out += d));
+        run.on("close", (code) => resolve({ code, out }));
+      });
+      expect(contract.code, contract.out).toBe(0);
+      expect(contract.out).toContain("keeps the contract");
       // Ctrl-C: the sandbox stops its servers and exits cleanly.
       signalGroup("SIGINT");
       const { code, signal } = await exited;

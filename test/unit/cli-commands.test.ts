@@ -155,6 +155,10 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
     },
     badInput: { args: () => ["accept", "--from", OWNER_PROJECT], options: asRecipient, code: EXIT.usage, expect: /"accept" needs at least one of --all-pending, --image/ },
   },
+  contract: {
+    success: { args: () => ["contract", "--list-broken"], code: EXIT.ok, expect: /^status-DONE\s+\S/m },
+    badInput: { args: () => ["contract", "--upstream"], code: EXIT.usage, expect: /upstream/ },
+  },
   completion: {
     success: { args: () => ["completion", "bash"], code: EXIT.ok, expect: /complete -F _ims_sharing ims-sharing/ },
     badInput: { args: () => ["completion", "fish"], code: EXIT.usage, expect: /SHELL: "fish" is not one of bash, zsh/ },

@@ -1,0 +1,14 @@
+/**
+ * The contract suite's public face, for `ims-sharing contract` and `npm run contract`: parse the
+ * command line, run the suite, read its verdict. Node only; needs Stoplight Prism (an optional
+ * peer dependency, `npm install --save-dev @stoplight/prism-cli@5.14.2`).
+ */
+export { CONTRACT_EXIT, CONTRACT_HELP, parseContractArgs, probeUpstream, runContract } from "./run.js";
+export type { ContractOptions, ContractRunResult, ContractVerdict, ParsedContractArgs, WorkflowOutcome } from "./run.js";
+export { BROKEN_VARIANTS } from "./broken.js";
+export type { BrokenVariant } from "./broken.js";
+export { CHECKS, formatReport, runContractChecks, uncoveredOperations } from "./checks.js";
+export type { Check, CheckResult, ContractRecipient, ContractTarget } from "./checks.js";
+export { PRISM_INSTALL, PRISM_PACKAGE, PRISM_VERSION, PrismMissingError, resolvePrism, startPrism } from "./prism.js";
+export { ContractViolationError, UpstreamUnreachableError } from "./observe.js";
+export type { Exchange, Violation } from "./observe.js";
