@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only overhead,signing,waiting,footprint,pipeline]`
+// `npm run bench [-- --quick] [-- --only overhead,signing,waiting,sharing,footprint,pipeline]`
 // Prints every benchmark as markdown, each figure measured side by side with its baseline in
 // this same run, and writes the raw figures to .tmp/bench.json. BENCHMARKS.md quotes a full run.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -10,11 +10,12 @@ import { machine } from "./lib.mjs";
 import { overhead } from "./overhead.mjs";
 import { signing } from "./signing.mjs";
 import { waiting } from "./waiting.mjs";
+import { sharing } from "./sharing.mjs";
 import { footprint } from "./footprint.mjs";
 import { pipeline } from "./pipeline.mjs";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
-const sections = { overhead: ["Per-call overhead", overhead], signing: ["Signing", signing], waiting: ["Job waiting", waiting], footprint: ["Cold start and size", footprint], pipeline: ["Pipeline", pipeline] };
+const sections = { overhead: ["Per-call overhead", overhead], signing: ["Signing", signing], waiting: ["Job waiting", waiting], sharing: ["Sharing at scale", sharing], footprint: ["Cold start and size", footprint], pipeline: ["Pipeline", pipeline] };
 const only = values.only ? values.only.split(",") : Object.keys(sections);
 const context = { root, dist: path.join(root, "dist"), quick: values.quick ?? false };
 
