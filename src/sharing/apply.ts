@@ -6,7 +6,7 @@
  */
 import { ImsValidationError, jobResults } from "../errors.js";
 import {
-  batchBody, createLimiter, DEFAULT_CONCURRENCY, diffSharing, groupBatches, missingClients, optionIssues, readMembers,
+  batchBody, DEFAULT_CONCURRENCY, regionLimiters, diffSharing, groupBatches, missingClients, optionIssues, readMembers,
   type ImageChange, type MemberSet, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
 } from "./plan.js";
 import { hexKey } from "./desired.js";
@@ -85,8 +85,16 @@ export type ApplyEvent =
 export interface ApplyOptions {
   /** Clients by region (default: the ones the plan was made with). */
   clients?: Readonly<Record<string, SharingClient>> | undefined;
-  /** Requests (batches, then read-backs) in flight at once, across regions (default {@link DEFAULT_CONCURRENCY}). */
+  /** Requests (batches, read-backs) in flight at once in each region; regions run side by side (default {@link DEFAULT_CONCURRENCY}). */
   concurrency?: number | undefined;
+  /**
+   * Send every addition only after every removal of its images, always (default: only where the
+   * removals free quota places the additions need). IMS does not say whether two jobs may change
+   * one image's members at once; the fake allows it.
+   */
+  removalsFirst?: boolean | undefined;
+  /** Read each changed image's members back after its jobs (default true): the report's `verified` and `drift`. */
+  readBack?: boolean | undefined;
   /** How long to wait for each job (default: the client's, 5 minutes). */
   timeoutMs?: number | undefined;
   /**
@@ -173,10 +181,23 @@ function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageO
 }
 
 /**
- * Applies a plan made by `planSharing`: sends its batches (within a region, every removal
- * first, then every addition; regions in parallel; at most `concurrency` requests in flight in
- * all), waits for every job, then reads back the members of every changed image and compares
- * them with the file. A plan with no changes sends nothing.
+ * Whether an image's additions need its removals done first: when the members that count
+ * against the quota, before anything is removed, plus the additions, exceed the quota.
+ */
+function needsRemovalsFirst(change: ImageChange): boolean {
+  const removed = new Set([...change.remove.projects, ...change.remove.domains, ...change.remove.organizations]);
+  const countedRemoved = change.current.filter((m) => removed.has(m.member_id) && m.status !== "pending").length;
+  return change.quota.after + countedRemoved > change.quota.limit;
+}
+
+/**
+ * Applies a plan made by `planSharing`: sends its batches (at most `concurrency` requests in
+ * flight in each region, regions side by side), waits for every job (a wait holds no request
+ * slot: it polls), then reads back the members of each changed image as soon as its jobs have
+ * ended and compares them with the file. An image's additions wait for its removals only when
+ * the removals free the places the additions need (the quota), or with `removalsFirst`;
+ * otherwise both run at once, as they touch different members. A plan with no changes sends
+ * nothing.
  *
  * Never rejects because of IMS: refused requests, failed jobs, images a job reports as failed,
  * time-outs and interruption by `signal` are all in the report (`ok` is then false), so a job
@@ -217,7 +238,7 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   if (!plan.changes.length) return { images: [], jobs, interrupted: false, ok: true };
 
   const batches = options.maxBatchImages === undefined ? plan.batches : groupBatches(plan.changes, { maxBatchImages: options.maxBatchImages });
-  const run = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const limiter = regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY);
   const emit = (event: ApplyEvent) => {
     try {
       onProgress?.(event);
@@ -230,12 +251,20 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
     for (const image of images) report(batch.region, image).failed.push({ kind: batch.kind, members, ...failure });
   };
 
-  /** Sends one batch and waits for its job; records everything, throws nothing. */
-  async function send(batch: SharingBatch): Promise<void> {
+  /**
+   * Sends one batch (holding one of the region's request slots, and only once it has one) and
+   * waits for its job; records everything, throws nothing.
+   */
+  function send(batch: SharingBatch): Promise<void> {
+    return limiter(batch.region)(() => sendNow(batch)).then((waitForIt) => waitForIt?.());
+  }
+
+  /** Sends the request now; resolves with the wait for its job, to run outside the request slot. */
+  async function sendNow(batch: SharingBatch): Promise<(() => Promise<void>) | undefined> {
     const { region, kind, images } = batch;
     if (signal?.aborted) {
       fail(batch, images, { reason: "not sent: interrupted before this request" });
-      return;
+      return undefined;
     }
     const client = clients[region] as SharingClient;
     // Copies, so that nothing in the report aliases the plan.
@@ -265,15 +294,7 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
       }
     };
 
-    try {
-      const body = batchBody(batch);
-      const accepted = kind === "add"
-        ? await client.addImageMembers(body, { signal })
-        : await client.deleteImageMembers(body, { signal });
-      entry.jobId = accepted.jobId;
-      emit({ type: "accepted", region, kind, images, jobId: accepted.jobId });
-      settle(await client.waitForJob(accepted.jobId, { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) }));
-    } catch (error) {
+    const failed = (error: unknown) => {
       const job = jobOf(error);
       if (job && (entry.jobId === undefined || job.job_id === entry.jobId)) {
         settle(job, error);
@@ -289,42 +310,74 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
         fail(batch, images, { ...(entry.jobId ? { jobId: entry.jobId } : {}), reason, ...(code ? { code } : {}) });
         ended("error", reason, error, images);
       }
+    };
+
+    let jobId: string;
+    try {
+      const body = batchBody(batch);
+      ({ jobId } = kind === "add" ? await client.addImageMembers(body, { signal }) : await client.deleteImageMembers(body, { signal }));
+    } catch (error) {
+      failed(error);
+      return undefined;
     }
+    entry.jobId = jobId;
+    emit({ type: "accepted", region, kind, images, jobId });
+    // The wait polls at its own pace and holds no request slot.
+    return async () => {
+      try {
+        settle(await client.waitForJob(jobId, { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) }));
+      } catch (error) {
+        failed(error);
+      }
+    };
   }
 
-  // Within a region, removals go before additions: removing accepted members frees places the
-  // additions may need (the plan's quota check assumes it), IMS does not say two jobs may change
-  // one image's members at once, and the plan shows removals first. Regions are independent
-  // services, so they run side by side under the one concurrency bound.
-  const regions = [...new Set(batches.map((b) => b.region))];
-  await Promise.all(regions.map(async (region) => {
-    for (const kind of ["remove", "add"] as const) {
-      await Promise.all(batches.filter((b) => b.region === region && b.kind === kind).map((b) => run(() => send(b))));
+  // An image's additions wait for its removals when the removals free the quota places the
+  // additions need (the plan's quota check counts them as gone), or when asked to; otherwise
+  // both go at once: they change different members.
+  const ordered = new Set(plan.changes.filter((c) => options.removalsFirst || needsRemovalsFirst(c)).map((c) => keyOf(c.region, c.image)));
+  const removals = new Map<string, Promise<void>[]>();
+  const byImage = new Map<string, Promise<void>[]>();
+  const track = (map: Map<string, Promise<void>[]>, key: string, done: Promise<void>) => {
+    const list = map.get(key);
+    if (list) list.push(done);
+    else map.set(key, [done]);
+  };
+  for (const batch of batches.filter((b) => b.kind === "remove")) {
+    const done = send(batch);
+    for (const image of batch.images) {
+      track(removals, keyOf(batch.region, image), done);
+      track(byImage, keyOf(batch.region, image), done);
+    }
+  }
+  for (const batch of batches.filter((b) => b.kind === "add")) {
+    const before = batch.images.filter((image) => ordered.has(keyOf(batch.region, image))).flatMap((image) => removals.get(keyOf(batch.region, image)) ?? []);
+    const done = Promise.all(before).then(() => send(batch));
+    for (const image of batch.images) track(byImage, keyOf(batch.region, image), done);
+  }
+
+  // Each changed image is read back as soon as its own jobs have ended: the jobs say what IMS
+  // did, the listing says what is true now.
+  await Promise.all(plan.changes.map(async (change) => {
+    await Promise.all(byImage.get(keyOf(change.region, change.image)) ?? []);
+    if (signal?.aborted || options.readBack === false) return;
+    const image = report(change.region, change.image);
+    try {
+      const current = await limiter(change.region)(() => readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal));
+      const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
+      image.drift = diffSharing(current, wanted, { region: change.region, image: change.image, quota: change.quota.limit });
+      image.verified = true;
+    } catch (error) {
+      if (signal?.aborted) return;
+      const code = codeOf(error);
+      image.failed.push({ kind: "read", members: emptySet(), reason: `reading the members back failed: ${messageOf(error)}`, ...(code ? { code } : {}) });
     }
   }));
-
-  // Read back every changed image: the jobs say what IMS did, the listing says what is true now.
-  if (!signal?.aborted) {
-    await Promise.all(plan.changes.map((change) => run(async () => {
-      const image = report(change.region, change.image);
-      if (signal?.aborted) return;
-      try {
-        const current = await readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal);
-        const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
-        image.drift = diffSharing(current, wanted, { region: change.region, image: change.image, quota: change.quota.limit });
-        image.verified = true;
-      } catch (error) {
-        if (signal?.aborted) return;
-        const code = codeOf(error);
-        image.failed.push({ kind: "read", members: emptySet(), reason: `reading the members back failed: ${messageOf(error)}`, ...(code ? { code } : {}) });
-      }
-    })));
-  }
 
   const interrupted = signal?.aborted ?? false;
   const images = [...reports.values()];
   const ok = !interrupted
     && jobs.every((j) => j.status === "SUCCESS")
-    && images.every((i) => i.verified && !i.failed.length && !i.drift);
+    && images.every((i) => (i.verified || options.readBack === false) && !i.failed.length && !i.drift);
   return { images, jobs, interrupted, ok };
 }

@@ -114,7 +114,7 @@ export const DEFAULT_QUOTA = 128;
  * keeps bodies and per-image results short, and stays far from any undocumented server limit.
  */
 export const DEFAULT_MAX_BATCH_IMAGES = 20;
-/** Requests (member listings, batches) in flight at once. */
+/** Requests (member listings, batches) in flight at once, in each region. */
 export const DEFAULT_CONCURRENCY = 8;
 
 function emptySet(): MemberSet {
@@ -265,6 +265,19 @@ export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Pro
   });
 }
 
+/**
+ * One limiter per region: regions are independent services, so each gets `limit` requests in
+ * flight of its own and a slow region never holds another back.
+ */
+export function regionLimiters(limit: number): (region: string) => <T>(task: () => Promise<T>) => Promise<T> {
+  const limiters = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
+  return (region) => {
+    let run = limiters.get(region);
+    if (!run) limiters.set(region, (run = createLimiter(limit)));
+    return run;
+  };
+}
+
 /** Problems with options shared by planning and applying. */
 export function optionIssues(options: { concurrency?: unknown; maxBatchImages?: unknown; quota?: unknown; timeoutMs?: unknown }): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -321,7 +334,7 @@ export async function readMembers(client: SharingClient, image: string, signal: 
 export interface PlanOptions {
   /** One client per region of the file: `{ "cn-north-4": createImsClient({ region: "cn-north-4", … }) }`. */
   clients: Readonly<Record<string, SharingClient>>;
-  /** Member listings in flight at once, across regions (default {@link DEFAULT_CONCURRENCY}). */
+  /** Member listings in flight at once in each region; regions run side by side (default {@link DEFAULT_CONCURRENCY}). */
   concurrency?: number | undefined;
   /** Stops reading; the call rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
@@ -356,11 +369,11 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   const { clients, signal } = options;
   signal?.throwIfAborted();
 
-  const run = createLimiter(options.concurrency ?? DEFAULT_CONCURRENCY);
+  const limiter = regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY);
   const link = linkedController(signal);
   let currents: ImageMember[][];
   try {
-    currents = await Promise.all(targets.map(({ region, image }) => run(async () => {
+    currents = await Promise.all(targets.map(({ region, image }) => limiter(region)(async () => {
       link.signal.throwIfAborted();
       try {
         return await readMembers(clients[region] as SharingClient, image, link.signal);

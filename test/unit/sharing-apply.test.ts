@@ -1,4 +1,4 @@
-// Sharing as code, applying: batches sent (removals first), jobs waited for, members read back,
+// Sharing as code, applying: batches sent (removals first where the quota needs it), jobs waited for, members read back,
 // and a report that loses nothing, against an in-memory IMS whose jobs succeed, fail, report
 // single images as failed, or never finish until aborted. No timers: every delay is a microtask.
 import { describe, expect, it } from "vitest";
@@ -54,6 +54,7 @@ class FakeIms implements SharingClient {
   listings = 0;
   inFlight = 0;
   maxInFlight = 0;
+  waited = 0;
   behave: (kind: Kind, body: ImageMembersBody) => Behaviour = () => ({});
   /** Runs when a job is accepted: someone else changing members meanwhile. */
   meanwhile: ((kind: Kind, body: ImageMembersBody) => void) | undefined;
@@ -84,15 +85,17 @@ class FakeIms implements SharingClient {
     const write: { kind: Kind; body: ImageMembersBody; jobId?: string } = { kind, body: structuredClone(body) };
     this.writes.push(write);
     const jobId = `${this.prefix}${String(this.writes.length).padStart(4, "0")}`;
+    // Requests in flight: from sending to IMS's answer (a job's wait is not a request).
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     const behaviour = this.behave(kind, body);
-    if (behaviour.hangRequest) await untilAborted(signal);
-    await tick();
-    if (behaviour.refuse) {
+    try {
+      if (behaviour.hangRequest) await untilAborted(signal);
+      await tick();
+    } finally {
       this.inFlight--;
-      throw behaviour.refuse;
     }
+    if (behaviour.refuse) throw behaviour.refuse;
     write.jobId = jobId;
     const status = behaviour.status ?? "SUCCESS";
     const failed = behaviour.failedImages ?? [];
@@ -120,7 +123,7 @@ class FakeIms implements SharingClient {
       if (job.status === "FAIL" || viaError) throw new ImsJobFailedError(job);
       return job;
     } finally {
-      this.inFlight--;
+      this.waited++;
     }
   }
 
@@ -344,10 +347,12 @@ describe("applySharing: interruption", () => {
     const listingsBefore = north.listings + east.listings;
     const controller = new AbortController();
     const events: ApplyEvent[] = [];
-    const applying = applySharing(ready, { signal: controller.signal, onProgress: (e) => events.push(e) });
-    // North's removal and east's addition start; north's additions wait for the removal.
-    for (let i = 0; i < 50 && events.length < 2; i++) await tick(1);
-    expect(events.map((e) => e.type)).toEqual(["accepted", "accepted"]);
+    const applying = applySharing(ready, { signal: controller.signal, removalsFirst: true, onProgress: (e) => events.push(e) });
+    // North's removal, its addition to I3 (which has nothing to remove) and east's addition
+    // start; north's additions to I1 and I2 wait for their removal.
+    for (let i = 0; i < 50 && events.length < 3; i++) await tick(1);
+    for (let i = 0; i < 10; i++) await tick(1);
+    expect(events.map((e) => `${e.type} ${e.kind} ${e.images.length}`).sort()).toEqual(["accepted add 1", "accepted add 1", "accepted remove 2"]);
     controller.abort(new Error("Ctrl-C"));
     const report = await applying;
 
@@ -359,29 +364,56 @@ describe("applySharing: interruption", () => {
       { kind: "remove", members: set({ projects: [P2] }), jobId: north.writes[0]?.jobId, reason: expect.stringMatching(/interrupted while waiting: job \S+ was accepted/) },
       { kind: "add", members: set({ projects: [P3] }), reason: "not sent: interrupted before this request" },
     ]);
-    expect(report.images.find((i) => i.image === I3)?.failed).toEqual([expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^not sent/) })]);
+    expect(report.images.find((i) => i.image === I3)?.failed).toEqual([expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^interrupted while waiting/) })]);
     expect(report.images.every((i) => !i.verified && i.drift === undefined)).toBe(true);
     expect(events.filter((e) => e.type === "failed").map((e) => e.jobId).sort()).toEqual(started.sort());
-    expect(north.writes.map((w) => w.kind)).toEqual(["remove"]);
+    expect(north.writes.map((w) => w.kind).sort()).toEqual(["add", "remove"]);
     expect(north.listings + east.listings).toBe(listingsBefore);
   });
 
-  it("with concurrency 1 only the request in flight is reported as a job; the rest are marked not sent", async () => {
+  it("with concurrency 1, one request in flight per region; the rest are marked not sent", async () => {
     const { north, east, plan } = setup();
-    north.behave = () => ({ hang: true });
-    east.behave = () => ({ hang: true });
+    north.behave = () => ({ hangRequest: true });
+    east.behave = () => ({ hangRequest: true });
     const controller = new AbortController();
-    const events: ApplyEvent[] = [];
-    const applying = applySharing(await plan(), { signal: controller.signal, concurrency: 1, onProgress: (e) => events.push(e) });
-    for (let i = 0; i < 50 && !events.length; i++) await tick(1);
+    const applying = applySharing(await plan(), { signal: controller.signal, concurrency: 1 });
+    await tick(10);
+    expect([north.maxInFlight, east.maxInFlight]).toEqual([1, 1]);
     controller.abort();
     const report = await applying;
-    expect(report.jobs).toEqual([expect.objectContaining({ status: "interrupted", jobId: events[0]?.jobId })]);
-    expect(writes(north, east)).toBe(1);
+    expect(report.jobs.map((j) => `${j.region} ${j.kind} ${j.status} ${j.jobId ?? "-"}`)).toEqual([`${NORTH} remove interrupted -`, `${EAST} add interrupted -`]);
+    expect(writes(north, east)).toBe(2);
     const notSent = report.images.flatMap((i) => i.failed).filter((f) => f.reason.startsWith("not sent"));
-    // North's additions (I1 and I2 together, I3) and east's addition (I5) never went.
-    expect(notSent.map((f) => f.kind)).toEqual(["add", "add", "add", "add"]);
-    expect(report.images.filter((i) => i.failed.some((f) => f.reason.startsWith("not sent"))).map((i) => i.image)).toEqual([I1, I2, I3, I5]);
+    // North's additions (I1 and I2 together, I3) never went.
+    expect(notSent.map((f) => f.kind)).toEqual(["add", "add", "add"]);
+    expect(report.images.filter((i) => i.failed.some((f) => f.reason.startsWith("not sent"))).map((i) => i.image)).toEqual([I1, I2, I3]);
+  });
+
+  it("by default an image's additions and removals go at once, unless the removals free quota places the additions need", async () => {
+    const { north, plan } = setup();
+    north.behave = () => ({ hang: true });
+    const controller = new AbortController();
+    const events: ApplyEvent[] = [];
+    const applying = applySharing(await plan(), { signal: controller.signal, onProgress: (e) => events.push(e) });
+    for (let i = 0; i < 50 && events.length < 4; i++) await tick(1);
+    // North's removal (I1, I2), its two additions, and east's addition: all accepted at once.
+    expect(events.filter((e) => e.type === "accepted").map((e) => `${e.region} ${e.kind} ${e.images.join(",")}`).sort()).toEqual([
+      `${EAST} add ${I5}`, `${NORTH} add ${I3}`, `${NORTH} add ${I1},${I2}`, `${NORTH} remove ${I1},${I2}`,
+    ]);
+    controller.abort();
+    await applying;
+
+    // A quota of 2 on I1: P1 and P2 count, P3 fits only once P2 is gone.
+    const tight = new FakeIms("1a2b", { [I1]: [accepted(P1), accepted(P2)] });
+    tight.behave = () => ({ hang: true });
+    const tightPlan = await planSharing({ regions: { [NORTH]: { images: { [I1]: { projects: [P1, P3], quota: 2 } } } } }, { clients: { [NORTH]: tight } });
+    const second = new AbortController();
+    const order: ApplyEvent[] = [];
+    const waiting = applySharing(tightPlan, { signal: second.signal, onProgress: (e) => order.push(e) });
+    for (let i = 0; i < 20; i++) await tick(1);
+    expect(order.map((e) => `${e.type} ${e.kind}`)).toEqual(["accepted remove"]);
+    second.abort();
+    await waiting;
   });
 
   it("aborting while a request is being sent reports it interrupted without a job ID, and says it may have been accepted", async () => {
@@ -393,7 +425,8 @@ describe("applySharing: interruption", () => {
     await tick(10);
     controller.abort();
     const report = await applying;
-    expect(report.jobs).toHaveLength(2);
+    // Every batch was being sent: north's removal and two additions (no quota pressure), east's addition.
+    expect(report.jobs).toHaveLength(4);
     for (const job of report.jobs) {
       expect(job).toMatchObject({ status: "interrupted" });
       expect(job.jobId).toBeUndefined();
