@@ -114,7 +114,8 @@ export function createTransport(config: TransportConfig): Transport {
       const schema = spec.input.path?.[name];
       if (schema) issues.push(...validate(schema, path[name], name));
     }
-    const query = new URLSearchParams();
+    // Most operations take no query: no URLSearchParams for them.
+    const query = input.query === undefined && !spec.requiredQuery.length ? undefined : new URLSearchParams();
     for (const [name, value] of Object.entries(input.query ?? {})) {
       if (value === undefined) continue;
       const schema = spec.input.query?.[name];
@@ -123,9 +124,9 @@ export function createTransport(config: TransportConfig): Transport {
         continue;
       }
       issues.push(...validate(schema, value, name));
-      query.append(name, String(value));
+      query!.append(name, String(value));
     }
-    for (const name of spec.requiredQuery) if (!query.has(name)) issues.push({ path: name, message: "is required" });
+    for (const name of spec.requiredQuery) if (!query?.has(name)) issues.push({ path: name, message: "is required" });
     let body: string | undefined;
     if (spec.input.body) {
       issues.push(...validate(spec.input.body, input.body));
@@ -135,20 +136,17 @@ export function createTransport(config: TransportConfig): Transport {
     }
     if (issues.length) throw new ImsValidationError(issues, spec.input.body && issues.every((i) => !spec.pathParams.includes(i.path.split(/[.[]/)[0]!)) ? "request body" : "input");
     const filled = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(path[name]!));
-    const search = query.toString();
+    const search = query?.toString() ?? "";
     return { url: `${baseUrl}${filled}${search ? `?${search}` : ""}`, ...(body === undefined ? {} : { body }) };
   }
 
-  async function headersFor(method: string, url: string, body: string | undefined): Promise<{ headers: Record<string, string>; canonicalRequest?: string }> {
+  /** The headers of one attempt: a token is set as is; AK/SK signs them (and the body) afresh. */
+  function baseHeaders(body: string | undefined): Record<string, string> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = JSON_TYPE;
-    if ("token" in auth) {
-      headers["x-auth-token"] = auth.token;
-      return { headers };
-    }
-    if (projectId) headers["x-project-id"] = projectId;
-    const { headers: signed, canonicalRequest } = await signer!.sign({ method, url, headers, body }, { host: signingHost });
-    return { headers: { ...headers, ...signed }, canonicalRequest };
+    if ("token" in auth) headers["x-auth-token"] = auth.token;
+    else if (projectId) headers["x-project-id"] = projectId;
+    return headers;
   }
 
   /** One attempt: its own time limit, no redirect followed, every failure an ImsError. */
@@ -157,7 +155,13 @@ export function createTransport(config: TransportConfig): Transport {
     const what = `${spec.method} ${spec.path}`;
     const limit = deadline(signal, requestTimeoutMs);
     try {
-      const { headers, canonicalRequest } = await headersFor(spec.method, url, body);
+      let headers = baseHeaders(body);
+      let canonicalRequest: string | undefined;
+      if (signer) {
+        const signature = await signer.sign({ method: spec.method, url, headers, body }, { host: signingHost });
+        headers = { ...headers, ...signature.headers };
+        canonicalRequest = signature.canonicalRequest;
+      }
       let response: Response;
       let text: string;
       try {
@@ -180,7 +184,7 @@ export function createTransport(config: TransportConfig): Transport {
       const requestId = response.headers.get("x-request-id") ?? undefined;
       const fail = (message: string, issues?: ValidationIssue[]) =>
         new ImsResponseError(`${what} answered ${response.status}: ${message}`, { status: response.status, body: redact(text), requestId, jobId, issues });
-      if (!text.trim()) throw fail("the body is empty");
+      if (!/\S/.test(text)) throw fail("the body is empty");
       let data: unknown;
       try {
         // Redacted before parsing, so nothing parsed (nor any error holding it) carries a credential.
