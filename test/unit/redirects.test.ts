@@ -56,3 +56,15 @@ describe("clear text", () => {
     expect(createImsClient({ endpoint: "http://[::1]:4010", auth: token }).baseUrl).toBe("http://[::1]:4010");
   });
 });
+
+describe("the command line", () => {
+  it("refuses a redirect too: exit 3, the other origin sees nothing", async () => {
+    const { cli } = await import("../helpers/cli.js");
+    status = 307;
+    const before = elsewhere.requests.length;
+    const run = await cli(["members", "delete", "--image", "d164b5df-1bc3-4c3f-893e-3e471fd16e64", "--member-project", PROJECT_ID], { env: { IMS_ENDPOINT: endpoint.url } });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/answered 307: a redirect to http:\/\/127\.0\.0\.1:\d+\/v1\/cloudimages\/members, which is never followed/);
+    expect(elsewhere.requests.length).toBe(before);
+  });
+});
