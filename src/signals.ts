@@ -29,13 +29,45 @@ export interface Deadline {
   dispose(): void;
 }
 
+/**
+ * The children of each caller signal: one listener per parent, however many requests hang from
+ * it (a plan reads hundreds of images under one signal; a listener each would be a leak warning
+ * waiting to happen and a cost per request).
+ */
+const children = new WeakMap<AbortSignal, { controllers: Set<AbortController>; onAbort: () => void }>();
+
+function attach(parent: AbortSignal, child: AbortController): void {
+  let entry = children.get(parent);
+  if (!entry) {
+    const controllers = new Set<AbortController>();
+    const onAbort = () => {
+      for (const controller of controllers) controller.abort(parent.reason);
+      controllers.clear();
+      children.delete(parent);
+    };
+    entry = { controllers, onAbort };
+    children.set(parent, entry);
+    parent.addEventListener("abort", onAbort, { once: true });
+  }
+  entry.controllers.add(child);
+}
+
+function detach(parent: AbortSignal, child: AbortController): void {
+  const entry = children.get(parent);
+  if (!entry) return;
+  entry.controllers.delete(child);
+  if (!entry.controllers.size) {
+    parent.removeEventListener("abort", entry.onAbort);
+    children.delete(parent);
+  }
+}
+
 /** Aborts when `parent` aborts (with its reason) or after `timeoutMs` (if finite). */
 export function deadline(parent: AbortSignal | undefined, timeoutMs: number | undefined): Deadline {
   const controller = new AbortController();
   let timedOut = false;
-  const onAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener("abort", onAbort, { once: true });
+  else if (parent) attach(parent, controller);
   const timer = timeoutMs !== undefined && Number.isFinite(timeoutMs)
     ? setTimeout(() => {
       timedOut = true;
@@ -49,7 +81,7 @@ export function deadline(parent: AbortSignal | undefined, timeoutMs: number | un
     },
     dispose() {
       if (timer !== undefined) clearTimeout(timer);
-      parent?.removeEventListener("abort", onAbort);
+      if (parent) detach(parent, controller);
     },
   };
 }
