@@ -61,7 +61,10 @@ try {
   const cli = (who, args) => new Promise((resolve) => {
     console.log(`\n[${who}] $ ims-sharing ${args.join(" ")}`);
     let stdout = "";
-    const env = { ...process.env, ...tenants[who], IMS_ENDPOINT: proxy.url };
+    // The user's own Huawei Cloud credentials and region stay out: the sandbox's tenants are
+    // the fake's, and nothing real is sent to the local proxy and fake.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("HUAWEICLOUD_SDK_") && name !== "IMS_TOKEN"));
+    Object.assign(env, tenants[who], { IMS_ENDPOINT: proxy.url });
     const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
     child.stdout.on("data", (d) => {
       stdout += d;
@@ -79,6 +82,7 @@ try {
   const seed = ["members", "delete", ...SEED_IMAGES.flatMap((id) => ["--image", id]), ...SEED_PROJECTS.flatMap((id) => ["--member-project", id]), "--wait"];
   const deleted = await must("owner", seed);
   const jobId = /accepted: job (\S+)/.exec(deleted.stdout)?.[1];
+  if (!jobId) throw new Error("the seed request printed no job ID");
   await must("owner", ["job", "show", jobId]);
 
   const image = SEED_IMAGES[0];

@@ -15,7 +15,7 @@ import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
 import { createTransport, type SendOptions } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
-import { withDefaults } from "./options.js";
+import { notify, withDefaults } from "./options.js";
 import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
 
 export interface ImsClientOptions {
@@ -56,7 +56,11 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Options of the helpers that send a change and wait for its job. */
+/**
+ * Options of the helpers that send a change and wait for its job. An abort after IMS accepted
+ * the change rejects with `ImsAbortedError` (named `AbortError`, the signal's reason as `cause`,
+ * the job's ID as `jobId`); before that, with the signal's reason.
+ */
 export interface ChangeOptions extends WaitOptions {
   /** Called the moment IMS accepts the request, with the job ID, before any waiting. */
   onAccepted?: ((jobId: string) => void) | undefined;
@@ -218,7 +222,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     const { onAccepted, ...waitOptions } = changeOptions;
     const { jobId } = await send({ signal: waitOptions.signal });
     try {
-      onAccepted?.(jobId);
+      notify(onAccepted, jobId);
       return await client.waitForJob(jobId, waitOptions);
     } catch (error) {
       if (error instanceof ImsError) {

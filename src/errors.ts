@@ -263,8 +263,6 @@ export interface ErrorContext {
   signedCanonicalRequest?: string | undefined;
   /** The call changes state (a 5xx then may or may not have taken effect). */
   write?: boolean | undefined;
-  /** `METHOD /path/template`, for messages. */
-  operation?: string | undefined;
 }
 
 /**
@@ -353,7 +351,9 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   return new ImsApiError({
     status: response.status,
     fromIms,
-    note: context.write && response.status >= 500
+    // 503 is the gateway or IMS refusing before anything happened (and is retried); any other
+    // 5xx to a write leaves the change in doubt.
+    note: context.write && response.status >= 500 && response.status !== 503
       ? "The change may or may not have happened: read the state back (list the image's members) before sending it again"
       : undefined,
     code,

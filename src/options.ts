@@ -13,3 +13,15 @@ export function withDefaults<T extends object>(defaults: T, ...layers: ReadonlyA
   }
   return out;
 }
+
+/**
+ * Calls a caller's notification callback (`onAccepted`, `onProgress`, …), ignoring what it
+ * throws: a display callback must not end the work it reports on, nor lose a job ID on the way.
+ */
+export function notify<A>(callback: ((arg: A) => void) | undefined, arg: A): void {
+  try {
+    callback?.(arg);
+  } catch {
+    // Deliberately ignored (see above).
+  }
+}

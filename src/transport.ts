@@ -91,7 +91,7 @@ const JSON_TYPE = "application/json";
 const DEFAULT_PAGE_SIZE = 100;
 
 /** Reads a dotted path (`page_info.next_marker`) out of a parsed body. */
-function pick(value: unknown, dotted: string): unknown {
+export function pick(value: unknown, dotted: string): unknown {
   return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
 }
 
@@ -179,7 +179,7 @@ export function createTransport(config: TransportConfig): Transport {
         throw redirectErrorFrom(response, { redact, jobId, baseUrl });
       }
       if (!response.ok) {
-        throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: canonicalRequest, write: !spec.safeToRepeat, operation: what });
+        throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: canonicalRequest, write: !spec.safeToRepeat });
       }
       const requestId = response.headers.get("x-request-id") ?? undefined;
       const fail = (message: string, issues?: ValidationIssue[]) =>

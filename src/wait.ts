@@ -6,7 +6,7 @@
  */
 import { failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
 import { isRetryable } from "./retry.js";
-import { withDefaults } from "./options.js";
+import { notify, withDefaults } from "./options.js";
 import { deadline, sleep } from "./signals.js";
 
 export interface PollOptions {
@@ -115,7 +115,7 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         const seen = JSON.stringify(job);
         if (seen !== lastSeen) {
           lastSeen = seen;
-          onProgress?.(job);
+          notify(onProgress, job);
         }
         if (job.status === "SUCCESS" && !failedResults(job).length) return job;
         if (job.status === "SUCCESS" || job.status === "FAIL") throw new ImsJobFailedError(job);
@@ -133,7 +133,7 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
       }
       if (Date.now() - started >= timeoutMs) throw timedOut();
       delay = Math.max(nextPollDelay(Date.now() - started, poll), retryAfterMs ?? 0);
-      if (lastError) onPollError?.({ jobId, attempt: failures, error: lastError as ImsError, delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())) });
+      if (lastError) notify(onPollError, { jobId, attempt: failures, error: lastError as ImsError, delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())) });
     }
   } finally {
     limit.dispose();

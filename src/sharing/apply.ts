@@ -4,9 +4,10 @@
  * resource trusts the job; this reads the truth back, so a share changed by someone else while
  * the plan was applied shows up as drift instead of going unnoticed.
  */
-import { ImsValidationError, jobResults } from "../errors.js";
+import { failedResults, ImsValidationError } from "../errors.js";
+import { notify } from "../options.js";
 import {
-  batchBody, DEFAULT_CONCURRENCY, regionLimiters, diffSharing, groupBatches, missingClients, optionIssues, readMembers,
+  batchBody, DEFAULT_CONCURRENCY, emptySet, regionLimiters, diffSharing, groupBatches, missingClients, optionIssues, readMembers,
   type ImageChange, type MemberSet, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
 } from "./plan.js";
 import { hexKey } from "./desired.js";
@@ -109,9 +110,6 @@ export interface ApplyOptions {
   maxBatchImages?: number | undefined;
 }
 
-function emptySet(): MemberSet {
-  return { projects: [], domains: [], organizations: [] };
-}
 
 function without(set: MemberSet, failed: MemberSet): MemberSet {
   return {
@@ -158,7 +156,7 @@ interface ImageOutcome {
  */
 function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageOutcome> {
   const failed = new Map<string, ImageOutcome>();
-  const results = jobResults(job);
+  const bad = failedResults(job);
   const code = job.error_code ? { code: job.error_code } : {};
   if (job.status !== "SUCCESS") {
     const reason = `job ${job.job_id} ended ${job.status}${job.error_code ? ` with ${job.error_code}` : ""}${job.fail_reason ? `: ${job.fail_reason}` : ""}`;
@@ -166,15 +164,14 @@ function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageO
     return failed;
   }
   for (const image of batch.images) {
-    const mine = results.filter((r) => typeof r?.image_id === "string" && r.image_id.toLowerCase() === image.toLowerCase());
-    const bad = mine.filter((r) => (r.status ?? "").toLowerCase() !== "success");
-    if (!bad.length) continue;
-    const projects = bad.map((r) => r.project_id);
+    const mine = bad.filter((r) => typeof r.image_id === "string" && r.image_id.toLowerCase() === image.toLowerCase());
+    if (!mine.length) continue;
+    const projects = mine.map((r) => r.project_id);
     const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => hexKey(q) === hexKey(p)));
     const members = onlyThese
       ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && hexKey(p) === hexKey(q))) }
       : batch.members;
-    const statuses = [...new Set(bad.map((r) => r.status ?? "no status"))].join(", ");
+    const statuses = [...new Set(mine.map((r) => r.status ?? "no status"))].join(", ");
     failed.set(image, { members, reason: `job ${job.job_id} reported ${statuses} for this image`, ...code });
   }
   return failed;
@@ -239,13 +236,7 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
 
   const batches = options.maxBatchImages === undefined ? plan.batches : groupBatches(plan.changes, { maxBatchImages: options.maxBatchImages });
   const limiter = regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const emit = (event: ApplyEvent) => {
-    try {
-      onProgress?.(event);
-    } catch {
-      // A display callback must not change what is applied, nor lose a job ID.
-    }
-  };
+  const emit = (event: ApplyEvent) => notify(onProgress, event);
 
   const fail = (batch: SharingBatch, images: readonly string[], failure: Omit<ImageFailure, "kind" | "members">, members = batch.members) => {
     for (const image of images) report(batch.region, image).failed.push({ kind: batch.kind, members, ...failure });

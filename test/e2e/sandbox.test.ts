@@ -11,7 +11,10 @@ describe("npm start (the sandbox)", () => {
   it("ends with a finished job and URLs served, and stops on SIGINT", async () => {
     // Its own process group, signalled as a whole as a terminal's Ctrl-C would: npm itself does
     // not pass SIGINT on to the script.
-    const child = spawn("npm", ["start"], { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    // The user's own Huawei Cloud credentials in the environment must not reach the sandbox's
+    // fake (which verifies signatures): the sandbox's tenants are the fake's own.
+    const env = { ...process.env, HUAWEICLOUD_SDK_AK: "USERSREALAK", HUAWEICLOUD_SDK_SK: "users-real-secret-key", HUAWEICLOUD_SDK_SECURITY_TOKEN: "users-real-sts" };
+    const child = spawn("npm", ["start"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const signalGroup = (signal: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, signal);

@@ -87,6 +87,13 @@ describe("not retried", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a 503 to a write, beyond the attempts: refused before anything happened, so no doubt is raised", async () => {
+    const { ims } = await client({ attempts: 2 }, unavailable);
+    const error = await ims.deleteImageMembers(SEED_BODY).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 503 });
+    expect((error as Error).message).not.toMatch(/may or may not/);
+  });
+
   it("a dropped connection on a write, which may have arrived", async () => {
     const { ims, events } = await client({}, { destroy: true }, accepted);
     await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toBeInstanceOf(ImsNetworkError);

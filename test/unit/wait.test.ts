@@ -121,6 +121,17 @@ describe("aborts", () => {
   });
 });
 
+describe("callbacks", () => {
+  it("a throwing onAccepted, onProgress or onPollError ends nothing: the job is followed to its end", async () => {
+    const ims = await start(inTurn({ status: 200, body: { job_id: JOB_ID } }, { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } }, jobReply("RUNNING"), jobReply("SUCCESS")));
+    const boom = () => {
+      throw new TypeError("a display bug");
+    };
+    await expect(ims.unshareImages(SEED_BODY, { onAccepted: boom, onProgress: boom, onPollError: boom })).resolves.toMatchObject({ status: "SUCCESS" });
+    expect(server.requests).toHaveLength(4);
+  });
+});
+
 describe("per-image results", () => {
   it("a SUCCESS job that reports a failed image rejects, naming it and carrying the whole job", async () => {
     const failedImage = "0b680482-acaa-4045-b14c-9a8c7dfe9c70";
