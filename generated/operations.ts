@@ -16,7 +16,6 @@ export const operations = {
     "pathParams": [],
     "queryParams": [],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "body": {
         "type": "object",
@@ -80,7 +79,6 @@ export const operations = {
     "pathParams": [],
     "queryParams": [],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "body": {
         "type": "object",
@@ -175,7 +173,6 @@ export const operations = {
     "pathParams": [],
     "queryParams": [],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "body": {
         "type": "object",
@@ -271,7 +268,6 @@ export const operations = {
     ],
     "queryParams": [],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "path": {
         "project_id": {
@@ -322,7 +318,6 @@ export const operations = {
     ],
     "queryParams": [],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "path": {
         "job_id": {
@@ -378,7 +373,6 @@ export const operations = {
       "marker"
     ],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "path": {
         "project_id": {
@@ -450,7 +444,6 @@ export const operations = {
     ],
     "queryParams": [],
     "requiredQuery": [],
-    "successStatus": 200,
     "input": {
       "path": {
         "project_id": {
@@ -517,7 +510,6 @@ export const operations = {
       "visibility",
       "__imagetype"
     ],
-    "successStatus": 200,
     "input": {
       "query": {
         "visibility": {

@@ -18,17 +18,12 @@ export interface AuthMiddlewareOptions {
   signingHost?: string | undefined;
 }
 
-/** The middleware, and where to find the canonical request signed for a given response. */
-export type AuthMiddleware = Middleware & {
-  signedCanonicalRequest(response: Response): string | undefined;
-};
-
 /** What the client installs on its openapi-fetch instance for this kind of credentials. */
 export interface Authentication {
   /** Headers sent with every request (the token). */
   headers: Record<string, string>;
   /** Middleware that signs every request (AK/SK). */
-  middleware?: AuthMiddleware;
+  middleware?: Middleware;
 }
 
 export function authentication(auth: ImsAuth, options: AuthMiddlewareOptions = {}): Authentication {
@@ -36,26 +31,18 @@ export function authentication(auth: ImsAuth, options: AuthMiddlewareOptions = {
   return { headers: {}, middleware: signingMiddleware(auth, options) };
 }
 
-function signingMiddleware(auth: AkSkCredentials, options: AuthMiddlewareOptions): AuthMiddleware {
-  const signed = new WeakMap<Request | Response, string>();
+function signingMiddleware(auth: AkSkCredentials, options: AuthMiddlewareOptions): Middleware {
   const signer = createSigner(auth);
   return {
     async onRequest({ request }) {
       if (options.projectId) request.headers.set("X-Project-Id", options.projectId);
       const body = request.body ? new Uint8Array(await request.clone().arrayBuffer()) : undefined;
-      const { headers, canonicalRequest } = await signer.sign(
+      const { headers } = await signer.sign(
         { method: request.method, url: request.url, headers: request.headers, body },
         { host: options.signingHost },
       );
       for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
-      signed.set(request, canonicalRequest);
       return request;
     },
-    onResponse({ request, response }) {
-      const canonical = signed.get(request);
-      if (canonical !== undefined) signed.set(response, canonical);
-      return undefined;
-    },
-    signedCanonicalRequest: (response) => signed.get(response),
   };
 }

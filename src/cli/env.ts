@@ -1,7 +1,8 @@
 /**
  * Credentials from the environment, as every official Huawei Cloud SDK reads them
  * (HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_SECURITY_TOKEN), or an IAM token in
- * IMS_TOKEN. AK/SK wins when both are set. Shared by the CLI and `npm run contract`.
+ * IMS_TOKEN. AK/SK wins when both are set. Used by the CLI and sharing files (the contract
+ * runner reads its two tenants' variables itself).
  */
 import type { ImsAuth } from "../auth.js";
 

@@ -7,7 +7,7 @@
  */
 import type { OperationId } from "../../generated/operations.js";
 import { ImsError } from "../errors.js";
-import { operationSpec, type SendInput, type Transport } from "../transport.js";
+import { operationSpec, pick, type SendInput, type Transport } from "../transport.js";
 
 /** The server's paging is broken. */
 export class PagingError extends ImsError {}
@@ -24,11 +24,6 @@ export interface WalkOptions {
   signal?: AbortSignal | undefined;
   /** Give up (as a loop) after this many pages (default: 1000). */
   maxPages?: number | undefined;
-}
-
-/** Reads a dotted path (`page_info.next_marker`) out of a parsed body. */
-function pick(value: unknown, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
 }
 
 /** What identifies an item of a listing: a member's `member_id`, an image's `id`. */

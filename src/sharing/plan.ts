@@ -53,7 +53,7 @@ export interface QuotaCheck {
   exceeded: boolean;
 }
 
-/** What would change for one image. `remove` comes first: removals are sent first. */
+/** What would change for one image. `remove` comes first, as the plan shows it. */
 export interface ImageChange {
   region: string;
   image: string;
@@ -97,7 +97,7 @@ export interface SharingPlan {
   inSync: ImageRef[];
   /** Reasons not to apply (a quota that would be exceeded); `applySharing` refuses a plan with any. */
   problems: SharingProblem[];
-  /** The requests `applySharing` would send: every removal first, then every addition. */
+  /** The requests `applySharing` would send, removals listed first (see applySharing for the order they go in). */
   batches: SharingBatch[];
   /** The clients the plan read with, by region; `applySharing` uses them unless given others. Not enumerable, so it stays out of JSON. */
   readonly clients: Readonly<Record<string, SharingClient>>;
@@ -117,7 +117,8 @@ export const DEFAULT_MAX_BATCH_IMAGES = 20;
 /** Requests (member listings, batches) in flight at once, in each region. */
 export const DEFAULT_CONCURRENCY = 8;
 
-function emptySet(): MemberSet {
+/** No members. */
+export function emptySet(): MemberSet {
   return { projects: [], domains: [], organizations: [] };
 }
 
@@ -125,7 +126,8 @@ function isEmpty(set: MemberSet): boolean {
   return !set.projects.length && !set.domains.length && !set.organizations.length;
 }
 
-function size(set: MemberSet): number {
+/** How many members a set names. */
+export function size(set: MemberSet): number {
   return set.projects.length + set.domains.length + set.organizations.length;
 }
 

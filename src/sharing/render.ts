@@ -4,7 +4,7 @@
  * command line prints it and `--json` prints the objects instead.
  */
 import type { ApplyReport } from "./apply.js";
-import type { MemberSet, SharingPlan } from "./plan.js";
+import { size, type MemberSet, type SharingPlan } from "./plan.js";
 
 const KINDS = [["projects", "project"], ["domains", "account"], ["organizations", "organization"]] as const;
 
@@ -12,9 +12,6 @@ function lines(sign: "+" | "-", set: MemberSet, indent: string): string[] {
   return KINDS.flatMap(([field, word]) => set[field].map((id) => `${indent}${sign} ${word} ${id}`));
 }
 
-function count(set: MemberSet): number {
-  return set.projects.length + set.domains.length + set.organizations.length;
-}
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -30,8 +27,8 @@ export function formatPlan(plan: SharingPlan): string {
       for (const problem of plan.problems.filter((p) => p.region === region && p.image === change.image)) out.push(`    ! ${problem.message}`);
     }
   }
-  const added = plan.changes.reduce((n, c) => n + count(c.add), 0);
-  const removed = plan.changes.reduce((n, c) => n + count(c.remove), 0);
+  const added = plan.changes.reduce((n, c) => n + size(c.add), 0);
+  const removed = plan.changes.reduce((n, c) => n + size(c.remove), 0);
   const regionCount = new Set([...plan.changes, ...plan.inSync].map((c) => c.region)).size;
   if (!plan.changes.length) {
     out.push(`No changes: ${plural(plan.inSync.length, "image")} in ${plural(regionCount, "region")} already shared as the file says.`);
@@ -47,9 +44,9 @@ export function formatPlan(plan: SharingPlan): string {
 export function formatReport(report: ApplyReport): string {
   const out: string[] = [];
   for (const image of report.images) {
-    const done = count(image.added) + count(image.removed);
+    const done = size(image.added) + size(image.removed);
     const state = image.failed.length ? "✖" : image.drift ? "~" : "✔";
-    out.push(`${state} ${image.region} image ${image.image}: ${done ? `${count(image.removed)} removed, ${count(image.added)} added` : "nothing changed"}` +
+    out.push(`${state} ${image.region} image ${image.image}: ${done ? `${size(image.removed)} removed, ${size(image.added)} added` : "nothing changed"}` +
       (image.verified ? image.drift ? " (read back: still differs from the file)" : " (read back: as the file says)" : " (not read back)"));
     out.push(...lines("-", image.removed, "    "), ...lines("+", image.added, "    "));
     for (const failure of image.failed) {
