@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createRedactor } from "../errors.js";
 
 /** Redocly's CLI entry point, or undefined when it is not installed. */
 export function redoclyCli(): string | undefined {
@@ -84,7 +85,9 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RespectR
       child.on("close", (c) => {
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
-        resolve({ code: c ?? 1, output: out });
+        // The tokens given as inputs never reach the report a person reads.
+        const tokens = Object.entries(options.inputs).filter(([name, value]) => /token/i.test(name) && typeof value === "string").map(([, value]) => value as string);
+        resolve({ code: c ?? 1, output: createRedactor(tokens)(out) });
       });
     });
     type Report = { status?: string; files?: Record<string, { executedWorkflows?: Array<{ executedSteps?: Array<{ stepId: string; status: string }> }> }> };
