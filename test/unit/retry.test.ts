@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createImsClient, ImsApiError, ImsNetworkError, type RetryEvent } from "../../src/index.js";
 import { backoffDelay, DEFAULT_RETRY, isRetryable } from "../../src/retry.js";
 import { parseRetryAfter } from "../../src/errors.js";
+import { freePort } from "../../src/contract/prism.js";
 import { JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 import { inTurn, startScriptedServer, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
@@ -51,13 +52,8 @@ describe("retried", () => {
   });
 
   it("a DELETE whose connection was refused: it never reached a server", async () => {
-    const { createServer } = await import("node:net");
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    // A port nothing listens on: the connection is refused.
+    const port = await freePort();
     const events: RetryEvent[] = [];
     const ims = createImsClient({ endpoint: `http://127.0.0.1:${port}`, auth: { token: "t" }, retry: { baseDelayMs: 1, maxDelayMs: 1, onRetry: (e) => events.push(e) } });
     await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toBeInstanceOf(ImsNetworkError);

@@ -6,6 +6,7 @@ import {
   type AnyJob, type ImsClientOptions, type PollErrorEvent,
 } from "../../src/index.js";
 import { DEFAULT_POLL, nextPollDelay } from "../../src/wait.js";
+import { freePort } from "../../src/contract/prism.js";
 import { FAST_POLL, job, JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 import { inTurn, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
@@ -155,13 +156,8 @@ describe("per-image results", () => {
 
 describe("a wait that cannot reach IMS", () => {
   it("ends as an ImsNetworkError after the unanswered polls, each one reported while waiting", async () => {
-    const { createServer } = await import("node:net");
-    const port = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, "127.0.0.1", () => {
-        const { port } = probe.address() as { port: number };
-        probe.close(() => resolve(port));
-      });
-    });
+    // A port nothing listens on: the connection is refused.
+    const port = await freePort();
     const ims = createImsClient({ endpoint: `http://127.0.0.1:${port}`, auth: { token: "t" }, poll: FAST_POLL });
     const events: PollErrorEvent[] = [];
     const error = await ims.waitForJob(JOB_ID, { timeoutMs: 600_000, onPollError: (e) => events.push(e) }).catch((e: unknown) => e);
