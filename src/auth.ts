@@ -26,6 +26,11 @@ export interface Authentication {
   middleware?: Middleware;
 }
 
+/** The secrets in a set of credentials: what every redactor must hide. */
+export function secretsOf(auth: ImsAuth): Array<string | undefined> {
+  return "token" in auth ? [auth.token] : [auth.secretKey, auth.securityToken];
+}
+
 export function authentication(auth: ImsAuth, options: AuthMiddlewareOptions = {}): Authentication {
   if ("token" in auth) return { headers: { "X-Auth-Token": auth.token } };
   return { headers: {}, middleware: signingMiddleware(auth, options) };

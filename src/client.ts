@@ -8,8 +8,8 @@ import type {
   paths, ImageMember, ImageMembersRequest, Job, JobProgress, MemberStatus, SharedImage, UpdateImageMembersRequest,
 } from "../generated/ims.js";
 import { schemas } from "../generated/schemas.js";
-import { authentication, type ImsAuth } from "./auth.js";
-import { resolveEndpoint } from "./endpoint.js";
+import { authentication, secretsOf, type ImsAuth } from "./auth.js";
+import { isLoopback, resolveEndpoint } from "./endpoint.js";
 import { createRedactor, ImsAbortedError, ImsError, ImsValidationError, redirectErrorFrom, type AnyJob } from "./errors.js";
 import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
@@ -151,7 +151,6 @@ export interface ImsClient {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 
 function checkAuth(auth: unknown): ValidationIssue[] {
   if (!auth || typeof auth !== "object") return [{ path: "auth", message: "is required: { token } or { accessKey, secretKey, securityToken? }" }];
@@ -186,7 +185,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   if (!(requestTimeoutMs > 0)) issues.push({ path: "requestTimeoutMs", message: `must be a positive number, got ${requestTimeoutMs}` });
   if (baseUrl !== undefined && !options.allowInsecureHttp) {
     const url = new URL(baseUrl);
-    if (url.protocol === "http:" && !LOOPBACK.test(url.hostname)) {
+    if (url.protocol === "http:" && !isLoopback(url.hostname)) {
       issues.push({ path: "endpoint", message: `is plain http:// to ${url.hostname}, which would send credentials in clear text; use https://, or set allowInsecureHttp: true if you must` });
     }
   }
@@ -194,7 +193,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
 
   const { auth, projectId, signingHost } = options;
   const policy = retryPolicy(options.retry);
-  const redact = createRedactor("token" in auth ? [auth.token] : [auth.secretKey, auth.securityToken]);
+  const redact = createRedactor(secretsOf(auth));
   const transport = createTransport({ baseUrl, auth, projectId, signingHost, fetch: options.fetch, policy, requestTimeoutMs, redact });
 
   // The escape hatch: openapi-fetch over the generated paths, with the same authentication and

@@ -6,6 +6,12 @@ import { server } from "../generated/schemas.js";
 import type { ValidationIssue } from "./validate.js";
 
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/** Whether a URL's hostname is this machine (where plain http:// and a local fake are fine). */
+export function isLoopback(hostname: string): boolean {
+  return LOOPBACK.test(hostname);
+}
 
 /** The IMS endpoint of a region, such as `cn-north-4`. */
 export function regionEndpoint(region: string): string {

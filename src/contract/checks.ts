@@ -14,7 +14,7 @@
  *   sharing round trips.
  */
 import { operations, type OperationId } from "../../generated/operations.js";
-import type { ImsAuth } from "../auth.js";
+import { secretsOf, type ImsAuth } from "../auth.js";
 import { createImsClient, type ImsClient } from "../client.js";
 import { createRedactor, ImsApiError, ImsJobFailedError } from "../errors.js";
 import { retryPolicy, type RetryEvent } from "../retry.js";
@@ -515,10 +515,6 @@ export function uncoveredOperations(checks: readonly Check[] = CHECKS): Operatio
 }
 
 // ---- Running them. ----
-
-function secretsOf(auth: ImsAuth): Array<string | undefined> {
-  return "token" in auth ? [auth.token] : [auth.secretKey, auth.securityToken];
-}
 
 export interface RunChecksOptions {
   checks?: readonly Check[] | undefined;

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import type { ImsAuth } from "../auth.js";
 import { parseDuration } from "../cli/duration.js";
-import { regionEndpoint, resolveEndpoint } from "../endpoint.js";
+import { isLoopback, regionEndpoint, resolveEndpoint } from "../endpoint.js";
 import {
   OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms,
 } from "../fake/index.js";
@@ -216,7 +216,6 @@ export function parseContractArgs(argv: readonly string[], env: Env = {}): Parse
   return { kind: "run", options };
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
 /**
  * Whether anything answers at `url`: any HTTP answer will do. The reason when nothing does:
@@ -291,7 +290,7 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
   // The local fake is a world of its own: its tenants, tokens and seed images, whatever the
   // environment holds. A loopback upstream is taken for a fake too, unless told otherwise.
   const local = upstream === undefined;
-  const loopback = local || LOOPBACK.has(new URL(upstream!).hostname);
+  const loopback = local || isLoopback(new URL(upstream!).hostname);
   const own: ContractOptions = local ? {} : options;
   const auth = own.auth ?? (loopback ? { token: OWNER_TOKEN } : undefined);
   if (!auth) {
