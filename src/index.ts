@@ -26,7 +26,7 @@ export {
 } from "./sharing/index.js";
 export type {
   AppliedJob, ApplyEvent, ApplyOptions, ApplyReport, DesiredImage, DesiredRegion, DesiredSharing, ImageChange, ImageFailure,
-  ImageReport, MemberSet, PlanOptions, SharingBatch, SharingClient, SharingMode, SharingPlan, SharingProblem,
+  ImageReport, ImageUnfinished, MemberSet, PlanOptions, SharingBatch, SharingClient, SharingMode, SharingPlan, SharingProblem, SharingReadFailure,
 } from "./sharing/index.js";
 /** The operation table generated from the spec: method, path, schemas and facts of every operation. */
 export { operations as OPERATIONS } from "../generated/operations.js";

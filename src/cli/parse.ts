@@ -7,6 +7,9 @@
 import { parseArgs } from "node:util";
 import { allFlags, commandName, type Command, type Flags } from "./commands.js";
 import { commandHelp, groupHelp, mainHelp } from "./help.js";
+import { closest } from "../suggest.js";
+
+export { closest, editDistance } from "../suggest.js";
 
 export type ParsedValues = Record<string, string | boolean | string[] | undefined>;
 
@@ -38,31 +41,6 @@ function parseArgsOptions(flags: Flags, lenient: boolean): ParseArgsOptions {
     }
   }
   return options;
-}
-
-/** Optimal string alignment distance (a transposition counts as one edit). */
-export function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i]!;
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min(d[i - 1]![j]! + 1, row[j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** The candidate closest to `word`, if any is close enough to be what was meant. */
-export function closest(word: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of candidates) {
-    const distance = candidate.startsWith(word) || word.startsWith(candidate) ? Math.min(1, editDistance(word, candidate)) : editDistance(word, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.ceil(word.length * 0.4)) ? best : undefined;
 }
 
 /** parseArgs' own messages, made one line and stripped of its advice about positionals. */

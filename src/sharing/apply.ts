@@ -7,7 +7,7 @@
 import { failedResults, ImsValidationError } from "../errors.js";
 import { notify } from "../options.js";
 import {
-  batchBody, DEFAULT_CONCURRENCY, emptySet, regionLimiters, diffSharing, groupBatches, missingClients, optionIssues, readMembers,
+  batchBody, DEFAULT_CONCURRENCY, emptySet, regionLimiters, diffSharing, groupBatches, messageOf, missingClients, optionIssues, readMembers,
   type ImageChange, type MemberSet, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
 } from "./plan.js";
 import { hexKey } from "./desired.js";
@@ -49,6 +49,20 @@ export interface ImageFailure {
   code?: string;
 }
 
+/**
+ * A change for one image that was neither done nor failed, because the signal stopped the work:
+ * a request accepted whose job was not waited for to its end (it goes on in IMS: `jobId`), one
+ * being sent (IMS may or may not have accepted it), or one not sent at all.
+ */
+export interface ImageUnfinished {
+  kind: "remove" | "add";
+  /** The members concerned. */
+  members: MemberSet;
+  /** The job that may still run, when IMS had accepted the request. */
+  jobId?: string;
+  reason: string;
+}
+
 /** The outcome for one image of the plan. */
 export interface ImageReport {
   region: string;
@@ -58,6 +72,8 @@ export interface ImageReport {
   /** Members whose addition IMS reported done (they stay `pending` until accepted). */
   added: MemberSet;
   failed: ImageFailure[];
+  /** What the signal stopped before it was done or failed (never counted as failed). */
+  unfinished: ImageUnfinished[];
   /** True when the members were read back after the jobs. */
   verified: boolean;
   /** What still differs from the file after reading back; undefined when in sync or not read back. */
@@ -76,11 +92,16 @@ export interface ApplyReport {
   ok: boolean;
 }
 
-/** What a CLI shows while applying: a job accepted, done, or failed (any non-success end). */
+/**
+ * What a CLI shows while applying: a job accepted, done, failed (any end but success), or
+ * interrupted (the signal stopped the wait or the sending: the job, if accepted, goes on in IMS
+ * and was not waited for; it is not a failure).
+ */
 export type ApplyEvent =
   | { type: "accepted"; region: string; kind: "remove" | "add"; images: string[]; jobId: string }
   | { type: "done"; region: string; kind: "remove" | "add"; images: string[]; jobId: string; job: SharingJob }
-  | { type: "failed"; region: string; kind: "remove" | "add"; images: string[]; jobId?: string; status: AppliedJobStatus; failedImages: string[]; reason: string };
+  | { type: "failed"; region: string; kind: "remove" | "add"; images: string[]; jobId?: string; status: AppliedJobStatus; failedImages: string[]; reason: string }
+  | { type: "interrupted"; region: string; kind: "remove" | "add"; images: string[]; jobId?: string; reason: string };
 
 /** Options of {@link applySharing}. */
 export interface ApplyOptions {
@@ -100,8 +121,9 @@ export interface ApplyOptions {
   timeoutMs?: number | undefined;
   /**
    * Stops sending and waiting. `applySharing` then resolves with the partial report: every job
-   * already accepted is in `jobs` with its ID and status `interrupted`, images not yet sent say
-   * so in `failed`, and nothing is read back.
+   * already accepted is in `jobs` with its ID and status `interrupted` (still running, not waited
+   * for), each image's `unfinished` says what was not waited for or not sent, and nothing is read
+   * back.
    */
   signal?: AbortSignal | undefined;
   /** Hears each job accepted, done or failed. Errors it throws are ignored. */
@@ -129,10 +151,6 @@ function append(to: MemberSet, from: MemberSet): void {
 function jobOf(error: unknown): SharingJob | undefined {
   const job = (error as { job?: unknown } | null)?.job;
   return job && typeof job === "object" && typeof (job as SharingJob).job_id === "string" ? (job as SharingJob) : undefined;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -215,6 +233,10 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   const clients = options.clients ?? plan.clients;
   const issues = optionIssues(options);
   issues.push(...plan.problems.map(({ path, message }) => ({ path, message })));
+  issues.push(...(plan.unread ?? []).map((u) => ({
+    path: `regions.${u.region}${u.image ? `.images.${u.image}` : ""}`,
+    message: `was not read, so the plan is partial (${u.message}): plan again once it can be read`,
+  })));
   issues.push(...missingClients(plan.changes.map((c) => c.region), clients));
   plan.changes.forEach(({ region, image }, i) => {
     if (!plan.desired.regions[region]?.images[image]) {
@@ -227,7 +249,7 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   const keyOf = (region: string, image: string) => `${region}\u0000${image}`;
   for (const change of plan.changes) {
     reports.set(keyOf(change.region, change.image), {
-      region: change.region, image: change.image, removed: emptySet(), added: emptySet(), failed: [], verified: false, drift: undefined,
+      region: change.region, image: change.image, removed: emptySet(), added: emptySet(), failed: [], unfinished: [], verified: false, drift: undefined,
     });
   }
   const report = (region: string, image: string) => reports.get(keyOf(region, image)) as ImageReport;
@@ -240,6 +262,9 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
 
   const fail = (batch: SharingBatch, images: readonly string[], failure: Omit<ImageFailure, "kind" | "members">, members = batch.members) => {
     for (const image of images) report(batch.region, image).failed.push({ kind: batch.kind, members, ...failure });
+  };
+  const leave = (batch: SharingBatch, unfinished: Omit<ImageUnfinished, "kind" | "members">) => {
+    for (const image of batch.images) report(batch.region, image).unfinished.push({ kind: batch.kind, members: batch.members, ...unfinished });
   };
 
   /**
@@ -254,17 +279,17 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   async function sendNow(batch: SharingBatch): Promise<(() => Promise<void>) | undefined> {
     const { region, kind, images } = batch;
     if (signal?.aborted) {
-      fail(batch, images, { reason: "not sent: interrupted before this request" });
+      leave(batch, { reason: "not sent: interrupted before this request" });
       return undefined;
     }
     const client = clients[region] as SharingClient;
     // Copies, so that nothing in the report aliases the plan.
     const entry: AppliedJob = { region, kind, images: [...images], members: structuredClone(batch.members), status: "error" };
     jobs.push(entry);
-    const ended = (status: AppliedJobStatus, reason: string, error: unknown, failedImages: readonly string[]) => {
-      entry.status = status;
+    const ended = (reason: string, error: unknown) => {
+      entry.status = "error";
       entry.error = error;
-      emit({ type: "failed", region, kind, images, ...(entry.jobId ? { jobId: entry.jobId } : {}), status, failedImages: [...failedImages], reason });
+      emit({ type: "failed", region, kind, images, ...(entry.jobId ? { jobId: entry.jobId } : {}), status: "error", failedImages: [...images], reason });
     };
     const settle = (job: SharingJob, error?: unknown) => {
       entry.job = job;
@@ -291,15 +316,18 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
         settle(job, error);
       } else if (signal?.aborted) {
         const reason = entry.jobId
-          ? `interrupted while waiting: job ${entry.jobId} was accepted and may still run; plan again to see where it stands`
+          ? `still running, not waited for: job ${entry.jobId} was accepted and goes on in IMS; plan again to see where it stands`
           : "interrupted while sending: IMS may or may not have accepted the request; plan again to see where it stands";
-        fail(batch, images, { ...(entry.jobId ? { jobId: entry.jobId } : {}), reason });
-        ended("interrupted", reason, error, images);
+        const jobId = entry.jobId ? { jobId: entry.jobId } : {};
+        leave(batch, { ...jobId, reason });
+        entry.status = "interrupted";
+        entry.error = error;
+        emit({ type: "interrupted", region, kind, images, ...jobId, reason });
       } else {
         const reason = messageOf(error);
         const code = codeOf(error);
         fail(batch, images, { ...(entry.jobId ? { jobId: entry.jobId } : {}), reason, ...(code ? { code } : {}) });
-        ended("error", reason, error, images);
+        ended(reason, error);
       }
     };
 

@@ -9,7 +9,7 @@ export {
 } from "./plan.js";
 export type {
   ImageChange, ImageMember, ImageMembersBody, ImageRef, JobImageResult, MemberSet, PlanOptions, QuotaCheck, SharingBatch,
-  SharingClient, SharingJob, SharingPlan, SharingProblem,
+  SharingClient, SharingJob, SharingPlan, SharingProblem, SharingReadFailure,
 } from "./plan.js";
 export { applySharing } from "./apply.js";
-export type { AppliedJob, AppliedJobStatus, ApplyEvent, ApplyOptions, ApplyReport, ImageFailure, ImageReport } from "./apply.js";
+export type { AppliedJob, AppliedJobStatus, ApplyEvent, ApplyOptions, ApplyReport, ImageFailure, ImageReport, ImageUnfinished } from "./apply.js";

@@ -5,7 +5,7 @@
  * reused by a CLI) without a client.
  */
 import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResult } from "../../generated/ims.js";
-import { ImsValidationError, type AnyJob } from "../errors.js";
+import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";
 import {
   DEFAULT_MODE, hexKey, organizationKey, validateDesiredSharing,
@@ -87,6 +87,22 @@ export interface SharingBatch {
   members: MemberSet;
 }
 
+/**
+ * Members that could not be read: one image (IMS refused that listing: the image does not exist,
+ * is not yours), or a whole region (unreachable, credentials refused, …; `image` absent), whose
+ * other listings were then stopped.
+ */
+export interface SharingReadFailure {
+  region: string;
+  /** The image whose listing failed; absent when the failure concerns the whole region. */
+  image?: string;
+  /** The images left out of the plan because of it. */
+  images: string[];
+  /** What went wrong, naming the region (and the image). */
+  message: string;
+  error: unknown;
+}
+
 /** What `planSharing` found. */
 export interface SharingPlan {
   /** The desired state the plan was made from. */
@@ -99,6 +115,11 @@ export interface SharingPlan {
   problems: SharingProblem[];
   /** The requests `applySharing` would send, removals listed first (see applySharing for the order they go in). */
   batches: SharingBatch[];
+  /**
+   * What could not be read: the plan leaves those images out (it is partial) and `applySharing`
+   * refuses it. Empty when every image was read.
+   */
+  unread: SharingReadFailure[];
   /** The clients the plan read with, by region; `applySharing` uses them unless given others. Not enumerable, so it stays out of JSON. */
   readonly clients: Readonly<Record<string, SharingClient>>;
 }
@@ -350,14 +371,20 @@ export interface PlanOptions {
  * Reads the current members of every image the file names (every page, at most `concurrency`
  * listings at once), compares them with the file and returns what would change. Makes no change.
  *
+ * A listing that fails does not fail the plan: the plan is made of every image that could be
+ * read, and `unread` says, per region (and image), what could not be and why; `applySharing`
+ * refuses such a partial plan. A failure that concerns a whole region (unreachable, credentials
+ * refused) stops that region's other listings; an image IMS refuses to list (400, 404) is left
+ * out alone.
+ *
  * Rejects with `ImsValidationError` when the file is invalid (`issues` has the paths), when an
- * option is, or when a region has no client; with the first listing's error when one fails
- * (the other listings are then stopped); with the signal's reason when aborted.
+ * option is, or when a region has no client; with the signal's reason when aborted.
  *
  * @example
  * const plan = await planSharing(desired, { clients: { "cn-north-4": ims } });
  * for (const c of plan.changes) console.log(c.region, c.image, "-", c.remove, "+", c.add);
  * if (plan.problems.length) console.error(plan.problems.map((p) => p.message));
+ * for (const u of plan.unread) console.error(u.message); // partial: applySharing refuses it
  */
 export async function planSharing(desired: DesiredSharing, options: PlanOptions): Promise<SharingPlan> {
   const fileIssues = validateDesiredSharing(desired);
@@ -372,30 +399,57 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   signal?.throwIfAborted();
 
   const limiter = regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const link = linkedController(signal);
-  let currents: ImageMember[][];
+  const unread: SharingReadFailure[] = [];
+  // One controller per region: a failure that concerns the whole region stops its other
+  // listings (they would fail the same way), and leaves the other regions alone.
+  const links = new Map<string, ReturnType<typeof linkedController>>();
+  const linkOf = (region: string) => {
+    let link = links.get(region);
+    if (!link) links.set(region, (link = linkedController(signal)));
+    return link;
+  };
+  let currents: (ImageMember[] | undefined)[];
   try {
     currents = await Promise.all(targets.map(({ region, image }) => limiter(region)(async () => {
-      link.signal.throwIfAborted();
+      const link = linkOf(region);
+      if (link.signal.aborted) return undefined;
       try {
         return await readMembers(clients[region] as SharingClient, image, link.signal);
       } catch (error) {
-        // The first failure stops the others: a plan is whole or not at all.
-        link.abort(error);
-        throw error;
+        if (signal?.aborted) throw signal.reason;
+        if (link.signal.aborted) return undefined;
+        const ofImage = error instanceof ImsApiError && (error.status === 400 || error.status === 404);
+        if (!ofImage) link.abort(error);
+        unread.push({
+          region,
+          ...(ofImage ? { image } : {}),
+          images: [],
+          message: ofImage
+            ? `${region}: the members of image ${image} could not be read: ${messageOf(error)}`
+            : `${region}: could not be read (so none of its images was planned): ${messageOf(error)}`,
+          error,
+        });
+        return undefined;
       }
     })));
   } catch (error) {
     throw signal?.aborted ? signal.reason : error;
   } finally {
-    link.dispose();
+    for (const link of links.values()) link.dispose();
   }
+  targets.forEach(({ region, image }, i) => {
+    if (currents[i] !== undefined) return;
+    const failure = unread.find((u) => u.region === region && u.image === image) ?? unread.find((u) => u.region === region && u.image === undefined);
+    failure?.images.push(image);
+  });
 
   const changes: ImageChange[] = [];
   const inSync: ImageRef[] = [];
   const problems: SharingProblem[] = [];
   targets.forEach(({ region, image, wanted }, i) => {
-    const change = diffSharing(currents[i] ?? [], wanted, { region, image, quota: options.quota });
+    const current = currents[i];
+    if (current === undefined) return;
+    const change = diffSharing(current, wanted, { region, image, quota: options.quota });
     if (!change) {
       inSync.push({ region, image });
       return;
@@ -410,7 +464,12 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
     }
   });
 
-  const plan = { desired, changes, inSync, problems, batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }) } as SharingPlan;
+  const plan = { desired, changes, inSync, problems, batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }), unread } as SharingPlan;
   Object.defineProperty(plan, "clients", { value: clients, enumerable: false });
   return plan;
+}
+
+/** An error's message, or the thing thrown as text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -201,10 +201,10 @@ describe("applySharing: jobs that succeed", () => {
     ]));
     expect(report.jobs).toHaveLength(4);
     expect(report.images).toEqual([
-      { region: NORTH, image: I1, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], verified: true, drift: undefined },
-      { region: NORTH, image: I2, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], verified: true, drift: undefined },
-      { region: NORTH, image: I3, removed: set(), added: set({ domains: [D1], organizations: [OU_URN] }), failed: [], verified: true, drift: undefined },
-      { region: EAST, image: I5, removed: set(), added: set({ projects: [P4] }), failed: [], verified: true, drift: undefined },
+      { region: NORTH, image: I1, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], verified: true, drift: undefined },
+      { region: NORTH, image: I2, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], verified: true, drift: undefined },
+      { region: NORTH, image: I3, removed: set(), added: set({ domains: [D1], organizations: [OU_URN] }), failed: [], unfinished: [], verified: true, drift: undefined },
+      { region: EAST, image: I5, removed: set(), added: set({ projects: [P4] }), failed: [], unfinished: [], verified: true, drift: undefined },
     ]);
 
     // Each job: accepted, then done, with its ID.
@@ -339,7 +339,7 @@ describe("applySharing: jobs that fail", () => {
 });
 
 describe("applySharing: interruption", () => {
-  it("jobs that never finish: aborting resolves with every started job ID, reported interrupted, and reads nothing back", async () => {
+  it("jobs that never finish: aborting resolves with every started job ID, reported still running (not failed), and reads nothing back", async () => {
     const { north, east, plan } = setup();
     north.behave = () => ({ hang: true });
     east.behave = () => ({ hang: true });
@@ -360,13 +360,15 @@ describe("applySharing: interruption", () => {
     expect(report.jobs.map((j) => j.jobId).sort()).toEqual(started.sort());
     expect(report.jobs.every((j) => j.status === "interrupted" && (j.error as Error).message === "Ctrl-C")).toBe(true);
     expect(report).toMatchObject({ interrupted: true, ok: false });
-    expect(report.images.find((i) => i.image === I1)?.failed).toEqual([
-      { kind: "remove", members: set({ projects: [P2] }), jobId: north.writes[0]?.jobId, reason: expect.stringMatching(/interrupted while waiting: job \S+ was accepted/) },
+    expect(report.images.find((i) => i.image === I1)?.unfinished).toEqual([
+      { kind: "remove", members: set({ projects: [P2] }), jobId: north.writes[0]?.jobId, reason: expect.stringMatching(/still running, not waited for: job \S+ was accepted/) },
       { kind: "add", members: set({ projects: [P3] }), reason: "not sent: interrupted before this request" },
     ]);
-    expect(report.images.find((i) => i.image === I3)?.failed).toEqual([expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^interrupted while waiting/) })]);
-    expect(report.images.every((i) => !i.verified && i.drift === undefined)).toBe(true);
-    expect(events.filter((e) => e.type === "failed").map((e) => e.jobId).sort()).toEqual(started.sort());
+    expect(report.images.find((i) => i.image === I3)?.unfinished).toEqual([expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^still running, not waited for/) })]);
+    // A job not waited for is not a failure: nothing is reported failed, no "failed" event.
+    expect(report.images.every((i) => !i.failed.length && !i.verified && i.drift === undefined)).toBe(true);
+    expect(events.filter((e) => e.type === "failed")).toEqual([]);
+    expect(events.filter((e) => e.type === "interrupted").map((e) => e.jobId).sort()).toEqual(started.sort());
     expect(north.writes.map((w) => w.kind).sort()).toEqual(["add", "remove"]);
     expect(north.listings + east.listings).toBe(listingsBefore);
   });
@@ -383,10 +385,10 @@ describe("applySharing: interruption", () => {
     const report = await applying;
     expect(report.jobs.map((j) => `${j.region} ${j.kind} ${j.status} ${j.jobId ?? "-"}`)).toEqual([`${NORTH} remove interrupted -`, `${EAST} add interrupted -`]);
     expect(writes(north, east)).toBe(2);
-    const notSent = report.images.flatMap((i) => i.failed).filter((f) => f.reason.startsWith("not sent"));
+    const notSent = report.images.flatMap((i) => i.unfinished).filter((f) => f.reason.startsWith("not sent"));
     // North's additions (I1 and I2 together, I3) never went.
     expect(notSent.map((f) => f.kind)).toEqual(["add", "add", "add"]);
-    expect(report.images.filter((i) => i.failed.some((f) => f.reason.startsWith("not sent"))).map((i) => i.image)).toEqual([I1, I2, I3]);
+    expect(report.images.filter((i) => i.unfinished.some((f) => f.reason.startsWith("not sent"))).map((i) => i.image)).toEqual([I1, I2, I3]);
   });
 
   it("by default an image's additions and removals go at once, unless the removals free quota places the additions need", async () => {
@@ -431,7 +433,8 @@ describe("applySharing: interruption", () => {
       expect(job).toMatchObject({ status: "interrupted" });
       expect(job.jobId).toBeUndefined();
     }
-    expect(report.images.find((i) => i.image === I1)?.failed[0]?.reason).toMatch(/may or may not have accepted/);
+    expect(report.images.find((i) => i.image === I1)?.unfinished[0]?.reason).toMatch(/may or may not have accepted/);
+    expect(report.images.every((i) => !i.failed.length)).toBe(true);
   });
 });
 

@@ -1,9 +1,9 @@
 // Sharing as code, planning: the sharing file's checks, the pure diff (current × desired →
 // change), quota, grouping into requests, and planSharing against an in-memory paged client.
 import { describe, expect, it } from "vitest";
-import { ImsValidationError } from "../../src/errors.js";
+import { ImsApiError, ImsNetworkError, ImsValidationError } from "../../src/errors.js";
 import {
-  batchBody, diffSharing, groupBatches, planSharing, validateDesiredSharing,
+  applySharing, batchBody, diffSharing, groupBatches, planSharing, validateDesiredSharing,
   type DesiredImage, type DesiredSharing, type ImageChange, type ImageMember, type MemberSet, type SharingClient,
 } from "../../src/sharing/index.js";
 
@@ -367,13 +367,31 @@ describe("planSharing", () => {
     expect((error as ImsValidationError).issues).toEqual([{ path: "concurrency", message: expect.stringMatching(/positive whole number/) }]);
   });
 
-  it("rejects with the first listing's error and starts no further listing", async () => {
-    const client = listingClient({});
-    const failure = new Error("IMS answered 404 IMG.0066");
-    client.fail = failure;
+  it("a region that cannot be read is reported in unread with its images, its other listings stopped; the other regions are planned", async () => {
+    const north = listingClient({});
+    north.fail = new ImsNetworkError("GET /v1/p/cloudimages/x/members failed: connect ECONNREFUSED", { cause: new Error("refused") });
+    const east = listingClient({ [I4]: [member(P1)] });
     const images = Object.fromEntries(IMG.map((id) => [id, {}]));
-    await expect(planSharing({ regions: { [REGION]: { images } } }, { clients: { [REGION]: client }, concurrency: 2 })).rejects.toBe(failure);
-    expect(client.stats.listings).toBe(2);
+    const plan = await planSharing({ regions: { [REGION]: { images }, "cn-east-3": { images: { [I4]: { projects: [P2] } } } } },
+      { clients: { [REGION]: north, "cn-east-3": east }, concurrency: 2 });
+    // The two listings in flight failed; none was started after the first failure.
+    expect(north.stats.listings).toBe(2);
+    expect(plan.unread).toEqual([{ region: REGION, images: IMG, message: expect.stringMatching(/^cn-north-4: could not be read .*ECONNREFUSED/), error: north.fail }]);
+    expect(plan.changes.map((c) => [c.region, c.image])).toEqual([["cn-east-3", I4]]);
+    expect(plan.inSync).toEqual([]);
+    const refused = await applySharing(plan).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ImsValidationError);
+    expect((refused as ImsValidationError).issues).toEqual([{ path: `regions.${REGION}`, message: expect.stringMatching(/^was not read, so the plan is partial/) }]);
+  });
+
+  it("an image IMS refuses to list is left out alone, naming it; its region's other images are planned", async () => {
+    const client = listingClient({ [I2]: [member(P1)] });
+    const refusal = new ImsApiError({ status: 404, code: "IMG.0144", message: "The image does not exist" });
+    const listImageMembers = client.listImageMembers.bind(client);
+    client.listImageMembers = (image, options) => (image === I1 ? (async function* () { throw refusal; })() : listImageMembers(image, options));
+    const plan = await planSharing({ regions: { [REGION]: { images: { [I1]: { projects: [P1] }, [I2]: { projects: [P1] } } } } }, { clients: { [REGION]: client } });
+    expect(plan.unread).toEqual([{ region: REGION, image: I1, images: [I1], message: `${REGION}: the members of image ${I1} could not be read: ${refusal.message}`, error: refusal }]);
+    expect(plan.inSync).toEqual([{ region: REGION, image: I2 }]);
   });
 
   it("rejects with the signal's reason when aborted, and passes the signal to the listings", async () => {
