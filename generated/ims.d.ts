@@ -190,8 +190,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description An account (domain) ID. Every official example is 32 hexadecimal digits; Huawei documents no
-         *     formal pattern, so the pattern is **unconfirmed**.
+         * an account (domain) ID (32 lower-case hexadecimal digits, such as 3a2d95404f964a6aba78819bf8ddc1e3)
+         * @description An account (domain) ID. Every official example is 32 hexadecimal digits in lower case; Huawei
+         *     documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are refused,
+         *     as for project IDs.
          * @example 3a2d95404f964a6aba78819bf8ddc1e3
          */
         DomainId: string;
@@ -213,8 +215,10 @@ export interface components {
             request_id?: string;
         };
         /**
-         * @description An image ID. Every official example is a UUID (8-4-4-4-12 hexadecimal digits); Huawei documents
-         *     no formal pattern, so the pattern is **unconfirmed**.
+         * an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)
+         * @description An image ID. Every official example is a UUID (8-4-4-4-12 hexadecimal digits) in lower case;
+         *     Huawei documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are
+         *     refused: IMS lists IDs in lower case, and an ID written another way would name another image.
          * @example d164b5df-1bc3-4c3f-893e-3e471fd16e64
          */
         ImageId: string;
@@ -252,9 +256,27 @@ export interface components {
             schema?: string | null;
         };
         /**
-         * @description Images and the members (recipients) to share them with or stop sharing them with: projects,
-         *     accounts (`domains`) and organizations. Every listed member is added to (or removed from)
-         *     every listed image. At least one of `projects`, `domains` and `organizations` must be given
+         * @description Images and the members to stop sharing them with: projects, accounts (`domains`) and
+         *     organizations. Every listed member is removed from every listed image. The same as adding
+         *     members (`ImageMembersRequest`), except that project and account IDs are taken as IMS lists
+         *     them (`ListedMemberId`), so that any listed member can be removed. At least one of `projects`, `domains` and `organizations` must be given
+         *     (Huawei's rule, although its field table marks `projects` required); whether an empty list is
+         *     accepted beside another is **unconfirmed**, so a list that is given must not be empty.
+         *     Huawei documents no maximum length for any list (**unconfirmed**).
+         */
+        ImageMembersRemoval: {
+            /** @description Member account (domain) IDs. No duplicates. */
+            domains?: components["schemas"]["ListedMemberId"][];
+            /** @description The IDs of the images. At least one; no duplicates. */
+            images: components["schemas"]["ImageId"][];
+            /** @description Recipient organizations, as URNs or bare `o-`/`r-`/`ou-` IDs. No duplicates. */
+            organizations?: components["schemas"]["OrganizationRef"][];
+            /** @description Member project (tenant) IDs. No duplicates. */
+            projects?: components["schemas"]["ListedMemberId"][];
+        } & (unknown | unknown | unknown);
+        /**
+         * @description Images and the members (recipients) to share them with: projects, accounts (`domains`) and
+         *     organizations. Every listed member is added to every listed image. At least one of `projects`, `domains` and `organizations` must be given
          *     (Huawei's rule, although its field table marks `projects` required); whether an empty list is
          *     accepted beside another is **unconfirmed**, so a list that is given must not be empty.
          *     Huawei documents no maximum length for any list (**unconfirmed**).
@@ -386,12 +408,22 @@ export interface components {
          */
         JobStatus: "INIT" | "RUNNING" | "SUCCESS" | "FAIL";
         /**
+         * a project or account ID as IMS lists it (32 hexadecimal digits)
+         * @description A project or account member to remove, as `GET …/members` lists it: 32 hexadecimal digits.
+         *     Upper-case digits are accepted here, and only here, so that a member that was added in another
+         *     case (by a client that did not refuse it) can still be removed; every ID this API is given to
+         *     add or answer with is lower case.
+         * @example 9c61004714024f9586705d090530f9fa
+         */
+        ListedMemberId: string;
+        /**
          * @description Where a share stands: `pending` until the recipient answers, then `accepted` or `rejected`.
          *     A rejected image stays usable and can be accepted later.
          * @enum {string}
          */
         MemberStatus: "pending" | "accepted" | "rejected";
         /**
+         * an organization (a URN such as organizations::<account ID>:organization:o-…, …:root:o-…/r-… or …:ou:o-…/ou-…, or a bare o-, r- or ou- ID)
          * @description An organization member: a URN such as
          *     `organizations::<account_id>:organization:o-<id>`, `organizations::<account_id>:root:o-<id>/r-<id>`
          *     or `organizations::<account_id>:ou:o-<id>/ou-<id>`, or a bare `o-`, `r-` or `ou-` ID. Huawei's
@@ -411,8 +443,11 @@ export interface components {
             next_marker?: string | null;
         } | null;
         /**
-         * @description A project (tenant) ID. Every official example is 32 hexadecimal digits; Huawei documents no
-         *     formal pattern, so the pattern is **unconfirmed**.
+         * a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)
+         * @description A project (tenant) ID. Every official example is 32 hexadecimal digits in lower case; Huawei
+         *     documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are refused:
+         *     IMS lists project IDs in lower case, and sharing with an ID written another way could create a
+         *     second member beside the first.
          * @example 9c61004714024f9586705d090530f9fa
          */
         ProjectId: string;
@@ -595,6 +630,7 @@ export type GatewayErrorBody = components['schemas']['GatewayErrorBody'];
 export type ImageId = components['schemas']['ImageId'];
 export type ImageMember = components['schemas']['ImageMember'];
 export type ImageMemberList = components['schemas']['ImageMemberList'];
+export type ImageMembersRemoval = components['schemas']['ImageMembersRemoval'];
 export type ImageMembersRequest = components['schemas']['ImageMembersRequest'];
 export type ImsErrorBody = components['schemas']['ImsErrorBody'];
 export type Job = components['schemas']['Job'];
@@ -606,6 +642,7 @@ export type JobProgress = components['schemas']['JobProgress'];
 export type JobProgressEntities = components['schemas']['JobProgressEntities'];
 export type JobResult = components['schemas']['JobResult'];
 export type JobStatus = components['schemas']['JobStatus'];
+export type ListedMemberId = components['schemas']['ListedMemberId'];
 export type MemberStatus = components['schemas']['MemberStatus'];
 export type OrganizationRef = components['schemas']['OrganizationRef'];
 export type PageInfo = components['schemas']['PageInfo'];
@@ -824,7 +861,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ImageMembersRequest"];
+                "application/json": components["schemas"]["ImageMembersRemoval"];
             };
         };
         responses: {

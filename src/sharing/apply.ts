@@ -10,7 +10,9 @@ import {
   batchBody, DEFAULT_CONCURRENCY, emptySet, regionLimiters, diffSharing, groupBatches, messageOf, missingClients, optionIssues, readMembers,
   type ImageChange, type MemberSet, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
 } from "./plan.js";
-import { hexKey } from "./desired.js";
+
+/** Job results are matched to the request's projects without regard to case: a result is read, not sent. */
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** How a request ended: its job's final status, or why there is none. */
 export type AppliedJobStatus = "SUCCESS" | "FAIL" | "interrupted" | "error";
@@ -185,9 +187,9 @@ function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageO
     const mine = bad.filter((r) => typeof r.image_id === "string" && r.image_id.toLowerCase() === image.toLowerCase());
     if (!mine.length) continue;
     const projects = mine.map((r) => r.project_id);
-    const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => hexKey(q) === hexKey(p)));
+    const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => sameId(q, p)));
     const members = onlyThese
-      ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && hexKey(p) === hexKey(q))) }
+      ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && sameId(p, q))) }
       : batch.members;
     const statuses = [...new Set(mine.map((r) => r.status ?? "no status"))].join(", ");
     failed.set(image, { members, reason: `job ${job.job_id} reported ${statuses} for this image`, ...code });

@@ -8,7 +8,7 @@ import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResul
 import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";
 import {
-  DEFAULT_MODE, hexKey, organizationKey, validateDesiredSharing,
+  DEFAULT_MODE, organizationKey, validateDesiredSharing,
   type DesiredImage, type DesiredSharing, type SharingMode,
 } from "./desired.js";
 
@@ -154,7 +154,13 @@ export function size(set: MemberSet): number {
 
 type Kind = keyof MemberSet;
 const KINDS: readonly Kind[] = ["projects", "domains", "organizations"];
-const KEY: Record<Kind, (id: string) => string> = { projects: hexKey, domains: hexKey, organizations: organizationKey };
+/**
+ * What a member is compared by. Project and account IDs as they are written: the file's are
+ * lower case (validated), and a listed member spelt otherwise is another member, which an
+ * exclusive image loses (so a plan converges whatever case IMS lists). Organizations by their
+ * ID, whether a URN or the bare ID names them.
+ */
+const KEY: Record<Kind, (id: string) => string> = { projects: (id) => id, domains: (id) => id, organizations: organizationKey };
 
 /** The kind a listed member is; undefined for a kind this library does not know (left alone). */
 function kindOf(member: ImageMember): Kind | undefined {
