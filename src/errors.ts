@@ -13,11 +13,18 @@ export type AnyJob = Job | JobProgress;
 export class ImsError extends Error {
   /** The asynchronous job this error concerns, when one had been accepted. */
   jobId?: string;
+  /**
+   * True when a change was sent and its outcome is unknown: the connection dropped after the
+   * request went out, no answer came in time, or IMS answered a 5xx other than 503. The change
+   * may have reached IMS: read the state back before sending it again (the message says how).
+   */
+  mayHaveTakenEffect?: true;
 
-  constructor(message: string, options?: { cause?: unknown; jobId?: string | undefined }) {
+  constructor(message: string, options?: { cause?: unknown; jobId?: string | undefined; mayHaveTakenEffect?: boolean | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     if (options?.jobId !== undefined) this.jobId = options.jobId;
+    if (options?.mayHaveTakenEffect) this.mayHaveTakenEffect = true;
   }
 
   /** A plain, secret-free object for logs: name, message and the class's own fields. */
@@ -53,6 +60,8 @@ export interface ImsApiErrorDetails {
   fromIms?: boolean | undefined;
   /** What to do next, appended to the message (a 5xx to a write: check before resending). */
   note?: string | undefined;
+  /** A change was sent and may or may not have taken effect (see `ImsError.mayHaveTakenEffect`). */
+  mayHaveTakenEffect?: boolean | undefined;
 }
 
 /** IMS or its gateway answered with a non-2xx status. */
@@ -76,7 +85,8 @@ export class ImsApiError extends ImsError {
     const id = details.requestId ? ` (request ${details.requestId})` : "";
     const who = details.fromIms !== false ? "IMS"
       : details.status >= 400 ? "The endpoint (not IMS: the answer has neither IMS's nor the gateway's error shape)" : "The endpoint";
-    super(`${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`, { jobId: details.jobId });
+    super(`${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`,
+      { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect });
     this.status = details.status;
     this.fromIms = details.fromIms !== false;
     for (const key of ["code", "requestId", "body", "retryAfterMs", "canonicalRequest", "signedCanonicalRequest"] as const) {
@@ -158,11 +168,16 @@ export class ImsTimeoutError extends ImsError {
   readonly timeoutMs: number;
   /** When waiting: the last state of the job that was seen. */
   readonly lastJob?: AnyJob;
-  constructor(message: string, details: { timeoutMs: number; jobId?: string | undefined; lastJob?: AnyJob | undefined }) {
-    super(message, { jobId: details.jobId });
+  constructor(message: string, details: { timeoutMs: number; jobId?: string | undefined; lastJob?: AnyJob | undefined; mayHaveTakenEffect?: boolean | undefined }) {
+    super(message, { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect });
     this.timeoutMs = details.timeoutMs;
     if (details.lastJob) this.lastJob = details.lastJob;
   }
+}
+
+/** Whether an error says a change was sent and may or may not have taken effect. */
+export function mayHaveTakenEffect(error: unknown): boolean {
+  return error instanceof ImsError && error.mayHaveTakenEffect === true;
 }
 
 /** A 2xx answer that breaks the contract: not JSON, a missing `job_id`, an unknown status. */
@@ -183,7 +198,7 @@ export class ImsResponseError extends ImsError {
 
 /** The request never got an answer (connection refused or reset, DNS failure, …). */
 export class ImsNetworkError extends ImsError {
-  constructor(message: string, options: { cause: unknown; jobId?: string | undefined }) {
+  constructor(message: string, options: { cause: unknown; jobId?: string | undefined; mayHaveTakenEffect?: boolean | undefined }) {
     super(message, options);
   }
 }
@@ -263,6 +278,8 @@ export interface ErrorContext {
   signedCanonicalRequest?: string | undefined;
   /** The call changes state (a 5xx then may or may not have taken effect). */
   write?: boolean | undefined;
+  /** For a write: how to see whether it took effect ("list the members of image X: …"). */
+  checkHint?: string | undefined;
 }
 
 /**
@@ -348,14 +365,14 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   }
   // A code whose body says nothing readable gets its meaning from the table.
   if (!message && code && codeHint(code)) message = codeHint(code);
+  const inDoubt = context.write === true && response.status >= 500 && response.status !== 503;
   return new ImsApiError({
     status: response.status,
     fromIms,
     // 503 is the gateway or IMS refusing before anything happened (and is retried); any other
     // 5xx to a write leaves the change in doubt.
-    note: context.write && response.status >= 500 && response.status !== 503
-      ? "The change may or may not have happened: read the state back (list the image's members) before sending it again"
-      : undefined,
+    note: inDoubt ? `The change may or may not have happened: ${context.checkHint ?? "read the state back"} before sending it again` : undefined,
+    mayHaveTakenEffect: inDoubt,
     code,
     // Messages are one line, whatever the body held.
     message: redact((message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)).replace(/\s+/g, " ").trim()),

@@ -71,6 +71,11 @@ export type Fault = FaultMatch & (
   | { type: "latency"; delayMs: number }
   | { type: "status"; status: number; retryAfter?: number | string | undefined }
   | { type: "drop" }
+  /**
+   * The request is handled as usual (a change is made, its job started), then the connection is
+   * closed without an answer: the client cannot know whether the change reached IMS.
+   */
+  | { type: "dropAnswer" }
   | { type: "malformed"; body?: string | undefined }
   /**
    * The member job of a matching request fails every pair of this one image (its results say
@@ -308,6 +313,11 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       return;
     }
     const reply = await route(method, path, req, body, requestId, log);
+    if (takeFault(method, path, "dropAnswer")) {
+      requests.push({ method, path, status: 0, at: clock.now(), ...log });
+      req.socket.destroy();
+      return;
+    }
     const malformed = takeFault(method, path, "malformed");
     if (malformed) reply.body = malformed.body ?? reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2)));
     send({ ...reply, headers: { ...base, ...reply.headers } });

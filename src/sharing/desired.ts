@@ -9,6 +9,7 @@
 import { schemas } from "../../generated/schemas.js";
 import { resolveEndpoint } from "../endpoint.js";
 import { closest } from "../suggest.js";
+import { organizationKey } from "./members.js";
 import type { ValidationIssue } from "../validate.js";
 
 /** How the members listed for an image relate to the members it has. */
@@ -101,17 +102,6 @@ const IMAGE_ID = new RegExp(schemas.ImageId.pattern, "u");
 const PROJECT_ID = new RegExp(schemas.ProjectId.pattern, "u");
 const DOMAIN_ID = new RegExp(schemas.DomainId.pattern, "u");
 const ORGANIZATION = new RegExp(schemas.OrganizationRef.pattern, "u");
-
-/**
- * The ID an organization entry names: the bare `o-`/`r-`/`ou-` ID itself, or the last segment
- * of a URN (after its last `/` or `:`). A member listing gives the bare ID as `member_id` and
- * the URN as `urn`, so this is what entries and members are matched by.
- *
- * @example organizationKey("organizations::3a2d…e3:ou:o-wvnt…/ou-5x1b…") // "ou-5x1b…"
- */
-export function organizationKey(entry: string): string {
-  return entry.slice(Math.max(entry.lastIndexOf("/"), entry.lastIndexOf(":")) + 1);
-}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

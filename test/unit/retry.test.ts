@@ -79,7 +79,8 @@ describe("not retried", () => {
     const { ims } = await client({}, { status: 500, body: { error: { code: "IMG.0000", message: "x" } } }, accepted);
     const error = await ims.deleteImageMembers(SEED_BODY).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 500 });
-    expect((error as Error).message).toMatch(/may or may not have happened: read the state back/);
+    expect((error as Error).message).toMatch(/may or may not have happened: list the members of images \S+, \S+ \(ims-sharing members list --image \S+; ims-sharing members list --image \S+\) before sending it again/);
+    expect(error).toMatchObject({ mayHaveTakenEffect: true });
     expect(server.requests).toHaveLength(1);
   });
 
