@@ -124,8 +124,32 @@ export function failedResults(job: AnyJob): ImageResult[] {
 }
 
 /**
+ * Why one image failed in a job, when IMS says: a reason on its result entry, or the sub-job of
+ * that image (`entities.sub_jobs_result[]`, whose `entities.image_id` names it) with its
+ * `error_code` and `fail_reason`: the code and the reason, each when given.
+ */
+function imageReason(job: AnyJob, result: ImageResult): string[] {
+  const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
+  const own = result as Record<string, unknown>;
+  const direct = [text(own.error_code), text(own.fail_reason) ?? text(own.error) ?? text(own.message)].filter((t): t is string => t !== undefined);
+  if (direct.length) return direct;
+  const subJobs = (job.entities as { sub_jobs_result?: unknown } | null | undefined)?.sub_jobs_result;
+  if (!Array.isArray(subJobs) || typeof result.image_id !== "string") return [];
+  for (const sub of subJobs as Array<Record<string, unknown> | null>) {
+    const image = (sub?.entities as { image_id?: unknown } | null | undefined)?.image_id;
+    if (sub && image === result.image_id && sub.status !== "SUCCESS") {
+      const reason = [text(sub.error_code), text(sub.fail_reason)].filter((t): t is string => t !== undefined);
+      if (reason.length) return reason;
+    }
+  }
+  return [];
+}
+
+/**
  * The job ended with status `FAIL`, or it ended `SUCCESS` while reporting images that failed
- * (`failedImages`, from `entities.results`). Either way `job` is the whole final job.
+ * (`failedImages`, from `entities.results`). Either way `job` is the whole final job. The
+ * message says each thing once: the job's code and reason, then each failed image with its own
+ * reason when IMS gives one.
  */
 export class ImsJobFailedError extends ImsError {
   readonly job: AnyJob;
@@ -138,11 +162,24 @@ export class ImsJobFailedError extends ImsError {
     const code = job.error_code ?? undefined;
     const reason = job.fail_reason ?? undefined;
     const failedImages = failedResults(job);
-    const images = failedImages.map((r) => `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}: ${r.status ?? "no status"}`);
-    const head = job.status === "FAIL"
-      ? `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`
-      : `Job ${job.job_id} ended ${job.status} but ${failedImages.length} image result${failedImages.length === 1 ? "" : "s"} failed`;
-    super(images.length ? `${head}; failed: ${images.join(", ")}` : head, { jobId: job.job_id });
+    const said = `${code ?? ""} ${reason ?? ""}`;
+    // Each failed image, with its own reason when IMS gives one that the job's does not already say.
+    const entries = failedImages.map((r) => {
+      const fresh = imageReason(job, r).filter((part) => !said.includes(part));
+      return { image: r.image_id, name: `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}`, why: fresh.length ? fresh.join(": ") : undefined, status: r.status };
+    });
+    let message: string;
+    if (job.status === "FAIL") {
+      const head = `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`;
+      // The images are named, unless the job's reason already names each and adds nothing.
+      const allSaid = entries.every((e) => e.why === undefined && typeof e.image === "string" && said.includes(e.image));
+      message = entries.length && !allSaid ? `${head}; images: ${entries.map((e) => (e.why ? `${e.name} (${e.why})` : e.name)).join(", ")}` : head;
+    } else {
+      const images = entries.map((e) => `${e.name} (${e.why ?? `IMS gave no reason: status ${JSON.stringify(e.status ?? null)}`})`);
+      const of = jobResults(job).length;
+      message = `Job ${job.job_id} ended ${job.status}, but ${failedImages.length} of ${of} image result${of === 1 ? "" : "s"} failed: ${images.join(", ")}`;
+    }
+    super(message, { jobId: job.job_id });
     this.job = job;
     this.failedImages = failedImages;
     if (code !== undefined) this.code = code;
