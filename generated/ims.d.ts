@@ -151,9 +151,10 @@ export interface paths {
          *     accepted, not that it is done. Query the job until its `status` is `SUCCESS` (the members
          *     were removed) or `FAIL`.
          *
-         *     The seed page (2024) lists only `images` and `projects`; Huawei's current page documents
-         *     `domains` and `organizations` too, with the rule "at least one of them". Its example puts bare
-         *     organization IDs in `organizations`; whether URNs are accepted here too is **unconfirmed**.
+         *     Huawei's page *Deleting Image Sharing Members* (2024) lists only `images` and `projects`; its
+         *     current page documents `domains` and `organizations` too, with the rule "at least one of
+         *     them". Its example puts bare organization IDs in `organizations`; whether URNs are accepted
+         *     here too is **unconfirmed**.
          */
         delete: operations["deleteImageMembers"];
         options?: never;
