@@ -1,13 +1,14 @@
 // The fake IMS's surface: the seed, jobs on a manual clock (and once in real time), the clock,
 // AK/SK verification with the project's own signer, fault injection, answers rewritten,
-// browsers, the images it lists (every field Huawei's SDK model
+// browsers, the header that identifies it, the images it lists (every field Huawei's SDK model
 // marks mandatory). Driven with plain fetch; the sharing lifecycle is in fake-lifecycle.test.ts.
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import bundled from "../../generated/openapi.json" with { type: "json" };
 import type { Job, SharedImageList } from "../../generated/ims.js";
+import pkg from "../../package.json" with { type: "json" };
 import {
-  createManualClock, FOREIGN_IMAGE, FOREIGN_OWNER, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT,
+  createManualClock, FAKE_HEADER, FOREIGN_IMAGE, FOREIGN_OWNER, LOCAL_CREDENTIALS, OWNER_PROJECT, OWNER_TOKEN, parseFakeIdentity, RECIPIENT_PROJECT,
   RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions,
 } from "../../src/fake/index.js";
 import { createSigner } from "../../src/signer.js";
@@ -271,6 +272,33 @@ describe("answers rewritten, request log, browsers", () => {
     expect(response.headers.get("access-control-allow-methods")?.split(", ").sort()).toEqual(["DELETE", "GET", "OPTIONS", "POST", "PUT"]);
     expect(response.headers.get("access-control-allow-headers")).toContain("x-sdk-date");
     expect(response.headers.get("access-control-expose-headers")).toContain("x-request-id");
+  });
+});
+
+describe("the header that says it is the fake", () => {
+  it("is on every answer (errors, preflights and faults included), naming the version and whether signatures are verified", async () => {
+    await start({ faults: [{ type: "status", status: 503, path: "/v1/cloudimages/job/", times: 1 }] });
+    const answers = [
+      (await call("GET", "/v1/cloudimages/job/abc")).headers, // the injected 503
+      (await call("GET", "/v1/cloudimages/job/abc")).headers, // 404
+      (await call("GET", "/v1/cloudimages/job/abc", { token: null })).headers, // 401
+      (await call("DELETE", MEMBERS, { body: seedBody })).headers,
+      (await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS" })).headers,
+    ];
+    for (const headers of answers) expect(headers.get(FAKE_HEADER)).toBe(`ims-sharing ${pkg.version}; signatures=unchecked`);
+    await fake.close();
+    await start({ credentials: LOCAL_CREDENTIALS });
+    const verified = (await call("GET", "/v1/cloudimages/job/abc")).headers.get(FAKE_HEADER);
+    expect(verified).toBe(`ims-sharing ${pkg.version}; signatures=verified`);
+    expect(parseFakeIdentity(verified)).toEqual({ version: pkg.version, verifiesSignatures: true });
+    expect((await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS" })).headers.get("access-control-expose-headers")).toContain(FAKE_HEADER);
+  });
+
+  it("is read only in the fake's own form", () => {
+    expect(parseFakeIdentity(`ims-sharing 1.2.3; signatures=unchecked`)).toEqual({ version: "1.2.3", verifiesSignatures: false });
+    for (const other of [null, undefined, "", "ims-sharing 1.2.3", "something-else 1.2.3; signatures=verified", "ims-sharing 1.2.3; signatures=maybe"]) {
+      expect(parseFakeIdentity(other)).toBeUndefined();
+    }
   });
 });
 
