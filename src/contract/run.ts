@@ -424,9 +424,9 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
       fake = probe.fake;
       if (fake) {
         const ignored = Object.keys(options.environment ?? {}).length ? "; credentials and project IDs from the environment are not used against it" : "";
-        log(`  it says it is ims-sharing's own fake IMS (${FAKE_HEADER}: ims-sharing ${fake.version}, signatures ${fake.verifiesSignatures ? "verified" : "unchecked"}): its tenants, tokens and seed images are used where you name none${ignored}`);
+        log(`  it says it is ims-sharing's own fake IMS (X-Ims-Fake: ims-sharing ${fake.version}; signatures=${fake.verifiesSignatures ? "verified" : "unchecked"}): its tenants, tokens and seed images are used where you name none${ignored}`);
       } else if (loopback) {
-        log(`  it does not say it is ims-sharing's fake IMS (no ${FAKE_HEADER} header): it is treated as a real IMS, written to only on what you name`);
+        log("  it does not say it is ims-sharing's fake IMS (no X-Ims-Fake header): it is treated as a real IMS, written to only on what you name");
       }
     }
     if (options.signal?.aborted) return finish("interrupted", "\nInterrupted.");

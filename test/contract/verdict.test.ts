@@ -51,7 +51,7 @@ describe("what cannot be judged is not a broken contract", () => {
       const check = result.checks.find((c) => WRONG_SIGNATURE.test(c.name));
       expect(check?.skipped).toMatch(/cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; start it with signature checking: ims-sharing fake --verify-signatures \(or startFakeIms\(\{ credentials: LOCAL_CREDENTIALS \}\)\)/);
       expect(result.checks.filter((c) => c !== check && c.skipped), result.report).toEqual([]);
-      expect(result.report).toMatch(/it says it is ims-sharing's own fake IMS \(x-ims-fake: ims-sharing \S+, signatures unchecked\)/);
+      expect(result.report).toMatch(/it says it is ims-sharing's own fake IMS \(X-Ims-Fake: ims-sharing \S+; signatures=unchecked\)/);
       expect(result.report).toMatch(/^\d+ passed, 0 failed, 1 skipped \(\d+ checks, 3 Arazzo workflows\)$/m);
       expect(result.report).toMatch(/The upstream keeps the contract\.$/);
       // The installed CLI's output names its own commands, never a clone's scripts.
@@ -117,7 +117,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
   it("needs credentials for it, and uses no token of the fake's", async () => {
     const result = await runContract({ upstream: tunnel.url, spec: SPEC });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.usage);
-    expect(result.report).toMatch(/it does not say it is ims-sharing's fake IMS \(no x-ims-fake header\): it is treated as a real IMS/);
+    expect(result.report).toMatch(/it does not say it is ims-sharing's fake IMS \(no X-Ims-Fake header\): it is treated as a real IMS/);
     expect(result.report).toMatch(/no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN/);
   });
 
