@@ -397,6 +397,10 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
 
   const local = upstream === undefined;
   const loopback = local || isLoopback(new URL(upstream!).hostname);
+  // Prism forwards every credential to the upstream, and some checks send them there directly.
+  if (!loopback && new URL(upstream!).protocol === "http:") {
+    return usage(`--upstream ${upstream}: plain http:// to another machine would send your credentials in clear text; use https://`);
+  }
   const noCredentials = "no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN (or --access-key/--secret-key, --token)";
   // Only ims-sharing's fake, which can listen on this machine only, may do without credentials:
   // anything else is refused before a request is sent.

@@ -164,6 +164,7 @@ describe("runContract, the whole run", () => {
     [["--upstream", "ftp://example.com"], /--upstream must be an http\(s\) URL/],
     [["--region", "Not A Region"], /--region must be a region ID/],
     [["--upstream", "https://ims.example.com"], /no credentials/],
+    [["--upstream", "http://ims.example.com", "--token", "T"], /plain http:\/\/ to another machine would send your credentials in clear text; use https:\/\//],
   ])("refuses %j with exit 2", async (argv, message) => {
     const parsed = parseContractArgs(argv, {});
     expect(parsed.kind).toBe("run");
