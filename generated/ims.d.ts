@@ -151,9 +151,10 @@ export interface paths {
          *     accepted, not that it is done. Query the job until its `status` is `SUCCESS` (the members
          *     were removed) or `FAIL`.
          *
-         *     The seed page (2024) lists only `images` and `projects`; Huawei's current page documents
-         *     `domains` and `organizations` too, with the rule "at least one of them". Its example puts bare
-         *     organization IDs in `organizations`; whether URNs are accepted here too is **unconfirmed**.
+         *     Huawei's page *Deleting Image Sharing Members* (2024) lists only `images` and `projects`; its
+         *     current page documents `domains` and `organizations` too, with the rule "at least one of
+         *     them". Its example puts bare organization IDs in `organizations`; whether URNs are accepted
+         *     here too is **unconfirmed**.
          */
         delete: operations["deleteImageMembers"];
         options?: never;
@@ -173,7 +174,8 @@ export interface paths {
          * @description The recipient's view: images other projects shared with yours, filtered by your answer with
          *     `member_status` (which needs `visibility=shared`), and optionally by `owner` (the sharing
          *     project). This is IMS's general image query (`ListImages`) with the sharing filters; only
-         *     those are described here. Page on with `marker` set to the last image's `id`; a page with
+         *     those are described here. Each image is Huawei's `ImageInfo`, every documented field named
+         *     and more passed through. Page on with `marker` set to the last image's `id`; a page with
          *     fewer than `limit` images is the last.
          */
         get: operations["listSharedImages"];
@@ -190,8 +192,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description An account (domain) ID. Every official example is 32 hexadecimal digits; Huawei documents no
-         *     formal pattern, so the pattern is **unconfirmed**.
+         * an account (domain) ID (32 lower-case hexadecimal digits, such as 3a2d95404f964a6aba78819bf8ddc1e3)
+         * @description An account (domain) ID. Every official example is 32 hexadecimal digits in lower case; Huawei
+         *     documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are refused,
+         *     as for project IDs.
          * @example 3a2d95404f964a6aba78819bf8ddc1e3
          */
         DomainId: string;
@@ -211,13 +215,156 @@ export interface components {
             error_msg: string;
             /** @description The request ID, as in the `X-Request-Id` header. */
             request_id?: string;
+        } & {
+            [key: string]: unknown;
         };
         /**
-         * @description An image ID. Every official example is a UUID (8-4-4-4-12 hexadecimal digits); Huawei documents
-         *     no formal pattern, so the pattern is **unconfirmed**.
+         * an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)
+         * @description An image ID. Every official example is a UUID (8-4-4-4-12 hexadecimal digits) in lower case;
+         *     Huawei documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are
+         *     refused: IMS lists IDs in lower case, and an ID written another way would name another image.
          * @example d164b5df-1bc3-4c3f-893e-3e471fd16e64
          */
         ImageId: string;
+        /**
+         * @description An image as IMS's image query (`GET /v2/cloudimages`, `ListImages`) lists it: Huawei's
+         *     `ImageInfo`, with every field its official SDKs model. The fields Huawei marks mandatory
+         *     (their descriptions say so) are always in IMS's answers; the others appear when they apply.
+         *     Only `id` is required here and every other field may be `null`: the client relies on nothing
+         *     else, and failing a caller over a field nobody reads would break it on answers that are fine.
+         *     IMS may send fields not named here too (older regions and newer versions do): they pass
+         *     through unchanged (`additionalProperties: true`). An image carries no member status: the
+         *     `member_status` filter is how a recipient learns it.
+         */
+        ImageInfo: {
+            /** @description Marks a charged image. */
+            __account_code?: string | null;
+            /** @description The ID of the backup the image was made from; empty when it was not made from a backup. */
+            __backup_id?: string | null;
+            /** @description Where the image was made from, for example `instance,<server ID>` or `file,<file URL>`; empty for public images. */
+            __data_origin?: string | null;
+            /** @description The image's description, at most 1024 characters. */
+            __description?: string | null;
+            /** @description The name shown for the image. */
+            __image_displayname?: string | null;
+            /** @description The size of the image file in bytes, as a string, for example `"2367782912"`. Always present: Huawei marks it mandatory. */
+            __image_size?: string | null;
+            /** @description The back-end storage type: `uds`. Always present: Huawei marks it mandatory. */
+            __image_source_type?: string | null;
+            /** @description The kind of image: `gold` for public images, `private`, `shared` (shared with you) or `market`. Always present: Huawei marks it mandatory. */
+            __imagetype?: string | null;
+            /** @description Whether a market image has been taken off the shelf: `"true"` or `"false"`. */
+            __is_offshelved?: string | null;
+            /** @description Whether the image is registered: `"true"` or `"false"` (strings). Always present: Huawei marks it mandatory. */
+            __isregistered?: string | null;
+            /** @description Whether the image supports lazy loading: `"True"` or `"False"`. */
+            __lazyloading?: string | null;
+            /** @description The ID of the image this one was made from; empty for public images and for private images made from a file. */
+            __originalimagename?: string | null;
+            /** @description The operating system's word size: `"32"` or `"64"`. */
+            __os_bit?: string | null;
+            /** @description The advanced features the image supports, as a JSON string. */
+            __os_feature_list?: string | null;
+            /** @description The operating system's type: `Linux`, `Windows` or `Other`. Always present: Huawei marks it mandatory. */
+            __os_type?: string | null;
+            /** @description The operating system's exact version, for example `Ubuntu 22.04 server 64bit`. */
+            __os_version?: string | null;
+            /** @description The platform the operating system belongs to, for example `Ubuntu`, `CentOS`, `EulerOS` or `Windows`. */
+            __platform?: string | null;
+            /** @description A market image's product ID. */
+            __productcode?: string | null;
+            /** @description `file` when the image was imported from outside. */
+            __root_origin?: string | null;
+            /** @description The system disk's slot on the server the image was made from; not used yet. */
+            __sequence_num?: string | null;
+            /** @description The agents the image supports: `hss` (Host Security Service), `ces` (Cloud Eye). */
+            __support_agent_list?: string | null;
+            /** @description Whether the image is for AMD: `"true"` or `"false"`. */
+            __support_amd?: string | null;
+            /** @description Whether the image is for Arm: `"true"` or `"false"`. */
+            __support_arm?: string | null;
+            /** @description `"true"` when the image supports disk-intensive (dense storage) servers; absent otherwise. */
+            __support_diskintensive?: string | null;
+            /** @description `"true"` when the image does **not** support injecting a password or key with Cloud-Init; any other value means it does. */
+            __support_fc_inject?: string | null;
+            /** @description `"true"` when the image supports high-performance computing servers; absent otherwise. */
+            __support_highperformance?: string | null;
+            /** @description `"true"` when the image supports KVM; absent otherwise. */
+            __support_kvm?: string | null;
+            /** @description The GPU type the image supports on KVM; absent when it supports none. Not together with `__support_xen` and `__support_kvm`. */
+            __support_kvm_gpu_type?: string | null;
+            /** @description `"true"` when the image supports SR-IOV passthrough; absent otherwise. */
+            __support_kvm_hi1822_hisriov?: string | null;
+            /** @description `"true"` when the image supports Virtio-net passthrough; absent otherwise. */
+            __support_kvm_hi1822_hivirtionet?: string | null;
+            /** @description `"true"` when the image supports InfiniBand NICs on KVM; absent otherwise. Not together with `__support_xen`. */
+            __support_kvm_infiniband?: string | null;
+            /** @description `"true"` when the image supports large-memory servers; absent otherwise. */
+            __support_largememory?: string | null;
+            /** @description `"true"` when the image supports Xen; absent otherwise. */
+            __support_xen?: string | null;
+            /** @description The GPU type the image supports on Xen; absent when it supports none. Not together with `__support_xen` and `__support_kvm`. */
+            __support_xen_gpu_type?: string | null;
+            /** @description `"true"` when the image supports HANA on Xen; absent otherwise. Not together with `__support_xen` and `__support_kvm`. */
+            __support_xen_hana?: string | null;
+            /** @description The ID of the key that encrypts an encrypted image. */
+            __system__cmkid?: string | null;
+            /** @description Whether the image can be published as a market image. */
+            __system_support_market?: boolean | null;
+            /** @description When the image became `active`, in UTC. Always present: Huawei marks it mandatory. */
+            active_at?: string | null;
+            /** @description Not used yet. */
+            checksum?: string | null;
+            /** @description The container format, such as `bare`. Always present: Huawei marks it mandatory. */
+            container_format?: string | null;
+            /** @description When the image was created, in UTC, for example `2024-11-06T06:00:00Z`. Always present: Huawei marks it mandatory. */
+            created_at?: string | null;
+            /** @description The image file's format: `vhd`, `zvhd`, `raw` or `qcow2` (default `vhd`). */
+            disk_format?: string | null;
+            /** @description The enterprise project the image belongs to: `0` (or absent) for the default one, else the project's UUID. */
+            enterprise_project_id?: string | null;
+            /** @description The link to download or upload the image file. */
+            file?: string | null;
+            /** @description How a server boots from the image: `bios` or `uefi`. */
+            hw_firmware_type?: string | null;
+            /** @description Whether the image supports NIC multi-queue: `"true"` or `"false"`. */
+            hw_vif_multiqueue_enabled?: string | null;
+            id: components["schemas"]["ImageId"];
+            /** @description The most memory the image supports, in MB (a string); usually not set. */
+            max_ram?: string | null;
+            /** @description The smallest system disk the image needs, in GB (40 to 1024). Always present: Huawei marks it mandatory. */
+            min_disk?: number | null;
+            /** @description The least memory the image needs, in MB; `0` (the default) when it sets none. Always present: Huawei marks it mandatory. */
+            min_ram?: number | null;
+            /** @description The image's name, 1 to 128 characters. Always present: Huawei marks it mandatory. */
+            name?: string | null;
+            /** @description How long a server made from the image may take to shut down gracefully before it is forced off, in seconds (60 to 300, default 60), as a string. */
+            os_shutdown_timeout?: string | null;
+            /** @description The project that owns the image: for an image shared with you, the project that shared it. Always present: Huawei marks it mandatory. */
+            owner?: string | null;
+            /** @description Whether the image is protected: a protected image cannot be deleted. Always present: Huawei marks it mandatory. */
+            protected?: boolean | null;
+            /** @description The schema's path, `/v2/schemas/image`. */
+            schema?: string | null;
+            /** @description The image's own link, `/v2/images/{id}`. Always present: Huawei marks it mandatory. */
+            self?: string | null;
+            /** @description Not used yet. */
+            size?: number | null;
+            /** @description The image's state: `queued` (created, waiting for its file), `saving` (its file is being uploaded), `deleted`, `killed` (the upload failed) or `active` (ready to use). Always present: Huawei marks it mandatory. */
+            status?: string | null;
+            /** @description The image's tags. Always present: Huawei marks it mandatory. */
+            tags?: string[] | null;
+            /** @description When the image was last updated, in UTC. Always present: Huawei marks it mandatory. */
+            updated_at?: string | null;
+            /** @description What the image runs on: `FusionCompute` (an ECS image), `Ironic` (a bare-metal server image) or `DataImage` (a data-disk image). Always present: Huawei marks it mandatory. */
+            virtual_env_type?: string | null;
+            /** @description Not used yet. */
+            virtual_size?: number | null;
+            /** @description Who can see the image: `private`, `public` or `shared`. Always present: Huawei marks it mandatory. */
+            visibility?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @description One member (recipient) of a shared image. `member_id` is the recipient project ID, the bare
          *     organization ID (`o-…`/`ou-…`) for an organization member, and presumably the account ID for
@@ -242,6 +389,8 @@ export interface components {
             updated_at?: string | null;
             /** @description The organization's URN, for organization members only. */
             urn?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /** @description One page of an image's members. */
         ImageMemberList: {
@@ -250,11 +399,31 @@ export interface components {
             page_info?: components["schemas"]["PageInfo"];
             /** @description The schema's path, `/v2/schemas/members`. */
             schema?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
-         * @description Images and the members (recipients) to share them with or stop sharing them with: projects,
-         *     accounts (`domains`) and organizations. Every listed member is added to (or removed from)
-         *     every listed image. At least one of `projects`, `domains` and `organizations` must be given
+         * @description Images and the members to stop sharing them with: projects, accounts (`domains`) and
+         *     organizations. Every listed member is removed from every listed image. The same as adding
+         *     members (`ImageMembersRequest`), except that project and account IDs are taken as IMS lists
+         *     them (`ListedMemberId`), so that any listed member can be removed. At least one of `projects`, `domains` and `organizations` must be given
+         *     (Huawei's rule, although its field table marks `projects` required); whether an empty list is
+         *     accepted beside another is **unconfirmed**, so a list that is given must not be empty.
+         *     Huawei documents no maximum length for any list (**unconfirmed**).
+         */
+        ImageMembersRemoval: {
+            /** @description Member account (domain) IDs. No duplicates. */
+            domains?: components["schemas"]["ListedMemberId"][];
+            /** @description The IDs of the images. At least one; no duplicates. */
+            images: components["schemas"]["ImageId"][];
+            /** @description Recipient organizations, as URNs or bare `o-`/`r-`/`ou-` IDs. No duplicates. */
+            organizations?: components["schemas"]["OrganizationRef"][];
+            /** @description Member project (tenant) IDs. No duplicates. */
+            projects?: components["schemas"]["ListedMemberId"][];
+        } & (unknown | unknown | unknown);
+        /**
+         * @description Images and the members (recipients) to share them with: projects, accounts (`domains`) and
+         *     organizations. Every listed member is added to every listed image. At least one of `projects`, `domains` and `organizations` must be given
          *     (Huawei's rule, although its field table marks `projects` required); whether an empty list is
          *     accepted beside another is **unconfirmed**, so a list that is given must not be empty.
          *     Huawei documents no maximum length for any list (**unconfirmed**).
@@ -279,7 +448,11 @@ export interface components {
                 code: string;
                 /** @description What went wrong. */
                 message: string;
+            } & {
+                [key: string]: unknown;
             };
+        } & {
+            [key: string]: unknown;
         };
         /** @description An asynchronous job as `GET /v1/{project_id}/jobs/{job_id}` returns it. */
         Job: components["schemas"]["JobFields"] & {
@@ -288,9 +461,11 @@ export interface components {
         /** @description The accepted task. Its result is known only once the job it names ends. */
         JobAccepted: {
             job_id: components["schemas"]["JobId"];
+        } & {
+            [key: string]: unknown;
         };
         /** @description Details of a job; which fields appear depends on the job type. */
-        JobEntities: {
+        JobEntities: ({
             /** @description An additional error code. */
             addition_error_code?: string | null;
             /** @description An additional error message. */
@@ -315,7 +490,9 @@ export interface components {
             sub_jobs_list?: string[] | null;
             /** @description The sub-jobs of a job that was split up. */
             sub_jobs_result?: components["schemas"]["SubJob"][] | null;
-        } | null;
+        } & {
+            [key: string]: unknown;
+        }) | null;
         /**
          * @description The fields every job representation shares. Only `job_id` and `status` are required: every
          *     official SDK models every job field as optional, and a running job has no end time, error or
@@ -338,6 +515,8 @@ export interface components {
              */
             job_type?: string | null;
             status: components["schemas"]["JobStatus"];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description An asynchronous job ID. Official examples are 32 hexadecimal digits; only a non-empty value
@@ -351,7 +530,7 @@ export interface components {
             entities?: components["schemas"]["JobProgressEntities"];
         };
         /** @description Details and progress of a job. */
-        JobProgressEntities: {
+        JobProgressEntities: ({
             /** @description The step the job is at. */
             current_task?: string | null;
             /** @description The image the job works on. */
@@ -366,7 +545,9 @@ export interface components {
             sub_jobs_result?: components["schemas"]["SubJob"][] | null;
             /** @description The sub-job being worked on (spelled in camel case by the API). */
             subJobId?: string | null;
-        } | null;
+        } & {
+            [key: string]: unknown;
+        }) | null;
         /**
          * @description The outcome of a member job for one image (and project). `status` is a free lower-case word
          *     such as `success` or `failed`, not the job's status enum: compare it without regard to case.
@@ -378,6 +559,8 @@ export interface components {
             project_id?: string | null;
             /** @description `success`, or a word saying it failed. */
             status?: string | null;
+        } & {
+            [key: string]: unknown;
         };
         /**
          * @description The state of an asynchronous job: `INIT` (created, not started) and `RUNNING` are pending;
@@ -386,12 +569,22 @@ export interface components {
          */
         JobStatus: "INIT" | "RUNNING" | "SUCCESS" | "FAIL";
         /**
+         * a project or account ID as IMS lists it (32 hexadecimal digits)
+         * @description A project or account member to remove, as `GET …/members` lists it: 32 hexadecimal digits.
+         *     Upper-case digits are accepted here, and only here, so that a member that was added in another
+         *     case (by a client that did not refuse it) can still be removed; every ID this API is given to
+         *     add or answer with is lower case.
+         * @example 9c61004714024f9586705d090530f9fa
+         */
+        ListedMemberId: string;
+        /**
          * @description Where a share stands: `pending` until the recipient answers, then `accepted` or `rejected`.
          *     A rejected image stays usable and can be accepted later.
          * @enum {string}
          */
         MemberStatus: "pending" | "accepted" | "rejected";
         /**
+         * an organization (a URN such as organizations::<account ID>:organization:o-…, …:root:o-…/r-… or …:ou:o-…/ou-…, or a bare o-, r- or ou- ID)
          * @description An organization member: a URN such as
          *     `organizations::<account_id>:organization:o-<id>`, `organizations::<account_id>:root:o-<id>/r-<id>`
          *     or `organizations::<account_id>:ou:o-<id>/ou-<id>`, or a bare `o-`, `r-` or `ou-` ID. Huawei's
@@ -404,56 +597,47 @@ export interface components {
          * @description Paging: a non-empty `next_marker` means another page; pass it as `marker`. Older regions
          *     answer without it (one page holds everything).
          */
-        PageInfo: {
+        PageInfo: ({
             /** @description How many members this page holds. */
             current_count?: number | null;
             /** @description The marker of the next page; empty or absent on the last page. */
             next_marker?: string | null;
-        } | null;
+        } & {
+            [key: string]: unknown;
+        }) | null;
         /**
-         * @description A project (tenant) ID. Every official example is 32 hexadecimal digits; Huawei documents no
-         *     formal pattern, so the pattern is **unconfirmed**.
+         * a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)
+         * @description A project (tenant) ID. Every official example is 32 hexadecimal digits in lower case; Huawei
+         *     documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are refused:
+         *     IMS lists project IDs in lower case, and sharing with an ID written another way could create a
+         *     second member beside the first.
          * @example 9c61004714024f9586705d090530f9fa
          */
         ProjectId: string;
         /**
-         * @description An image as `GET /v2/cloudimages` lists it. The fields that matter for sharing are named here;
-         *     IMS returns many more (`__platform`, `disk_format`, …), which pass through unchanged. The image
-         *     carries no member status: the `member_status` filter is how a recipient learns it.
+         * @description An image shared with you, as `GET /v2/cloudimages?visibility=shared&__imagetype=shared` lists
+         *     it: an `ImageInfo` whose `__imagetype` and `visibility` are `shared` and whose `owner` is the
+         *     project that shared it.
          */
-        SharedImage: {
-            /** @description `shared` for an image shared with the caller (`private`, `public`, `market` otherwise). */
-            __imagetype?: string | null;
-            /** @description The operating system. */
-            __os_version?: string | null;
-            /** @description When the image was created, in UTC. */
-            created_at?: string | null;
-            id: components["schemas"]["ImageId"];
-            /** @description The smallest system disk it needs, in GiB. */
-            min_disk?: number | null;
-            /** @description The image's name. */
-            name?: string | null;
-            /** @description The project that owns (and shared) the image. */
-            owner?: string | null;
-            /** @description The image's state, such as `active`. */
-            status?: string | null;
-            /** @description `shared` for an image shared with the caller. */
-            visibility?: string | null;
-        };
+        SharedImage: components["schemas"]["ImageInfo"];
         /** @description One page of images. Page on with `marker` set to the last image's `id`. */
         SharedImageList: {
             /** @description The images on this page. */
             images: components["schemas"]["SharedImage"][];
+        } & {
+            [key: string]: unknown;
         };
         /** @description A sub-job of a job that was split up. */
         SubJob: components["schemas"]["JobFields"] & {
             /** @description The image the sub-job works on. */
-            entities?: {
+            entities?: ({
                 /** @description The image. */
                 image_id?: string | null;
                 /** @description The image's name. */
                 image_name?: string | null;
-            } | null;
+            } & {
+                [key: string]: unknown;
+            }) | null;
         };
         /**
          * @description The recipient's answer to shares: accept or reject `images` for its own project `project_id`.
@@ -593,8 +777,10 @@ export type DomainId = components['schemas']['DomainId'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type GatewayErrorBody = components['schemas']['GatewayErrorBody'];
 export type ImageId = components['schemas']['ImageId'];
+export type ImageInfo = components['schemas']['ImageInfo'];
 export type ImageMember = components['schemas']['ImageMember'];
 export type ImageMemberList = components['schemas']['ImageMemberList'];
+export type ImageMembersRemoval = components['schemas']['ImageMembersRemoval'];
 export type ImageMembersRequest = components['schemas']['ImageMembersRequest'];
 export type ImsErrorBody = components['schemas']['ImsErrorBody'];
 export type Job = components['schemas']['Job'];
@@ -606,6 +792,7 @@ export type JobProgress = components['schemas']['JobProgress'];
 export type JobProgressEntities = components['schemas']['JobProgressEntities'];
 export type JobResult = components['schemas']['JobResult'];
 export type JobStatus = components['schemas']['JobStatus'];
+export type ListedMemberId = components['schemas']['ListedMemberId'];
 export type MemberStatus = components['schemas']['MemberStatus'];
 export type OrganizationRef = components['schemas']['OrganizationRef'];
 export type PageInfo = components['schemas']['PageInfo'];
@@ -824,7 +1011,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ImageMembersRequest"];
+                "application/json": components["schemas"]["ImageMembersRemoval"];
             };
         };
         responses: {

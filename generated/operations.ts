@@ -32,12 +32,14 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+              "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+              "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
             }
           },
           "project_id": {
             "type": "string",
-            "pattern": "^[0-9a-fA-F]{32}$"
+            "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+            "pattern": "^[0-9a-f]{32}$"
           },
           "status": {
             "type": "string",
@@ -114,7 +116,8 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+              "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+              "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
             }
           },
           "projects": {
@@ -123,7 +126,8 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^[0-9a-fA-F]{32}$"
+              "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+              "pattern": "^[0-9a-f]{32}$"
             }
           },
           "domains": {
@@ -132,7 +136,8 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^[0-9a-fA-F]{32}$"
+              "title": "an account (domain) ID (32 lower-case hexadecimal digits, such as 3a2d95404f964a6aba78819bf8ddc1e3)",
+              "pattern": "^[0-9a-f]{32}$"
             }
           },
           "organizations": {
@@ -141,7 +146,8 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^(organizations::[0-9a-fA-F]{32}:(organization:o-[0-9a-z]+|root:o-[0-9a-z]+/r-[0-9a-z]+|ou:o-[0-9a-z]+/ou-[0-9a-z]+)|(o|r|ou)-[0-9a-z]+)$"
+              "title": "an organization (a URN such as organizations::<account ID>:organization:o-…, …:root:o-…/r-… or …:ou:o-…/ou-…, or a bare o-, r- or ou- ID)",
+              "pattern": "^(organizations::[0-9a-f]{32}:(organization:o-[0-9a-z]+|root:o-[0-9a-z]+/r-[0-9a-z]+|ou:o-[0-9a-z]+/ou-[0-9a-z]+)|(o|r|ou)-[0-9a-z]+)$"
             }
           }
         }
@@ -208,7 +214,8 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+              "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+              "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
             }
           },
           "projects": {
@@ -217,6 +224,7 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
+              "title": "a project or account ID as IMS lists it (32 hexadecimal digits)",
               "pattern": "^[0-9a-fA-F]{32}$"
             }
           },
@@ -226,6 +234,7 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
+              "title": "a project or account ID as IMS lists it (32 hexadecimal digits)",
               "pattern": "^[0-9a-fA-F]{32}$"
             }
           },
@@ -235,7 +244,8 @@ export const operations = {
             "uniqueItems": true,
             "items": {
               "type": "string",
-              "pattern": "^(organizations::[0-9a-fA-F]{32}:(organization:o-[0-9a-z]+|root:o-[0-9a-z]+/r-[0-9a-z]+|ou:o-[0-9a-z]+/ou-[0-9a-z]+)|(o|r|ou)-[0-9a-z]+)$"
+              "title": "an organization (a URN such as organizations::<account ID>:organization:o-…, …:root:o-…/r-… or …:ou:o-…/ou-…, or a bare o-, r- or ou- ID)",
+              "pattern": "^(organizations::[0-9a-f]{32}:(organization:o-[0-9a-z]+|root:o-[0-9a-z]+/r-[0-9a-z]+|ou:o-[0-9a-z]+/ou-[0-9a-z]+)|(o|r|ou)-[0-9a-z]+)$"
             }
           }
         }
@@ -272,7 +282,8 @@ export const operations = {
       "path": {
         "project_id": {
           "type": "string",
-          "pattern": "^[0-9a-fA-F]{32}$"
+          "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+          "pattern": "^[0-9a-f]{32}$"
         },
         "job_id": {
           "type": "string",
@@ -377,11 +388,13 @@ export const operations = {
       "path": {
         "project_id": {
           "type": "string",
-          "pattern": "^[0-9a-fA-F]{32}$"
+          "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+          "pattern": "^[0-9a-f]{32}$"
         },
         "image_id": {
           "type": "string",
-          "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+          "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+          "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
         }
       },
       "query": {
@@ -448,11 +461,13 @@ export const operations = {
       "path": {
         "project_id": {
           "type": "string",
-          "pattern": "^[0-9a-fA-F]{32}$"
+          "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+          "pattern": "^[0-9a-f]{32}$"
         },
         "image_id": {
           "type": "string",
-          "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+          "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+          "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
         },
         "member_id": {
           "type": "string",
@@ -534,7 +549,8 @@ export const operations = {
         },
         "owner": {
           "type": "string",
-          "pattern": "^[0-9a-fA-F]{32}$"
+          "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+          "pattern": "^[0-9a-f]{32}$"
         },
         "limit": {
           "type": "integer",

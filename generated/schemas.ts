@@ -5,19 +5,23 @@
 export const schemas = {
   "ImageId": {
     "type": "string",
-    "pattern": "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+    "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+    "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
   },
   "ProjectId": {
     "type": "string",
-    "pattern": "^[0-9a-fA-F]{32}$"
+    "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+    "pattern": "^[0-9a-f]{32}$"
   },
   "DomainId": {
     "type": "string",
-    "pattern": "^[0-9a-fA-F]{32}$"
+    "title": "an account (domain) ID (32 lower-case hexadecimal digits, such as 3a2d95404f964a6aba78819bf8ddc1e3)",
+    "pattern": "^[0-9a-f]{32}$"
   },
   "OrganizationRef": {
     "type": "string",
-    "pattern": "^(organizations::[0-9a-fA-F]{32}:(organization:o-[0-9a-z]+|root:o-[0-9a-z]+/r-[0-9a-z]+|ou:o-[0-9a-z]+/ou-[0-9a-z]+)|(o|r|ou)-[0-9a-z]+)$"
+    "title": "an organization (a URN such as organizations::<account ID>:organization:o-…, …:root:o-…/r-… or …:ou:o-…/ou-…, or a bare o-, r- or ou- ID)",
+    "pattern": "^(organizations::[0-9a-f]{32}:(organization:o-[0-9a-z]+|root:o-[0-9a-z]+/r-[0-9a-z]+|ou:o-[0-9a-z]+/ou-[0-9a-z]+)|(o|r|ou)-[0-9a-z]+)$"
   },
   "JobId": {
     "type": "string",

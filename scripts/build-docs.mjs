@@ -4,10 +4,13 @@
 // building (REDOCLY_TELEMETRY=off) and in the page (disableTelemetry), and the two images that
 // the attribution footer loads from Redocly's CDN replaced by an inline SVG that keeps the
 // "API docs by Redocly" credit and link. test/docs/docs-page.test.ts opens the page in Chromium
-// with the network blocked and fails on any request that leaves the machine.
+// with the network blocked and fails on any request that leaves the machine. The page's title
+// names the package version, which is also the spec's `info.version` (Redoc shows it beside the
+// heading); the build refuses to go on when the two disagree.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { parse } from "yaml";
 import { root, runTool } from "./lib/run.mjs";
 
 const CDN_LOGOS = ["https://cdn.redoc.ly/redoc/logo-mini-full.svg", "https://cdn.redoc.ly/redoc/logo-mini.svg"];
@@ -24,11 +27,16 @@ const LOCAL_LOGO = `data:image/svg+xml,${encodeURIComponent(
  * @returns {Promise<string>} the absolute path of the page
  */
 export async function buildDocs({ output = path.join(root, "docs", "index.html"), inlineBundle = true } = {}) {
+  const { version } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
+  const specVersion = parse(await readFile(path.join(root, "openapi", "openapi.yaml"), "utf8")).info?.version;
+  if (specVersion !== version) {
+    throw new Error(`build-docs: the spec's info.version (${specVersion}) is not the package's version (${version}): the page shows one number for both, make them agree`);
+  }
   await mkdir(path.dirname(output), { recursive: true });
   await runTool("redocly", [
     "build-docs", "openapi/openapi.yaml",
     "-o", output,
-    "--title", "IMS image sharing API",
+    "--title", `IMS image sharing API: ims-sharing ${version}`,
     "--lint-config", "off",
     "--openapi.disableTelemetry=true",
     ...(inlineBundle ? ["--inlineBundle"] : []),

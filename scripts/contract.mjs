@@ -11,7 +11,8 @@ import { root } from "./lib/run.mjs";
 
 const { parseContractArgs, runContract, CONTRACT_EXIT } = await import(path.join(root, "dist", "src", "contract", "run.js"));
 
-const parsed = parseContractArgs(process.argv.slice(2), process.env);
+// From a clone the commands to print are the clone's own (`npm run fake` verifies signatures).
+const parsed = parseContractArgs(process.argv.slice(2), process.env, { contract: "npm run contract --", verifyingFake: "npm run fake" });
 if (parsed.kind === "help" || parsed.kind === "list-broken") {
   console.log(parsed.text);
   process.exit(0);

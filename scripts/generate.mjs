@@ -20,10 +20,14 @@ const SPEC = "openapi/openapi.yaml";
 /** Flags shared by generation and the drift check: they must stay identical. */
 export const TYPES_ARGS = [SPEC, "-o", "generated/ims.d.ts", "--alphabetize", "--root-types", "--root-types-no-schema-prefix"];
 
-/** The JSON Schema keywords src/validate.ts enforces, and the annotations it may ignore. */
+/**
+ * The JSON Schema keywords src/validate.ts enforces, the annotations it may ignore, and `title`,
+ * which it keeps: a value's name in words ("an image ID (a lower-case UUID such as …)"), so that
+ * a format error says what was expected instead of quoting a regular expression.
+ */
 const ENFORCED = new Set(["type", "enum", "pattern", "minLength", "maxLength", "minItems", "maxItems",
-  "uniqueItems", "items", "properties", "required", "additionalProperties", "minimum", "maximum", "anyOf", "allOf"]);
-const ANNOTATIONS = new Set(["description", "examples", "example", "title", "format"]);
+  "uniqueItems", "items", "properties", "required", "additionalProperties", "minimum", "maximum", "anyOf", "allOf", "title"]);
+const ANNOTATIONS = new Set(["description", "examples", "example", "format"]);
 /** Component schemas other code validates single values against (IDs in options, files, the fake). */
 const NAMED_SCHEMAS = ["ImageId", "ProjectId", "DomainId", "OrganizationRef", "JobId"];
 /** The x-ims-* facts every operation must state, so that no code has to guess them. */
@@ -174,9 +178,10 @@ function operationsModule(spec) {
  * two in agreement.
  */
 function sharingSchema(spec) {
+  // The component's whole description, as one paragraph (editors show it on hover).
   const id = (name) => {
     const { pattern, description } = spec.components.schemas[name];
-    return { type: "string", pattern, description: description.trim().split("\n")[0] };
+    return { type: "string", pattern, description: description.trim().replace(/\s*\n\s*/g, " ") };
   };
   const list = (name, description) => ({ type: "array", description, uniqueItems: true, items: { $ref: `#/$defs/${name}` } });
   const envName = (description) => ({ type: "string", pattern: "^[A-Za-z_][A-Za-z0-9_]*$", description });

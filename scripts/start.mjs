@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 // `npm start`: the local sandbox. Builds what it needs, starts the fake IMS (two tenants: the
 // images' owner and a recipient) behind Prism's validating proxy and a web server for the docs,
-// all on 127.0.0.1, then runs through the CLI the seed page's request (stop sharing) and the
-// whole round trip (share, the recipient sees it pending and accepts, the owner lists, stops
-// sharing), then keeps serving and prints what to try next, for both tenants, until Ctrl-C.
-// Nothing leaves the machine.
+// all on 127.0.0.1, then runs through the CLI the request of Huawei's Deleting Image Sharing
+// Members example (stop sharing) and the whole round trip (share, the recipient sees it pending
+// and accepts, the owner lists, stops sharing), then keeps serving and prints what to try next,
+// for both tenants, until Ctrl-C. Nothing leaves the machine.
+//
+// Every command it prints works as printed, in a shell that may hold the user's own Huawei
+// Cloud variables (test/e2e/sandbox.test.ts runs each): token users go through the validating
+// proxy; AK/SK users go to the fake itself, because the proxy rewrites Host and a signature
+// made for the proxy's address does not verify at the fake.
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
@@ -21,7 +26,7 @@ await runTool("node", ["scripts/build.mjs"], { quiet: true }).catch((error) => {
 });
 const docsFile = await buildDocs();
 
-const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, LOCAL_CREDENTIALS } = await import(path.join(root, "dist/src/fake/index.js"));
+const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, LOCAL_AK_SK, LOCAL_CREDENTIALS } = await import(path.join(root, "dist/src/fake/index.js"));
 const { startPrism, freePort } = await import(path.join(root, "dist/src/contract/prism.js"));
 
 const stops = [];
@@ -78,11 +83,11 @@ try {
     return result;
   };
 
-  step("The seed page's request through the CLI, via the validating proxy: the owner stops sharing two images");
+  step("Huawei's Deleting Image Sharing Members example through the CLI, via the validating proxy: the owner stops sharing two images");
   const seed = ["members", "delete", ...SEED_IMAGES.flatMap((id) => ["--image", id]), ...SEED_PROJECTS.flatMap((id) => ["--member-project", id]), "--wait"];
   const deleted = await must("owner", seed);
   const jobId = /accepted: job (\S+)/.exec(deleted.stdout)?.[1];
-  if (!jobId) throw new Error("the seed request printed no job ID");
+  if (!jobId) throw new Error("the Deleting Image Sharing Members request printed no job ID");
   await must("owner", ["job", "show", jobId]);
 
   const image = SEED_IMAGES[0];
@@ -94,18 +99,25 @@ try {
   await must("owner", ["members", "delete", "--image", image, "--member-project", RECIPIENT_PROJECT, "--wait"]);
   const violations = proxy.output().match(/violation/gi)?.length ?? 0;
 
+  const { accessKey, secretKey } = LOCAL_AK_SK;
   console.log(`
-✔ Sandbox ready: the seed request and the round trip ran end to end, ${violations === 0 ? "with no contract violation" : `with ${violations} contract violations (see above)`}.
+✔ Sandbox ready: the Deleting Image Sharing Members request and the round trip ran end to end, ${violations === 0 ? "with no contract violation" : `with ${violations} contract violations (see above)`}.
 
   API (validating proxy)  ${proxy.url}   every request and response checked against the spec
-  Fake IMS (direct)       ${fake.url}
+  Fake IMS (direct)       ${fake.url}   for AK/SK: signatures verify here, not through the proxy
   API reference           ${docsUrl}
 
-Two tenants, in another terminal (see "The lifecycle in five commands" in the README):
+Two tenants, in another terminal in this directory (see "The lifecycle in five commands" in the README).
+With an IAM token, through the validating proxy:
+  unset HUAWEICLOUD_SDK_AK HUAWEICLOUD_SDK_SK HUAWEICLOUD_SDK_SECURITY_TOKEN HUAWEICLOUD_SDK_REGION
   export IMS_ENDPOINT=${proxy.url}
   owner:      export IMS_TOKEN=${OWNER_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${OWNER_PROJECT}
   recipient:  export IMS_TOKEN=${RECIPIENT_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${RECIPIENT_PROJECT}
-  (or AK/SK, verified by the fake: HUAWEICLOUD_SDK_AK=${Object.keys(LOCAL_CREDENTIALS)[0]} HUAWEICLOUD_SDK_SK=${Object.values(LOCAL_CREDENTIALS)[0].secretKey})
+Or with AK/SK, straight to the fake, where signatures verify (the proxy rewrites Host):
+  unset IMS_TOKEN HUAWEICLOUD_SDK_SECURITY_TOKEN HUAWEICLOUD_SDK_REGION
+  export IMS_ENDPOINT=${fake.url} HUAWEICLOUD_SDK_AK=${accessKey} HUAWEICLOUD_SDK_SK=${secretKey}
+  owner:      export HUAWEICLOUD_SDK_PROJECT_ID=${OWNER_PROJECT}
+  recipient:  export HUAWEICLOUD_SDK_PROJECT_ID=${RECIPIENT_PROJECT}
 
 Try, as the owner:
   npx ims-sharing members add --image ${image} --member-project ${RECIPIENT_PROJECT} --wait
@@ -116,6 +128,8 @@ Try, as the owner:
 then, as the recipient:
   npx ims-sharing images shared --status pending
   npx ims-sharing accept --from ${OWNER_PROJECT} --all-pending --wait
+and, as the owner again, stop sharing (which leaves the image as it was, ready to try again):
+  npx ims-sharing members delete --image ${image} --member-project ${RECIPIENT_PROJECT} --wait
 and the contract suite against this fake:
   npm run contract -- --upstream ${fake.url}
 

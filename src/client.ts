@@ -5,17 +5,19 @@
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type {
-  paths, ImageMember, ImageMembersRequest, Job, JobProgress, MemberStatus, SharedImage, UpdateImageMembersRequest,
+  paths, ImageMember, ImageMembersRemoval, ImageMembersRequest, Job, JobProgress, MemberStatus, SharedImage, UpdateImageMembersRequest,
 } from "../generated/ims.js";
 import { schemas } from "../generated/schemas.js";
 import { authentication, secretsOf, type ImsAuth } from "./auth.js";
 import { isLoopback, resolveEndpoint } from "./endpoint.js";
-import { createRedactor, ImsAbortedError, ImsError, ImsValidationError, redirectErrorFrom, type AnyJob } from "./errors.js";
+import { settleChange, type ChangeResult, type ChangeSteps } from "./change.js";
+import { createRedactor, ImsValidationError, redirectErrorFrom, type AnyJob } from "./errors.js";
+import { compareListed, membersOfBody, size } from "./sharing/members.js";
 import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
-import { createTransport, type SendOptions } from "./transport.js";
+import { createTransport } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
-import { notify, withDefaults } from "./options.js";
+import { withDefaults } from "./options.js";
 import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
 
 export interface ImsClientOptions {
@@ -60,6 +62,13 @@ export interface CallOptions {
  * Options of the helpers that send a change and wait for its job. An abort after IMS accepted
  * the change rejects with `ImsAbortedError` (named `AbortError`, the signal's reason as `cause`,
  * the job's ID as `jobId`); before that, with the signal's reason.
+ *
+ * A request whose outcome is unknown (the connection dropped after it was sent, no answer in
+ * time, a 5xx other than 503) is sent once more: membership changes are set operations. When
+ * that job reports images as failed (as it may if the first request had made the change), the
+ * state is read back for up to a minute: the wanted state holding means done. Either way the
+ * result's `resolution` says so. The raw calls (`addImageMembers`, …) instead reject with an
+ * error whose `mayHaveTakenEffect` is true and whose message says how to check.
  */
 export interface ChangeOptions extends WaitOptions {
   /** Called the moment IMS accepts the request, with the job ID, before any waiting. */
@@ -109,21 +118,24 @@ export interface SharedImagesOptions extends CallOptions {
 export interface ImsClient {
   /** `POST /v1/cloudimages/members`: share images with projects, accounts or organizations. Resolves once accepted. */
   addImageMembers(body: ImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
-  /** `addImageMembers`, then waits for the job: resolves with the final job, rejects if any image failed. */
-  shareImages(body: ImageMembersRequest, options?: ChangeOptions): Promise<AnyJob>;
+  /**
+   * `addImageMembers`, then waits for the job: resolves with the final job, rejects if any image
+   * failed. A request whose outcome is unknown is settled, never guessed (see {@link ChangeOptions}).
+   */
+  shareImages(body: ImageMembersRequest, options?: ChangeOptions): Promise<ChangeResult>;
   /** `PUT /v1/cloudimages/members`: the recipient accepts or rejects shared images. Resolves once accepted. */
   updateImageMembers(body: UpdateImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
   /** Accepts images shared with this client's project (`projectId`), then waits for the job. */
-  acceptImages(images: string[], options?: AcceptOptions): Promise<AnyJob>;
+  acceptImages(images: string[], options?: AcceptOptions): Promise<ChangeResult>;
   /** Rejects images shared with this client's project (`projectId`), then waits for the job. */
-  rejectImages(images: string[], options?: ChangeOptions): Promise<AnyJob>;
+  rejectImages(images: string[], options?: ChangeOptions): Promise<ChangeResult>;
   /** `DELETE /v1/cloudimages/members`: stop sharing images. Resolves once accepted. */
-  deleteImageMembers(body: ImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
+  deleteImageMembers(body: ImageMembersRemoval, options?: CallOptions): Promise<AcceptedJob>;
   /**
    * `deleteImageMembers`, then `waitForJob`. Any error after IMS accepted the request carries
    * the job ID (`error.jobId`), an abort included; `onAccepted` hears of it before the wait starts.
    */
-  unshareImages(body: ImageMembersRequest, options?: ChangeOptions): Promise<AnyJob>;
+  unshareImages(body: ImageMembersRemoval, options?: ChangeOptions): Promise<ChangeResult>;
   /** Every member of one of your images, page after page (`GET /v1/{project_id}/cloudimages/{image_id}/members`). */
   listImageMembers(imageId: string, options?: Omit<PageOptions, "marker">): AsyncIterable<ImageMember>;
   /** One page of an image's members and the marker of the next. */
@@ -194,7 +206,8 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const { auth, projectId, signingHost } = options;
   const policy = retryPolicy(options.retry);
   const redact = createRedactor(secretsOf(auth));
-  const transport = createTransport({ baseUrl, auth, projectId, signingHost, fetch: options.fetch, policy, requestTimeoutMs, redact });
+  const region = options.endpoint === undefined ? options.region : undefined;
+  const transport = createTransport({ baseUrl, region, auth, projectId, signingHost, fetch: options.fetch, policy, requestTimeoutMs, redact });
 
   // The escape hatch: openapi-fetch over the generated paths, with the same authentication and
   // the same refusal of redirects (its answers are the caller's to read).
@@ -211,26 +224,45 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   };
   api.use(noRedirects);
 
-  const accepted = async (operation: "addImageMembers" | "updateImageMembers" | "deleteImageMembers", body: unknown, call: CallOptions = {}): Promise<AcceptedJob> => {
-    const { data, requestId } = await transport.send(operation, { body }, { signal: call.signal });
+  type Write = "addImageMembers" | "updateImageMembers" | "deleteImageMembers";
+  /** How to see whether a write whose outcome is unknown took effect, named in its error. */
+  const checkHint = (operation: Write, body: unknown): string => {
+    const b = (body ?? {}) as { images?: unknown; status?: unknown };
+    const images = Array.isArray(b.images) ? b.images.filter((i): i is string => typeof i === "string") : [];
+    if (operation === "updateImageMembers") {
+      return `see how the images stand for your project (ims-sharing images shared --status ${String(b.status ?? "accepted")})`;
+    }
+    return `list the members of ${images.length === 1 ? "image" : "images"} ${images.join(", ")} (${images.map((i) => `ims-sharing members list --image ${i}`).join("; ")})`;
+  };
+  const accepted = async (operation: Write, body: unknown, call: CallOptions = {}): Promise<AcceptedJob> => {
+    const { data, requestId } = await transport.send(operation, { body }, { signal: call.signal, checkHint: checkHint(operation, body) });
     return requestId === undefined ? { jobId: data.job_id } : { jobId: data.job_id, requestId };
   };
+  const poll = withDefaults(DEFAULT_POLL, options.poll);
+  const change = (operation: Write, body: unknown, changeOptions: ChangeOptions | undefined, holds: ChangeSteps["holds"]) =>
+    settleChange({ send: (signal) => accepted(operation, body, { signal }), wait: (jobId, o) => client.waitForJob(jobId, o), holds, poll }, changeOptions);
 
-  /** Sends a change, then follows its job; from acceptance on, every way this ends carries the job ID. */
-  const change = async (send: (call: SendOptions) => Promise<AcceptedJob>, changeOptions: ChangeOptions = {}): Promise<AnyJob> => {
-    const { onAccepted, ...waitOptions } = changeOptions;
-    const { jobId } = await send({ signal: waitOptions.signal });
-    try {
-      notify(onAccepted, jobId);
-      return await client.waitForJob(jobId, waitOptions);
-    } catch (error) {
-      if (error instanceof ImsError) {
-        error.jobId ??= jobId;
-        throw error;
+  /** Whether every image's members include (or, removing, no longer include) the body's: the read-back of an owner's change. */
+  const membersHold = (body: ImageMembersRequest | ImageMembersRemoval, wanted: "present" | "absent"): ChangeSteps["holds"] => {
+    if (projectId === undefined) return undefined;
+    const set = membersOfBody(body);
+    return async (signal) => {
+      for (const image of body.images) {
+        const listed: ImageMember[] = [];
+        for await (const member of client.listImageMembers(image, { signal })) listed.push(member);
+        const { present, missing } = compareListed(listed, set);
+        const wrong = wanted === "present" ? missing : present;
+        if (size(wrong)) return `image ${image} ${wanted === "present" ? "still lacks" : "still has"} ${[...wrong.projects, ...wrong.domains, ...wrong.organizations].join(", ")}`;
       }
-      if (waitOptions.signal?.aborted) throw new ImsAbortedError(jobId, error);
-      throw error;
-    }
+      return undefined;
+    };
+  };
+  /** Whether the recipient's images stand as answered: the read-back of accepting or rejecting. */
+  const answerHolds = (images: readonly string[], status: "accepted" | "rejected"): ChangeSteps["holds"] => async (signal) => {
+    const seen = new Set<string>();
+    for await (const image of client.listSharedImages({ memberStatus: status, signal })) seen.add(image.id);
+    const missing = images.filter((i) => !seen.has(i));
+    return missing.length ? `${missing.join(", ")} not ${status} for this project` : undefined;
   };
 
   const recipientProject = (what: string): string => {
@@ -246,18 +278,18 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     projectId,
 
     addImageMembers: (body, call) => accepted("addImageMembers", body, call),
-    shareImages: (body, changeOptions) => change((call) => accepted("addImageMembers", body, call), changeOptions),
+    shareImages: (body, changeOptions) => change("addImageMembers", body, changeOptions, membersHold(body, "present")),
     updateImageMembers: (body, call) => accepted("updateImageMembers", body, call),
     async acceptImages(images, { vaultId, ...changeOptions } = {}) {
       const body = { images, project_id: recipientProject("accept images"), status: "accepted" as const, ...(vaultId === undefined ? {} : { vault_id: vaultId }) };
-      return change((call) => accepted("updateImageMembers", body, call), changeOptions);
+      return change("updateImageMembers", body, changeOptions, answerHolds(images, "accepted"));
     },
     async rejectImages(images, changeOptions) {
       const body = { images, project_id: recipientProject("reject images"), status: "rejected" as const };
-      return change((call) => accepted("updateImageMembers", body, call), changeOptions);
+      return change("updateImageMembers", body, changeOptions, answerHolds(images, "rejected"));
     },
     deleteImageMembers: (body, call) => accepted("deleteImageMembers", body, call),
-    unshareImages: (body, changeOptions) => change((call) => accepted("deleteImageMembers", body, call), changeOptions),
+    unshareImages: (body, changeOptions) => change("deleteImageMembers", body, changeOptions, membersHold(body, "absent")),
 
     async *listImageMembers(imageId, { limit, signal } = {}) {
       for await (const page of transport.pages("listImageMembers", { path: { image_id: imageId }, query: { limit } }, { signal })) {
@@ -290,7 +322,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       const operation = projectId === undefined ? "showJobProgress" : "showJob";
       const fetchJob = async (id: string, signal: AbortSignal) =>
         (await transport.send(operation, { path: { job_id: id } }, { signal, jobId: id, retry: false })).data;
-      return pollJob(fetchJob, jobId, { ...waitOptions, poll: withDefaults(DEFAULT_POLL, options.poll, waitOptions.poll) });
+      return pollJob(fetchJob, jobId, { ...waitOptions, poll: withDefaults(poll, waitOptions.poll) });
     },
   };
   return client;

@@ -13,11 +13,18 @@ export type AnyJob = Job | JobProgress;
 export class ImsError extends Error {
   /** The asynchronous job this error concerns, when one had been accepted. */
   jobId?: string;
+  /**
+   * True when a change was sent and its outcome is unknown: the connection dropped after the
+   * request went out, no answer came in time, or IMS answered a 5xx other than 503. The change
+   * may have reached IMS: read the state back before sending it again (the message says how).
+   */
+  mayHaveTakenEffect?: true;
 
-  constructor(message: string, options?: { cause?: unknown; jobId?: string | undefined }) {
+  constructor(message: string, options?: { cause?: unknown; jobId?: string | undefined; mayHaveTakenEffect?: boolean | undefined }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     if (options?.jobId !== undefined) this.jobId = options.jobId;
+    if (options?.mayHaveTakenEffect) this.mayHaveTakenEffect = true;
   }
 
   /** A plain, secret-free object for logs: name, message and the class's own fields. */
@@ -53,6 +60,8 @@ export interface ImsApiErrorDetails {
   fromIms?: boolean | undefined;
   /** What to do next, appended to the message (a 5xx to a write: check before resending). */
   note?: string | undefined;
+  /** A change was sent and may or may not have taken effect (see `ImsError.mayHaveTakenEffect`). */
+  mayHaveTakenEffect?: boolean | undefined;
 }
 
 /** IMS or its gateway answered with a non-2xx status. */
@@ -76,7 +85,8 @@ export class ImsApiError extends ImsError {
     const id = details.requestId ? ` (request ${details.requestId})` : "";
     const who = details.fromIms !== false ? "IMS"
       : details.status >= 400 ? "The endpoint (not IMS: the answer has neither IMS's nor the gateway's error shape)" : "The endpoint";
-    super(`${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`, { jobId: details.jobId });
+    super(`${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`,
+      { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect });
     this.status = details.status;
     this.fromIms = details.fromIms !== false;
     for (const key of ["code", "requestId", "body", "retryAfterMs", "canonicalRequest", "signedCanonicalRequest"] as const) {
@@ -114,8 +124,32 @@ export function failedResults(job: AnyJob): ImageResult[] {
 }
 
 /**
+ * Why one image failed in a job, when IMS says: a reason on its result entry, or the sub-job of
+ * that image (`entities.sub_jobs_result[]`, whose `entities.image_id` names it) with its
+ * `error_code` and `fail_reason`: the code and the reason, each when given.
+ */
+function imageReason(job: AnyJob, result: ImageResult): string[] {
+  const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
+  const own = result as Record<string, unknown>;
+  const direct = [text(own.error_code), text(own.fail_reason) ?? text(own.error) ?? text(own.message)].filter((t): t is string => t !== undefined);
+  if (direct.length) return direct;
+  const subJobs = (job.entities as { sub_jobs_result?: unknown } | null | undefined)?.sub_jobs_result;
+  if (!Array.isArray(subJobs) || typeof result.image_id !== "string") return [];
+  for (const sub of subJobs as Array<Record<string, unknown> | null>) {
+    const image = (sub?.entities as { image_id?: unknown } | null | undefined)?.image_id;
+    if (sub && image === result.image_id && sub.status !== "SUCCESS") {
+      const reason = [text(sub.error_code), text(sub.fail_reason)].filter((t): t is string => t !== undefined);
+      if (reason.length) return reason;
+    }
+  }
+  return [];
+}
+
+/**
  * The job ended with status `FAIL`, or it ended `SUCCESS` while reporting images that failed
- * (`failedImages`, from `entities.results`). Either way `job` is the whole final job.
+ * (`failedImages`, from `entities.results`). Either way `job` is the whole final job. The
+ * message says each thing once: the job's code and reason, then each failed image with its own
+ * reason when IMS gives one.
  */
 export class ImsJobFailedError extends ImsError {
   readonly job: AnyJob;
@@ -128,11 +162,24 @@ export class ImsJobFailedError extends ImsError {
     const code = job.error_code ?? undefined;
     const reason = job.fail_reason ?? undefined;
     const failedImages = failedResults(job);
-    const images = failedImages.map((r) => `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}: ${r.status ?? "no status"}`);
-    const head = job.status === "FAIL"
-      ? `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`
-      : `Job ${job.job_id} ended ${job.status} but ${failedImages.length} image result${failedImages.length === 1 ? "" : "s"} failed`;
-    super(images.length ? `${head}; failed: ${images.join(", ")}` : head, { jobId: job.job_id });
+    const said = `${code ?? ""} ${reason ?? ""}`;
+    // Each failed image, with its own reason when IMS gives one that the job's does not already say.
+    const entries = failedImages.map((r) => {
+      const fresh = imageReason(job, r).filter((part) => !said.includes(part));
+      return { image: r.image_id, name: `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}`, why: fresh.length ? fresh.join(": ") : undefined, status: r.status };
+    });
+    let message: string;
+    if (job.status === "FAIL") {
+      const head = `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`;
+      // The images are named, unless the job's reason already names each and adds nothing.
+      const allSaid = entries.every((e) => e.why === undefined && typeof e.image === "string" && said.includes(e.image));
+      message = entries.length && !allSaid ? `${head}; images: ${entries.map((e) => (e.why ? `${e.name} (${e.why})` : e.name)).join(", ")}` : head;
+    } else {
+      const images = entries.map((e) => `${e.name} (${e.why ?? `IMS gave no reason: status ${JSON.stringify(e.status ?? null)}`})`);
+      const of = jobResults(job).length;
+      message = `Job ${job.job_id} ended ${job.status}, but ${failedImages.length} of ${of} image result${of === 1 ? "" : "s"} failed: ${images.join(", ")}`;
+    }
+    super(message, { jobId: job.job_id });
     this.job = job;
     this.failedImages = failedImages;
     if (code !== undefined) this.code = code;
@@ -158,11 +205,16 @@ export class ImsTimeoutError extends ImsError {
   readonly timeoutMs: number;
   /** When waiting: the last state of the job that was seen. */
   readonly lastJob?: AnyJob;
-  constructor(message: string, details: { timeoutMs: number; jobId?: string | undefined; lastJob?: AnyJob | undefined }) {
-    super(message, { jobId: details.jobId });
+  constructor(message: string, details: { timeoutMs: number; jobId?: string | undefined; lastJob?: AnyJob | undefined; mayHaveTakenEffect?: boolean | undefined }) {
+    super(message, { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect });
     this.timeoutMs = details.timeoutMs;
     if (details.lastJob) this.lastJob = details.lastJob;
   }
+}
+
+/** Whether an error says a change was sent and may or may not have taken effect. */
+export function mayHaveTakenEffect(error: unknown): boolean {
+  return error instanceof ImsError && error.mayHaveTakenEffect === true;
 }
 
 /** A 2xx answer that breaks the contract: not JSON, a missing `job_id`, an unknown status. */
@@ -183,7 +235,7 @@ export class ImsResponseError extends ImsError {
 
 /** The request never got an answer (connection refused or reset, DNS failure, …). */
 export class ImsNetworkError extends ImsError {
-  constructor(message: string, options: { cause: unknown; jobId?: string | undefined }) {
+  constructor(message: string, options: { cause: unknown; jobId?: string | undefined; mayHaveTakenEffect?: boolean | undefined }) {
     super(message, options);
   }
 }
@@ -263,6 +315,8 @@ export interface ErrorContext {
   signedCanonicalRequest?: string | undefined;
   /** The call changes state (a 5xx then may or may not have taken effect). */
   write?: boolean | undefined;
+  /** For a write: how to see whether it took effect ("list the members of image X: …"). */
+  checkHint?: string | undefined;
 }
 
 /**
@@ -348,14 +402,14 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   }
   // A code whose body says nothing readable gets its meaning from the table.
   if (!message && code && codeHint(code)) message = codeHint(code);
+  const inDoubt = context.write === true && response.status >= 500 && response.status !== 503;
   return new ImsApiError({
     status: response.status,
     fromIms,
     // 503 is the gateway or IMS refusing before anything happened (and is retried); any other
     // 5xx to a write leaves the change in doubt.
-    note: context.write && response.status >= 500 && response.status !== 503
-      ? "The change may or may not have happened: read the state back (list the image's members) before sending it again"
-      : undefined,
+    note: inDoubt ? `The change may or may not have happened: ${context.checkHint ?? "read the state back"} before sending it again` : undefined,
+    mayHaveTakenEffect: inDoubt,
     code,
     // Messages are one line, whatever the body held.
     message: redact((message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)).replace(/\s+/g, " ").trim()),

@@ -4,13 +4,14 @@
  * pagination and declarative sharing (plan and apply).
  */
 export { createImsClient } from "./client.js";
+export type { ChangeResolution, ChangeResult } from "./change.js";
 export type {
   AcceptedJob, AcceptOptions, CallOptions, ChangeOptions, ImageMembersPage, ImsClient, ImsClientOptions, PageOptions,
   SharedImagesOptions, UnshareOptions,
 } from "./client.js";
 export {
   ImsAbortedError, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsRedirectError, ImsResponseError, ImsTimeoutError,
-  ImsValidationError, IMS_CODE_HINTS,
+  ImsValidationError, IMS_CODE_HINTS, mayHaveTakenEffect,
 } from "./errors.js";
 export type { AnyJob, ImageResult } from "./errors.js";
 export { signRequest, createSigner } from "./signer.js";
@@ -34,8 +35,8 @@ export type { OperationId } from "../generated/operations.js";
 export type { BodyOf, PathOf, QueryOf, ResponseOf } from "./transport.js";
 export type {
   components, paths, operations,
-  DomainId, ErrorBody, GatewayErrorBody, ImageId, ImageMember, ImageMemberList, ImageMembersRequest, ImsErrorBody, Job,
-  JobAccepted, JobEntities, JobFields, JobId, JobProgress, JobProgressEntities, JobResult, JobStatus, MemberStatus,
+  DomainId, ErrorBody, GatewayErrorBody, ImageId, ImageMember, ImageMemberList, ImageMembersRemoval, ImageMembersRequest, ImsErrorBody, Job,
+  JobAccepted, JobEntities, JobFields, JobId, JobProgress, JobProgressEntities, JobResult, JobStatus, ListedMemberId, MemberStatus,
   OrganizationRef, PageInfo, ProjectId, SharedImage, SharedImageList, SubJob, UpdateImageMembersRequest,
 } from "../generated/ims.js";
 import type { BodyOf, ResponseOf } from "./transport.js";

@@ -66,13 +66,26 @@ export function neverSent(error: unknown): boolean {
 }
 
 /**
+ * Whether the request failed because the host name does not resolve (DNS: no such name). That
+ * is not transient: a misspelt region's endpoint will not start to exist on the next attempt.
+ * (`EAI_AGAIN`, a DNS server that did not answer, is transient and retried.)
+ */
+export function unresolvable(error: unknown): boolean {
+  for (let c: unknown = error, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    if ((c as { code?: unknown }).code === "ENOTFOUND") return true;
+  }
+  return false;
+}
+
+/**
  * Whether another attempt may help, given whether the operation is safe to repeat (the spec's
  * `x-ims-safe-to-repeat`). 429 and 503 always: the gateway refused before anything happened. A
  * connection that was never made, always. For reads also a lost answer (reset, per-request
- * timeout) and 500, 502, 504; never for writes, since the change may have taken effect. 4xx never.
+ * timeout) and 500, 502, 504; never for writes, since the change may have taken effect. 4xx never,
+ * nor a host name that does not resolve.
  */
 export function isRetryable(error: unknown, safeToRepeat: boolean): boolean {
-  if (error instanceof ImsNetworkError) return safeToRepeat || neverSent(error);
+  if (error instanceof ImsNetworkError) return !unresolvable(error) && (safeToRepeat || neverSent(error));
   if (error instanceof ImsTimeoutError) return safeToRepeat;
   if (!(error instanceof ImsApiError) || error instanceof ImsRedirectError) return false;
   if (error.status === 429 || error.status === 503) return true;

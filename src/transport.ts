@@ -13,7 +13,7 @@ import {
   apiErrorFrom, ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError,
   redirectErrorFrom, safeCause, type Redactor,
 } from "./errors.js";
-import { withRetry, type RetryPolicy } from "./retry.js";
+import { neverSent, unresolvable, withRetry, type RetryPolicy } from "./retry.js";
 import { deadline } from "./signals.js";
 import { createSigner } from "./signer.js";
 import { validate, type Schema, type ValidationIssue } from "./validate.js";
@@ -43,6 +43,11 @@ export interface SendOptions {
   jobId?: string | undefined;
   /** `false`: one attempt only (job polling counts its own failures instead). */
   retry?: boolean | undefined;
+  /**
+   * For a write: how to see whether it took effect, said when its outcome is unknown (the
+   * connection dropped after it was sent, no answer in time, a 5xx other than 503).
+   */
+  checkHint?: string | undefined;
 }
 
 /** A 2xx answer: the body (checked), and IMS's request ID. */
@@ -54,6 +59,8 @@ export interface Sent<T> {
 
 export interface TransportConfig {
   baseUrl: string;
+  /** The region the endpoint was made from, if it was: named when its host does not resolve. */
+  region?: string | undefined;
   auth: ImsAuth;
   projectId?: string | undefined;
   signingHost?: string | undefined;
@@ -96,20 +103,31 @@ export function pick(value: unknown, dotted: string): unknown {
 }
 
 export function createTransport(config: TransportConfig): Transport {
-  const { baseUrl, auth, projectId, signingHost, policy, requestTimeoutMs, redact } = config;
+  const { baseUrl, region, auth, projectId, signingHost, policy, requestTimeoutMs, redact } = config;
   const signer = "token" in auth ? undefined : createSigner(auth);
   const userFetch = config.fetch;
 
-  /** The checked input: the URL to call and the body text, or the issues found. */
-  function prepare(id: OperationId, spec: OperationSpec, input: SendInput): { url: string; body?: string } {
-    const issues: ValidationIssue[] = [];
-    const path: Record<string, string | undefined> = { ...input.path };
+  /** The path parameters, `project_id` filled from the client's. */
+  function pathParams(id: OperationId, spec: OperationSpec, given: SendInput["path"]): Record<string, string | undefined> {
+    const path: Record<string, string | undefined> = { ...given };
     if (spec.pathParams.includes("project_id") && path.project_id === undefined) {
       if (projectId === undefined) {
         throw new ImsValidationError([{ path: "projectId", message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client` }], "client options");
       }
       path.project_id = projectId;
     }
+    return path;
+  }
+
+  /** The path with its parameters filled in, as it is sent. */
+  function filledPath(spec: OperationSpec, path: Record<string, string | undefined>): string {
+    return spec.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(path[name] ?? ""));
+  }
+
+  /** The checked input: the URL to call and the body text, or the issues found. */
+  function prepare(id: OperationId, spec: OperationSpec, input: SendInput): { url: string; body?: string } {
+    const issues: ValidationIssue[] = [];
+    const path = pathParams(id, spec, input.path);
     for (const name of spec.pathParams) {
       const schema = spec.input.path?.[name];
       if (schema) issues.push(...validate(schema, path[name], name));
@@ -135,9 +153,8 @@ export function createTransport(config: TransportConfig): Transport {
       issues.push({ path: "body", message: `${id} takes no body` });
     }
     if (issues.length) throw new ImsValidationError(issues, spec.input.body && issues.every((i) => !spec.pathParams.includes(i.path.split(/[.[]/)[0]!)) ? "request body" : "input");
-    const filled = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(path[name]!));
     const search = query?.toString() ?? "";
-    return { url: `${baseUrl}${filled}${search ? `?${search}` : ""}`, ...(body === undefined ? {} : { body }) };
+    return { url: `${baseUrl}${filledPath(spec, path)}${search ? `?${search}` : ""}`, ...(body === undefined ? {} : { body }) };
   }
 
   /** The headers of one attempt: a token is set as is; AK/SK signs them (and the body) afresh. */
@@ -149,10 +166,29 @@ export function createTransport(config: TransportConfig): Transport {
     return headers;
   }
 
+  /** Why a request that never got an answer failed, in words; and whether it could have reached IMS. */
+  function networkFailure(error: unknown, what: string, url: string, write: boolean, options: SendOptions): ImsNetworkError {
+    const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
+    const cause = safeCause(error, redact);
+    if (unresolvable(error)) {
+      const host = new URL(url).hostname;
+      const where = region === undefined ? "" : `: no IMS endpoint exists for region "${region}" as seen from this machine (check the region ID, such as cn-north-4)`;
+      return new ImsNetworkError(`${what} failed: ${host} does not resolve (DNS: no such name)${where}`, { cause, jobId: options.jobId });
+    }
+    if (write && !neverSent(error)) {
+      const check = options.checkHint ?? "read the state back";
+      return new ImsNetworkError(`${what} failed after the request was sent (${redact(detail)}): the change may or may not have reached IMS; ${check}`,
+        { cause, jobId: options.jobId, mayHaveTakenEffect: true });
+    }
+    return new ImsNetworkError(`${what} failed: ${redact(detail)}`, { cause, jobId: options.jobId });
+  }
+
   /** One attempt: its own time limit, no redirect followed, every failure an ImsError. */
   async function attempt<T>(id: OperationId, spec: OperationSpec, url: string, body: string | undefined, options: SendOptions): Promise<Sent<T>> {
     const { signal, jobId } = options;
-    const what = `${spec.method} ${spec.path}`;
+    // The real path (not the template) names the image, job and project concerned.
+    const what = `${spec.method} ${new URL(url).pathname}`;
+    const write = !spec.safeToRepeat;
     const limit = deadline(signal, requestTimeoutMs);
     try {
       let headers = baseHeaders(body);
@@ -170,16 +206,18 @@ export function createTransport(config: TransportConfig): Transport {
         text = await response.text();
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        if (limit.timedOut) throw new ImsTimeoutError(`${what} got no answer within ${requestTimeoutMs} ms`, { timeoutMs: requestTimeoutMs, jobId });
+        if (limit.timedOut) {
+          const doubt = write ? `: the change may or may not have reached IMS; ${options.checkHint ?? "read the state back"}` : "";
+          throw new ImsTimeoutError(`${what} got no answer within ${requestTimeoutMs} ms${doubt}`, { timeoutMs: requestTimeoutMs, jobId, mayHaveTakenEffect: write });
+        }
         if (error instanceof ImsError) throw error;
-        const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
-        throw new ImsNetworkError(`${what} failed: ${redact(detail)}`, { cause: safeCause(error, redact), jobId });
+        throw networkFailure(error, what, url, write, options);
       }
       if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400) || response.redirected) {
         throw redirectErrorFrom(response, { redact, jobId, baseUrl });
       }
       if (!response.ok) {
-        throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: canonicalRequest, write: !spec.safeToRepeat });
+        throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: canonicalRequest, write, checkHint: options.checkHint });
       }
       const requestId = response.headers.get("x-request-id") ?? undefined;
       const fail = (message: string, issues?: ValidationIssue[]) =>
@@ -232,7 +270,8 @@ export function createTransport(config: TransportConfig): Transport {
         }
         if (typeof next !== "string" || next === "") return;
         if (seen.has(next) || next === marker) {
-          throw new ImsResponseError(`${spec.method} ${spec.path} answered the marker ${JSON.stringify(next)} twice: the server's paging loops`, {
+          const where = new URL(`${baseUrl}${filledPath(spec, pathParams(id, spec, input.path))}`).pathname;
+          throw new ImsResponseError(`${spec.method} ${where} answered the marker ${JSON.stringify(next)} twice: the server's paging loops`, {
             status: page.status, body: JSON.stringify(page.data), requestId: page.requestId,
           });
         }

@@ -13,6 +13,8 @@ export interface ValidationIssue {
 
 /** The subset of JSON Schema the spec's generated schemas use. */
 export interface Schema {
+  /** What the value is, in words: "an image ID (a lower-case UUID such as …)". */
+  readonly title?: string;
   readonly type?: string | readonly string[];
   readonly enum?: readonly unknown[];
   readonly pattern?: string;
@@ -62,6 +64,18 @@ function join(path: string, key: string | number): string {
 }
 
 /**
+ * A value that does not have its format: named in words when the schema has a `title` ("must be
+ * an image ID (a lower-case UUID such as …), got "D164…": write it in lower case"), with the
+ * pattern only as a last resort.
+ */
+function formatMessage(schema: Schema, pattern: string, value: string): string {
+  if (schema.title === undefined) return `${show(value)} does not match the expected format ${pattern}`;
+  const lower = value.toLowerCase();
+  const hint = lower !== value && regex(pattern).test(lower) ? ": write it in lower case" : "";
+  return `must be ${schema.title}, got ${show(value)}${hint}`;
+}
+
+/**
  * What an unmet `anyOf` asks for: "projects is required, or one of domains, organizations" when
  * its branches only require fields (the spec's "at least one of" rule), else the branches.
  */
@@ -97,7 +111,7 @@ export function validate(schema: Schema, value: unknown, path = ""): ValidationI
       issues.push({ path: at, message: `must be at most ${schema.maxLength} characters long, got ${value.length}` });
     }
     if (schema.pattern !== undefined && value.length > 0 && !regex(schema.pattern).test(value)) {
-      issues.push({ path: at, message: `${show(value)} does not match the expected format ${schema.pattern}` });
+      issues.push({ path: at, message: formatMessage(schema, schema.pattern, value) });
     }
   }
   if (typeof value === "number") {

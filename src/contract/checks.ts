@@ -58,6 +58,10 @@ export interface ContractTarget {
   readBackMs?: number | undefined;
   /** The bundled spec (default: the package's own). */
   spec?: string | undefined;
+  /** Set when the upstream is ims-sharing's own fake IMS (it says so on every answer). */
+  fake?: { verifiesSignatures: boolean } | undefined;
+  /** The command that starts a fake which verifies signatures, for the hint when this one does not. */
+  verifyingFakeCommand?: string | undefined;
 }
 
 export interface CheckResult {
@@ -239,6 +243,11 @@ const noCredentials: Check = {
 const wrongSignature: Check = {
   name: "a request with a wrong AK/SK signature is refused with 401 in the gateway's shape (APIGW.…)",
   operations: ["showJobProgress"],
+  // A fake that accepts any signature says so: its answer to a wrong one says nothing about IMS.
+  skip: (target) => (target.fake && !target.fake.verifiesSignatures
+    ? "cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; "
+      + `start it with signature checking: ${target.verifyingFakeCommand ?? "ims-sharing fake --verify-signatures"} (or startFakeIms({ credentials: LOCAL_CREDENTIALS }))`
+    : undefined),
   async run(ctx) {
     const { target } = ctx;
     const accessKey = "accessKey" in target.auth ? target.auth.accessKey : `HPUA${randomHex(16).toUpperCase()}`;
@@ -633,12 +642,17 @@ export function formatResult(r: CheckResult): string {
   return [head, ...(r.info ?? []).map((i) => `    · ${i}`), ...r.problems.map((p) => `    ${p}`), ...r.notes.map((n) => `    ⚠ ${n}`)].join("\n");
 }
 
-/** The totals line. */
-export function formatTotals(results: readonly CheckResult[]): string {
-  const ran = results.filter((r) => !r.skipped && !r.unreachable);
-  const unreachable = results.filter((r) => r.unreachable).length;
-  const skipped = results.filter((r) => r.skipped).length;
-  return `${ran.filter((r) => r.ok).length} passed, ${ran.filter((r) => !r.ok).length} failed, ${skipped} skipped${unreachable ? `, ${unreachable} not checked (upstream unreachable)` : ""}`;
+/**
+ * The totals line: the checks, and the Arazzo workflows when given (one count for both, then
+ * how many of each there were), so that a skipped workflow is counted as skipped.
+ */
+export function formatTotals(results: readonly CheckResult[], workflows?: ReadonlyArray<{ ok: boolean; skipped?: string | undefined }>): string {
+  const all = [...results, ...(workflows ?? [])] as ReadonlyArray<{ ok: boolean; skipped?: string | undefined; unreachable?: string | undefined }>;
+  const ran = all.filter((r) => !r.skipped && !r.unreachable);
+  const unreachable = all.filter((r) => r.unreachable).length;
+  const skipped = all.filter((r) => r.skipped).length;
+  const totals = `${ran.filter((r) => r.ok).length} passed, ${ran.filter((r) => !r.ok).length} failed, ${skipped} skipped${unreachable ? `, ${unreachable} not checked (upstream unreachable)` : ""}`;
+  return workflows ? `${totals} (${results.length} checks, ${workflows.length} Arazzo workflows)` : totals;
 }
 
 /** The report a person reads: one line per check, the problems and notes under it, and a total. */

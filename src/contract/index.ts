@@ -3,8 +3,10 @@
  * command line, run the suite, read its verdict. Node only; needs Stoplight Prism (an optional
  * peer dependency, `npm install --save-dev @stoplight/prism-cli@5.14.2`).
  */
-export { CONTRACT_EXIT, CONTRACT_HELP, parseContractArgs, probeUpstream, runContract } from "./run.js";
-export type { ContractOptions, ContractRunResult, ContractVerdict, ParsedContractArgs, WorkflowOutcome } from "./run.js";
+export { CONTRACT_EXIT, CONTRACT_HELP, contractHelp, INSTALLED_COMMANDS, parseContractArgs, probeUpstream, runContract } from "./run.js";
+export type {
+  ContractCommands, ContractEnvironment, ContractOptions, ContractRunResult, ContractVerdict, ParsedContractArgs, UpstreamProbe, WorkflowOutcome,
+} from "./run.js";
 export { BROKEN_VARIANTS } from "./broken.js";
 export type { BrokenVariant } from "./broken.js";
 export { CHECKS, formatReport, runContractChecks, uncoveredOperations } from "./checks.js";

@@ -12,8 +12,16 @@
  * const recipient = createImsClient({ endpoint: fake.url, auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT });
  * // … owner.addImageMembers(…); fake.advance(1_000); recipient.updateImageMembers(…) …
  * await fake.close();
+ *
+ * Every answer carries `X-Ims-Fake: ims-sharing <version>; signatures=verified|unchecked`
+ * (`FAKE_HEADER`, read with `parseFakeIdentity`): `verified` when it was started with
+ * `credentials` (it then refuses a wrong AK/SK signature with 401 APIGW.0301, as the gateway
+ * does), `unchecked` when it accepts any signature. IMS sends no such header; the contract suite
+ * relies on it to know the upstream is this fake, never on its address.
  */
 export { startFakeIms, LOCAL_AK_SK, LOCAL_CREDENTIALS, OWNER_TOKEN, RECIPIENT_TOKEN } from "./server.js";
+export { FAKE_HEADER, parseFakeIdentity } from "./identity.js";
+export type { FakeIdentity } from "./identity.js";
 export type { Fault, FakeIms, FakeImsOptions, FakeReply, FakeRequestLog } from "./server.js";
 export { createManualClock, isManualClock, systemClock } from "./clock.js";
 export type { Clock, ManualClock } from "./clock.js";

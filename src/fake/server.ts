@@ -4,7 +4,9 @@
  * follows the spec). It answers every operation of the spec's table (routes.ts), like IMS: IMS-
  * and gateway-shaped errors with real IMG codes, `X-Request-Id` on every response, jobs that run
  * over time on an injectable clock, faults on demand, AK/SK signatures verified with the
- * project's own signer.
+ * project's own signer. Every response also says what answered it, `X-Ims-Fake: ims-sharing
+ * <version>; signatures=verified|unchecked` (identity.ts), which IMS never sends: the contract
+ * runner changes the seed images and uses the fake's tokens only when the upstream says so.
  *
  * Tenants are projects. With AK/SK the caller is the `X-Project-Id` header (OWNER_PROJECT when
  * absent); with a token, the project `tokens` maps it to (OWNER_TOKEN → OWNER_PROJECT and
@@ -19,6 +21,7 @@ import { randomBytes } from "node:crypto";
 import { operations, type OperationId } from "../../generated/operations.js";
 import { createSigner } from "../signer.js";
 import { isManualClock, systemClock, type Clock } from "./clock.js";
+import { FAKE_HEADER, fakeIdentity } from "./identity.js";
 import { matchRoute, parseInput, ROUTE_METHODS, type Answer, type Call, type Handler, type Handlers } from "./routes.js";
 import {
   defaultImages, FakeState, isRefusal, OWNER_PROJECT, RECIPIENT_PROJECT,
@@ -71,6 +74,11 @@ export type Fault = FaultMatch & (
   | { type: "latency"; delayMs: number }
   | { type: "status"; status: number; retryAfter?: number | string | undefined }
   | { type: "drop" }
+  /**
+   * The request is handled as usual (a change is made, its job started), then the connection is
+   * closed without an answer: the client cannot know whether the change reached IMS.
+   */
+  | { type: "dropAnswer" }
   | { type: "malformed"; body?: string | undefined }
   /**
    * The member job of a matching request fails every pair of this one image (its results say
@@ -86,9 +94,16 @@ export interface FakeImsOptions {
   port?: number | undefined;
   /** How long each job takes from acceptance to completion (default 1000 ms). */
   jobDurationMs?: number | undefined;
-  /** The images to start with (default: the seed page's two images shared with its two projects, and FOREIGN_IMAGE). */
+  /**
+   * The images to start with (default: the two images of Huawei's Deleting Image Sharing Members
+   * example, shared with its two projects, and FOREIGN_IMAGE).
+   */
   images?: readonly SeedImage[] | undefined;
-  /** AK/SK pairs whose signatures are verified (others are refused with APIGW.0301). Without it, any Authorization is accepted. */
+  /**
+   * AK/SK pairs whose signatures are verified (others are refused with APIGW.0301), as the
+   * gateway does: `LOCAL_CREDENTIALS` for demos. Without it any Authorization is accepted, and
+   * every answer says so (`X-Ims-Fake: …; signatures=unchecked`).
+   */
   credentials?: Record<string, { secretKey: string }> | undefined;
   /** Token → the project it acts as, on top of OWNER_TOKEN and RECIPIENT_TOKEN; any other token is OWNER_PROJECT. */
   tokens?: Record<string, string> | undefined;
@@ -130,7 +145,7 @@ const CORS_HEADERS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": [...ROUTE_METHODS, "OPTIONS"].join(", "),
   "access-control-allow-headers": "authorization, content-type, x-auth-token, x-sdk-date, x-project-id, x-security-token, x-sdk-content-sha256",
-  "access-control-expose-headers": "x-request-id, retry-after",
+  "access-control-expose-headers": `x-request-id, retry-after, ${FAKE_HEADER}`,
   "access-control-max-age": "600",
 };
 
@@ -150,6 +165,8 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
   const requests: FakeRequestLog[] = [];
   const sockets = new Set<Socket>();
   const signers = new Map(Object.entries(options.credentials ?? {}).map(([ak, { secretKey }]) => [ak, createSigner({ accessKey: ak, secretKey })]));
+  // On every answer, so that a client (the contract runner) can tell this fake from a real IMS.
+  const identity = { [FAKE_HEADER]: fakeIdentity(signers.size > 0) };
 
   /** Consumes one use of a fault with a count; drops it when used up. */
   function consume(fault: Fault): void {
@@ -284,7 +301,7 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       res.writeHead(final.status, { ...final.headers });
       res.end(final.body);
     };
-    const base = { "content-type": "application/json", "x-request-id": requestId, ...(cors ? CORS_HEADERS : {}) };
+    const base = { "content-type": "application/json", "x-request-id": requestId, ...identity, ...(cors ? CORS_HEADERS : {}) };
 
     if (method === "OPTIONS" && cors) {
       send({ status: 204, headers: { ...base, "content-type": "text/plain" }, body: "" });
@@ -308,6 +325,11 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       return;
     }
     const reply = await route(method, path, req, body, requestId, log);
+    if (takeFault(method, path, "dropAnswer")) {
+      requests.push({ method, path, status: 0, at: clock.now(), ...log });
+      req.socket.destroy();
+      return;
+    }
     const malformed = takeFault(method, path, "malformed");
     if (malformed) reply.body = malformed.body ?? reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2)));
     send({ ...reply, headers: { ...base, ...reply.headers } });
@@ -315,7 +337,7 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json", "x-request-id": hex32() });
+      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json", "x-request-id": hex32(), ...identity });
       res.end(ims("IMG.0000", `Fake IMS failed: ${error instanceof Error ? error.message : String(error)}`));
     });
   });

@@ -40,9 +40,12 @@ import type {
 } from "../../generated/ims.js";
 import { systemClock, type Clock } from "./clock.js";
 
-/** The seed page's images, owned by OWNER_PROJECT and shared (accepted) with SEED_PROJECTS. */
+/**
+ * The two images of Huawei's Deleting Image Sharing Members example, owned by OWNER_PROJECT and
+ * shared (accepted) with SEED_PROJECTS.
+ */
 export const SEED_IMAGES = ["d164b5df-1bc3-4c3f-893e-3e471fd16e64", "0b680482-acaa-4045-b14c-9a8c7dfe9c70"] as const;
-/** The seed page's projects, both members of both SEED_IMAGES. */
+/** The two projects of that example, both members of both SEED_IMAGES. */
 export const SEED_PROJECTS = ["9c61004714024f9586705d090530f9fa", "edc89b490d7d4392898e19b2deb34797"] as const;
 /** The project that owns the seed images: the caller unless credentials say otherwise. */
 export const OWNER_PROJECT = "5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b";
@@ -100,6 +103,12 @@ export interface SeedImage {
   region?: string | undefined;
   osVersion?: string | undefined;
   minDisk?: number | undefined;
+  /** The least memory it needs, in MB (default 0, IMS's own default). */
+  minRam?: number | undefined;
+  /** Default: none. */
+  tags?: readonly string[] | undefined;
+  /** Default false. */
+  protected?: boolean | undefined;
 }
 
 /** What the fake knows about a project (tenant) besides its ID. */
@@ -138,6 +147,9 @@ export interface FakeImage {
   region: string;
   osVersion: string;
   minDisk: number;
+  minRam: number;
+  tags: string[];
+  protected: boolean;
   createdAt: number;
   /** Keyed by member ID. */
   members: Map<string, FakeMember>;
@@ -253,6 +265,9 @@ export class FakeState {
       region: seed.region ?? this.region,
       osVersion: seed.osVersion ?? "Ubuntu 22.04 server 64bit",
       minDisk: seed.minDisk ?? 40,
+      minRam: seed.minRam ?? 0,
+      tags: [...(seed.tags ?? [])],
+      protected: seed.protected ?? false,
       createdAt: at,
       members: new Map(),
     };
@@ -561,7 +576,14 @@ export class FakeState {
     return { images: images.map((image) => this.imageView(image)) };
   }
 
+  /**
+   * An image as IMS lists it (Huawei's `ImageInfo`): every field Huawei marks mandatory, with the
+   * values IMS gives a private image made from a server, and the optional ones such an image has.
+   * The fake never changes an image, so it was last updated, and became active, when it was made.
+   */
   private imageView(image: FakeImage): SharedImage {
+    const made = memberTime(image.createdAt);
+    const windows = /windows/i.test(image.osVersion);
     return {
       id: image.id,
       name: image.name,
@@ -569,9 +591,27 @@ export class FakeState {
       visibility: "shared",
       __imagetype: "shared",
       status: "active",
+      protected: image.protected,
+      tags: [...image.tags],
       min_disk: image.minDisk,
+      min_ram: image.minRam,
+      __os_type: windows ? "Windows" : "Linux",
+      __os_bit: /32bit/i.test(image.osVersion) ? "32" : "64",
       __os_version: image.osVersion,
-      created_at: memberTime(image.createdAt),
+      __platform: windows ? "Windows" : image.osVersion.split(" ")[0] ?? "Other",
+      // What a system disk of min_disk GB compresses to, roughly; a data disk's image is smaller.
+      __image_size: String(Math.round(image.minDisk * 2 ** 30 * (image.kind === "data" ? 0.05 : 0.055))),
+      __image_source_type: "uds",
+      __isregistered: "true",
+      container_format: "bare",
+      disk_format: "zvhd",
+      virtual_env_type: image.kind === "data" ? "DataImage" : "FusionCompute",
+      self: `/v2/images/${image.id}`,
+      schema: "/v2/schemas/image",
+      file: `/v2/images/${image.id}/file`,
+      created_at: made,
+      updated_at: made,
+      active_at: made,
     };
   }
 }

@@ -4,13 +4,18 @@
  * resource trusts the job; this reads the truth back, so a share changed by someone else while
  * the plan was applied shows up as drift instead of going unnoticed.
  */
-import { failedResults, ImsValidationError } from "../errors.js";
+import { failedResults, ImsValidationError, mayHaveTakenEffect } from "../errors.js";
+import { READ_BACK_MS } from "../change.js";
+import { sleep } from "../signals.js";
 import { notify } from "../options.js";
 import {
-  batchBody, DEFAULT_CONCURRENCY, emptySet, regionLimiters, diffSharing, groupBatches, messageOf, missingClients, optionIssues, readMembers,
-  type ImageChange, type MemberSet, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
+  batchBody, DEFAULT_CONCURRENCY, regionLimiters, diffSharing, groupBatches, messageOf, missingClients, optionIssues, readMembers,
+  type ImageChange, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
 } from "./plan.js";
-import { hexKey } from "./desired.js";
+import { append, emptySet, without, type MemberSet } from "./members.js";
+
+/** Job results are matched to the request's projects without regard to case: a result is read, not sent. */
+const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** How a request ended: its job's final status, or why there is none. */
 export type AppliedJobStatus = "SUCCESS" | "FAIL" | "interrupted" | "error";
@@ -34,6 +39,17 @@ export interface AppliedJob {
   job?: SharingJob;
   /** What ended it, for `FAIL`, `interrupted` and `error`. */
   error?: unknown;
+  /**
+   * Set when the first request's outcome was unknown (the connection dropped after it was sent,
+   * …): its error's message. The request was then sent again, and this entry is that repeat.
+   */
+  resent?: string;
+  /**
+   * True when this job's failures were settled by reading back: it was a repeat (`resent`), it
+   * reported images as failed, and their members read back as the file says (the first request
+   * had made the change).
+   */
+  settled?: boolean;
 }
 
 /** Something that did not happen for one image. */
@@ -74,6 +90,8 @@ export interface ImageReport {
   failed: ImageFailure[];
   /** What the signal stopped before it was done or failed (never counted as failed). */
   unfinished: ImageUnfinished[];
+  /** What a person should know besides (a failure settled by reading back). */
+  notes: string[];
   /** True when the members were read back after the jobs. */
   verified: boolean;
   /** What still differs from the file after reading back; undefined when in sync or not read back. */
@@ -133,20 +151,6 @@ export interface ApplyOptions {
 }
 
 
-function without(set: MemberSet, failed: MemberSet): MemberSet {
-  return {
-    projects: set.projects.filter((p) => !failed.projects.includes(p)),
-    domains: set.domains.filter((d) => !failed.domains.includes(d)),
-    organizations: set.organizations.filter((o) => !failed.organizations.includes(o)),
-  };
-}
-
-function append(to: MemberSet, from: MemberSet): void {
-  to.projects.push(...from.projects);
-  to.domains.push(...from.domains);
-  to.organizations.push(...from.organizations);
-}
-
 /** The job an error carries: `ImsJobFailedError` (or anything shaped like it) has `job`. */
 function jobOf(error: unknown): SharingJob | undefined {
   const job = (error as { job?: unknown } | null)?.job;
@@ -185,9 +189,9 @@ function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageO
     const mine = bad.filter((r) => typeof r.image_id === "string" && r.image_id.toLowerCase() === image.toLowerCase());
     if (!mine.length) continue;
     const projects = mine.map((r) => r.project_id);
-    const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => hexKey(q) === hexKey(p)));
+    const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => sameId(q, p)));
     const members = onlyThese
-      ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && hexKey(p) === hexKey(q))) }
+      ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && sameId(p, q))) }
       : batch.members;
     const statuses = [...new Set(mine.map((r) => r.status ?? "no status"))].join(", ");
     failed.set(image, { members, reason: `job ${job.job_id} reported ${statuses} for this image`, ...code });
@@ -249,7 +253,7 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   const keyOf = (region: string, image: string) => `${region}\u0000${image}`;
   for (const change of plan.changes) {
     reports.set(keyOf(change.region, change.image), {
-      region: change.region, image: change.image, removed: emptySet(), added: emptySet(), failed: [], unfinished: [], verified: false, drift: undefined,
+      region: change.region, image: change.image, removed: emptySet(), added: emptySet(), failed: [], unfinished: [], notes: [], verified: false, drift: undefined,
     });
   }
   const report = (region: string, image: string) => reports.get(keyOf(region, image)) as ImageReport;
@@ -331,10 +335,19 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
       }
     };
 
+    const body = batchBody(batch);
+    const sendBody = () => (kind === "add" ? client.addImageMembers(body, { signal }) : client.deleteImageMembers(body, { signal }));
     let jobId: string;
     try {
-      const body = batchBody(batch);
-      ({ jobId } = kind === "add" ? await client.addImageMembers(body, { signal }) : await client.deleteImageMembers(body, { signal }));
+      try {
+        ({ jobId } = await sendBody());
+      } catch (error) {
+        // The outcome is unknown: a membership change is a set operation, so it is sent again;
+        // the read-back settles what the repeat's job may report (see readBackImage).
+        if (signal?.aborted || !mayHaveTakenEffect(error)) throw error;
+        entry.resent = messageOf(error);
+        ({ jobId } = await sendBody());
+      }
     } catch (error) {
       failed(error);
       return undefined;
@@ -381,11 +394,23 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
     await Promise.all(byImage.get(keyOf(change.region, change.image)) ?? []);
     if (signal?.aborted || options.readBack === false) return;
     const image = report(change.region, change.image);
+    const repeats = jobs.filter((j) => j.resent !== undefined && j.region === change.region && j.images.includes(change.image));
+    const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
+    const read = async () => diffSharing(
+      await limiter(change.region)(() => readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal)),
+      wanted, { region: change.region, image: change.image, quota: change.quota.limit },
+    );
     try {
-      const current = await limiter(change.region)(() => readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal));
-      const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
-      image.drift = diffSharing(current, wanted, { region: change.region, image: change.image, quota: change.quota.limit });
+      let drift = await read();
+      // A repeated request races the first one, whose job may still be running: the state may
+      // take a while to show it.
+      for (const started = Date.now(); drift && repeats.length && Date.now() - started < READ_BACK_MS;) {
+        await sleep(1_000, signal);
+        drift = await read();
+      }
+      image.drift = drift;
       image.verified = true;
+      if (!drift) settleRepeats(image, repeats);
     } catch (error) {
       if (signal?.aborted) return;
       const code = codeOf(error);
@@ -393,10 +418,28 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
     }
   }));
 
+  /**
+   * The image read back as the file says: a repeat's job that reported it failed did so because
+   * the first request (whose answer was lost) had already made the change. Those failures are
+   * settled, and said so.
+   */
+  function settleRepeats(image: ImageReport, repeats: AppliedJob[]): void {
+    for (const repeat of repeats) {
+      const settled = image.failed.filter((f) => f.jobId !== undefined && f.jobId === repeat.jobId);
+      if (!settled.length) continue;
+      image.failed = image.failed.filter((f) => !settled.includes(f));
+      image.notes.push(`the first ${repeat.kind} request got no answer (${repeat.resent}); it was sent again as job ${repeat.jobId}, which reported this image failed, but its members read back as the file says: the first request had made the change`);
+    }
+  }
+  for (const repeat of jobs.filter((j) => j.resent !== undefined && j.status !== "SUCCESS" && j.jobId)) {
+    const concerned = [...reports.values()].filter((i) => i.region === repeat.region && repeat.images.includes(i.image));
+    if (concerned.every((i) => i.verified && !i.drift && !i.failed.some((f) => f.jobId === repeat.jobId))) repeat.settled = true;
+  }
+
   const interrupted = signal?.aborted ?? false;
   const images = [...reports.values()];
   const ok = !interrupted
-    && jobs.every((j) => j.status === "SUCCESS")
+    && jobs.every((j) => j.status === "SUCCESS" || j.settled === true)
     && images.every((i) => (i.verified || options.readBack === false) && !i.failed.length && !i.drift);
   return { images, jobs, interrupted, ok };
 }

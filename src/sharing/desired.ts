@@ -8,6 +8,8 @@
  */
 import { schemas } from "../../generated/schemas.js";
 import { resolveEndpoint } from "../endpoint.js";
+import { closest } from "../suggest.js";
+import { organizationKey } from "./members.js";
 import type { ValidationIssue } from "../validate.js";
 
 /** How the members listed for an image relate to the members it has. */
@@ -101,25 +103,6 @@ const PROJECT_ID = new RegExp(schemas.ProjectId.pattern, "u");
 const DOMAIN_ID = new RegExp(schemas.DomainId.pattern, "u");
 const ORGANIZATION = new RegExp(schemas.OrganizationRef.pattern, "u");
 
-/**
- * The ID an organization entry names: the bare `o-`/`r-`/`ou-` ID itself, or the last segment
- * of a URN (after its last `/` or `:`). A member listing gives the bare ID as `member_id` and
- * the URN as `urn`, so this is what entries and members are matched by.
- *
- * @example organizationKey("organizations::3a2d…e3:ou:o-wvnt…/ou-5x1b…") // "ou-5x1b…"
- */
-export function organizationKey(entry: string): string {
-  return entry.slice(Math.max(entry.lastIndexOf("/"), entry.lastIndexOf(":")) + 1);
-}
-
-/**
- * The key a project or account ID is compared by. The spec accepts hex digits in either case
- * while IMS lists them in lower case; comparing as written would re-add a member forever.
- */
-export function hexKey(id: string): string {
-  return id.toLowerCase();
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -127,6 +110,20 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function show(value: unknown): string {
   const text = typeof value === "string" ? JSON.stringify(value) : Array.isArray(value) ? "a list" : isObject(value) ? "an object" : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/** Why an ID is not of the form `schema` names (its title, from the spec), in words. */
+function notAn(schema: { readonly title: string; readonly pattern: string }, id: string): string {
+  const lower = id.toLowerCase() !== id && new RegExp(schema.pattern, "u").test(id.toLowerCase()) ? ": write it in lower case" : "";
+  return `${show(id)} is not ${schema.title}${lower}`;
+}
+
+/**
+ * An ID that YAML read as a number: `projects: [12345678901234567890123456789012]` unquoted is a
+ * number (and loses digits), not the string it was meant to be.
+ */
+function numberHint(value: unknown): string {
+  return typeof value === "number" ? `; YAML read ${String(value)} as a number: quote the ID ("…")` : "";
 }
 
 /** Paths into the file: `regions.cn-north-4.images.<id>.projects[2]`. */
@@ -139,7 +136,9 @@ function unknownFields(object: Record<string, unknown>, known: readonly string[]
   for (const name of Object.keys(object)) {
     // A misspelt list (`project:`) would otherwise read as "no projects" and, in exclusive
     // mode, remove every project member: refuse it instead.
-    if (!known.includes(name)) issues.push({ path: at(path, name), message: `is not a known field (expected ${known.join(", ")})` });
+    if (known.includes(name)) continue;
+    const guess = closest(name, known);
+    issues.push({ path: at(path, name), message: `is not a known field${guess ? `; did you mean "${guess}"?` : ""} (expected ${known.join(", ")})` });
   }
 }
 
@@ -162,7 +161,7 @@ function checkList(value: unknown, path: string, rule: ListRule, issues: Validat
   value.forEach((entry: unknown, i) => {
     const entryPath = at(path, i);
     if (typeof entry !== "string") {
-      issues.push({ path: entryPath, message: `must be a string, got ${show(entry)}` });
+      issues.push({ path: entryPath, message: `must be a string, got ${show(entry)}${numberHint(entry)}` });
       return;
     }
     const problem = rule.check(entry);
@@ -225,7 +224,8 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
     }
     const owner = entry.projectId;
     if (owner !== undefined && (typeof owner !== "string" || !PROJECT_ID.test(owner))) {
-      issues.push({ path: at(regionPath, "projectId"), message: `must be the owner's project ID in ${region} (32 hex digits), got ${show(owner)}` });
+      const problem = typeof owner === "string" ? notAn(schemas.ProjectId, owner) : `must be a string, got ${show(owner)}${numberHint(owner)}`;
+      issues.push({ path: at(regionPath, "projectId"), message: `must be the owner's project ID in ${region}: ${problem}` });
     }
     const images = entry.images;
     const imagesPath = at(regionPath, "images");
@@ -236,7 +236,7 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
 
     for (const [image, wanted] of Object.entries(images)) {
       const imagePath = at(imagesPath, image);
-      if (!IMAGE_ID.test(image)) issues.push({ path: imagePath, message: "is not an image ID (a UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)" });
+      if (!IMAGE_ID.test(image)) issues.push({ path: imagePath, message: notAn(schemas.ImageId, image) });
       if (!isObject(wanted)) {
         issues.push({ path: imagePath, message: `must be an object ({ projects, domains, organizations, mode }), got ${show(wanted)}` });
         continue;
@@ -245,28 +245,27 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
 
       const projectsPath = at(imagePath, "projects");
       const projects = checkList(wanted.projects, projectsPath, {
-        check: (id) => PROJECT_ID.test(id) ? undefined : `${show(id)} is not a project ID (32 hex digits); project IDs are per region: use the project ID of ${region}`,
-        key: hexKey,
+        check: (id) => PROJECT_ID.test(id) ? undefined : `${notAn(schemas.ProjectId, id)}; project IDs are per region: use the project ID of ${region}`,
+        key: (id) => id,
       }, issues);
       for (const { entry: id, index } of projects) {
         const entryPath = at(projectsPath, index);
-        if (typeof owner === "string" && hexKey(owner) === hexKey(id)) {
+        if (typeof owner === "string" && owner === id) {
           issues.push({ path: entryPath, message: `is the owner's own project (${at(regionPath, "projectId")}); an image cannot be shared with its owner` });
         }
-        const seenIn = projectRegion.get(hexKey(id));
-        if (seenIn === undefined) projectRegion.set(hexKey(id), region);
+        const seenIn = projectRegion.get(id);
+        if (seenIn === undefined) projectRegion.set(id, region);
         else if (seenIn !== region) {
           issues.push({ path: entryPath, message: `is also listed under regions.${seenIn}; project IDs are per region, so it cannot be a project of both: use the project ID of ${region}` });
         }
       }
 
       checkList(wanted.domains, at(imagePath, "domains"), {
-        check: (id) => DOMAIN_ID.test(id) ? undefined : `${show(id)} is not an account (domain) ID (32 hex digits)`,
-        key: hexKey,
+        check: (id) => DOMAIN_ID.test(id) ? undefined : notAn(schemas.DomainId, id),
+        key: (id) => id,
       }, issues);
       checkList(wanted.organizations, at(imagePath, "organizations"), {
-        check: (ref) => ORGANIZATION.test(ref) ? undefined
-          : `${show(ref)} is not an organization: a URN (organizations::<account ID>:organization:o-…, …:root:o-…/r-…, …:ou:o-…/ou-…) or a bare o-, r- or ou- ID`,
+        check: (ref) => ORGANIZATION.test(ref) ? undefined : notAn(schemas.OrganizationRef, ref),
         key: organizationKey,
       }, issues);
 

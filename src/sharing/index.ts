@@ -2,7 +2,8 @@
  * Sharing as code: who may use which images, kept in a file, planned against the real members
  * and applied. `planSharing` reads and diffs, `applySharing` sends, waits and reads back.
  */
-export { DEFAULT_MODE, organizationKey, validateDesiredSharing } from "./desired.js";
+export { DEFAULT_MODE, validateDesiredSharing } from "./desired.js";
+export { organizationKey } from "./members.js";
 export type { DesiredImage, DesiredRegion, DesiredSharing, SharingMode } from "./desired.js";
 export {
   batchBody, DEFAULT_CONCURRENCY, DEFAULT_MAX_BATCH_IMAGES, DEFAULT_QUOTA, diffSharing, groupBatches, planSharing,

@@ -7,10 +7,10 @@
 import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResult } from "../../generated/ims.js";
 import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";
-import {
-  DEFAULT_MODE, hexKey, organizationKey, validateDesiredSharing,
-  type DesiredImage, type DesiredSharing, type SharingMode,
-} from "./desired.js";
+import { DEFAULT_MODE, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
+import { emptySet, isEmpty, kindOf, MEMBER_KEY as KEY, MEMBER_KINDS as KINDS, size, type MemberKind as Kind, type MemberSet } from "./members.js";
+
+export { emptySet, size, type MemberSet } from "./members.js";
 
 /** One member of a shared image, as `GET /v1/{project_id}/cloudimages/{image_id}/members` lists it (the generated type). */
 export type ImageMember = GeneratedImageMember;
@@ -34,13 +34,6 @@ export interface SharingClient {
   deleteImageMembers(body: ImageMembersBody, options?: { signal?: AbortSignal | undefined }): Promise<{ jobId: string; requestId?: string }>;
   /** Resolves with the job on `SUCCESS`; rejects (`ImsJobFailedError`, carrying `job`) when it failed. */
   waitForJob(jobId: string, options?: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }): Promise<SharingJob>;
-}
-
-/** Members by kind, in the form they are sent. */
-export interface MemberSet {
-  projects: string[];
-  domains: string[];
-  organizations: string[];
 }
 
 /** How many members would count against the image's quota once the change is made. */
@@ -137,34 +130,6 @@ export const DEFAULT_QUOTA = 128;
 export const DEFAULT_MAX_BATCH_IMAGES = 20;
 /** Requests (member listings, batches) in flight at once, in each region. */
 export const DEFAULT_CONCURRENCY = 8;
-
-/** No members. */
-export function emptySet(): MemberSet {
-  return { projects: [], domains: [], organizations: [] };
-}
-
-function isEmpty(set: MemberSet): boolean {
-  return !set.projects.length && !set.domains.length && !set.organizations.length;
-}
-
-/** How many members a set names. */
-export function size(set: MemberSet): number {
-  return set.projects.length + set.domains.length + set.organizations.length;
-}
-
-type Kind = keyof MemberSet;
-const KINDS: readonly Kind[] = ["projects", "domains", "organizations"];
-const KEY: Record<Kind, (id: string) => string> = { projects: hexKey, domains: hexKey, organizations: organizationKey };
-
-/** The kind a listed member is; undefined for a kind this library does not know (left alone). */
-function kindOf(member: ImageMember): Kind | undefined {
-  switch (member.member_type ?? "project") {
-    case "project": return "projects";
-    case "domain": return "domains";
-    case "organization": return "organizations";
-    default: return undefined;
-  }
-}
 
 /**
  * What must change for one image to match `desired`, or undefined when it already does. Pure.

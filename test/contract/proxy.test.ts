@@ -164,6 +164,7 @@ describe("runContract, the whole run", () => {
     [["--upstream", "ftp://example.com"], /--upstream must be an http\(s\) URL/],
     [["--region", "Not A Region"], /--region must be a region ID/],
     [["--upstream", "https://ims.example.com"], /no credentials/],
+    [["--upstream", "http://ims.example.com", "--token", "T"], /plain http:\/\/ to another machine would send your credentials in clear text; use https:\/\//],
   ])("refuses %j with exit 2", async (argv, message) => {
     const parsed = parseContractArgs(argv, {});
     expect(parsed.kind).toBe("run");
@@ -182,11 +183,23 @@ describe("runContract, the whole run", () => {
       HUAWEICLOUD_SDK_AK: "AK", HUAWEICLOUD_SDK_SK: "SK", HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
       HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID: RECIPIENT_PROJECT, IMS_RECIPIENT_TOKEN: "recipient-token",
     });
+    // What the environment holds is kept apart, so that flags win and a fake's world stays its own.
     expect(parsed).toEqual({
       kind: "run",
       options: {
-        region: "cn-north-4", projectId: OWNER_PROJECT, images: [SEED_IMAGES[0]], memberProjects: [SEED_PROJECTS[0]], timeoutMs: 90_000,
-        auth: { accessKey: "AK", secretKey: "SK" }, recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
+        region: "cn-north-4", images: [SEED_IMAGES[0]], memberProjects: [SEED_PROJECTS[0]], timeoutMs: 90_000,
+        environment: {
+          projectId: OWNER_PROJECT, auth: { accessKey: "AK", secretKey: "SK" }, recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
+        },
+      },
+    });
+    expect(parseContractArgs(["--token", "T", "--project-id", "P", "--recipient-project-id", RECIPIENT_PROJECT], {
+      HUAWEICLOUD_SDK_AK: "AK", HUAWEICLOUD_SDK_SK: "SK", HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT, IMS_RECIPIENT_TOKEN: "recipient-token",
+    })).toEqual({
+      kind: "run",
+      options: {
+        auth: { token: "T" }, projectId: "P", recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
+        environment: { projectId: OWNER_PROJECT },
       },
     });
   });

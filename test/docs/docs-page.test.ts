@@ -9,6 +9,8 @@ import type { Browser } from "playwright-core";
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { buildDocs } from "../../scripts/build-docs.mjs";
 import { operations as OPERATIONS } from "../../generated/operations.js";
+import bundled from "../../generated/openapi.json" with { type: "json" };
+import pkg from "../../package.json" with { type: "json" };
 import { launchChromium, offlineContext } from "../helpers/chromium.js";
 import { serveFile } from "../helpers/static-server.js";
 
@@ -39,6 +41,23 @@ describe("the published docs page", () => {
     file = await buildDocs({ output: path.join(dir, "index.html") });
   });
 
+  it("shows one version, the package's, and says what it is", async () => {
+    // The heading carries the spec's info.version, the page's title the package's: one number.
+    expect(bundled.info.version).toBe(pkg.version);
+    const html = await readFile(file, "utf8");
+    expect(html).toContain(`<title>IMS image sharing API: ims-sharing ${pkg.version}</title>`);
+    const { page, close } = await openOffline(file);
+    try {
+      const text = await page.locator("body").innerText();
+      const shown = [...text.matchAll(/Huawei Cloud IMS image sharing \(([^)]+)\)/g)].map((m) => m[1]);
+      expect(shown.length).toBeGreaterThan(0);
+      expect(new Set(shown)).toEqual(new Set([pkg.version]));
+      expect(text).toMatch(/The version beside the title is this description's, and it is the version of\s+the ims-sharing npm package that ships it/);
+    } finally {
+      await close();
+    }
+  });
+
   it("is one HTML file with no script, style or font loaded from elsewhere", async () => {
     const html = await readFile(file, "utf8");
     expect(html).not.toMatch(/<script[^>]+src=["']https?:/i);
@@ -56,7 +75,7 @@ describe("the published docs page", () => {
       // The page's text after its title, cut at each section heading (the side menu, above the
       // title, lists the same names).
       const text = await page.locator("body").innerText();
-      const main = text.slice(text.indexOf("Huawei Cloud IMS image sharing (1.0.0)"));
+      const main = text.slice(text.indexOf(`Huawei Cloud IMS image sharing (${pkg.version})`));
       const section = (name: string) => {
         const from = main.indexOf(`\n${name}\n`);
         expect(from, `no "${name}" section on the landing page`).toBeGreaterThan(0);
@@ -117,7 +136,7 @@ describe("the published docs page", () => {
       }
       const all = seen.join("\n");
       for (const status of ["200", "400", "401", "403", "404", "500", "503"]) expect(all).toContain(status);
-      // The seed page's example request and response, and the job examples.
+      // Huawei's Deleting Image Sharing Members example request and response, and the job examples.
       await page.goto(`${page.url().split("#")[0]}#/image-sharing/deleteimagemembers`, { waitUntil: "networkidle" });
       await page.getByRole("heading", { name: "Delete image sharing members" }).first().waitFor();
       const deleteText = await page.locator("body").innerText();

@@ -1,11 +1,68 @@
 // The README's first command after install: `npm start` builds, starts the fake behind the
-// validating proxy and the docs, runs the seed request through the CLI, keeps serving, and
-// stops cleanly on Ctrl-C.
+// validating proxy and the docs, runs the request of Huawei's Deleting Image Sharing Members
+// example through the CLI, keeps serving, and stops cleanly on Ctrl-C. Every command it prints
+// then runs exactly as printed, in `sh -c` with the exports it prints, for each way in (a token
+// through the proxy, AK/SK to the fake) and each tenant, in a shell that still holds the user's
+// own Huawei Cloud variables: each must end with the exit code the sandbox says.
 import { describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
+
+type Tenant = "owner" | "recipient";
+/** One way in: the exports every tenant runs, then each tenant's own. */
+interface Variant { title: string; shared: string[]; owner: string[]; recipient: string[] }
+/** A command to try, whose, and the exit code the sandbox says it ends with (0 unless it says). */
+interface Suggested { who: Tenant; command: string; exitCode: number; code?: string | undefined }
+
+/** The ways in the sandbox prints, between "Two tenants" and "Try, as the owner:". */
+function variantsOf(output: string): Variant[] {
+  const from = output.indexOf("\nTwo tenants");
+  const to = output.indexOf("\nTry, as the owner:");
+  expect(from, "no \"Two tenants\" section").toBeGreaterThan(0);
+  const variants: Variant[] = [];
+  for (const line of output.slice(from + 1, to).split("\n").slice(1).filter((l) => l.trim())) {
+    if (!line.startsWith("  ")) {
+      variants.push({ title: line, shared: [], owner: [], recipient: [] });
+      continue;
+    }
+    const variant = variants.at(-1);
+    expect(variant, `an export line before any heading: ${line}`).toBeDefined();
+    const labelled = /^ {2}(owner|recipient): +(.+)$/.exec(line);
+    if (labelled) variant![labelled[1] as Tenant].push(labelled[2]!);
+    else variant!.shared.push(line.trim());
+  }
+  return variants;
+}
+
+/** The commands it suggests, each under "…, as the owner" or "…, as the recipient". */
+function suggestedOf(output: string): Suggested[] {
+  const from = output.indexOf("\nTry, as the owner:");
+  const to = output.indexOf("\nand the contract suite against this fake:");
+  const suggested: Suggested[] = [];
+  let who: Tenant | undefined;
+  for (const line of output.slice(from + 1, to).split("\n").filter((l) => l.trim())) {
+    const heading = /^(?:Try|then|and), as the (owner|recipient)\b/.exec(line);
+    const command = /^ {2}(npx ims-sharing \S.*)$/.exec(line);
+    const note = /^ {4,}\(.*?(?:(IMG\.\d{4}), )?exit code (\d+)\)$/.exec(line);
+    if (heading) who = heading[1] as Tenant;
+    else if (command && who) suggested.push({ who, command: command[1]!, exitCode: 0 });
+    else if (note && suggested.length) Object.assign(suggested.at(-1)!, { exitCode: Number(note[2]), code: note[1] });
+    else throw new Error(`the sandbox printed a line the test cannot place: ${JSON.stringify(line)}`);
+  }
+  return suggested;
+}
+
+function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const run = spawn("sh", ["-c", script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    run.stdout.on("data", (d: Buffer) => (out += d));
+    run.stderr.on("data", (d: Buffer) => (out += d));
+    run.on("close", (code) => resolve({ code, out }));
+  });
+}
 
 describe("npm start (the sandbox)", () => {
   it("ends with a finished job and URLs served, and stops on SIGINT", async () => {
@@ -55,16 +112,27 @@ describe("npm start (the sandbox)", () => {
       const job = await fetch(`${proxyUrl}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, { headers: { "x-auth-token": "fake-owner-token" } });
       expect(job.status).toBe(404);
       expect(job.headers.get("sl-violations")).toBeNull();
+      // Every command it prints, as printed, for each way in and each tenant, in the user's shell.
+      const variants = variantsOf(output);
+      expect(variants.map((v) => v.title)).toEqual([expect.stringMatching(/^With an IAM token, through the validating proxy/), expect.stringMatching(/^Or with AK\/SK, straight to the fake/)]);
+      const fakeUrl = /Fake IMS \(direct\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      expect(variants[1]!.shared.join("\n")).toContain(`IMS_ENDPOINT=${fakeUrl} HUAWEICLOUD_SDK_AK=`);
+      const suggested = suggestedOf(output);
+      expect(suggested.map((s) => s.who)).toEqual(["owner", "owner", "owner", "owner", "recipient", "recipient", "owner"]);
+      expect(suggested.filter((s) => s.exitCode !== 0)).toEqual([expect.objectContaining({ code: "IMG.0027", exitCode: 3 })]);
+      for (const variant of variants) {
+        for (const { who, command, exitCode, code } of suggested) {
+          const script = [...variant.shared, ...variant[who], command].join("\n");
+          const ran = await sh(script, env);
+          expect(ran.code, `${variant.title}\n[${who}] $ ${script}\n${ran.out}`).toBe(exitCode);
+          if (code) expect(ran.out).toContain(code);
+          expect(ran.out, "the user's own secret key reached the output").not.toContain("users-real-secret-key");
+        }
+      }
       // The contract suite it suggests passes against it, after its own demo changed the state.
-      const suggested = /^ {2}(npm run contract -- --upstream http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)?.[1];
-      expect(suggested).toBeDefined();
-      const contract = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const run = spawn("sh", ["-c", suggested!], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        run.stdout.on("data", (d: Buffer) => (out += d));
-        run.stderr.on("data", (d: Buffer) => (out += d));
-        run.on("close", (code) => resolve({ code, out }));
-      });
+      const contractCommand = /^ {2}(npm run contract -- --upstream http:\/\/127\.0\.0\.1:\d+)$/m.exec(output)?.[1];
+      expect(contractCommand).toBeDefined();
+      const contract = await sh(contractCommand!, env);
       expect(contract.code, contract.out).toBe(0);
       expect(contract.out).toContain("keeps the contract");
       // Ctrl-C: the sandbox stops its servers and exits cleanly.
@@ -80,5 +148,5 @@ describe("npm start (the sandbox)", () => {
     } finally {
       signalGroup("SIGKILL");
     }
-  }, 180_000);
+  }, 300_000);
 });

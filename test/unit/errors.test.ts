@@ -91,11 +91,12 @@ describe("2xx answers that break the contract become ImsResponseError", () => {
 });
 
 describe("no answer", () => {
-  it("a dropped connection is an ImsNetworkError with its cause", async () => {
+  it("a connection dropped after a write was sent is an ImsNetworkError with its cause, saying the change may have reached IMS", async () => {
     const error = await deleteWith({ destroy: true });
     expect(error).toBeInstanceOf(ImsNetworkError);
     expect(error.cause).toBeInstanceOf(Error);
-    expect(error.message).toMatch(/^DELETE \/v1\/cloudimages\/members failed: fetch failed/);
+    expect(error.message).toMatch(/^DELETE \/v1\/cloudimages\/members failed after the request was sent \(fetch failed.*\): the change may or may not have reached IMS; /);
+    expect(error.mayHaveTakenEffect).toBe(true);
   });
 
   it("a refused connection is an ImsNetworkError", async () => {

@@ -1,11 +1,15 @@
 // The fake IMS's surface: the seed, jobs on a manual clock (and once in real time), the clock,
 // AK/SK verification with the project's own signer, fault injection, answers rewritten,
-// browsers. Driven with plain fetch; the sharing lifecycle is in fake-lifecycle.test.ts.
+// browsers, the header that identifies it, the images it lists (every field Huawei's SDK model
+// marks mandatory). Driven with plain fetch; the sharing lifecycle is in fake-lifecycle.test.ts.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Job } from "../../generated/ims.js";
+import { readFileSync } from "node:fs";
+import bundled from "../../generated/openapi.json" with { type: "json" };
+import type { Job, SharedImageList } from "../../generated/ims.js";
+import pkg from "../../package.json" with { type: "json" };
 import {
-  createManualClock, FOREIGN_IMAGE, FOREIGN_OWNER, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN,
-  SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions,
+  createManualClock, FAKE_HEADER, FOREIGN_IMAGE, FOREIGN_OWNER, LOCAL_CREDENTIALS, OWNER_PROJECT, OWNER_TOKEN, parseFakeIdentity, RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions,
 } from "../../src/fake/index.js";
 import { createSigner } from "../../src/signer.js";
 
@@ -45,7 +49,7 @@ const codeOf = (reply: Reply) => {
 };
 
 describe("the seed", () => {
-  it("starts with the seed page's images shared (accepted) with its projects, and someone else's image", async () => {
+  it("starts with the images of Huawei's Deleting Image Sharing Members example shared (accepted) with its projects, and someone else's image", async () => {
     await start();
     for (const image of SEED_IMAGES) {
       expect(fake.state.membersOf(image)).toEqual([...SEED_PROJECTS].sort());
@@ -268,5 +272,80 @@ describe("answers rewritten, request log, browsers", () => {
     expect(response.headers.get("access-control-allow-methods")?.split(", ").sort()).toEqual(["DELETE", "GET", "OPTIONS", "POST", "PUT"]);
     expect(response.headers.get("access-control-allow-headers")).toContain("x-sdk-date");
     expect(response.headers.get("access-control-expose-headers")).toContain("x-request-id");
+  });
+});
+
+describe("the header that says it is the fake", () => {
+  it("is on every answer (errors, preflights and faults included), naming the version and whether signatures are verified", async () => {
+    await start({ faults: [{ type: "status", status: 503, path: "/v1/cloudimages/job/", times: 1 }] });
+    const answers = [
+      (await call("GET", "/v1/cloudimages/job/abc")).headers, // the injected 503
+      (await call("GET", "/v1/cloudimages/job/abc")).headers, // 404
+      (await call("GET", "/v1/cloudimages/job/abc", { token: null })).headers, // 401
+      (await call("DELETE", MEMBERS, { body: seedBody })).headers,
+      (await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS" })).headers,
+    ];
+    for (const headers of answers) expect(headers.get(FAKE_HEADER)).toBe(`ims-sharing ${pkg.version}; signatures=unchecked`);
+    await fake.close();
+    await start({ credentials: LOCAL_CREDENTIALS });
+    const verified = (await call("GET", "/v1/cloudimages/job/abc")).headers.get(FAKE_HEADER);
+    expect(verified).toBe(`ims-sharing ${pkg.version}; signatures=verified`);
+    expect(parseFakeIdentity(verified)).toEqual({ version: pkg.version, verifiesSignatures: true });
+    expect((await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS" })).headers.get("access-control-expose-headers")).toContain(FAKE_HEADER);
+  });
+
+  it("is read only in the fake's own form", () => {
+    expect(parseFakeIdentity(`ims-sharing 1.2.3; signatures=unchecked`)).toEqual({ version: "1.2.3", verifiesSignatures: false });
+    for (const other of [null, undefined, "", "ims-sharing 1.2.3", "something-else 1.2.3; signatures=verified", "ims-sharing 1.2.3; signatures=maybe"]) {
+      expect(parseFakeIdentity(other)).toBeUndefined();
+    }
+  });
+});
+
+describe("the images it lists (Huawei's ImageInfo)", () => {
+  type Field = { name: string; type: "str" | "int" | "bool" | "list[str]"; mandatory: boolean };
+  // The official Python SDK's model, copied with its source into test/fixtures/ims/.
+  const sdk = JSON.parse(readFileSync(new URL("../fixtures/ims/image-info.sdk-model.json", import.meta.url), "utf8")) as { fields: Field[] };
+  const named = Object.keys((bundled.components.schemas.ImageInfo as { properties: object }).properties);
+  const isType = (value: unknown, type: Field["type"]) => (type === "str" ? typeof value === "string"
+    : type === "int" ? Number.isInteger(value) : type === "bool" ? typeof value === "boolean"
+      : Array.isArray(value) && value.every((v) => typeof v === "string"));
+
+  async function listing(): Promise<Array<Record<string, unknown>>> {
+    await start();
+    const reply = await call("GET", "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=accepted", { token: RECIPIENT_TOKEN });
+    expect(reply.status).toBe(200);
+    const images = (reply.json as SharedImageList).images as Array<Record<string, unknown>>;
+    expect(images.map((i) => i.id)).toEqual([...SEED_IMAGES].sort());
+    return images;
+  }
+
+  it("carries every field Huawei's model marks mandatory, of the model's type, with no null", async () => {
+    const mandatory = sdk.fields.filter((f) => f.mandatory);
+    expect(mandatory.map((f) => f.name)).toEqual(expect.arrayContaining(["__os_type", "min_ram", "tags", "protected", "updated_at"]));
+    for (const image of await listing()) {
+      for (const field of mandatory) {
+        expect(image, field.name).toHaveProperty([field.name]);
+        expect(isType(image[field.name], field.type), `${field.name}: ${JSON.stringify(image[field.name])} is not a ${field.type}`).toBe(true);
+      }
+      // Every field it sends, mandatory or not, is one the model documents and the spec names.
+      for (const [name, value] of Object.entries(image)) {
+        const field = sdk.fields.find((f) => f.name === name);
+        expect(field, `${name} is not a field of Huawei's ImageInfo`).toBeDefined();
+        expect(isType(value, field!.type), `${name}: ${JSON.stringify(value)} is not a ${field!.type}`).toBe(true);
+        expect(named).toContain(name);
+      }
+    }
+  });
+
+  it("gives the values IMS gives an image shared with you", async () => {
+    const [image] = await listing();
+    expect(image).toMatchObject({
+      owner: OWNER_PROJECT, visibility: "shared", __imagetype: "shared", status: "active", protected: false, tags: [],
+      min_disk: 40, min_ram: 0, __os_type: "Linux", __os_bit: "64", __platform: "Ubuntu", __image_source_type: "uds", __isregistered: "true",
+      container_format: "bare", virtual_env_type: "FusionCompute", self: `/v2/images/${String(image!.id)}`, schema: "/v2/schemas/image",
+    });
+    expect(Number(image!.__image_size)).toBeGreaterThan(1e9);
+    for (const time of ["created_at", "updated_at", "active_at"]) expect(image![time]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
 });

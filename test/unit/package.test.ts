@@ -33,6 +33,15 @@ describe("the package's dependencies", () => {
     expect(pkg.dependencies).toEqual({ "openapi-fetch": "0.17.0", yaml: "2.9.1" });
   });
 
+  it("the README names every runtime dependency where it says what the package depends on", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const pkg = (await import("../../package.json", { with: { type: "json" } })).default as { dependencies: Record<string, string> };
+    const readme = await readFile(`${root}README.md`, "utf8");
+    const statement = /[^\n]*only runtime dependency[\s\S]*?\.\s/.exec(readme)?.[0] ?? "";
+    expect(statement, "the README's sentence on runtime dependencies").not.toBe("");
+    for (const name of Object.keys(pkg.dependencies)) expect(statement).toContain(`\`${name}\``);
+  });
+
   it("the library entry's import graph reaches openapi-fetch alone (yaml is loaded by the command line only)", async () => {
     const { readFile } = await import("node:fs/promises");
     const path = await import("node:path");

@@ -79,7 +79,8 @@ describe("not retried", () => {
     const { ims } = await client({}, { status: 500, body: { error: { code: "IMG.0000", message: "x" } } }, accepted);
     const error = await ims.deleteImageMembers(SEED_BODY).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 500 });
-    expect((error as Error).message).toMatch(/may or may not have happened: read the state back/);
+    expect((error as Error).message).toMatch(/may or may not have happened: list the members of images \S+, \S+ \(ims-sharing members list --image \S+; ims-sharing members list --image \S+\) before sending it again/);
+    expect(error).toMatchObject({ mayHaveTakenEffect: true });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -117,6 +118,23 @@ describe("not retried", () => {
     setTimeout(() => controller.abort(), 50);
     await expect(call).rejects.toMatchObject({ name: "AbortError" });
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe("a host name that does not resolve", () => {
+  // A region ID with a typo: its endpoint's name does not exist in DNS. Not transient, so
+  // neither a request nor a wait tries again; the message says which region.
+  it("fails at once, naming the region, for a request and for a wait", async () => {
+    const retries: RetryEvent[] = [];
+    const polls: unknown[] = [];
+    const ims = createImsClient({ region: "cn-nrth-4", projectId: PROJECT_ID, auth: { token: "t" }, retry: { attempts: 5, onRetry: (e) => retries.push(e) } });
+    for (const call of [() => ims.deleteImageMembers(SEED_BODY), () => ims.getJobProgress(JOB_ID), () => ims.waitForJob(JOB_ID, { onPollError: (e) => polls.push(e) })]) {
+      const error = await call().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ImsNetworkError);
+      expect((error as Error).message).toMatch(/ims\.cn-nrth-4\.myhuaweicloud\.com does not resolve \(DNS: no such name\): no IMS endpoint exists for region "cn-nrth-4" as seen from this machine \(check the region ID, such as cn-north-4\)$/);
+    }
+    expect(retries).toEqual([]);
+    expect(polls).toEqual([]);
   });
 });
 

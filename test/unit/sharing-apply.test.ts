@@ -201,10 +201,10 @@ describe("applySharing: jobs that succeed", () => {
     ]));
     expect(report.jobs).toHaveLength(4);
     expect(report.images).toEqual([
-      { region: NORTH, image: I1, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], verified: true, drift: undefined },
-      { region: NORTH, image: I2, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], verified: true, drift: undefined },
-      { region: NORTH, image: I3, removed: set(), added: set({ domains: [D1], organizations: [OU_URN] }), failed: [], unfinished: [], verified: true, drift: undefined },
-      { region: EAST, image: I5, removed: set(), added: set({ projects: [P4] }), failed: [], unfinished: [], verified: true, drift: undefined },
+      { region: NORTH, image: I1, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
+      { region: NORTH, image: I2, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
+      { region: NORTH, image: I3, removed: set(), added: set({ domains: [D1], organizations: [OU_URN] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
+      { region: EAST, image: I5, removed: set(), added: set({ projects: [P4] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
     ]);
 
     // Each job: accepted, then done, with its ID.

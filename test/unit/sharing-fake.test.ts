@@ -74,3 +74,28 @@ describe("plan, apply, plan again", () => {
     expect((await planSharing(desired, { clients: { "cn-north-4": ims } })).changes).toEqual([]);
   });
 });
+
+describe("convergence and unknown outcomes", () => {
+  it("an exclusive image converges whatever case IMS lists: a member listed in upper case is removed as listed", async () => {
+    const stray = "ABCDEF0123456789ABCDEF0123456789";
+    fake.state.share(A, stray, "accepted");
+    const plan = await planSharing({ regions: { "cn-north-4": { images: { [A]: { projects: [P1] } } } } }, { clients: { "cn-north-4": ims } });
+    expect(plan.changes[0]?.remove.projects).toContain(stray);
+    expect((await applySharing(plan)).ok).toBe(true);
+    expect(fake.state.membersOf(A)).toEqual([P1]);
+    expect((await planSharing({ regions: { "cn-north-4": { images: { [A]: { projects: [P1] } } } } }, { clients: { "cn-north-4": ims } })).changes).toEqual([]);
+  });
+
+  it("a removal whose answer was lost is sent again; its repeat's failure (not a member any more) is settled by the read-back, and said so", async () => {
+    fake.inject({ type: "dropAnswer", method: "DELETE", times: 1 });
+    const report = await applySharing(await planSharing(desired, { clients: { "cn-north-4": ims } }));
+    const deletes = fake.requests.filter((r) => r.method === "DELETE");
+    expect(deletes.map((r) => r.status)).toEqual([0, 200]);
+    const removal = report.jobs.find((j) => j.kind === "remove");
+    expect(removal).toMatchObject({ status: "FAIL", settled: true, resent: expect.stringMatching(/may or may not have reached IMS/) });
+    const imageA = report.images.find((i) => i.image === A);
+    expect(imageA).toMatchObject({ failed: [], verified: true, drift: undefined, notes: [expect.stringMatching(/^the first remove request got no answer .* sent again as job \w{32}, which reported this image failed, but its members read back as the file says/)] });
+    expect(report.ok).toBe(true);
+    expect(fake.state.membersOf(A)).toEqual([P1, P2]);
+  });
+});

@@ -42,11 +42,29 @@ describe("reading a sharing file", () => {
     ].join("\n");
     const issues = issuesOf(text);
     expect(issues.map((i) => `${i.path} ${i.message.split(";")[0]}`)).toEqual([
-      `sharing.yaml:7:13 regions.cn-north-4.images.${IMAGE}.projects[1] "not-a-project" is not a project ID (32 hex digits)`,
+      `sharing.yaml:7:13 regions.cn-north-4.images.${IMAGE}.projects[1] "not-a-project" is not a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)`,
       `sharing.yaml:8:13 regions.cn-north-4.images.${IMAGE}.projects[2] duplicates regions.cn-north-4.images.${IMAGE}.projects[0]`,
-      `sharing.yaml:9:9 regions.cn-north-4.images.${IMAGE}.mood is not a known field (expected projects, domains, organizations, mode, quota)`,
+      `sharing.yaml:9:9 regions.cn-north-4.images.${IMAGE}.mood is not a known field`,
     ]);
     expect(issues[0]).toMatchObject({ line: 7, column: 13 });
+  });
+
+  it("a misspelt field gets the closest known name; an all-digit ID left unquoted gets \"quote it\"", () => {
+    const text = [
+      "regions:",
+      "  cn-north-4:",
+      "    projectID: 12345678901234567890123456789012",
+      "    images:",
+      `      ${IMAGE}:`,
+      "        projets: [12345678901234567890123456789012]",
+      "        projects: [12345678901234567890123456789012]",
+    ].join("\n");
+    const issues = issuesOf(text);
+    expect(issues.map((i) => `${i.line}:${i.column} ${i.message}`)).toEqual([
+      expect.stringMatching(/^3:5 is not a known field; did you mean "projectId"\?/),
+      expect.stringMatching(/^6:9 is not a known field; did you mean "projects"\?/),
+      expect.stringMatching(/^7:20 must be a string, got 1\.\d+e\+31; YAML read .* as a number: quote the ID/),
+    ]);
   });
 
   it("reports a syntax error with its place", () => {

@@ -71,17 +71,22 @@ describe("validateDesiredSharing", () => {
     {
       name: "a project ID that is not 32 hex digits, with the per-region hint",
       value: file({ projects: [P1, "9c61004714024f9586705d090530f9f"] }),
-      issues: [{ path: `${base}.projects[1]`, message: /not a project ID \(32 hex digits\); project IDs are per region: use the project ID of cn-north-4/ }],
+      issues: [{ path: `${base}.projects[1]`, message: /is not a project ID \(32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa\); project IDs are per region: use the project ID of cn-north-4/ }],
+    },
+    {
+      name: "an upper-case project ID: one form for an ID, lower case",
+      value: file({ projects: [P1, P1.toUpperCase()] }),
+      issues: [{ path: `${base}.projects[1]`, message: /is not a project ID .*: write it in lower case; project IDs are per region/ }],
+    },
+    {
+      name: "an all-digit ID left unquoted, which YAML reads as a number",
+      value: file({ projects: [12345678901234567890123456789012] }),
+      issues: [{ path: `${base}.projects[0]`, message: /must be a string, got 1\.2345678901234567e\+31; YAML read 1\.2345678901234567e\+31 as a number: quote the ID/ }],
     },
     {
       name: "a duplicate project, naming the entry it duplicates",
       value: file({ projects: [P1, P2, P1] }),
       issues: [{ path: `${base}.projects[2]`, message: new RegExp(`^duplicates ${base.replace(/\./g, "\\.")}\\.projects\\[0\\]; list each member once$`) }],
-    },
-    {
-      name: "a duplicate project written in another case",
-      value: file({ projects: [P1, P1.toUpperCase()] }),
-      issues: [{ path: `${base}.projects[1]`, message: /duplicates .*projects\[0\] \(the same member written differently/ }],
     },
     { name: "a duplicate account", value: file({ domains: [D1, D2, D1] }), issues: [{ path: `${base}.domains[2]`, message: /duplicates .*domains\[0\]/ }] },
     {
@@ -97,7 +102,7 @@ describe("validateDesiredSharing", () => {
     },
     { name: "a list that is not a list", value: file({ projects: P1 }), issues: [{ path: `${base}.projects`, message: /must be a list/ }] },
     { name: "an entry that is not a string", value: file({ projects: [42] }), issues: [{ path: `${base}.projects[0]`, message: /must be a string, got 42/ }] },
-    { name: "a misspelt list, which exclusive mode would read as none", value: file({ project: [P1] }), issues: [{ path: `${base}.project`, message: /not a known field \(expected projects, domains, organizations, mode, quota\)/ }] },
+    { name: "a misspelt list, which exclusive mode would read as none", value: file({ project: [P1] }), issues: [{ path: `${base}.project`, message: /not a known field; did you mean "projects"\? \(expected projects, domains, organizations, mode, quota\)/ }] },
     { name: "an unknown mode", value: file({ mode: "prune" }), issues: [{ path: `${base}.mode`, message: /"exclusive" .* or "additive"/ }] },
     { name: "a quota that is not a positive whole number", value: file({ quota: 0 }), issues: [{ path: `${base}.quota`, message: /positive whole number/ }] },
     {
@@ -139,7 +144,14 @@ describe("diffSharing: current × desired → change", () => {
       name: "a project ID does not match an account with the same ID",
       current: [member(D1, "accepted", { member_type: "domain" })], desired: { projects: [D1], domains: [D1] }, add: { projects: [D1] },
     },
-    { name: "project IDs match regardless of case", current: [member(P1)], desired: { projects: [P1.toUpperCase()] } },
+    {
+      name: "a member IMS lists in another case is another member: exclusive mode removes it as listed (and so converges)",
+      current: [member(P1), member(P1.toUpperCase())], desired: { projects: [P1] }, remove: { projects: [P1.toUpperCase()] },
+    },
+    {
+      name: "a member listed only in another case: the wanted one is added and the stray removed",
+      current: [member(P2.toUpperCase())], desired: { projects: [P2] }, add: { projects: [P2] }, remove: { projects: [P2.toUpperCase()] },
+    },
     {
       name: "accounts are added and removed",
       current: [member(D1, "accepted", { member_type: "domain" })], desired: { domains: [D2] },

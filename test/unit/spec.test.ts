@@ -53,20 +53,20 @@ const JOB = "/v1/{project_id}/jobs/{job_id}";
 const PROGRESS = "/v1/cloudimages/job/{job_id}";
 const MEMBER_LIST = "/v1/{project_id}/cloudimages/{image_id}/members";
 
-describe("the spec and the seed page (Deleting Image Sharing Members)", () => {
-  it("has the seed's example request as the first named request example, verbatim", () => {
+describe("the spec and Huawei's page Deleting Image Sharing Members", () => {
+  it("has the page's example request as the first named request example, verbatim", () => {
     const examples = requestExamples(MEMBERS, "delete");
     expect(Object.keys(examples)[0]).toBe("seed");
     expect(examples.seed).toEqual(fixture("delete-members-request.seed"));
   });
 
-  it("has the seed's example response as the first named 200 example, verbatim", () => {
+  it("has the page's example response as the first named 200 example, verbatim", () => {
     const examples = responseExamples(MEMBERS, "delete", "200");
     expect(Object.keys(examples)[0]).toBe("seed");
     expect(examples.seed).toEqual(fixture("delete-members-response.seed"));
   });
 
-  it("declares every status code the seed documents", () => {
+  it("declares every status code the page documents", () => {
     const { normal, abnormal } = fixture("delete-members-statuses.seed") as { normal: number[]; abnormal: number[] };
     const declared = Object.keys(spec.paths[MEMBERS]?.delete?.responses ?? {});
     for (const status of [...normal, ...abnormal]) expect(declared).toContain(String(status));
@@ -123,5 +123,42 @@ describe("the spec and the published jobs", () => {
       const shown = Object.values(responseExamples(route, "get", "200")).map((job) => (job as { status?: unknown }).status);
       expect([...new Set(shown)].sort()).toEqual([...statuses].sort());
     }
+  });
+});
+
+describe("the spec and Huawei's ImageInfo (the official SDK's model of an image)", () => {
+  type Field = { name: string; type: "str" | "int" | "bool" | "list[str]"; mandatory: boolean };
+  const { fields } = fixture("image-info.sdk-model") as { fields: Field[] };
+  type Property = { type?: string | string[]; items?: { type?: string }; description?: string; $ref?: string };
+  const schemas = spec.components.schemas as unknown as Record<string, { properties?: Record<string, Property>; additionalProperties?: unknown; allOf?: Array<{ $ref?: string }>; required?: string[] }>;
+  const imageInfo = schemas.ImageInfo!;
+  const JSON_TYPE = { str: "string", int: "integer", bool: "boolean", "list[str]": "array" } as const;
+
+  it("names every field of the model, of the model's type, each described", () => {
+    expect(fields.length).toBeGreaterThan(60);
+    expect(Object.keys(imageInfo.properties ?? {}).sort()).toEqual(fields.map((f) => f.name).sort());
+    for (const field of fields) {
+      const property = imageInfo.properties![field.name]!;
+      if (field.name === "id") {
+        expect(property.$ref).toBe("#/components/schemas/ImageId");
+        continue;
+      }
+      // Optional and nullable: the client relies only on `id` (openapi/README.md says why).
+      expect(property.type, field.name).toEqual([JSON_TYPE[field.type], "null"]);
+      if (field.type === "list[str]") expect(property.items).toEqual({ type: "string" });
+      expect(property.description?.length ?? 0, `${field.name} has no description`).toBeGreaterThan(10);
+      expect(property.description?.includes("Always present: Huawei marks it mandatory."), `${field.name}: whether it is mandatory`).toBe(field.mandatory);
+    }
+    expect(imageInfo.required).toEqual(["id"]);
+  });
+
+  it("says what each __imagetype is, public images being gold", () => {
+    expect(imageInfo.properties!.__imagetype!.description).toMatch(/`gold` for public images, `private`, `shared` .*`market`/);
+  });
+
+  it("passes fields it does not name through, and lists shared images as ImageInfo", () => {
+    expect(imageInfo.additionalProperties).toBe(true);
+    expect(schemas.SharedImage!.allOf).toEqual([{ $ref: "#/components/schemas/ImageInfo" }]);
+    expect(schemas.SharedImageList!.additionalProperties).toBe(true);
   });
 });

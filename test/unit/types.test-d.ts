@@ -3,7 +3,7 @@
 // noUncheckedIndexedAccess), as the project's own tsconfig is.
 import { expectTypeOf, test } from "vitest";
 import {
-  createImsClient, type AnyJob, type components, type DeleteImageMembersRequest, type ImsClient, type Job, type JobProgress,
+  type ChangeResolution, type ChangeResult, createImsClient, type AnyJob, type components, type DeleteImageMembersRequest, type ImsClient, type Job, type JobProgress,
   type JobStatus, type SharedImage,
 } from "../../src/index.js";
 import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS } from "../../src/fake/index.js";
@@ -48,7 +48,8 @@ test("per-operation inputs and outputs are the generated types", () => {
   expectTypeOf<Parameters<ImsClient["addImageMembers"]>[0]>().toEqualTypeOf<Schemas["ImageMembersRequest"]>();
   expectTypeOf<Parameters<ImsClient["deleteImageMembers"]>[0]>().toEqualTypeOf<Schemas["ImageMembersRequest"]>();
   expectTypeOf<Parameters<ImsClient["updateImageMembers"]>[0]>().toEqualTypeOf<Schemas["UpdateImageMembersRequest"]>();
-  expectTypeOf<DeleteImageMembersRequest>().toEqualTypeOf<Schemas["ImageMembersRequest"]>();
+  expectTypeOf<DeleteImageMembersRequest>().toEqualTypeOf<Schemas["ImageMembersRemoval"]>();
+  expectTypeOf<Parameters<ImsClient["unshareImages"]>[0]>().toEqualTypeOf<Schemas["ImageMembersRemoval"]>();
   expectTypeOf<ReturnType<ImsClient["listImageMembers"]>>().toEqualTypeOf<AsyncIterable<Schemas["ImageMember"]>>();
   expectTypeOf(ims.listImageMembersPage).returns.resolves.toHaveProperty("members").toEqualTypeOf<Schemas["ImageMember"][]>();
   expectTypeOf(ims.getImageMember).returns.resolves.toEqualTypeOf<Schemas["ImageMember"]>();
@@ -57,9 +58,12 @@ test("per-operation inputs and outputs are the generated types", () => {
   expectTypeOf(ims.getJob).returns.resolves.toEqualTypeOf<Job>();
   expectTypeOf<Job>().toEqualTypeOf<Schemas["Job"]>();
   expectTypeOf(ims.getJobProgress).returns.resolves.toEqualTypeOf<JobProgress>();
-  for (const wait of [ims.waitForJob, ims.shareImages, ims.unshareImages, ims.acceptImages, ims.rejectImages]) {
-    expectTypeOf(wait).returns.resolves.toEqualTypeOf<AnyJob>();
-  }
+  expectTypeOf(ims.waitForJob).returns.resolves.toEqualTypeOf<AnyJob>();
+  // The helpers that send and wait resolve with the job, and how an unknown first outcome was settled.
+  expectTypeOf(ims.shareImages).returns.resolves.toEqualTypeOf<AnyJob & { resolution?: ChangeResolution }>();
+  expectTypeOf(ims.unshareImages).returns.resolves.toEqualTypeOf<ChangeResult>();
+  expectTypeOf(ims.acceptImages).returns.resolves.toEqualTypeOf<ChangeResult>();
+  expectTypeOf(ims.rejectImages).returns.resolves.toEqualTypeOf<ChangeResult>();
   expectTypeOf(ims.deleteImageMembers).returns.resolves.toHaveProperty("jobId").toEqualTypeOf<string>();
 });
 

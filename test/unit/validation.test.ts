@@ -13,9 +13,9 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function issuesOf(body: unknown): Promise<Array<{ path: string; message: string }>> {
+async function issuesOf(body: unknown, send: "deleteImageMembers" | "addImageMembers" = "deleteImageMembers"): Promise<Array<{ path: string; message: string }>> {
   const before = server.requests.length;
-  const error = await ims.deleteImageMembers(body as never).catch((e: unknown) => e);
+  const error = await ims[send](body as never).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ImsValidationError);
   expect(server.requests.length).toBe(before);
   return (error as ImsValidationError).issues;
@@ -35,12 +35,27 @@ describe("deleteImageMembers rejects before sending", () => {
     expect((await issuesOf(["x"]))[0]?.message).toMatch(/must be object, got array/);
   });
 
-  it("IDs in the wrong format, naming the element", async () => {
-    const issues = await issuesOf({ images: [IMAGES[0], "not-a-uuid"], projects: ["9C61004714024F9586705D090530F9FA", "short"] });
-    expect(issues).toHaveLength(2);
-    expect(issues[0]).toMatchObject({ path: "images[1]" });
-    expect(issues[0]?.message).toContain('"not-a-uuid" does not match');
-    expect(issues[1]).toMatchObject({ path: "projects[1]" });
+  it("IDs in the wrong format, naming the element, in words (no regular expression)", async () => {
+    const issues = await issuesOf({ images: [IMAGES[0], "not-a-uuid"], projects: ["9c61004714024f9586705d090530f9fa", "short"] });
+    expect(issues).toEqual([
+      { path: "images[1]", message: 'must be an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64), got "not-a-uuid"' },
+      { path: "projects[1]", message: 'must be a project or account ID as IMS lists it (32 hexadecimal digits), got "short"' },
+    ]);
+    expect((await issuesOf({ images: [IMAGES[0]], projects: ["short"] }, "addImageMembers"))[0]?.message)
+      .toBe('must be a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa), got "short"');
+  });
+
+  it("one form for an ID: upper-case image, project and account IDs are refused when sharing, saying to write them in lower case", async () => {
+    const issues = await issuesOf({ images: [IMAGES[0]!.toUpperCase()], projects: ["EDC89B490D7D4392898E19B2DEB34797"], domains: ["3A2D95404F964A6ABA78819BF8DDC1E3"] }, "addImageMembers");
+    expect(issues.map((i) => i.path)).toEqual(["images[0]", "projects[0]", "domains[0]"]);
+    for (const issue of issues) expect(issue.message).toMatch(/^must be an? .* lower-case .*, got ".*": write it in lower case$/);
+  });
+
+  it("removing takes a member as IMS lists it, upper case included (so a stray member can be removed); the image IDs stay lower case", async () => {
+    const before = server.requests.length;
+    await ims.deleteImageMembers({ images: [IMAGES[0]!], projects: ["EDC89B490D7D4392898E19B2DEB34797"] });
+    expect(server.requests.length).toBe(before + 1);
+    expect((await issuesOf({ images: [IMAGES[0]!.toUpperCase()], projects: ["edc89b490d7d4392898e19b2deb34797"] }))[0]?.message).toMatch(/write it in lower case$/);
   });
 
   it("duplicates, pointing at the first occurrence (they are rejected, not silently removed)", async () => {

@@ -145,7 +145,26 @@ describe("per-image results", () => {
     expect(error).toBeInstanceOf(ImsJobFailedError);
     expect(error.job).toEqual(body);
     expect(error.failedImages).toEqual([{ image_id: failedImage, project_id: PROJECT_ID, status: "failed" }]);
-    expect(error.message).toBe(`Job ${JOB_ID} ended SUCCESS but 1 image result failed; failed: ${failedImage} with ${PROJECT_ID}: failed`);
+    expect(error.message).toBe(`Job ${JOB_ID} ended SUCCESS, but 1 of 2 image results failed: ${failedImage} with ${PROJECT_ID} (IMS gave no reason: status "failed")`);
+  });
+
+  it("each failed image's own reason, when IMS gives one (its sub-job's), once; a FAIL's reason is not repeated", async () => {
+    const [a, b] = ["d164b5df-1bc3-4c3f-893e-3e471fd16e64", "0b680482-acaa-4045-b14c-9a8c7dfe9c70"];
+    const subJob = (image: string, error_code: string, fail_reason: string) => ({ status: "FAIL" as const, job_id: "s", entities: { image_id: image }, error_code, fail_reason });
+    const partial = job("SUCCESS", { entities: {
+      results: [{ image_id: a, project_id: PROJECT_ID, status: "success" }, { image_id: b, project_id: PROJECT_ID, status: "failed" }],
+      sub_jobs_result: [{ status: "SUCCESS" as const, job_id: "t", entities: { image_id: a } }, subJob(b, "IMG.0088", "The image reached its sharing quota.")],
+    } });
+    expect(new ImsJobFailedError(partial).message).toBe(`Job ${JOB_ID} ended SUCCESS, but 1 of 2 image results failed: ${b} with ${PROJECT_ID} (IMG.0088: The image reached its sharing quota.)`);
+    const failed = job("FAIL", { error_code: "IMG.0113", fail_reason: `Failed to delete the tenant: ${a}, ${b}`, entities: {
+      results: [{ image_id: a, status: "failed" }, { image_id: b, status: "failed" }],
+    } });
+    // The reason names both images: nothing is said twice.
+    expect(new ImsJobFailedError(failed).message).toBe(`Job ${JOB_ID} failed with IMG.0113: Failed to delete the tenant: ${a}, ${b}`);
+    const terse = job("FAIL", { error_code: "IMG.0113", fail_reason: "Failed to delete the tenant.", entities: {
+      results: [{ image_id: a, status: "failed" }], sub_jobs_result: [subJob(a, "IMG.0113", "Failed to delete the tenant.")],
+    } });
+    expect(new ImsJobFailedError(terse).message).toBe(`Job ${JOB_ID} failed with IMG.0113: Failed to delete the tenant.; images: ${a}`);
   });
 
   it("compares results without regard to case", async () => {
