@@ -73,7 +73,12 @@ function placeArgs(target: HintTarget): string[] {
 
 /** `ims-sharing job wait ID --region R --project-id P` (or `job show`), with the credentials' variables before it. */
 export function jobHint(jobId: string, target: HintTarget, verb: "wait" | "show" = "wait"): Hint {
-  const words = [...assignments(target), "ims-sharing", "job", verb, shellWord(jobId), ...placeArgs(target).map(shellWord)];
+  return commandHint(["job", verb, jobId], target);
+}
+
+/** `ims-sharing ARGS… --region R --project-id P`, with the credentials' variables before it. */
+export function commandHint(args: readonly string[], target: HintTarget): Hint {
+  const words = [...assignments(target), "ims-sharing", ...[...args, ...placeArgs(target)].map(shellWord)];
   const { credentials } = target;
   const flags = credentials.from === "flags" ? credentials.flags : [];
   const list = flags.length > 1 ? `${flags.slice(0, -1).join(", ")} and ${flags.at(-1)}` : flags[0];

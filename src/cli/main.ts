@@ -5,12 +5,12 @@
  * output and an exit code. Adding a command is an entry in the table, never a change here.
  */
 import { createImsClient, type ImsClient } from "../client.js";
-import { ImsAbortedError } from "../errors.js";
+import { ImsAbortedError, mayHaveTakenEffect } from "../errors.js";
 import { COMMANDS, commandName, type Command, type CommandContext } from "./commands.js";
 import { durationProblem, parseDuration } from "./duration.js";
 import { resolveCredentials, resolvePlace, type CredentialSource, type Place } from "./env.js";
 import { VERSION } from "./help.js";
-import { hintText, jobHint, type Hint } from "./hints.js";
+import { commandHint, hintText, jobHint, type Hint, type HintTarget } from "./hints.js";
 import { EXIT, followJob, inCliTerms, Output, reportError, UsageError, type CliIo } from "./output.js";
 import { parseCommandLine, type ParsedValues } from "./parse.js";
 
@@ -48,10 +48,15 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
   const string = (flag: string) => (typeof values[flag] === "string" ? (values[flag] as string) : undefined);
   const projectId = string("project-id") || io.env.HUAWEICLOUD_SDK_PROJECT_ID || undefined;
   let connection: Connection | undefined;
-  /** The command that follows a job on, as this run reached IMS; none before it connected. */
-  const hint = (jobId: string, verb: "wait" | "show" = "wait"): Hint | undefined => connection && jobHint(jobId, {
+  /** How a hint reaches IMS as this run did; none before it connected. */
+  const target = (): HintTarget | undefined => connection && {
     place: connection.place, projectId, allowInsecureHttp: values["allow-insecure-http"] === true, credentials: connection.credentials, env: io.env,
-  }, verb);
+  };
+  /** The command that follows a job on. */
+  const hint = (jobId: string, verb: "wait" | "show" = "wait"): Hint | undefined => {
+    const to = target();
+    return to && jobHint(jobId, to, verb);
+  };
 
   try {
     const wait = command.waits === "always" || values.wait === true;
@@ -127,8 +132,26 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
       }
       return EXIT.interrupted;
     }
-    return reportError(out, error, { command: name, jobId: state.jobId, accepted: state.accepted, exitCode: command.errorExitCode?.(argv), hint });
+    const code = reportError(out, error, { command: name, jobId: state.jobId, accepted: state.accepted, exitCode: command.errorExitCode?.(argv), hint });
+    // A change whose outcome is unknown: how to see where it stands, complete for this run.
+    const to = target();
+    if (!out.json && to && mayHaveTakenEffect(error)) {
+      for (const args of checkCommands(name, values, projectId)) out.note(`check with: ${hintText(commandHint(args, to))}`);
+    }
+    return code;
   }
+}
+
+/**
+ * What shows whether a change took effect: the members of each image (the owner's, with the
+ * owner's project), or how the images stand for the recipient.
+ */
+function checkCommands(name: string, values: ParsedValues, projectId: string | undefined): string[][] {
+  const images = Array.isArray(values.image) ? values.image : [];
+  if (name === "members add" || name === "members delete") return projectId ? images.map((image) => ["members", "list", "--image", image]) : [];
+  if (name === "members accept" || name === "accept") return [["images", "shared", "--status", "accepted", ...(typeof values.from === "string" ? ["--owner", values.from] : [])]];
+  if (name === "members reject") return [["images", "shared", "--status", "rejected"]];
+  return [];
 }
 
 /** The client of a run, and how it reached IMS (for hints). */

@@ -102,8 +102,8 @@ export const JSON_EVENTS = {
     fields: {
       ok: "every change made and read back as the file says",
       interrupted: "Ctrl-C stopped the work (the interrupted event that follows lists what may still run)",
-      images: "per image: region, image, removed, added, failed (with job IDs and reasons), unfinished (still running, not waited for, or not sent), verified, drift (null when in sync or not read back)",
-      jobs: "every request: region, kind, images, members, jobId, status (SUCCESS, FAIL, interrupted: still running and not waited for, error), job, error (name, message and fields)",
+      images: "per image: region, image, removed, added, failed (with job IDs and reasons), unfinished (still running, not waited for, or not sent), notes (a failure settled by reading back), verified, drift (null when in sync or not read back)",
+      jobs: "every request: region, kind, images, members, jobId, status (SUCCESS, FAIL, interrupted: still running and not waited for, error), job, error (name, message and fields), resent and settled (a request sent again after an unknown outcome)",
     },
   },
   interrupted: {

@@ -51,8 +51,9 @@ export interface ReportFormat {
 }
 
 /**
- * What applying did: per image, done, failed and unfinished (still running, not waited for: an
- * interrupted apply); every job that may still run with the command that follows it; a summary.
+ * What applying did: per image, done, failed, what to know besides (a failure settled by reading
+ * back) and unfinished (still running, not waited for: an interrupted apply); every job that may
+ * still run with the command that follows it; a summary.
  */
 export function formatReport(report: ApplyReport, format: ReportFormat = {}): string {
   const out: string[] = [];
@@ -66,6 +67,7 @@ export function formatReport(report: ApplyReport, format: ReportFormat = {}): st
     for (const failure of image.failed) {
       out.push(`    failed ${failure.kind}${failure.jobId ? ` (job ${failure.jobId})` : ""}: ${failure.reason}${failure.code ? ` [${failure.code}]` : ""}`);
     }
+    for (const note of image.notes ?? []) out.push(`    note: ${note}`);
     for (const left of unfinished) out.push(`    unfinished ${left.kind}${left.jobId && !left.reason.includes(left.jobId) ? ` (job ${left.jobId})` : ""}: ${left.reason}`);
   }
   const running = report.jobs.filter((j) => j.status === "interrupted" && j.jobId);

@@ -78,7 +78,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
     success: { args: () => ["members", "add", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"], advance: true, code: EXIT.ok, expect: /succeeded at/ },
     refused: { args: () => ["members", "add", "--image", MISSING_IMAGE, "--member-project", NEW_PROJECT], code: EXIT.api, expect: /IMS answered 400 IMG\.0027/ },
     failedJob: { args: () => ["members", "add", "--image", IMAGE, "--member-project", FAR_PROJECT, "--wait"], advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0108/ },
-    badInput: { args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT], code: EXIT.usage, expect: /invalid input: images\[0\] "nope" does not match/ },
+    badInput: { args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT], code: EXIT.usage, expect: /invalid input: images\[0\] must be an image ID \(a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64\), got "nope"/ },
   },
   "members delete": {
     success: { args: () => ["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait"], advance: true, code: EXIT.ok, expect: /succeeded at/ },
@@ -261,8 +261,8 @@ describe("following a job", () => {
     fake.advance(JOB_MS);
     expect(await run.done).toBe(EXIT.jobFailed);
     const jobId = jobIdOf(run)!;
-    expect(run.stderr()).toContain(`error: Job ${jobId} ended SUCCESS but 1 image result failed; failed: ${IMAGE_2} with ${MEMBER}: failed`);
-    expect(run.stderr()).toContain(`see the job with: ims-sharing job show ${jobId}`);
+    expect(run.stderr()).toContain(`error: Job ${jobId} ended SUCCESS, but 1 of 2 image results failed: ${IMAGE_2} with ${MEMBER}`);
+    expect(run.stderr()).toContain(`see the job with: ims-sharing job show ${jobId} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}\n`);
     const shown = await cli(["job", "show", jobId, "--project-id", OWNER_PROJECT], asOwner());
     expect(shown.code).toBe(EXIT.jobFailed);
     expect(shown.stdout).toContain(`job ${jobId}: SUCCESS\n`);
@@ -278,7 +278,7 @@ describe("following a job", () => {
       await run.until(/poll 2 failed|"attempt":2/);
       fake.advance(JOB_MS);
       expect(await run.done, mode).toBe(0);
-      if (mode === "tty") expect(run.stdout()).toMatch(/\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\{job_id\} failed: .+\), trying again in [\d.]+s/);
+      if (mode === "tty") expect(run.stdout()).toMatch(/\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: .+\), trying again in [\d.]+s/);
       if (mode === "plain") expect(run.stderr()).toMatch(/^job \w{32}: poll 1 failed \(.+\), trying again in [\d.]+s\njob \w{32}: poll 2 failed/);
       if (mode === "json") {
         expect(run.events().filter((e) => e.event === "pollError")).toEqual([1, 2].map((attempt) => ({
@@ -305,7 +305,7 @@ describe("when waiting ends early", () => {
     const endpoint = await refusingEndpoint();
     const text = await cli(["job", "wait", UNKNOWN_JOB], { env: { IMS_ENDPOINT: endpoint } });
     expect(text.code).toBe(EXIT.api);
-    expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\{job_id\} failed: fetch failed/gm)).toHaveLength(4);
+    expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: fetch failed/gm)).toHaveLength(4);
     expect(text.stderr).toMatch(new RegExp(`^error: Could not reach IMS to follow job ${UNKNOWN_JOB}: 5 polls in a row got no answer`, "m"));
     expect(text.stderr).toContain(`check with: ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}\n`);
 

@@ -8,7 +8,9 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { stringify } from "yaml";
 import { jobHint, hintText } from "../../src/cli/hints.js";
-import { createManualClock, OWNER_PROJECT, OWNER_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms } from "../../src/fake/index.js";
+import {
+  createManualClock, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+} from "../../src/fake/index.js";
 import { cli, outputs, runAsPrinted, SECRET_TOKEN, startCli, type CliEvent } from "../helpers/cli.js";
 
 const JOB_MS = 1_000;
@@ -86,6 +88,30 @@ describe("hints run as printed", () => {
     expect(hint).toMatch(new RegExp(`^ims-sharing job wait \\w{32} --endpoint ${fake.url}$`));
     fake.advance(JOB_MS);
     expect((await runAsPrinted(hint, env)).code).toBe(0);
+  });
+
+  it('"check with", after a change whose answer was lost: how to see whether it took effect, complete', async () => {
+    const NEW = "0123456789abcdef0123456789abcdef";
+    fake.inject({ type: "dropAnswer", method: "POST", times: 1 });
+    const add = await cli(["members", "add", "--image", IMAGE, "--member-project", NEW, ...where()], { env });
+    expect(add.code).toBe(3);
+    const list = hintAfter(add.stderr, "check with: ");
+    expect(list).toBe(`ims-sharing members list --image ${IMAGE} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}`);
+    fake.advance(JOB_MS);
+    const listed = await runAsPrinted(list, env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${NEW}\tproject\tpending\t`, "m"));
+
+    fake.inject({ type: "dropAnswer", method: "PUT", times: 1 });
+    const recipient = { IMS_TOKEN: RECIPIENT_TOKEN };
+    const accept = await cli(["members", "accept", "--image", IMAGE, "--endpoint", fake.url, "--project-id", RECIPIENT_PROJECT], { env: recipient });
+    expect(accept.code).toBe(3);
+    const shared = hintAfter(accept.stderr, "check with: ");
+    expect(shared).toBe(`ims-sharing images shared --status accepted --endpoint ${fake.url} --project-id ${RECIPIENT_PROJECT}`);
+    fake.advance(JOB_MS);
+    const seen = await runAsPrinted(shared, recipient);
+    expect(seen.code, seen.stderr).toBe(0);
+    expect(seen.stdout).toMatch(new RegExp(`^${IMAGE}\t`, "m"));
   });
 
   it("credentials given as flags: the hint says to add them (it cannot print them), and with them it runs", async () => {

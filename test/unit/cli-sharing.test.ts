@@ -231,3 +231,16 @@ describe("a region that cannot be read", () => {
     expect(writes()).toBe(0);
   });
 });
+
+describe("an answer lost on the way back", () => {
+  it("apply sends the request again and reports, per image, how the read-back settled it", async () => {
+    fake.state.share(IMAGE, NEW_PROJECT, "accepted");
+    fake.inject({ type: "dropAnswer", method: "DELETE", times: 1 });
+    const run = await cli(["apply", "-f", file, "--yes"], owner);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // The repeat's job failed (the first had removed the member): settled by the read-back, said in a note.
+    expect(run.stdout).toMatch(new RegExp(`^✔ cn-north-4 image ${IMAGE}: nothing changed \\(read back: as the file says\\)\\n {4}note: the first remove request got no answer .*the first request had made the change$`, "m"));
+    expect(run.stdout).toMatch(/^Applied: 1 request, 1 image as the file says, 0 failed, 0 drifted\.$/m);
+    expect(fake.state.membersOf(IMAGE)).toEqual([...SEED_PROJECTS].sort());
+  });
+});

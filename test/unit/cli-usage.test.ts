@@ -149,7 +149,7 @@ describe("options", () => {
   it("input the spec refuses exits 2 before anything is sent", async () => {
     const run = await cli(["images", "shared", "--owner", "nope"], OFFLINE);
     expect(run.code).toBe(EXIT.usage);
-    expect(run.stderr).toBe('error: invalid input: owner "nope" does not match the expected format ^[0-9a-fA-F]{32}$\n');
+    expect(run.stderr).toBe('error: invalid input: owner must be a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa), got "nope"\n');
   });
 
   it("with --json, bad usage is an error event on stdout", async () => {
