@@ -8,6 +8,7 @@ import type { ImsClient, ImsClientOptions } from "../client.js";
 import {
   failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError, type AnyJob,
 } from "../errors.js";
+import { unresolvable } from "../retry.js";
 import type { PollErrorEvent } from "../wait.js";
 import { hintText, type Hint } from "./hints.js";
 
@@ -366,8 +367,9 @@ export function reportError(out: Output, error: unknown, context: ErrorContext):
   const ownCode = exitCodeOf(error);
   const code = context.exitCode ?? ownCode;
   const jobId = context.jobId ?? (error instanceof ImsError ? error.jobId : undefined);
-  // The job may still be running: after this run started it, or when following it stopped short.
-  const mayRun = jobId !== undefined && ownCode !== EXIT.jobFailed && ownCode !== EXIT.usage
+  // The job may still be running: after this run started it, or when following it stopped short
+  // (but not where no endpoint exists: the same command would fail the same way).
+  const mayRun = jobId !== undefined && ownCode !== EXIT.jobFailed && ownCode !== EXIT.usage && !unresolvable(error)
     && (context.accepted || error instanceof ImsTimeoutError || error instanceof ImsNetworkError);
   const hint = mayRun ? context.hint?.(jobId) : undefined;
   if (out.json) {

@@ -320,6 +320,17 @@ describe("flags win: one rule for every pair", () => {
     expect(seen.map((r) => r.url)).toEqual([`http://10.1.2.3:8080/v1/cloudimages/job/${JOB}`]);
   });
 
+  it("a region whose endpoint does not resolve: said at once (exit 3), with no hint to run the same thing again", async () => {
+    const seen: string[] = [];
+    const dns = Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("getaddrinfo ENOTFOUND ims.cn-nrth-4.myhuaweicloud.com"), { code: "ENOTFOUND" }) });
+    const client = { fetch: (r: Request) => (seen.push(r.url), Promise.reject(dns)) };
+    const run = await cli(["job", "wait", JOB, "--region", "cn-nrth-4"], { client });
+    expect(run.code).toBe(EXIT.api);
+    expect(run.stderr).toContain('no IMS endpoint exists for region "cn-nrth-4"');
+    expect(run.stderr).not.toContain("check with");
+    expect(seen).toHaveLength(1);
+  });
+
   it("help says the rules, on every command that connects and in the global help", async () => {
     for (const args of [["members", "add", "--help"], ["--help"]]) {
       const help = (await cli(args)).stdout;
