@@ -12,34 +12,12 @@ import type { ImageMember, SharedImage } from "../../generated/ims.js";
 import { failedResults } from "../errors.js";
 import { bashCompletion, zshCompletion } from "./completion.js";
 import { describeJob, EXIT, jobFailed, UsageError, type CliIo, type Output } from "./output.js";
+import { COMMON_FLAGS, CONNECTION_FLAGS, CONNECTION_RULES, OUTPUT_FLAGS, WAIT_FLAGS, type Flags, type FlagValues } from "./flags.js";
+import { FAKE_COMMAND } from "./fake-command.js";
 import { SHARING_COMMANDS } from "./sharing-commands.js";
 
-/** One flag (`--name`). */
-export interface FlagSpec {
-  readonly type: "string" | "boolean";
-  /** May be given more than once; the values are collected in order. */
-  readonly multiple?: boolean;
-  readonly short?: string;
-  /** The value's placeholder in help: `ID`, `URN`, `D`. */
-  readonly value?: string;
-  readonly help: string;
-  /** The environment variable it overrides, shown in help. */
-  readonly env?: string;
-  /** Other names that mean the same (older or shorter ones): accepted, shown in help, not completed. */
-  readonly aliases?: readonly string[];
-  /** The only values accepted (also what tab completion offers). */
-  readonly choices?: readonly string[];
-  /** The command refuses to run without it. */
-  readonly required?: boolean;
-  /** At least one flag of this group must be given. */
-  readonly oneOf?: string;
-}
-
-export type Flags = Readonly<Record<string, FlagSpec>>;
-
-type ValueOf<F extends FlagSpec> = FlagSpec extends F ? string | boolean | string[] : F["type"] extends "boolean" ? boolean : F["multiple"] extends true ? string[] : string;
-/** The parsed values of a command's own flags, under their canonical names (aliases merged in). */
-export type FlagValues<F extends Flags> = { readonly [K in keyof F]?: ValueOf<F[K]> };
+export type { FlagSpec, Flags, FlagValues } from "./flags.js";
+export { COMMON_FLAGS, CONNECTION_FLAGS, CONNECTION_RULES, OUTPUT_FLAGS, WAIT_FLAGS } from "./flags.js";
 
 /** A positional argument. */
 export interface ArgSpec {
@@ -108,6 +86,8 @@ export interface Command<F extends Flags = Flags> {
    * is passed as `ctx.args`, untouched. For a command whose options live in its own module.
    */
   readonly rawArgs?: boolean;
+  /** Its exit codes, in help (default: the common ones, for a command that connects). */
+  readonly exitCodes?: string;
   /**
    * The exit code for any error, when the command's flags ask for one (plan's
    * --detailed-exitcode makes every error 1, since 2 means "changes pending").
@@ -121,47 +101,15 @@ export function defineCommand<const F extends Flags>(command: Command<F>): Comma
   return command;
 }
 
-/** Flags every command has. */
-export const COMMON_FLAGS = {
-  help: { type: "boolean", short: "h", help: "show this help" },
-  version: { type: "boolean", short: "v", help: "print the version" },
-} as const satisfies Flags;
-
-/** Where IMS is and who you are: every command that calls IMS. */
-export const CONNECTION_FLAGS = {
-  region: { type: "string", value: "R", env: "HUAWEICLOUD_SDK_REGION", help: "region ID, e.g. cn-north-4" },
-  endpoint: { type: "string", value: "URL", env: "IMS_ENDPOINT", help: "IMS endpoint instead of the region's" },
-  "project-id": {
-    type: "string", value: "ID", env: "HUAWEICLOUD_SDK_PROJECT_ID",
-    help: "YOUR OWN project, the one the credentials act in; the projects acted on are --member-project",
-  },
-  "access-key": { type: "string", value: "AK", env: "HUAWEICLOUD_SDK_AK", help: "AK/SK signing: the access key" },
-  "secret-key": { type: "string", value: "SK", env: "HUAWEICLOUD_SDK_SK", help: "AK/SK signing: the secret key" },
-  "security-token": { type: "string", value: "T", env: "HUAWEICLOUD_SDK_SECURITY_TOKEN", help: "with temporary AK/SK" },
-  token: { type: "string", value: "T", env: "IMS_TOKEN", help: "an IAM token instead of AK/SK" },
-} as const satisfies Flags;
-
-/** How results are printed: every command that calls IMS. */
-export const OUTPUT_FLAGS = {
-  json: { type: "boolean", help: "JSON lines on stdout, one event per line (see the README's table)" },
-  verbose: { type: "boolean", help: "on errors, the details: both canonical requests of a refused signature, causes, bodies" },
-} as const satisfies Flags;
-
-/** Waiting for the job: commands that start one. */
-export const WAIT_FLAGS = {
-  wait: { type: "boolean", help: "follow the job until it ends (live on a terminal)" },
-  timeout: { type: "string", value: "D", help: "give up waiting after D (default 5m; e.g. 90s, 10m)" },
-} as const satisfies Flags;
-
-/** Every flag a command accepts, in help order, with the section each belongs to. */
-export function flagSections(command: Command): { title: string; flags: Flags }[] {
-  const sections: { title: string; flags: Flags }[] = [];
+/** Every flag a command accepts, in help order, with the section each belongs to (and its rules). */
+export function flagSections(command: Command): { title: string; flags: Flags; notes?: readonly string[] }[] {
+  const sections: { title: string; flags: Flags; notes?: readonly string[] }[] = [];
   if (Object.keys(command.flags).length) sections.push({ title: "Options", flags: command.flags });
   if (command.waits === "optional") sections.push({ title: "Waiting", flags: WAIT_FLAGS });
   if (command.waits === "always") sections.push({ title: "Waiting", flags: { timeout: WAIT_FLAGS.timeout } });
   if (command.connects !== false) {
     sections.push({ title: "Output", flags: OUTPUT_FLAGS });
-    sections.push({ title: "Connection and credentials (flags win over the environment; prefer the environment for secrets: flags show in the process list and shell history)", flags: CONNECTION_FLAGS });
+    sections.push({ title: "Connection and credentials", flags: CONNECTION_FLAGS, notes: CONNECTION_RULES });
   }
   sections.push({ title: "", flags: COMMON_FLAGS });
   return sections;
@@ -225,7 +173,11 @@ const OWNER_PROJECT_WHY = "it is the image owner's project, where the image's me
 const RECIPIENT_PROJECT_WHY = "it is the recipient project that answers the share (the request's project_id)";
 
 const memberRow = (m: ImageMember) => [m.member_id, m.member_type ?? "project", m.status, m.updated_at ?? m.created_at ?? ""];
-const imageRow = (i: SharedImage) => [i.id, i.name ?? "", i.owner ?? "", i.__os_version ?? "", i.created_at ?? ""];
+const imageRow = (i: SharedImage, status: ShareStatus) => [i.id, i.name ?? "", i.owner ?? "", status, i.__os_version ?? "", i.created_at ?? ""];
+
+/** The answers a recipient gives a share; IMS lists shared images by one of them at a time. */
+const SHARE_STATUSES = ["pending", "accepted", "rejected"] as const;
+type ShareStatus = (typeof SHARE_STATUSES)[number];
 
 /**
  * Streams rows: each row as it comes (tab-separated) when stdout is not a terminal, one aligned
@@ -347,9 +299,9 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["images", "shared"],
     operation: "listSharedImages",
-    description: "Lists the images other projects share with yours (every page): a table on a terminal, tab-separated lines in a pipe, JSON lines with --json.",
+    description: "Lists the images other projects share with yours (every page), each with your answer to the share (STATUS: pending, accepted or rejected): a table on a terminal, tab-separated lines in a pipe, JSON lines with --json. Without --status, each status is listed in turn (IMS says the status only through the filter).",
     flags: {
-      status: { type: "string", value: "S", choices: ["pending", "accepted", "rejected"], help: "only shares you answered so (or not yet: pending)" },
+      status: { type: "string", value: "S", choices: SHARE_STATUSES, help: "only shares you answered so (or not yet: pending)" },
       owner: { type: "string", value: "P", help: "only images shared by this project" },
       "page-size": PAGE_SIZE,
     },
@@ -358,16 +310,19 @@ export const COMMANDS: readonly Command[] = [
     async run(ctx) {
       const { status, owner } = ctx.values;
       const limit = pageSize(ctx.values["page-size"], ctx.name);
-      const rows = rowPrinter(ctx.out, ["IMAGE", "NAME", "OWNER", "OS", "CREATED"], "no images are shared with you");
-      const options = {
-        signal: ctx.signal,
-        ...(status === undefined ? {} : { memberStatus: status as "pending" | "accepted" | "rejected" }),
-        ...(owner === undefined ? {} : { owner }),
-        ...(limit === undefined ? {} : { limit }),
-      };
-      for await (const image of ctx.client().listSharedImages(options)) {
-        ctx.out.event("image", { image });
-        rows.add(imageRow(image));
+      const filters = [status === undefined ? undefined : `with status ${status}`, owner === undefined ? undefined : `by ${owner}`].filter(Boolean);
+      const rows = rowPrinter(ctx.out, ["IMAGE", "NAME", "OWNER", "STATUS", "OS", "CREATED"], `no image is shared with you${filters.length ? ` ${filters.join(" ")}` : ""}`);
+      for (const memberStatus of status === undefined ? SHARE_STATUSES : [status as ShareStatus]) {
+        const options = {
+          signal: ctx.signal,
+          memberStatus,
+          ...(owner === undefined ? {} : { owner }),
+          ...(limit === undefined ? {} : { limit }),
+        };
+        for await (const image of ctx.client().listSharedImages(options)) {
+          ctx.out.event("image", { image, status: memberStatus });
+          rows.add(imageRow(image, memberStatus));
+        }
       }
       rows.end();
       return EXIT.ok;
@@ -416,6 +371,7 @@ export const COMMANDS: readonly Command[] = [
     flags: {},
     waits: "never",
     connects: false,
+    exitCodes: "Exit codes: 0 printed, 2 bad usage (a shell other than bash or zsh).",
     examples: ["ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing", "source <(ims-sharing completion zsh)"],
     run(ctx) {
       ctx.out.line(ctx.args[0] === "zsh" ? zshCompletion(ctx.commands) : bashCompletion(ctx.commands));
@@ -423,6 +379,7 @@ export const COMMANDS: readonly Command[] = [
     },
   }),
   ...SHARING_COMMANDS,
+  FAKE_COMMAND,
   defineCommand({
     path: ["contract"],
     summary: "Check an IMS endpoint against the spec (the contract suite)",

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { operations, type OperationId } from "../../generated/operations.js";
 import {
-  commandName, CONNECTION_FLAGS, flagSections, GROUPS, OUTPUT_FLAGS, type Command, type FlagSpec, type Flags,
+  commandName, CONNECTION_FLAGS, CONNECTION_RULES, flagSections, GROUPS, OUTPUT_FLAGS, type Command, type FlagSpec, type Flags,
 } from "./commands.js";
 
 /** The package's version, from its package.json (found from dist/ and from the sources alike). */
@@ -23,7 +23,7 @@ export const VERSION: string = (() => {
 })();
 
 export const EXIT_CODES_HELP = `Exit codes: 0 done, 2 bad usage or input, 3 API or network error, 4 job failed (or succeeded with
-failed images), 5 timed out, 130 interrupted (the job goes on; resume with "ims-sharing job wait ID").`;
+failed images), 5 timed out, 130 interrupted (the job goes on: the command that follows it is printed).`;
 
 function operationIds(command: Command): readonly OperationId[] {
   const op = command.operation;
@@ -85,9 +85,12 @@ export function commandHelp(command: Command): string {
     const width = Math.max(...command.args.map((a) => a.name.length));
     lines.push("", "Arguments:", ...command.args.map((a) => `  ${a.name.padEnd(width)}  ${a.help}`));
   }
-  for (const section of flagSections(command)) lines.push("", ...(section.title ? [`${section.title}:`] : []), ...flagLines(section.flags));
+  for (const section of flagSections(command)) {
+    lines.push("", ...(section.title ? [`${section.title}:`] : []), ...flagLines(section.flags), ...(section.notes ?? []).map((n) => `  ${n}`));
+  }
   lines.push("", "Examples:", ...command.examples.map((e) => `  ${e}`));
-  if (command.connects !== false) lines.push("", EXIT_CODES_HELP);
+  const exitCodes = command.exitCodes ?? (command.connects !== false ? EXIT_CODES_HELP : undefined);
+  if (exitCodes) lines.push("", exitCodes);
   return lines.join("\n");
 }
 
@@ -124,9 +127,9 @@ export function mainHelp(commands: readonly Command[]): string {
     "",
     "Help on a group or a command: ims-sharing members --help, ims-sharing members add --help.",
     "",
-    "Connection and credentials, for every command that calls IMS (flags win over the environment):",
+    "Connection and credentials, for every command that calls IMS:",
     ...flagLines(CONNECTION_FLAGS),
-    "  Prefer the environment for secrets: flags show in the process list and shell history.",
+    ...CONNECTION_RULES.map((n) => `  ${n}`),
     "  --project-id is YOUR project; the projects an image is shared with are --member-project (or --project).",
     "",
     "Output:",

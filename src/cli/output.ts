@@ -8,10 +8,15 @@ import type { ImsClient, ImsClientOptions } from "../client.js";
 import {
   failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError, type AnyJob,
 } from "../errors.js";
+import { unresolvable } from "../retry.js";
 import type { PollErrorEvent } from "../wait.js";
+import { hintText, type Hint } from "./hints.js";
 
-/** Documented, distinct exit codes. */
-export const EXIT = { ok: 0, internal: 1, usage: 2, api: 3, jobFailed: 4, timeout: 5, interrupted: 130 } as const;
+/**
+ * Documented exit codes. 1 is shared, as Terraform has it: an unexpected error, an apply declined
+ * at its prompt, a plan that could not read everything.
+ */
+export const EXIT = { ok: 0, internal: 1, cancelled: 1, partial: 1, usage: 2, api: 3, jobFailed: 4, timeout: 5, interrupted: 130 } as const;
 
 /**
  * Every JSON event the CLI prints with `--json`: name → when it is printed and its fields (each
@@ -20,7 +25,11 @@ export const EXIT = { ok: 0, internal: 1, usage: 2, api: 3, jobFailed: 4, timeou
 export const JSON_EVENTS = {
   accepted: {
     when: "IMS accepted a change (members add, delete, accept, reject): printed at once, before any waiting",
-    fields: { jobId: "the job's ID", requestId: "IMS's X-Request-Id for the request, or null" },
+    fields: {
+      jobId: "the job's ID",
+      requestId: "IMS's X-Request-Id for the request, or null",
+      resume: "the command that follows the job, complete for this environment (see error.resume)",
+    },
   },
   progress: {
     when: "while waiting: the job changed (status or progress)",
@@ -53,15 +62,18 @@ export const JSON_EVENTS = {
     fields: { imageId: "the image", member: "the member as IMS returned it (member_id, status, member_type, created_at, updated_at, …)" },
   },
   image: {
-    when: "images shared: one line per image, every page",
-    fields: { image: "the image as IMS returned it (id, name, owner, …)" },
+    when: "images shared (one line per image, every page; each status in turn without --status) and accept --from (the pending ones)",
+    fields: {
+      image: "the image as IMS returned it (id, name, owner, …)",
+      status: "your answer to the share: pending, accepted or rejected (the filter it was listed with)",
+    },
   },
   error: {
     when: "the command failed: the last line",
     fields: {
-      exitCode: "the exit code that follows (2, 3, 4 or 5)",
+      exitCode: "the exit code the process ends with",
       jobId: "the job concerned, or null",
-      resume: "the command that follows the job on (ims-sharing job wait ID), or null",
+      resume: "the command that follows the job on, complete for this environment (--endpoint or --region, --project-id, credentials' variables by name; credentials given as flags must be added), or null",
       error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
     },
   },
@@ -72,31 +84,36 @@ export const JSON_EVENTS = {
       inSync: "the images already as the file says ({region, image})",
       problems: "what stops the plan from being applied (a quota it would exceed)",
       batches: "the requests apply would send: region, kind (remove or add), images, members",
+      unread: "what could not be read, so the plan is partial (apply refuses it): region, image (null for the whole region), images, message, error",
     },
   },
   applyJob: {
-    when: "apply: a request was accepted (type accepted), its job ended well (done) or not (failed)",
+    when: "apply: a request was accepted (type accepted), its job ended well (done) or not (failed), or Ctrl-C stopped the wait for it or its sending (interrupted: still running, not waited for; not a failure)",
     fields: {
-      type: "accepted, done or failed",
+      type: "accepted, done, failed or interrupted",
       region: "the region",
       kind: "remove or add",
       images: "the images of the request",
-      jobId: "the job's ID, or null when the request itself failed",
-      reason: "for failed: why, else null",
+      jobId: "the job's ID, or null when the request itself failed or was stopped before IMS answered",
+      reason: "for failed and interrupted: why, else null",
     },
   },
   report: {
-    when: "apply: the last line, what was done",
+    when: "apply: what was done; the last line, unless Ctrl-C stopped it (then interrupted follows)",
     fields: {
       ok: "every change made and read back as the file says",
-      interrupted: "Ctrl-C stopped the work (jobs lists what may still run)",
-      images: "per image: region, image, removed, added, failed (with job IDs and reasons), verified, drift",
-      jobs: "every request: region, kind, images, jobId, status (SUCCESS, FAIL, interrupted, error)",
+      interrupted: "Ctrl-C stopped the work (the interrupted event that follows lists what may still run)",
+      images: "per image: region, image, removed, added, failed (with job IDs and reasons), unfinished (still running, not waited for, or not sent), notes (a failure settled by reading back), verified, drift (null when in sync or not read back)",
+      jobs: "every request: region, kind, images, members, jobId, status (SUCCESS, FAIL, interrupted: still running and not waited for, error), job, error (name, message and fields), resent and settled (a request sent again after an unknown outcome)",
     },
   },
   interrupted: {
     when: "Ctrl-C: the last line",
-    fields: { jobId: "the job that goes on in IMS, or null", resume: "the command that follows it on, or null" },
+    fields: {
+      jobId: "the job that goes on in IMS (a command that follows one job), or null",
+      resume: "the command that follows it on, or null",
+      jobs: "every job that may still run: region (null outside apply), jobId, resume",
+    },
   },
 } as const satisfies Record<string, { when: string; fields: Record<string, string> }>;
 
@@ -136,6 +153,30 @@ export class UsageError extends Error {
     this.name = "UsageError";
     this.helpFor = helpFor;
   }
+}
+
+/**
+ * A run that ends with a documented code other than the error classes': an apply declined at its
+ * prompt, a partial plan (exit 1). The message is printed as any error's.
+ */
+export class CliFailure extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number, name = "CliFailure") {
+    super(message);
+    this.name = name;
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * An error as a JSON value that survives `JSON.stringify` (an Error's own properties are not
+ * enumerable: it would print `{}`): an ImsError's `toJSON()` (name, message and its class's
+ * fields), else `{ name, message }`.
+ */
+export function errorJson(error: unknown): Record<string, unknown> {
+  if (error instanceof ImsError) return error.toJSON();
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: "Error", message: String(error) };
 }
 
 /** Text for people or JSON lines for scripts: each command calls both, and only the right one prints. */
@@ -180,6 +221,11 @@ export class Output {
     if (this.live) this.#io.out("");
   }
 
+  /** Erases the live line (Ctrl-C: what it said is no longer true); what follows is written in its place. */
+  clearLive(): void {
+    if (this.live) this.#io.out("\r\x1b[2K\x1b[1A");
+  }
+
   /** Rows as an aligned table with a header on a terminal, tab-separated values without one otherwise. */
   table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): void {
     if (!this.terminal) {
@@ -191,6 +237,19 @@ export class Output {
     this.line(format(headers));
     for (const row of rows) this.line(format(row));
   }
+}
+
+/**
+ * The library's advice in the CLI's terms: its options become the flags that set them (a refusal
+ * of plain http:// names `allowInsecureHttp`, which the command line spells
+ * `--allow-insecure-http`). Other errors pass unchanged.
+ */
+export function inCliTerms(error: unknown, what: string): unknown {
+  if (!(error instanceof ImsValidationError)) return error;
+  const word = /\b(?:set )?allowInsecureHttp(?:: true)?/;
+  if (!error.issues.some((i) => word.test(i.message))) return error;
+  const all = new RegExp(word.source, "g");
+  return new ImsValidationError(error.issues.map((i) => ({ ...i, message: i.message.replace(all, "pass --allow-insecure-http") })), what);
 }
 
 /** `RUNNING 40%`, `SUCCESS`, … */
@@ -227,9 +286,7 @@ export async function followJob(ims: ImsClient, jobId: string, out: Output, opti
   const onPollError = (event: PollErrorEvent) => {
     const error: unknown = event.error;
     const message = error instanceof Error ? error.message : String(error);
-    out.event("pollError", {
-      jobId, attempt: event.attempt, error: error instanceof ImsError ? error.toJSON() : { message }, retryInSeconds: seconds(event.delayMs),
-    });
+    out.event("pollError", { jobId, attempt: event.attempt, error: errorJson(error), retryInSeconds: seconds(event.delayMs) });
     const text = `poll ${event.attempt} failed (${message}), trying again in ${seconds(event.delayMs).toFixed(1)}s`;
     if (out.live) {
       trouble = text;
@@ -244,12 +301,14 @@ export async function followJob(ims: ImsClient, jobId: string, out: Output, opti
     return await ims.waitForJob(jobId, { timeoutMs: options.timeoutMs, signal: options.signal, onProgress, onPollError });
   } finally {
     clearInterval(ticker);
-    out.endLive();
+    if (options.signal.aborted) out.clearLive();
+    else out.endLive();
   }
 }
 
 /** The exit code an error ends the command with. */
 export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliFailure) return error.exitCode;
   if (error instanceof UsageError || error instanceof ImsValidationError) return EXIT.usage;
   if (error instanceof ImsJobFailedError) return EXIT.jobFailed;
   if (error instanceof ImsTimeoutError) return EXIT.timeout;
@@ -297,22 +356,28 @@ export interface ErrorContext {
   jobId?: string | undefined;
   /** Whether this run started it (IMS accepted the change). */
   accepted: boolean;
+  /** The code the process ends with, when the command's flags decide it (plan --detailed-exitcode: 1). */
+  exitCode?: number | undefined;
+  /** The command that follows a job on, in this run's environment; undefined when it cannot be made. */
+  hint?: ((jobId: string, verb?: "wait" | "show") => Hint | undefined) | undefined;
 }
 
 /** Prints an error (one line, or an `error` event) and says what became of the job; returns the exit code. */
 export function reportError(out: Output, error: unknown, context: ErrorContext): number {
-  const code = exitCodeOf(error);
+  const ownCode = exitCodeOf(error);
+  const code = context.exitCode ?? ownCode;
   const jobId = context.jobId ?? (error instanceof ImsError ? error.jobId : undefined);
-  // The job may still be running: after this run started it, or when following it stopped short.
-  const mayRun = jobId !== undefined && code !== EXIT.jobFailed && code !== EXIT.usage
+  // The job may still be running: after this run started it, or when following it stopped short
+  // (but not where no endpoint exists: the same command would fail the same way).
+  const mayRun = jobId !== undefined && ownCode !== EXIT.jobFailed && ownCode !== EXIT.usage && !unresolvable(error)
     && (context.accepted || error instanceof ImsTimeoutError || error instanceof ImsNetworkError);
-  const resume = mayRun ? `ims-sharing job wait ${jobId}` : null;
+  const hint = mayRun ? context.hint?.(jobId) : undefined;
   if (out.json) {
     out.event("error", {
       exitCode: code,
       jobId: jobId ?? null,
-      resume,
-      error: error instanceof ImsError ? error.toJSON() : { name: error instanceof Error ? error.name : "Error", message: oneLine(error, out.verbose) },
+      resume: hint?.command ?? null,
+      error: error instanceof ImsError ? error.toJSON() : { ...errorJson(error), message: oneLine(error, out.verbose) },
     });
   } else {
     out.note(`error: ${oneLine(error, out.verbose)}`);
@@ -321,8 +386,11 @@ export function reportError(out: Output, error: unknown, context: ErrorContext):
   }
   if (out.verbose) for (const line of details(error)) out.note(line);
   if (!out.json) {
-    if (code === EXIT.jobFailed && jobId) out.note(`see the job with: ims-sharing job show ${jobId}`);
-    if (resume) out.note(`job ${jobId} ${context.accepted ? "was accepted and " : ""}may still be running; check with: ${resume}`);
+    if (ownCode === EXIT.jobFailed && jobId) {
+      const show = context.hint?.(jobId, "show");
+      out.note(`see the job with: ${show ? hintText(show) : `ims-sharing job show ${jobId}`}`);
+    }
+    if (hint) out.note(`job ${jobId} ${context.accepted ? "was accepted and " : ""}may still be running; check with: ${hintText(hint)}`);
   }
   return code;
 }

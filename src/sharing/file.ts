@@ -6,11 +6,11 @@
  */
 import { readFile } from "node:fs/promises";
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import { authFromEnv } from "../cli/env.js";
+import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES, describeCredentialNames } from "../cli/env.js";
 import { createImsClient, type ImsClient, type ImsClientOptions } from "../client.js";
 import { ImsValidationError } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";
-import { CREDENTIAL_REF_FIELDS, validateDesiredSharing, type DesiredSharing } from "./desired.js";
+import { validateDesiredSharing, type DesiredSharing } from "./desired.js";
 
 /** A problem in a sharing file: where (file:line:column and the field's path) and what. */
 export interface SharingFileIssue extends ValidationIssue {
@@ -93,8 +93,10 @@ export async function loadSharingFile(file: string): Promise<DesiredSharing> {
 /**
  * One client per region of a sharing file: its `endpoint` (else the region's), its `projectId`
  * (else `HUAWEICLOUD_SDK_PROJECT_ID`), and the credentials its `credentials` names (else the
- * usual variables: HUAWEICLOUD_SDK_AK/SK/SECURITY_TOKEN, or IMS_TOKEN). A region whose
- * credentials cannot be found is an error naming the region and the variables.
+ * usual variables: HUAWEICLOUD_SDK_AK/SK/SECURITY_TOKEN, or IMS_TOKEN), read by the command
+ * line's one rule (`credentialsFromEnv`: AK/SK and a token both set is refused, as is half a
+ * pair). A region whose credentials cannot be found, or whose client cannot be made, is an error
+ * naming the region and the variables, never their values.
  */
 export function clientsForSharingFile(
   desired: DesiredSharing,
@@ -105,17 +107,12 @@ export function clientsForSharingFile(
   const issues: ValidationIssue[] = [];
   for (const [region, entry] of Object.entries(desired.regions)) {
     const refs = entry.credentials;
-    const auth = refs
-      ? authFromEnv({
-        HUAWEICLOUD_SDK_AK: refs.accessKeyEnv && env[refs.accessKeyEnv],
-        HUAWEICLOUD_SDK_SK: refs.secretKeyEnv && env[refs.secretKeyEnv],
-        HUAWEICLOUD_SDK_SECURITY_TOKEN: refs.securityTokenEnv && env[refs.securityTokenEnv],
-        IMS_TOKEN: refs.tokenEnv && env[refs.tokenEnv],
-      })
-      : authFromEnv(env);
-    if (!auth) {
-      const names = refs ? CREDENTIAL_REF_FIELDS.map((f) => refs[f]).filter(Boolean).join(", ") : "HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN";
-      issues.push({ path: `regions.${region}.credentials`, message: `no credentials for ${region}: set ${names}` });
+    const names = refs ? credentialNamesOf(refs) : DEFAULT_CREDENTIAL_NAMES;
+    const choose = refs ? "name one kind in the region's credentials" : undefined;
+    const credentials = credentialsFromEnv(env, names, { choose });
+    if (credentials === undefined || "problem" in credentials) {
+      const message = credentials === undefined ? `no credentials for ${region}: set ${describeCredentialNames(names)}` : credentials.problem;
+      issues.push({ path: `regions.${region}.credentials`, message });
       continue;
     }
     const projectId = entry.projectId ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
@@ -123,7 +120,12 @@ export function clientsForSharingFile(
       issues.push({ path: `regions.${region}.projectId`, message: `is required: the owner's project in ${region}, where the images' members are listed (or set HUAWEICLOUD_SDK_PROJECT_ID); project IDs are per region` });
       continue;
     }
-    clients[region] = createImsClient({ ...options, auth, projectId, ...(entry.endpoint ? { endpoint: entry.endpoint } : { region }) });
+    try {
+      clients[region] = createImsClient({ ...options, auth: credentials.auth, projectId, ...(entry.endpoint ? { endpoint: entry.endpoint } : { region }) });
+    } catch (error) {
+      if (!(error instanceof ImsValidationError)) throw error;
+      issues.push(...error.issues.map((i) => ({ path: `regions.${region}.${i.path}`, message: i.message })));
+    }
   }
   if (issues.length) throw new ImsValidationError(issues, "sharing file");
   return clients;

@@ -3,7 +3,7 @@
  * first, then `+ project …`), the problems, and one summary line. Pure text, no colour; the
  * command line prints it and `--json` prints the objects instead.
  */
-import type { ApplyReport } from "./apply.js";
+import type { AppliedJob, ApplyReport } from "./apply.js";
 import { size, type MemberSet, type SharingPlan } from "./plan.js";
 
 const KINDS = [["projects", "project"], ["domains", "account"], ["organizations", "organization"]] as const;
@@ -15,7 +15,7 @@ function lines(sign: "+" | "-", set: MemberSet, indent: string): string[] {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-/** The plan as a diff, region by region, with a summary line at the end. */
+/** The plan as a diff, region by region, then what could not be read, with a summary line at the end. */
 export function formatPlan(plan: SharingPlan): string {
   const out: string[] = [];
   const regions = [...new Set(plan.changes.map((c) => c.region))];
@@ -27,37 +27,61 @@ export function formatPlan(plan: SharingPlan): string {
       for (const problem of plan.problems.filter((p) => p.region === region && p.image === change.image)) out.push(`    ! ${problem.message}`);
     }
   }
+  const unread = plan.unread ?? [];
+  if (unread.length) out.push("Not read (the plan leaves these images out):", ...unread.map((u) => `  ! ${u.message}`));
   const added = plan.changes.reduce((n, c) => n + size(c.add), 0);
   const removed = plan.changes.reduce((n, c) => n + size(c.remove), 0);
   const regionCount = new Set([...plan.changes, ...plan.inSync].map((c) => c.region)).size;
+  const notRead = unread.reduce((n, u) => n + u.images.length, 0);
+  const partial = unread.length ? ` ${plural(notRead, "image")} could not be read: the plan is partial.` : "";
   if (!plan.changes.length) {
-    out.push(`No changes: ${plural(plan.inSync.length, "image")} in ${plural(regionCount, "region")} already shared as the file says.`);
+    out.push(`No changes: ${plural(plan.inSync.length, "image")} in ${plural(regionCount, "region")} already shared as the file says.${partial}`);
   } else {
     out.push(`Plan: ${added} to add, ${removed} to remove, on ${plural(plan.changes.length, "image")} in ${plural(regions.length, "region")} ` +
       `(${plural(plan.batches.length, "request")}); ${plan.inSync.length} in sync.` +
-      (plan.problems.length ? ` ${plural(plan.problems.length, "problem")} must be fixed before applying.` : ""));
+      (plan.problems.length ? ` ${plural(plan.problems.length, "problem")} must be fixed before applying.` : "") + partial);
   }
   return out.join("\n");
 }
 
-/** What applying did: per image, done and failed; every job with its ID; a summary line. */
-export function formatReport(report: ApplyReport): string {
+/** How a report is printed. */
+export interface ReportFormat {
+  /** The command that follows a job still running (complete for the environment), if one can be given. */
+  resume?: ((job: AppliedJob) => string | undefined) | undefined;
+}
+
+/**
+ * What applying did: per image, done, failed, what to know besides (a failure settled by reading
+ * back) and unfinished (still running, not waited for: an interrupted apply); every job that may
+ * still run with the command that follows it; a summary.
+ */
+export function formatReport(report: ApplyReport, format: ReportFormat = {}): string {
   const out: string[] = [];
   for (const image of report.images) {
     const done = size(image.added) + size(image.removed);
-    const state = image.failed.length ? "✖" : image.drift ? "~" : "✔";
+    const unfinished = image.unfinished ?? [];
+    const state = image.failed.length ? "✖" : unfinished.length ? "…" : image.drift ? "~" : "✔";
     out.push(`${state} ${image.region} image ${image.image}: ${done ? `${size(image.removed)} removed, ${size(image.added)} added` : "nothing changed"}` +
       (image.verified ? image.drift ? " (read back: still differs from the file)" : " (read back: as the file says)" : " (not read back)"));
     out.push(...lines("-", image.removed, "    "), ...lines("+", image.added, "    "));
     for (const failure of image.failed) {
       out.push(`    failed ${failure.kind}${failure.jobId ? ` (job ${failure.jobId})` : ""}: ${failure.reason}${failure.code ? ` [${failure.code}]` : ""}`);
     }
+    for (const note of image.notes ?? []) out.push(`    note: ${note}`);
+    for (const left of unfinished) out.push(`    unfinished ${left.kind}${left.jobId && !left.reason.includes(left.jobId) ? ` (job ${left.jobId})` : ""}: ${left.reason}`);
   }
-  const unfinished = report.jobs.filter((j) => j.status === "interrupted" && j.jobId);
-  for (const job of unfinished) out.push(`job ${job.jobId} (${job.region}, ${job.kind}) may still be running: ims-sharing job wait ${job.jobId}`);
+  const running = report.jobs.filter((j) => j.status === "interrupted" && j.jobId);
+  for (const job of running) {
+    const resume = format.resume?.(job) ?? `ims-sharing job wait ${job.jobId}`;
+    out.push(`job ${job.jobId} (${job.region}, ${job.kind}) is still running, not waited for; resume with: ${resume}`);
+  }
   const failedImages = report.images.filter((i) => i.failed.length).length;
-  const drifted = report.images.filter((i) => !i.failed.length && i.drift).length;
+  const unfinishedImages = report.images.filter((i) => !i.failed.length && (i.unfinished ?? []).length).length;
+  const drifted = report.images.filter((i) => !i.failed.length && !(i.unfinished ?? []).length && i.drift).length;
+  const asFile = report.images.length - failedImages - unfinishedImages - drifted;
   out.push(`${report.interrupted ? "Interrupted" : report.ok ? "Applied" : "Applied with problems"}: ${plural(report.jobs.length, "request")}, ` +
-    `${plural(report.images.length - failedImages - drifted, "image")} as the file says, ${failedImages} failed, ${drifted} drifted.`);
+    `${plural(asFile, "image")} ${report.interrupted ? "done (not read back)" : "as the file says"}, ${failedImages} failed, ` +
+    (report.interrupted || unfinishedImages ? `${unfinishedImages} unfinished (${plural(running.length, "job")} still running, not waited for), ` : "") +
+    `${drifted} drifted.`);
   return out.join("\n");
 }

@@ -119,3 +119,39 @@ export function cliProcess(args: string[], options: { env?: Record<string, strin
     });
   });
 }
+
+let shimDir: Promise<string> | undefined;
+/** A folder whose `ims-sharing` is the built binary, to put first on PATH. */
+function shim(): Promise<string> {
+  shimDir ??= (async () => {
+    const { chmod, mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/ims-sharing-bin-`);
+    await writeFile(`${dir}/ims-sharing`, `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+    await chmod(`${dir}/ims-sharing`, 0o755);
+    return dir;
+  })();
+  return shimDir;
+}
+
+/**
+ * Runs a command line exactly as the CLI printed it (a hint), in bash, with `ims-sharing` being
+ * the built binary and `env` the whole environment besides PATH: what a user pasting it gets.
+ */
+export async function runAsPrinted(command: string, env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const dir = await shim();
+  return new Promise((resolve) => {
+    const child = spawn("bash", ["--norc", "--noprofile", "-c", command], {
+      env: { ...Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)), PATH: `${dir}:${process.env.PATH ?? ""}` },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("close", (code) => {
+      outputs.push(stdout + stderr);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}

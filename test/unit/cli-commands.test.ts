@@ -65,6 +65,8 @@ interface Case {
   setup?: () => Promise<{ jobId?: string } | void> | void;
   /** Advance the clock to the job's end once the output shows this (the job ID by default). */
   advance?: RegExp | true;
+  /** Ctrl-C once the output shows this. */
+  interrupt?: RegExp;
   code: number;
   expect: RegExp;
 }
@@ -76,7 +78,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
     success: { args: () => ["members", "add", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"], advance: true, code: EXIT.ok, expect: /succeeded at/ },
     refused: { args: () => ["members", "add", "--image", MISSING_IMAGE, "--member-project", NEW_PROJECT], code: EXIT.api, expect: /IMS answered 400 IMG\.0027/ },
     failedJob: { args: () => ["members", "add", "--image", IMAGE, "--member-project", FAR_PROJECT, "--wait"], advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0108/ },
-    badInput: { args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT], code: EXIT.usage, expect: /invalid input: images\[0\] "nope" does not match/ },
+    badInput: { args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT], code: EXIT.usage, expect: /invalid input: images\[0\] must be an image ID \(a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64\), got "nope"/ },
   },
   "members delete": {
     success: { args: () => ["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait"], advance: true, code: EXIT.ok, expect: /succeeded at/ },
@@ -134,12 +136,18 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
   },
   plan: {
     success: { setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.ok, expect: new RegExp(`\\+ project ${NEW_PROJECT}[\\s\\S]*Plan: 1 to add, 1 to remove`) },
-    refused: { setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.api, expect: /IMG\.0047/ },
+    refused: {
+      setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.partial,
+      expect: new RegExp(`^error: the plan is partial, 1 image could not be read: cn-north-4: the members of image ${FOREIGN_IMAGE} could not be read: .*IMG\\.0047`, "m"),
+    },
     badInput: { setup: () => sharingFile({ [IMAGE]: { projects: ["nope"] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.usage, expect: /sharing\.yaml:\d+:\d+ regions\.cn-north-4\.images\.\S+\.projects\[0\] "nope" is not a project ID/ },
   },
   apply: {
     success: { setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.ok, expect: /Applied: 2 requests, 1 image as the file says/ },
-    refused: { setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.api, expect: /IMG\.0047/ },
+    refused: {
+      setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.partial,
+      expect: new RegExp(`^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-north-4: the members of image ${FOREIGN_IMAGE} .*IMG\\.0047`, "m"),
+    },
     failedJob: { setup: () => sharingFile({ [IMAGE]: { projects: [...SEED_PROJECTS, FAR_PROJECT] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.jobFailed, expect: /failed add \(job \w+\): .*IMG\.0108/ },
     badInput: { setup: () => sharingFile({ [IMAGE]: { projects: [NEW_PROJECT] } }), args: () => ["apply", "-f", file], options: ticking, code: EXIT.usage, expect: /without a terminal to ask on, pass --yes/ },
   },
@@ -158,6 +166,10 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
   contract: {
     success: { args: () => ["contract", "--list-broken"], code: EXIT.ok, expect: /^status-DONE\s+\S/m },
     badInput: { args: () => ["contract", "--upstream"], code: EXIT.usage, expect: /upstream/ },
+  },
+  fake: {
+    success: { args: () => ["fake", "--port", "0", "--job-duration", "300ms"], interrupt: /Ctrl-C stops it/, code: EXIT.ok, expect: /^IMS_ENDPOINT=http:\/\/127\.0\.0\.1:\d+\n[\s\S]*Fake IMS stopped\.$/m },
+    badInput: { args: () => ["fake", "--job-duration", "soon"], code: EXIT.usage, expect: /--job-duration: "soon" is not a duration/ },
   },
   completion: {
     success: { args: () => ["completion", "bash"], code: EXIT.ok, expect: /complete -F _ims_sharing ims-sharing/ },
@@ -188,6 +200,10 @@ describe("exit codes, per command", () => {
         if (c.advance) {
           await run.until(c.advance === true ? ACCEPTED : c.advance);
           fake.advance(JOB_MS);
+        }
+        if (c.interrupt) {
+          await run.until(c.interrupt);
+          run.interrupt();
         }
         const code = await run.done;
         expect(code, run.stdout() + run.stderr()).toBe(c.code);
@@ -245,8 +261,8 @@ describe("following a job", () => {
     fake.advance(JOB_MS);
     expect(await run.done).toBe(EXIT.jobFailed);
     const jobId = jobIdOf(run)!;
-    expect(run.stderr()).toContain(`error: Job ${jobId} ended SUCCESS but 1 image result failed; failed: ${IMAGE_2} with ${MEMBER}: failed`);
-    expect(run.stderr()).toContain(`see the job with: ims-sharing job show ${jobId}`);
+    expect(run.stderr()).toContain(`error: Job ${jobId} ended SUCCESS, but 1 of 2 image results failed: ${IMAGE_2} with ${MEMBER}`);
+    expect(run.stderr()).toContain(`see the job with: ims-sharing job show ${jobId} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}\n`);
     const shown = await cli(["job", "show", jobId, "--project-id", OWNER_PROJECT], asOwner());
     expect(shown.code).toBe(EXIT.jobFailed);
     expect(shown.stdout).toContain(`job ${jobId}: SUCCESS\n`);
@@ -262,7 +278,7 @@ describe("following a job", () => {
       await run.until(/poll 2 failed|"attempt":2/);
       fake.advance(JOB_MS);
       expect(await run.done, mode).toBe(0);
-      if (mode === "tty") expect(run.stdout()).toMatch(/\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\{job_id\} failed: .+\), trying again in [\d.]+s/);
+      if (mode === "tty") expect(run.stdout()).toMatch(/\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: .+\), trying again in [\d.]+s/);
       if (mode === "plain") expect(run.stderr()).toMatch(/^job \w{32}: poll 1 failed \(.+\), trying again in [\d.]+s\njob \w{32}: poll 2 failed/);
       if (mode === "json") {
         expect(run.events().filter((e) => e.event === "pollError")).toEqual([1, 2].map((attempt) => ({
@@ -289,16 +305,16 @@ describe("when waiting ends early", () => {
     const endpoint = await refusingEndpoint();
     const text = await cli(["job", "wait", UNKNOWN_JOB], { env: { IMS_ENDPOINT: endpoint } });
     expect(text.code).toBe(EXIT.api);
-    expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\{job_id\} failed: fetch failed/gm)).toHaveLength(4);
+    expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: fetch failed/gm)).toHaveLength(4);
     expect(text.stderr).toMatch(new RegExp(`^error: Could not reach IMS to follow job ${UNKNOWN_JOB}: 5 polls in a row got no answer`, "m"));
-    expect(text.stderr).toContain(`check with: ims-sharing job wait ${UNKNOWN_JOB}`);
+    expect(text.stderr).toContain(`check with: ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}\n`);
 
     const json = await cli(["job", "wait", UNKNOWN_JOB, "--json"], { env: { IMS_ENDPOINT: endpoint } });
     expect(json.code).toBe(EXIT.api);
     expect(json.stderr).toBe("");
     expect(json.events.map((e) => e.event)).toEqual(["pollError", "pollError", "pollError", "pollError", "error"]);
     expect(json.events.at(-1)).toEqual({
-      event: "error", exitCode: 3, jobId: UNKNOWN_JOB, resume: `ims-sharing job wait ${UNKNOWN_JOB}`,
+      event: "error", exitCode: 3, jobId: UNKNOWN_JOB, resume: `ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}`,
       error: expect.objectContaining({ name: "ImsNetworkError", jobId: UNKNOWN_JOB }),
     });
   });
@@ -308,25 +324,31 @@ describe("when waiting ends early", () => {
     expect(run.code).toBe(EXIT.timeout);
     const jobId = /accepted: job (\w{32})/.exec(run.stdout)?.[1];
     expect(run.stderr).toContain(`error: Gave up waiting for job ${jobId}`);
-    expect(run.stderr).toContain(`job ${jobId} was accepted and may still be running; check with: ims-sharing job wait ${jobId}`);
+    expect(run.stderr).toContain(`job ${jobId} was accepted and may still be running; check with: ims-sharing job wait ${jobId} --endpoint ${fake.url}\n`);
   });
 
-  it("Ctrl-C while waiting exits 130 and says how to resume", async () => {
-    for (const json of [false, true]) {
-      const run = startCli(["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait", ...(json ? ["--json"] : [])], asOwner());
+  it("Ctrl-C while waiting exits 130 and says how to resume; on a terminal the live line is erased first", async () => {
+    for (const mode of ["plain", "json", "tty"] as const) {
+      const run = startCli(["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait", ...(mode === "json" ? ["--json"] : [])], { ...asOwner(), isTTY: mode === "tty" });
       await run.until(/INIT/);
       run.interrupt();
       expect(await run.done).toBe(EXIT.interrupted);
       const jobId = jobIdOf(run);
-      if (json) expect(run.events().at(-1)).toEqual({ event: "interrupted", jobId, resume: `ims-sharing job wait ${jobId}` });
-      else expect(run.stderr()).toBe(`\ninterrupted: job ${jobId} goes on in IMS; resume with: ims-sharing job wait ${jobId}\n`);
+      const resume = `ims-sharing job wait ${jobId} --endpoint ${fake.url}`;
+      if (mode === "json") expect(run.events().at(-1)).toEqual({ event: "interrupted", jobId, resume, jobs: [{ region: null, jobId, resume }] });
+      else if (mode === "plain") expect(run.stderr()).toBe(`\ninterrupted: job ${jobId} goes on in IMS; resume with: ${resume}\n`);
+      else {
+        expect(run.stdout()).toMatch(new RegExp(`\r\x1b\\[2Kjob ${jobId}: INIT \\([\\d.]+s\\)\x1b\\[1A\n\r\x1b\\[2K\x1b\\[1A\n$`));
+        expect(run.stderr()).toBe(`interrupted: job ${jobId} goes on in IMS; resume with: ${resume}\n`);
+      }
     }
   });
 
   it("without --wait, says how to follow the job", async () => {
     const run = await cli(["members", "delete", "--image", IMAGE, "--member-project", MEMBER], asOwner());
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^accepted: job (\w{32})\nfollow it with: ims-sharing job wait \1\n$/);
+    const jobId = /^accepted: job (\w{32})\n/.exec(run.stdout)?.[1];
+    expect(run.stdout).toBe(`accepted: job ${jobId}\nfollow it with: ims-sharing job wait ${jobId} --endpoint ${fake.url}\n`);
   });
 });
 
@@ -352,12 +374,33 @@ describe("members and images", () => {
     expect(json.events.every((e) => e.event === "member" && e.imageId === IMAGE)).toBe(true);
   });
 
+  it("images shared shows each image's share status: every status in turn without --status", async () => {
+    fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
+    fake.state.share(IMAGE_2, RECIPIENT_PROJECT, "rejected");
+    const table = await cli(["images", "shared"], { ...asRecipient(), isTTY: true });
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^IMAGE +NAME +OWNER +STATUS +OS +CREATED$/);
+    expect(lines.slice(1).map((l) => [l.split(/\s+/)[0], l.split(/\s+/)[3]])).toEqual([[IMAGE, "pending"], [IMAGE_2, "rejected"]]);
+    const piped = await cli(["images", "shared"], asRecipient());
+    expect(piped.stdout.trim().split("\n").map((l) => l.split("\t").slice(0, 4))).toEqual([
+      [IMAGE, "web-server-golden", OWNER_PROJECT, "pending"], [IMAGE_2, "db-server-golden", OWNER_PROJECT, "rejected"],
+    ]);
+    expect(fake.requests.filter((r) => r.operation === "listSharedImages").map((r) => new URL(r.path, "http://x").searchParams.get("member_status"))).toEqual(["pending", "accepted", "rejected", "pending", "accepted", "rejected"]);
+    const json = await cli(["images", "shared", "--json"], asRecipient());
+    expect(json.events.map((e) => [e.event, (e.image as { id: string }).id, e.status])).toEqual([["image", IMAGE, "pending"], ["image", IMAGE_2, "rejected"]]);
+    const accepted = await cli(["images", "shared", "--status", "accepted"], { ...asRecipient(), isTTY: true });
+    expect(accepted.stdout).toBe("no image is shared with you with status accepted\n");
+    const both = await cli(["images", "shared", "--status", "pending", "--owner", NEW_PROJECT], { ...asRecipient(), isTTY: true });
+    expect(both.stdout).toBe(`no image is shared with you with status pending by ${NEW_PROJECT}\n`);
+  });
+
   it("images shared filters by status and owner", async () => {
     fake.state.share(IMAGE_2, RECIPIENT_PROJECT, "pending");
     const pending = await cli(["images", "shared", "--status", "pending", "--json"], asRecipient());
     expect(pending.events.map((e) => (e.image as { id: string }).id)).toEqual([IMAGE_2]);
     const none = await cli(["images", "shared", "--owner", NEW_PROJECT], { ...asRecipient(), isTTY: true });
-    expect(none.stdout).toBe("no images are shared with you\n");
+    expect(none.stdout).toBe(`no image is shared with you by ${NEW_PROJECT}\n`);
   });
 
   it("members accept sends your own project (--project-id) as the PUT's project_id: another project's is refused", async () => {

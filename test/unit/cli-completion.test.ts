@@ -20,7 +20,7 @@ function complete(...typed: string[]): string[] {
 
 describe.skipIf(!has("bash"))("bash", () => {
   it("completes commands, then the words of a group", () => {
-    expect(complete("")).toEqual(["--help", "--version", "accept", "apply", "completion", "contract", "images", "job", "members", "plan"]);
+    expect(complete("")).toEqual(["--help", "--version", "accept", "apply", "completion", "contract", "fake", "images", "job", "members", "plan"]);
     expect(complete("members", "a")).toEqual(["accept", "add"]);
     expect(complete("job", "")).toEqual(["--help", "show", "wait"]);
   });

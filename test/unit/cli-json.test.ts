@@ -68,6 +68,29 @@ describe("JSON events", () => {
     }
   });
 
+  it("errors keep their fields (an Error alone would print {}), and images[].drift is null when unset", async () => {
+    const { mkdtemp, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const file = `${await mkdtemp(`${tmpdir()}/ims-json-`)}/sharing.json`;
+    await writeFile(file, JSON.stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, images: {
+      [SEED_IMAGES[0]]: { projects: [...SEED_PROJECTS, "fedcba9876543210fedcba9876543210"] },
+    } } } }));
+    fake.inject({ type: "status", status: 403, method: "POST", times: 1 });
+    const ticking = { ...FAST_CLIENT, fetch: (r: Request) => (fake.advance(JOB_MS), fetch(r)) };
+    const run = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
+    expect(run.code).toBe(4);
+    const report = run.events.at(-1) as CliEvent & { jobs: Array<{ kind: string; error: unknown; jobId: unknown; job: unknown }>; images: Array<{ drift: unknown }> };
+    expect(report.event).toBe("report");
+    expect(report.jobs.filter((j) => j.kind === "add")).toEqual([expect.objectContaining({
+      status: "error", jobId: null, job: null, error: expect.objectContaining({ name: "ImsApiError", status: 403, message: expect.stringContaining("403") }),
+    })]);
+    expect(report.images.map((i) => i.drift)).toEqual([expect.objectContaining({ image: SEED_IMAGES[0] })]);
+    const inSync = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
+    expect(inSync.code, inSync.stdout).toBe(0);
+    const done = inSync.events.at(-1) as CliEvent & { images: Array<{ drift: unknown; verified: unknown }> };
+    expect(done.images).toEqual([expect.objectContaining({ verified: true, drift: null })]);
+  });
+
   it("every documented event was printed", () => {
     expect([...new Set(seen.map((e) => e.event))].sort()).toEqual(Object.keys(JSON_EVENTS).sort());
   });

@@ -77,13 +77,13 @@ describe("plan and apply", () => {
     expect(run.stderr).toContain("regions.cn-north-4.credentials no credentials for cn-north-4: set OWNER_IMS_TOKEN");
   });
 
-  it("asks on a terminal, and changes nothing when the answer is not yes", async () => {
+  it("asks on a terminal; any answer but yes cancels (exit 1, like Terraform) and changes nothing", async () => {
     fake.state.unshare(IMAGE, SEED_PROJECTS[1]);
     const questions: string[] = [];
     const no = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async (q) => (questions.push(q), false) });
-    expect(no.code).toBe(0);
+    expect(no.code).toBe(1);
     expect(questions).toEqual(["Apply these changes? Type yes to go on: "]);
-    expect(no.stdout).toContain("Nothing was changed.");
+    expect(no.stdout).toMatch(/\nApply cancelled: nothing was changed\.\n$/);
     expect(writes()).toBe(0);
     const yes = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async () => true });
     expect(yes.code).toBe(0);
@@ -131,5 +131,116 @@ describe("accept --from", () => {
     const run = await cli(["accept", "--from", OWNER_PROJECT, "--all-pending"], recipient());
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("nothing to accept");
+  });
+});
+
+describe("credentials and endpoints of a sharing file: the command line's rule", () => {
+  const write = (region: object) => writeFile(file, stringify({ regions: { "cn-north-4": { projectId: OWNER_PROJECT, images: { [IMAGE]: { projects: [...SEED_PROJECTS] } }, ...region } } }));
+
+  it("refuses a token and AK/SK both set (the usual variables, or the ones a region names), naming the variables only", async () => {
+    await write({ endpoint: fake.url });
+    const usual = await cli(["plan", "-f", file], { env: { IMS_TOKEN: "secret-1", HUAWEICLOUD_SDK_AK: "secret-2", HUAWEICLOUD_SDK_SK: "secret-3" } });
+    expect(usual.code).toBe(2);
+    expect(usual.stderr).toContain("regions.cn-north-4.credentials conflicting credentials: an IAM token (IMS_TOKEN) and AK/SK (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK) are both set, and nothing says which to use: unset one");
+    await write({ endpoint: fake.url, credentials: { tokenEnv: "NORTH_TOKEN", accessKeyEnv: "NORTH_AK", secretKeyEnv: "NORTH_SK" } });
+    const named = await cli(["plan", "-f", file], { env: { NORTH_TOKEN: "secret-4", NORTH_AK: "secret-5", NORTH_SK: "secret-6" } });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toContain("an IAM token (NORTH_TOKEN) and AK/SK (NORTH_AK and NORTH_SK) are both set, and nothing says which to use: name one kind in the region's credentials, or unset one");
+    // A region that names its variables reads only those: the usual ones may hold another account's.
+    const own = await cli(["plan", "-f", file, "--detailed-exitcode"], { env: { NORTH_TOKEN: "secret-4", HUAWEICLOUD_SDK_AK: "secret-2", HUAWEICLOUD_SDK_SK: "secret-3" } });
+    expect(own.code, own.stderr).toBe(0);
+    for (const run of [usual, named, own]) expect(run.stdout + run.stderr).not.toMatch(/secret-\d/);
+    expect(writes()).toBe(0);
+  });
+
+  it("refuses plain http:// off this machine naming --allow-insecure-http, which plan and apply take", async () => {
+    await write({ endpoint: "http://10.1.2.3:8080", credentials: { tokenEnv: "OWNER_IMS_TOKEN" } });
+    const seen: string[] = [];
+    const recording = { env: { OWNER_IMS_TOKEN: "owner-token" }, client: { ...FAST_CLIENT, fetch: (r: Request) => (seen.push(r.url), Promise.reject(new TypeError("fetch failed"))) } };
+    for (const command of ["plan", "apply"]) {
+      const refused = await cli([command, "-f", file, "--yes"].slice(0, command === "plan" ? 3 : 4), recording);
+      expect(refused.code, command).toBe(2);
+      expect(refused.stderr).toContain("regions.cn-north-4.endpoint is plain http:// to 10.1.2.3");
+      expect(refused.stderr).toContain("pass --allow-insecure-http");
+      expect(refused.stderr).not.toContain("allowInsecureHttp");
+    }
+    expect(seen).toEqual([]);
+    const allowed = await cli(["plan", "-f", file, "--allow-insecure-http"], recording);
+    expect(seen[0]).toMatch(/^http:\/\/10\.1\.2\.3:8080\/v1\//);
+    expect(allowed.code).toBe(1); // it went there, and could not read: a partial plan
+  });
+});
+
+describe("exit codes a script can trust", () => {
+  it("plan --detailed-exitcode --json: the error event says the code the process ends with", async () => {
+    await writeFile(`${file}.bad.yaml`, "regions: [");
+    for (const args of [["plan", "-f", `${file}.bad.yaml`, "--detailed-exitcode", "--json"], ["plan", "--detailed-exitcode", "--json"]]) {
+      const run = await cli(args, owner);
+      expect(run.code).toBe(1);
+      expect(run.events.at(-1)).toMatchObject({ event: "error", exitCode: 1 });
+    }
+    const plain = await cli(["plan", "-f", `${file}.bad.yaml`, "--json"], owner);
+    expect(plain.code).toBe(2);
+    expect(plain.events.at(-1)).toMatchObject({ event: "error", exitCode: 2 });
+  });
+
+  it("plan and apply list their exit codes in help, as every other command does", async () => {
+    expect((await cli(["plan", "--help"])).stdout).toMatch(/\nExit codes: 0 planned, 1 the plan is partial .* With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error\.\n$/s);
+    expect((await cli(["apply", "--help"])).stdout).toMatch(/\nExit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial .*130 interrupted/s);
+  });
+});
+
+describe("a region that cannot be read", () => {
+  const SOUTH_IMAGE = "3c9d1e2f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+  let dead: string;
+  beforeEach(async () => {
+    const { freePort } = await import("../../src/contract/prism.js");
+    dead = `http://127.0.0.1:${await freePort()}`;
+    fake.state.unshare(IMAGE, SEED_PROJECTS[1]);
+    await writeFile(file, stringify({ regions: {
+      "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: { [IMAGE]: { projects: [...SEED_PROJECTS] } } },
+      "cn-south-1": { endpoint: dead, projectId: "a".repeat(32), credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: { [SOUTH_IMAGE]: { projects: ["b".repeat(32)] } } },
+    } }));
+  });
+
+  it("plan prints the healthy regions' plan, names what it could not read, and exits 1 (also with --detailed-exitcode)", async () => {
+    for (const detailed of [[], ["--detailed-exitcode"]]) {
+      const run = await cli(["plan", "-f", file, ...detailed], owner);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`cn-north-4\n  image ${IMAGE}\n    + project ${SEED_PROJECTS[1]}\n`);
+      expect(run.stdout).toMatch(/^Not read \(the plan leaves these images out\):\n {2}! cn-south-1: could not be read \(so none of its images was planned\): .+$/m);
+      expect(run.stdout).toMatch(/1 image could not be read: the plan is partial\.\n$/);
+      expect(run.stderr).toMatch(/^error: the plan is partial, 1 image could not be read: cn-south-1: could not be read \(so none of its images was planned\): .+$/m);
+    }
+    const json = await cli(["plan", "-f", file, "--json", "--detailed-exitcode"], owner);
+    expect(json.code).toBe(1);
+    const plan = json.events.find((e) => e.event === "plan");
+    expect(plan?.unread).toEqual([{
+      region: "cn-south-1", image: null, images: [SOUTH_IMAGE], message: expect.stringMatching(/^cn-south-1: could not be read/),
+      error: expect.objectContaining({ name: "ImsNetworkError", message: expect.any(String) }),
+    }]);
+    expect(json.events.at(-1)).toMatchObject({ event: "error", exitCode: 1, error: { name: "PartialPlanError" } });
+  });
+
+  it("apply refuses the partial plan before asking or sending anything, naming what was not read", async () => {
+    const questions: string[] = [];
+    const run = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async (q) => (questions.push(q), true) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-south-1: could not be read/m);
+    expect(questions).toEqual([]);
+    expect(writes()).toBe(0);
+  });
+});
+
+describe("an answer lost on the way back", () => {
+  it("apply sends the request again and reports, per image, how the read-back settled it", async () => {
+    fake.state.share(IMAGE, NEW_PROJECT, "accepted");
+    fake.inject({ type: "dropAnswer", method: "DELETE", times: 1 });
+    const run = await cli(["apply", "-f", file, "--yes"], owner);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    // The repeat's job failed (the first had removed the member): settled by the read-back, said in a note.
+    expect(run.stdout).toMatch(new RegExp(`^✔ cn-north-4 image ${IMAGE}: nothing changed \\(read back: as the file says\\)\\n {4}note: the first remove request got no answer .*the first request had made the change$`, "m"));
+    expect(run.stdout).toMatch(/^Applied: 1 request, 1 image as the file says, 0 failed, 0 drifted\.$/m);
+    expect(fake.state.membersOf(IMAGE)).toEqual([...SEED_PROJECTS].sort());
   });
 });

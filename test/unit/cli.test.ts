@@ -3,8 +3,11 @@
 // test here asserts a job's phase, so a loaded machine cannot flip them (the phases are tested
 // in-process on a manual clock: cli-commands.test.ts); margins are generous.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms } from "../../src/fake/index.js";
-import { cliProcess, eventsOf, outputs, SECRET_TOKEN } from "../helpers/cli.js";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  LOCAL_AK_SK, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+} from "../../src/fake/index.js";
+import { BIN, cliProcess, eventsOf, outputs, runAsPrinted, SECRET_TOKEN } from "../helpers/cli.js";
 
 const TIMEOUT = 30_000;
 let fake: FakeIms;
@@ -54,7 +57,7 @@ describe("the binary", () => {
       const timedOut = await cliProcess(["members", "delete", "--image", SEED_IMAGES[1], "--member-project", SEED_PROJECTS[1], "--wait", "--timeout", "1s"], { env: { IMS_ENDPOINT: slow.url } });
       expect(timedOut.code).toBe(5);
       const jobId = /accepted: job (\w{32})/.exec(timedOut.stdout)?.[1];
-      expect(timedOut.stderr).toContain(`check with: ims-sharing job wait ${jobId}`);
+      expect(timedOut.stderr).toContain(`check with: ims-sharing job wait ${jobId} --endpoint ${slow.url}\n`);
     } finally {
       await slow.close();
     }
@@ -75,7 +78,7 @@ describe("the binary", () => {
       });
       expect(run.code).toBe(130);
       const jobId = /accepted: job (\w{32})/.exec(run.stdout)?.[1];
-      expect(run.stderr).toContain(`interrupted: job ${jobId} goes on in IMS; resume with: ims-sharing job wait ${jobId}`);
+      expect(run.stderr).toContain(`interrupted: job ${jobId} goes on in IMS; resume with: ims-sharing job wait ${jobId} --endpoint ${slow.url}\n`);
     } finally {
       await slow.close();
     }
@@ -116,5 +119,114 @@ describe("credentials from flags", () => {
     expect(runs[2]!.code).toBe(3);
     expect(runs[2]!.stderr).toMatch(/^error: GET .* failed: fetch failed/);
     for (const run of runs) expect(run.stdout + run.stderr).not.toMatch(/flag-token-value|cli-secret-token/);
+  }, TIMEOUT);
+});
+
+describe("ims-sharing fake", () => {
+  /** Starts `ims-sharing fake …` and resolves once it has printed its URL. */
+  function startFake(args: string[]): Promise<{ url: string; stdout: () => string; stop: () => Promise<{ code: number | null; stdout: string; stderr: string }> }> {
+    return new Promise((resolve, reject) => {
+      let child: ReturnType<typeof spawn> | undefined;
+      const ended = cliProcess(["fake", ...args], {
+        onStdout: (text, c) => {
+          child = c;
+          const url = /^IMS_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(text)?.[1];
+          if (url && !started) {
+            started = true;
+            resolve({ url, stdout: () => text, stop: () => (child!.kill("SIGINT"), ended) });
+          }
+        },
+      });
+      let started = false;
+      void ended.then((r) => started || reject(new Error(`fake ended (exit ${r.code}) before printing its URL:\n${r.stdout}\n${r.stderr}`)));
+    });
+  }
+
+  it("serves the fake on a free port, prints its URL, tenants, tokens and AK/SK, and stops cleanly on Ctrl-C (exit 0)", async () => {
+    const running = await startFake(["--port", "0", "--job-duration", "100ms"]);
+    const banner = running.stdout();
+    expect(banner).toMatch(/^Fake IMS listening on http:\/\/127\.0\.0\.1:\d+ \(jobs take 0\.1s\); Ctrl-C stops it\.\n/);
+    expect(banner).toContain(`owner:     project ${OWNER_PROJECT}, IMS_TOKEN=${OWNER_TOKEN}`);
+    expect(banner).toContain(`recipient: project ${RECIPIENT_PROJECT}, IMS_TOKEN=${RECIPIENT_TOKEN}`);
+    expect(banner).toContain(`HUAWEICLOUD_SDK_AK=${LOCAL_AK_SK.accessKey} HUAWEICLOUD_SDK_SK=${LOCAL_AK_SK.secretKey}`);
+    expect(banner).toContain("signatures are not checked: any AK/SK is accepted (--verify-signatures accepts only this pair)");
+    // The command it suggests works as printed, against it.
+    const tryLine = /^Try: (.*)$/m.exec(banner)?.[1];
+    const tried = await runAsPrinted(tryLine!, {});
+    expect(tried.code, tried.stderr).toBe(0);
+    expect(tried.stdout).toMatch(new RegExp(`^${SEED_IMAGES[0]}\tweb-server-golden\t${OWNER_PROJECT}\taccepted\t`, "m"));
+    const shared = await cliProcess(["members", "delete", "--image", SEED_IMAGES[0], "--member-project", SEED_PROJECTS[0], "--wait"], { env: { IMS_ENDPOINT: running.url } });
+    expect(shared.code, shared.stderr).toBe(0);
+    const anyPair = await cliProcess(["job", "show", "0123456789abcdef0123456789abcdef", "--access-key", "ANYAK", "--secret-key", "any-secret"], { env: { IMS_ENDPOINT: running.url, IMS_TOKEN: "" } });
+    expect(anyPair.stderr).toContain("IMG.0023"); // signed with any pair: accepted, the job is unknown
+    const stopped = await running.stop();
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/Fake IMS stopped\.\n$/);
+    expect(stopped.stderr).toBe("");
+  }, TIMEOUT);
+
+  it("--verify-signatures: only the printed pair signs; a port in use is refused (exit 2) saying so", async () => {
+    const running = await startFake(["--verify-signatures"]);
+    expect(running.stdout()).toContain("signatures are verified: only this pair is accepted");
+    const job = "0123456789abcdef0123456789abcdef";
+    const good = await cliProcess(["job", "show", job], { env: { IMS_ENDPOINT: running.url, IMS_TOKEN: "", HUAWEICLOUD_SDK_AK: LOCAL_AK_SK.accessKey, HUAWEICLOUD_SDK_SK: LOCAL_AK_SK.secretKey } });
+    expect(good.stderr).toContain("IMG.0023");
+    const bad = await cliProcess(["job", "show", job, "--access-key", LOCAL_AK_SK.accessKey, "--secret-key", "not-the-secret"], { env: { IMS_ENDPOINT: running.url } });
+    expect(bad.stderr).toContain("APIGW.0301");
+    const port = new URL(running.url).port;
+    const busy = await cliProcess(["fake", "--port", port]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(`error: --port ${port}: the port is in use on 127.0.0.1; pick another, or --port 0 for any free one`);
+    expect((await running.stop()).code).toBe(0);
+  }, TIMEOUT);
+});
+
+describe("apply's question, on a real terminal (a pseudo-terminal made by script(1))", () => {
+  const hasScript = spawnSync("script", ["--version"]).status === 0;
+
+  /** Runs apply in a pseudo-terminal, types `keys` once it asks, and resolves with its exit code and output. */
+  function answer(file: string, keys: string): Promise<{ code: number | null; output: string }> {
+    return new Promise((resolve) => {
+      const child = spawn("script", ["-qefc", `"${process.execPath}" "${BIN}" apply -f "${file}"`, "/dev/null"], {
+        env: { PATH: process.env.PATH ?? "", IMS_TOKEN: OWNER_TOKEN, TERM: "dumb" }, stdio: ["pipe", "pipe", "pipe"],
+      });
+      let output = "";
+      let typed = false;
+      const read = (d: Buffer) => {
+        output += d;
+        if (!typed && output.includes("Type yes to go on: ")) {
+          typed = true;
+          child.stdin.write(keys);
+        }
+      };
+      child.stdout.on("data", read);
+      child.stderr.on("data", read);
+      child.on("close", (code) => {
+        outputs.push(output);
+        resolve({ code, output: output.replace(/\r/g, "") });
+      });
+    });
+  }
+
+  it.skipIf(!hasScript)("only yes goes on; another answer and Ctrl-D cancel (exit 1); Ctrl-C interrupts (130)", async () => {
+    const local = await startFakeIms({ jobDurationMs: 100 });
+    try {
+      const { mkdtemp, writeFile } = await import("node:fs/promises");
+      const { tmpdir } = await import("node:os");
+      const file = `${await mkdtemp(`${tmpdir()}/ims-tty-`)}/sharing.json`;
+      await writeFile(file, JSON.stringify({ regions: { "cn-north-4": { endpoint: local.url, projectId: OWNER_PROJECT, images: { [SEED_IMAGES[0]]: { projects: [SEED_PROJECTS[0]] } } } } }));
+      for (const [keys, code, said] of [["no\r", 1, "Apply cancelled: nothing was changed."], ["\x04", 1, "Apply cancelled: nothing was changed."], ["\x03", 130, "interrupted"]] as const) {
+        const run = await answer(file, keys);
+        expect(run.code, `${JSON.stringify(keys)}: ${run.output}`).toBe(code);
+        expect(run.output).toContain(said);
+        expect(local.requests.filter((r) => r.method !== "GET")).toEqual([]);
+      }
+      const yes = await answer(file, "yes\r");
+      expect(yes.code, yes.output).toBe(0);
+      expect(yes.output).toMatch(/Applied: 1 request, 1 image as the file says/);
+      expect(local.state.membersOf(SEED_IMAGES[0])).toEqual([SEED_PROJECTS[0]]);
+    } finally {
+      await local.close();
+    }
   }, TIMEOUT);
 });
