@@ -61,6 +61,8 @@ export function neverSent(error: unknown): boolean {
   for (let c: unknown = error, depth = 0; c && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
     const code = (c as { code?: unknown }).code;
     if (typeof code === "string" && NOT_SENT.has(code)) return true;
+    // fetch refuses a port it never connects to (1, 25, …), before sending anything.
+    if (c instanceof Error && c.message === "bad port") return true;
   }
   return false;
 }

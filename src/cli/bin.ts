@@ -7,6 +7,8 @@ import { runCli } from "./main.js";
 const controller = new AbortController();
 const interrupt = () => controller.abort(new DOMException("Interrupted", "AbortError"));
 process.once("SIGINT", interrupt);
+// `kill` (SIGTERM) ends a command as Ctrl-C does: the fake closes, a wait says where its job stands.
+process.once("SIGTERM", interrupt);
 const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
 
 /**

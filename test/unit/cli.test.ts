@@ -124,7 +124,7 @@ describe("credentials from flags", () => {
 
 describe("ims-sharing fake", () => {
   /** Starts `ims-sharing fake …` and resolves once it has printed its URL. */
-  function startFake(args: string[]): Promise<{ url: string; stdout: () => string; stop: () => Promise<{ code: number | null; stdout: string; stderr: string }> }> {
+  function startFake(args: string[]): Promise<{ url: string; stdout: () => string; stop: (signal?: NodeJS.Signals) => Promise<{ code: number | null; stdout: string; stderr: string }> }> {
     return new Promise((resolve, reject) => {
       let child: ReturnType<typeof spawn> | undefined;
       const ended = cliProcess(["fake", ...args], {
@@ -133,7 +133,7 @@ describe("ims-sharing fake", () => {
           const url = /^IMS_ENDPOINT=(http:\/\/127\.0\.0\.1:\d+)$/m.exec(text)?.[1];
           if (url && !started) {
             started = true;
-            resolve({ url, stdout: () => text, stop: () => (child!.kill("SIGINT"), ended) });
+            resolve({ url, stdout: () => text, stop: (signal: NodeJS.Signals = "SIGINT") => (child!.kill(signal), ended) });
           }
         },
       });
@@ -177,7 +177,10 @@ describe("ims-sharing fake", () => {
     const busy = await cliProcess(["fake", "--port", port]);
     expect(busy.code).toBe(2);
     expect(busy.stderr).toContain(`error: --port ${port}: the port is in use on 127.0.0.1; pick another, or --port 0 for any free one`);
-    expect((await running.stop()).code).toBe(0);
+    // `kill` (SIGTERM) stops it as cleanly as Ctrl-C.
+    const stopped = await running.stop("SIGTERM");
+    expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toMatch(/Fake IMS stopped\.\n$/);
   }, TIMEOUT);
 });
 

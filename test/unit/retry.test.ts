@@ -144,6 +144,8 @@ describe("the policy's parts", () => {
     expect(isRetryable(api(429), false)).toBe(true);
     expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("refused"), { code: "ECONNREFUSED" }) }), false)).toBe(true);
     expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }), false)).toBe(false);
+    // fetch refuses some ports before connecting: nothing was sent.
+    expect(isRetryable(new ImsNetworkError("x", { cause: new TypeError("fetch failed", { cause: new Error("bad port") }) }), false)).toBe(true);
     expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }), true)).toBe(true);
     expect(isRetryable(api(503), false)).toBe(true);
     expect(isRetryable(api(502), false)).toBe(false);
