@@ -30,17 +30,27 @@ export async function buildDocs({ output = path.join(root, "docs", "index.html")
   const { version } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8"));
   const specVersion = parse(await readFile(path.join(root, "openapi", "openapi.yaml"), "utf8")).info?.version;
   if (specVersion !== version) {
-    throw new Error(`build-docs: the spec's info.version (${specVersion}) is not the package's version (${version}): the page shows one number for both, make them agree`);
+    throw new Error(
+      `build-docs: the spec's info.version (${specVersion}) is not the package's version (${version}): the page shows one number for both, make them agree`,
+    );
   }
   await mkdir(path.dirname(output), { recursive: true });
-  await runTool("redocly", [
-    "build-docs", "openapi/openapi.yaml",
-    "-o", output,
-    "--title", `IMS image sharing API: ims-sharing ${version}`,
-    "--lint-config", "off",
-    "--openapi.disableTelemetry=true",
-    ...(inlineBundle ? ["--inlineBundle"] : []),
-  ], { quiet: true });
+  await runTool(
+    "redocly",
+    [
+      "build-docs",
+      "openapi/openapi.yaml",
+      "-o",
+      output,
+      "--title",
+      `IMS image sharing API: ims-sharing ${version}`,
+      "--lint-config",
+      "off",
+      "--openapi.disableTelemetry=true",
+      ...(inlineBundle ? ["--inlineBundle"] : []),
+    ],
+    { quiet: true },
+  );
   if (inlineBundle) {
     let html = await readFile(output, "utf8");
     for (const url of CDN_LOGOS) {
@@ -58,6 +68,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const output = process.argv[2] ? path.resolve(process.argv[2]) : undefined;
   buildDocs(output ? { output } : {}).then(
     (file) => console.log(`Docs written to ${path.relative(process.cwd(), file)}`),
-    (err) => { console.error(err.message); process.exit(1); },
+    (err) => {
+      console.error(err.message);
+      process.exit(1);
+    },
   );
 }

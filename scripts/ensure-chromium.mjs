@@ -12,7 +12,9 @@ if (existsSync(path)) {
 }
 const canInstall = process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
 if (!canInstall) {
-  console.error(`Chromium is not at ${path}. Install Debian's package (sudo apt-get update && sudo apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  console.error(
+    `Chromium is not at ${path}. Install Debian's package (sudo apt-get update && sudo apt-get install -y chromium) or set CHROMIUM_PATH.`,
+  );
   process.exit(1);
 }
 console.log("Chromium is missing: installing Debian's chromium package (apt-get)…");

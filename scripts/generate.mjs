@@ -25,8 +25,25 @@ export const TYPES_ARGS = [SPEC, "-o", "generated/ims.d.ts", "--alphabetize", "-
  * which it keeps: a value's name in words ("an image ID (a lower-case UUID such as …)"), so that
  * a format error says what was expected instead of quoting a regular expression.
  */
-const ENFORCED = new Set(["type", "enum", "pattern", "minLength", "maxLength", "minItems", "maxItems",
-  "uniqueItems", "items", "properties", "required", "additionalProperties", "minimum", "maximum", "anyOf", "allOf", "title"]);
+const ENFORCED = new Set([
+  "type",
+  "enum",
+  "pattern",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "items",
+  "properties",
+  "required",
+  "additionalProperties",
+  "minimum",
+  "maximum",
+  "anyOf",
+  "allOf",
+  "title",
+]);
 const ANNOTATIONS = new Set(["description", "examples", "example", "format"]);
 /** Component schemas other code validates single values against (IDs in options, files, the fake). */
 const NAMED_SCHEMAS = ["ImageId", "ProjectId", "DomainId", "OrganizationRef", "JobId"];
@@ -45,7 +62,10 @@ async function bundleSpec() {
 }
 
 function resolveRef(spec, ref) {
-  return ref.replace(/^#\//, "").split("/").reduce((node, key) => node?.[key], spec);
+  return ref
+    .replace(/^#\//, "")
+    .split("/")
+    .reduce((node, key) => node?.[key], spec);
 }
 
 /** Inlines internal `$ref`s and drops annotations, refusing any keyword validate.ts would ignore. */
@@ -188,7 +208,8 @@ function sharingSchema(spec) {
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     title: "ims-sharing sharing file",
-    description: "Who may use which IMS images, per region: `ims-sharing plan -f FILE` shows the changes, `ims-sharing apply -f FILE` makes them.",
+    description:
+      "Who may use which IMS images, per region: `ims-sharing plan -f FILE` shows the changes, `ims-sharing apply -f FILE` makes them.",
     type: "object",
     required: ["regions"],
     additionalProperties: false,
@@ -238,7 +259,11 @@ function sharingSchema(spec) {
             enum: ["exclusive", "additive"],
             description: "exclusive (default): members not listed are removed; additive: members are only added.",
           },
-          quota: { type: "integer", minimum: 1, description: "The most counted members the image may have (128 for system- and data-disk images, 10 for full-ECS images)." },
+          quota: {
+            type: "integer",
+            minimum: 1,
+            description: "The most counted members the image may have (128 for system- and data-disk images, 10 for full-ECS images).",
+          },
         },
       },
       ImageId: id("ImageId"),

@@ -26,7 +26,17 @@ await runTool("node", ["scripts/build.mjs"], { quiet: true }).catch((error) => {
 });
 const docsFile = await buildDocs();
 
-const { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, LOCAL_AK_SK, LOCAL_CREDENTIALS } = await import(path.join(root, "dist/src/fake/index.js"));
+const {
+  startFakeIms,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  LOCAL_AK_SK,
+  LOCAL_CREDENTIALS,
+} = await import(path.join(root, "dist/src/fake/index.js"));
 const { startPrism, freePort } = await import(path.join(root, "dist/src/contract/prism.js"));
 
 const stops = [];
@@ -46,7 +56,12 @@ try {
   // wrong-signature check gets the 401 it expects.
   const fake = await startFakeIms({ port: await freePort(4011), jobDurationMs: 2_000, credentials: LOCAL_CREDENTIALS });
   stops.push(() => fake.close());
-  const proxy = await startPrism({ mode: "proxy", spec: path.join(root, "generated/openapi.json"), upstream: fake.url, port: await freePort(4010) });
+  const proxy = await startPrism({
+    mode: "proxy",
+    spec: path.join(root, "generated/openapi.json"),
+    upstream: fake.url,
+    port: await freePort(4010),
+  });
   stops.push(() => proxy.stop());
   const html = await readFile(docsFile);
   const docs = createServer((_req, res) => {
@@ -63,20 +78,23 @@ try {
     owner: { IMS_TOKEN: OWNER_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT },
     recipient: { IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
   };
-  const cli = (who, args) => new Promise((resolve) => {
-    console.log(`\n[${who}] $ ims-sharing ${args.join(" ")}`);
-    let stdout = "";
-    // The user's own Huawei Cloud credentials and region stay out: the sandbox's tenants are
-    // the fake's, and nothing real is sent to the local proxy and fake.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("HUAWEICLOUD_SDK_") && name !== "IMS_TOKEN"));
-    Object.assign(env, tenants[who], { IMS_ENDPOINT: proxy.url });
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
-    child.stdout.on("data", (d) => {
-      stdout += d;
-      process.stdout.write(d);
+  const cli = (who, args) =>
+    new Promise((resolve) => {
+      console.log(`\n[${who}] $ ims-sharing ${args.join(" ")}`);
+      let stdout = "";
+      // The user's own Huawei Cloud credentials and region stay out: the sandbox's tenants are
+      // the fake's, and nothing real is sent to the local proxy and fake.
+      const env = Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => !name.startsWith("HUAWEICLOUD_SDK_") && name !== "IMS_TOKEN"),
+      );
+      Object.assign(env, tenants[who], { IMS_ENDPOINT: proxy.url });
+      const child = spawn(process.execPath, [bin, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+      child.stdout.on("data", (d) => {
+        stdout += d;
+        process.stdout.write(d);
+      });
+      child.on("close", (code) => resolve({ code, stdout }));
     });
-    child.on("close", (code) => resolve({ code, stdout }));
-  });
   const must = async (who, args) => {
     const result = await cli(who, args);
     if (result.code !== 0) throw new Error(`ims-sharing ${args.slice(0, 2).join(" ")} failed (exit ${result.code})`);
@@ -84,7 +102,13 @@ try {
   };
 
   step("Huawei's Deleting Image Sharing Members example through the CLI, via the validating proxy: the owner stops sharing two images");
-  const seed = ["members", "delete", ...SEED_IMAGES.flatMap((id) => ["--image", id]), ...SEED_PROJECTS.flatMap((id) => ["--member-project", id]), "--wait"];
+  const seed = [
+    "members",
+    "delete",
+    ...SEED_IMAGES.flatMap((id) => ["--image", id]),
+    ...SEED_PROJECTS.flatMap((id) => ["--member-project", id]),
+    "--wait",
+  ];
   const deleted = await must("owner", seed);
   const jobId = /accepted: job (\S+)/.exec(deleted.stdout)?.[1];
   if (!jobId) throw new Error("the Deleting Image Sharing Members request printed no job ID");

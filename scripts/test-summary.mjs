@@ -18,7 +18,9 @@ export const REPORTS = path.join(root, ".tmp", "reports");
  * @returns {Promise<string>}
  */
 export async function testSummary(testExit, dir = REPORTS) {
-  let passed = 0, failed = 0, skipped = 0;
+  let passed = 0,
+    failed = 0,
+    skipped = 0;
   for (const file of (await readdir(dir).catch(() => [])).filter((f) => f.endsWith(".json"))) {
     let report;
     try {

@@ -13,8 +13,18 @@ import path from "node:path";
 import { root, toolEnv } from "./lib/run.mjs";
 import { REPORTS as reports, testSummary } from "./test-summary.mjs";
 
-const vitest = (project) => ["npx", ["vitest", "run", "--project", project,
-  "--reporter=default", "--reporter=json", `--outputFile.json=${path.join(reports, `${project}.json`)}`]];
+const vitest = (project) => [
+  "npx",
+  [
+    "vitest",
+    "run",
+    "--project",
+    project,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${path.join(reports, `${project}.json`)}`,
+  ],
+];
 
 const steps = [
   ["browser check", ["node", ["scripts/ensure-chromium.mjs"]]],

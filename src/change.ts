@@ -97,7 +97,12 @@ export async function settleChange(steps: ChangeSteps, options: SettleOptions = 
 }
 
 /** Reads back until the change holds or `limitMs` has passed; what is still wrong, or undefined. */
-async function readBack(holds: NonNullable<ChangeSteps["holds"]>, poll: PollSchedule, limitMs: number, signal: AbortSignal | undefined): Promise<string | undefined> {
+async function readBack(
+  holds: NonNullable<ChangeSteps["holds"]>,
+  poll: PollSchedule,
+  limitMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
   const started = Date.now();
   for (;;) {
     const wrong = await holds(signal);

@@ -5,7 +5,15 @@
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type {
-  paths, ImageMember, ImageMembersRemoval, ImageMembersRequest, Job, JobProgress, MemberStatus, SharedImage, UpdateImageMembersRequest,
+  paths,
+  ImageMember,
+  ImageMembersRemoval,
+  ImageMembersRequest,
+  Job,
+  JobProgress,
+  MemberStatus,
+  SharedImage,
+  UpdateImageMembersRequest,
 } from "../generated/ims.js";
 import { schemas } from "../generated/schemas.js";
 import { authentication, secretsOf, type ImsAuth } from "./auth.js";
@@ -165,7 +173,8 @@ export interface ImsClient {
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 function checkAuth(auth: unknown): ValidationIssue[] {
-  if (!auth || typeof auth !== "object") return [{ path: "auth", message: "is required: { token } or { accessKey, secretKey, securityToken? }" }];
+  if (!auth || typeof auth !== "object")
+    return [{ path: "auth", message: "is required: { token } or { accessKey, secretKey, securityToken? }" }];
   const a = auth as Record<string, unknown>;
   if ("token" in a) {
     return typeof a.token === "string" && a.token.trim() !== "" ? [] : [{ path: "auth.token", message: "must be a non-empty string" }];
@@ -198,7 +207,10 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   if (baseUrl !== undefined && !options.allowInsecureHttp) {
     const url = new URL(baseUrl);
     if (url.protocol === "http:" && !isLoopback(url.hostname)) {
-      issues.push({ path: "endpoint", message: `is plain http:// to ${url.hostname}, which would send credentials in clear text; use https://, or set allowInsecureHttp: true if you must` });
+      issues.push({
+        path: "endpoint",
+        message: `is plain http:// to ${url.hostname}, which would send credentials in clear text; use https://, or set allowInsecureHttp: true if you must`,
+      });
     }
   }
   if (issues.length || baseUrl === undefined) throw new ImsValidationError(issues, "client options");
@@ -207,7 +219,17 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const policy = retryPolicy(options.retry);
   const redact = createRedactor(secretsOf(auth));
   const region = options.endpoint === undefined ? options.region : undefined;
-  const transport = createTransport({ baseUrl, region, auth, projectId, signingHost, fetch: options.fetch, policy, requestTimeoutMs, redact });
+  const transport = createTransport({
+    baseUrl,
+    region,
+    auth,
+    projectId,
+    signingHost,
+    fetch: options.fetch,
+    policy,
+    requestTimeoutMs,
+    redact,
+  });
 
   // The escape hatch: openapi-fetch over the generated paths, with the same authentication and
   // the same refusal of redirects (its answers are the caller's to read).
@@ -240,7 +262,10 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   };
   const poll = withDefaults(DEFAULT_POLL, options.poll);
   const change = (operation: Write, body: unknown, changeOptions: ChangeOptions | undefined, holds: ChangeSteps["holds"]) =>
-    settleChange({ send: (signal) => accepted(operation, body, { signal }), wait: (jobId, o) => client.waitForJob(jobId, o), holds, poll }, changeOptions);
+    settleChange(
+      { send: (signal) => accepted(operation, body, { signal }), wait: (jobId, o) => client.waitForJob(jobId, o), holds, poll },
+      changeOptions,
+    );
 
   /** Whether every image's members include (or, removing, no longer include) the body's: the read-back of an owner's change. */
   const membersHold = (body: ImageMembersRequest | ImageMembersRemoval, wanted: "present" | "absent"): ChangeSteps["holds"] => {
@@ -252,22 +277,28 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
         for await (const member of client.listImageMembers(image, { signal })) listed.push(member);
         const { present, missing } = compareListed(listed, set);
         const wrong = wanted === "present" ? missing : present;
-        if (size(wrong)) return `image ${image} ${wanted === "present" ? "still lacks" : "still has"} ${[...wrong.projects, ...wrong.domains, ...wrong.organizations].join(", ")}`;
+        if (size(wrong))
+          return `image ${image} ${wanted === "present" ? "still lacks" : "still has"} ${[...wrong.projects, ...wrong.domains, ...wrong.organizations].join(", ")}`;
       }
       return undefined;
     };
   };
   /** Whether the recipient's images stand as answered: the read-back of accepting or rejecting. */
-  const answerHolds = (images: readonly string[], status: "accepted" | "rejected"): ChangeSteps["holds"] => async (signal) => {
-    const seen = new Set<string>();
-    for await (const image of client.listSharedImages({ memberStatus: status, signal })) seen.add(image.id);
-    const missing = images.filter((i) => !seen.has(i));
-    return missing.length ? `${missing.join(", ")} not ${status} for this project` : undefined;
-  };
+  const answerHolds =
+    (images: readonly string[], status: "accepted" | "rejected"): ChangeSteps["holds"] =>
+    async (signal) => {
+      const seen = new Set<string>();
+      for await (const image of client.listSharedImages({ memberStatus: status, signal })) seen.add(image.id);
+      const missing = images.filter((i) => !seen.has(i));
+      return missing.length ? `${missing.join(", ")} not ${status} for this project` : undefined;
+    };
 
   const recipientProject = (what: string): string => {
     if (projectId === undefined) {
-      throw new ImsValidationError([{ path: "projectId", message: `is required to ${what}: it is the recipient project that answers the share` }], "client options");
+      throw new ImsValidationError(
+        [{ path: "projectId", message: `is required to ${what}: it is the recipient project that answers the share` }],
+        "client options",
+      );
     }
     return projectId;
   };
@@ -281,7 +312,12 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     shareImages: (body, changeOptions) => change("addImageMembers", body, changeOptions, membersHold(body, "present")),
     updateImageMembers: (body, call) => accepted("updateImageMembers", body, call),
     async acceptImages(images, { vaultId, ...changeOptions } = {}) {
-      const body = { images, project_id: recipientProject("accept images"), status: "accepted" as const, ...(vaultId === undefined ? {} : { vault_id: vaultId }) };
+      const body = {
+        images,
+        project_id: recipientProject("accept images"),
+        status: "accepted" as const,
+        ...(vaultId === undefined ? {} : { vault_id: vaultId }),
+      };
       return change("updateImageMembers", body, changeOptions, answerHolds(images, "accepted"));
     },
     async rejectImages(images, changeOptions) {

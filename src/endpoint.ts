@@ -21,7 +21,10 @@ export function regionEndpoint(region: string): string {
 /**
  * The base URL to call, from `endpoint` (wins) or `region`, with the problems found in either.
  */
-export function resolveEndpoint(options: { region?: string | undefined; endpoint?: string | undefined }): { baseUrl?: string; issues: ValidationIssue[] } {
+export function resolveEndpoint(options: { region?: string | undefined; endpoint?: string | undefined }): {
+  baseUrl?: string;
+  issues: ValidationIssue[];
+} {
   const { region, endpoint } = options;
   if (endpoint !== undefined) {
     let url: URL | undefined;
@@ -31,7 +34,14 @@ export function resolveEndpoint(options: { region?: string | undefined; endpoint
       // reported below
     }
     if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
-      return { issues: [{ path: "endpoint", message: `must be an http(s) URL without query, fragment or credentials, such as ${regionEndpoint(server.defaultRegion)}` }] };
+      return {
+        issues: [
+          {
+            path: "endpoint",
+            message: `must be an http(s) URL without query, fragment or credentials, such as ${regionEndpoint(server.defaultRegion)}`,
+          },
+        ],
+      };
     }
     return { baseUrl: url.href.replace(/\/+$/, ""), issues: [] };
   }
@@ -39,7 +49,9 @@ export function resolveEndpoint(options: { region?: string | undefined; endpoint
     return { issues: [{ path: "region", message: `is required when no endpoint is given (for example "${server.defaultRegion}")` }] };
   }
   if (typeof region !== "string" || !REGION.test(region)) {
-    return { issues: [{ path: "region", message: `must be a region ID such as "${server.defaultRegion}", got ${JSON.stringify(region)}` }] };
+    return {
+      issues: [{ path: "region", message: `must be a region ID such as "${server.defaultRegion}", got ${JSON.stringify(region)}` }],
+    };
   }
   return { baseUrl: regionEndpoint(region), issues: [] };
 }

@@ -83,10 +83,16 @@ export class ImsApiError extends ImsError {
 
   constructor(details: ImsApiErrorDetails) {
     const id = details.requestId ? ` (request ${details.requestId})` : "";
-    const who = details.fromIms !== false ? "IMS"
-      : details.status >= 400 ? "The endpoint (not IMS: the answer has neither IMS's nor the gateway's error shape)" : "The endpoint";
-    super(`${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`,
-      { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect });
+    const who =
+      details.fromIms !== false
+        ? "IMS"
+        : details.status >= 400
+          ? "The endpoint (not IMS: the answer has neither IMS's nor the gateway's error shape)"
+          : "The endpoint";
+    super(
+      `${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`,
+      { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect },
+    );
     this.status = details.status;
     this.fromIms = details.fromIms !== false;
     for (const key of ["code", "requestId", "body", "retryAfterMs", "canonicalRequest", "signedCanonicalRequest"] as const) {
@@ -131,7 +137,9 @@ export function failedResults(job: AnyJob): ImageResult[] {
 function imageReason(job: AnyJob, result: ImageResult): string[] {
   const text = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
   const own = result as Record<string, unknown>;
-  const direct = [text(own.error_code), text(own.fail_reason) ?? text(own.error) ?? text(own.message)].filter((t): t is string => t !== undefined);
+  const direct = [text(own.error_code), text(own.fail_reason) ?? text(own.error) ?? text(own.message)].filter(
+    (t): t is string => t !== undefined,
+  );
   if (direct.length) return direct;
   const subJobs = (job.entities as { sub_jobs_result?: unknown } | null | undefined)?.sub_jobs_result;
   if (!Array.isArray(subJobs) || typeof result.image_id !== "string") return [];
@@ -166,14 +174,20 @@ export class ImsJobFailedError extends ImsError {
     // Each failed image, with its own reason when IMS gives one that the job's does not already say.
     const entries = failedImages.map((r) => {
       const fresh = imageReason(job, r).filter((part) => !said.includes(part));
-      return { image: r.image_id, name: `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}`, why: fresh.length ? fresh.join(": ") : undefined, status: r.status };
+      return {
+        image: r.image_id,
+        name: `${r.image_id ?? "(no image ID)"}${r.project_id ? ` with ${r.project_id}` : ""}`,
+        why: fresh.length ? fresh.join(": ") : undefined,
+        status: r.status,
+      };
     });
     let message: string;
     if (job.status === "FAIL") {
       const head = `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`;
       // The images are named, unless the job's reason already names each and adds nothing.
       const allSaid = entries.every((e) => e.why === undefined && typeof e.image === "string" && said.includes(e.image));
-      message = entries.length && !allSaid ? `${head}; images: ${entries.map((e) => (e.why ? `${e.name} (${e.why})` : e.name)).join(", ")}` : head;
+      message =
+        entries.length && !allSaid ? `${head}; images: ${entries.map((e) => (e.why ? `${e.name} (${e.why})` : e.name)).join(", ")}` : head;
     } else {
       const images = entries.map((e) => `${e.name} (${e.why ?? `IMS gave no reason: status ${JSON.stringify(e.status ?? null)}`})`);
       const of = jobResults(job).length;
@@ -195,7 +209,10 @@ export class ImsJobFailedError extends ImsError {
 export class ImsAbortedError extends ImsError {
   declare readonly jobId: string;
   constructor(jobId: string, reason: unknown) {
-    super(`Stopped waiting for job ${jobId}, which goes on in IMS: ${reason instanceof Error ? reason.message : String(reason)}`, { cause: reason, jobId });
+    super(`Stopped waiting for job ${jobId}, which goes on in IMS: ${reason instanceof Error ? reason.message : String(reason)}`, {
+      cause: reason,
+      jobId,
+    });
     this.name = "AbortError";
   }
 }
@@ -205,7 +222,10 @@ export class ImsTimeoutError extends ImsError {
   readonly timeoutMs: number;
   /** When waiting: the last state of the job that was seen. */
   readonly lastJob?: AnyJob;
-  constructor(message: string, details: { timeoutMs: number; jobId?: string | undefined; lastJob?: AnyJob | undefined; mayHaveTakenEffect?: boolean | undefined }) {
+  constructor(
+    message: string,
+    details: { timeoutMs: number; jobId?: string | undefined; lastJob?: AnyJob | undefined; mayHaveTakenEffect?: boolean | undefined },
+  ) {
     super(message, { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect });
     this.timeoutMs = details.timeoutMs;
     if (details.lastJob) this.lastJob = details.lastJob;
@@ -224,7 +244,16 @@ export class ImsResponseError extends ImsError {
   readonly body: string;
   readonly requestId?: string;
   readonly issues?: ValidationIssue[];
-  constructor(message: string, details: { status: number; body: string; requestId?: string | undefined; jobId?: string | undefined; issues?: ValidationIssue[] | undefined }) {
+  constructor(
+    message: string,
+    details: {
+      status: number;
+      body: string;
+      requestId?: string | undefined;
+      jobId?: string | undefined;
+      issues?: ValidationIssue[] | undefined;
+    },
+  ) {
     super(message, { jobId: details.jobId });
     this.status = details.status;
     this.body = excerpt(details.body);
@@ -250,8 +279,9 @@ export type Redactor = (text: string) => string;
 
 /** A redactor for these secrets (empty and very short values are ignored). */
 export function createRedactor(secrets: ReadonlyArray<string | undefined>): Redactor {
-  const values = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 4))]
-    .sort((a, b) => b.length - a.length);
+  const values = [...new Set(secrets.filter((s): s is string => typeof s === "string" && s.length >= 4))].sort(
+    (a, b) => b.length - a.length,
+  );
   if (!values.length) return (text) => text;
   return (text) => values.reduce((out, secret) => out.split(secret).join("[REDACTED]"), text);
 }
@@ -380,8 +410,9 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
     const json = JSON.parse(text) as Record<string, unknown> | null;
     if (json && typeof json === "object") {
       const nestedError = json.error as Record<string, unknown> | undefined;
-      fromIms = (typeof nestedError === "object" && nestedError !== null && typeof nestedError.code === "string")
-        || (typeof json.error_code === "string" && typeof json.error_msg === "string");
+      fromIms =
+        (typeof nestedError === "object" && nestedError !== null && typeof nestedError.code === "string") ||
+        (typeof json.error_code === "string" && typeof json.error_msg === "string");
       body = redactDeep(json, redact);
       const nested = json.error as { code?: unknown; message?: unknown } | undefined;
       const pick = (...values: unknown[]) => values.find((v): v is string => typeof v === "string" && v !== "");
@@ -408,11 +439,20 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
     fromIms,
     // 503 is the gateway or IMS refusing before anything happened (and is retried); any other
     // 5xx to a write leaves the change in doubt.
-    note: inDoubt ? `The change may or may not have happened: ${context.checkHint ?? "read the state back"} before sending it again` : undefined,
+    note: inDoubt
+      ? `The change may or may not have happened: ${context.checkHint ?? "read the state back"} before sending it again`
+      : undefined,
     mayHaveTakenEffect: inDoubt,
     code,
     // Messages are one line, whatever the body held.
-    message: redact((message ?? (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)).replace(/\s+/g, " ").trim()),
+    message: redact(
+      (
+        message ??
+        (text.trim() ? `HTTP ${response.status}${statusText}: ${excerpt(text).slice(0, 200)}` : `HTTP ${response.status}${statusText}`)
+      )
+        .replace(/\s+/g, " ")
+        .trim(),
+    ),
     requestId: response.headers.get("x-request-id") || bodyRequestId,
     body,
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
@@ -423,7 +463,10 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
 }
 
 /** A 3xx (or a redirect a custom fetch followed): refused, never followed, since it would carry credentials elsewhere. */
-export function redirectErrorFrom(response: Response, context: { redact: Redactor; jobId?: string | undefined; baseUrl: string }): ImsRedirectError {
+export function redirectErrorFrom(
+  response: Response,
+  context: { redact: Redactor; jobId?: string | undefined; baseUrl: string },
+): ImsRedirectError {
   const location = response.headers.get("location") ?? undefined;
   const status = response.type === "opaqueredirect" ? 0 : response.status;
   return new ImsRedirectError({

@@ -6,12 +6,29 @@
 export { createImsClient } from "./client.js";
 export type { ChangeResolution, ChangeResult } from "./change.js";
 export type {
-  AcceptedJob, AcceptOptions, CallOptions, ChangeOptions, ImageMembersPage, ImsClient, ImsClientOptions, PageOptions,
-  SharedImagesOptions, UnshareOptions,
+  AcceptedJob,
+  AcceptOptions,
+  CallOptions,
+  ChangeOptions,
+  ImageMembersPage,
+  ImsClient,
+  ImsClientOptions,
+  PageOptions,
+  SharedImagesOptions,
+  UnshareOptions,
 } from "./client.js";
 export {
-  ImsAbortedError, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsRedirectError, ImsResponseError, ImsTimeoutError,
-  ImsValidationError, IMS_CODE_HINTS, mayHaveTakenEffect,
+  ImsAbortedError,
+  ImsApiError,
+  ImsError,
+  ImsJobFailedError,
+  ImsNetworkError,
+  ImsRedirectError,
+  ImsResponseError,
+  ImsTimeoutError,
+  ImsValidationError,
+  IMS_CODE_HINTS,
+  mayHaveTakenEffect,
 } from "./errors.js";
 export type { AnyJob, ImageResult } from "./errors.js";
 export { signRequest, createSigner } from "./signer.js";
@@ -22,22 +39,72 @@ export type { RetryEvent, RetryOptions } from "./retry.js";
 export type { PollErrorEvent, PollOptions, WaitOptions } from "./wait.js";
 export type { ValidationIssue } from "./validate.js";
 export {
-  applySharing, DEFAULT_CONCURRENCY, DEFAULT_MAX_BATCH_IMAGES, DEFAULT_MODE, DEFAULT_QUOTA, diffSharing, groupBatches, planSharing,
+  applySharing,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_BATCH_IMAGES,
+  DEFAULT_MODE,
+  DEFAULT_QUOTA,
+  diffSharing,
+  groupBatches,
+  planSharing,
   validateDesiredSharing,
 } from "./sharing/index.js";
 export type {
-  AppliedJob, ApplyEvent, ApplyOptions, ApplyReport, DesiredImage, DesiredRegion, DesiredSharing, ImageChange, ImageFailure,
-  ImageReport, ImageUnfinished, MemberSet, PlanOptions, SharingBatch, SharingClient, SharingMode, SharingPlan, SharingProblem, SharingReadFailure,
+  AppliedJob,
+  ApplyEvent,
+  ApplyOptions,
+  ApplyReport,
+  DesiredImage,
+  DesiredRegion,
+  DesiredSharing,
+  ImageChange,
+  ImageFailure,
+  ImageReport,
+  ImageUnfinished,
+  MemberSet,
+  PlanOptions,
+  SharingBatch,
+  SharingClient,
+  SharingMode,
+  SharingPlan,
+  SharingProblem,
+  SharingReadFailure,
 } from "./sharing/index.js";
 /** The operation table generated from the spec: method, path, schemas and facts of every operation. */
 export { operations as OPERATIONS } from "../generated/operations.js";
 export type { OperationId } from "../generated/operations.js";
 export type { BodyOf, PathOf, QueryOf, ResponseOf } from "./transport.js";
 export type {
-  components, paths, operations,
-  DomainId, ErrorBody, GatewayErrorBody, ImageId, ImageMember, ImageMemberList, ImageMembersRemoval, ImageMembersRequest, ImsErrorBody, Job,
-  JobAccepted, JobEntities, JobFields, JobId, JobProgress, JobProgressEntities, JobResult, JobStatus, ListedMemberId, MemberStatus,
-  OrganizationRef, PageInfo, ProjectId, SharedImage, SharedImageList, SubJob, UpdateImageMembersRequest,
+  components,
+  paths,
+  operations,
+  DomainId,
+  ErrorBody,
+  GatewayErrorBody,
+  ImageId,
+  ImageMember,
+  ImageMemberList,
+  ImageMembersRemoval,
+  ImageMembersRequest,
+  ImsErrorBody,
+  Job,
+  JobAccepted,
+  JobEntities,
+  JobFields,
+  JobId,
+  JobProgress,
+  JobProgressEntities,
+  JobResult,
+  JobStatus,
+  ListedMemberId,
+  MemberStatus,
+  OrganizationRef,
+  PageInfo,
+  ProjectId,
+  SharedImage,
+  SharedImageList,
+  SubJob,
+  UpdateImageMembersRequest,
 } from "../generated/ims.js";
 import type { BodyOf, ResponseOf } from "./transport.js";
 /** The body of `DELETE /v1/cloudimages/members` (the same shape as adding members). */

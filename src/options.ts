@@ -4,7 +4,10 @@
  */
 
 /** `defaults` with every field of each `layer` that is not `undefined` laid over it, in order. */
-export function withDefaults<T extends object>(defaults: T, ...layers: ReadonlyArray<{ readonly [K in keyof T]?: T[K] | undefined } | undefined>): T {
+export function withDefaults<T extends object>(
+  defaults: T,
+  ...layers: ReadonlyArray<{ readonly [K in keyof T]?: T[K] | undefined } | undefined>
+): T {
   const out = { ...defaults };
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer ?? {})) {

@@ -47,7 +47,9 @@ export function retryPolicy(options: RetryOptions | false | undefined): RetryPol
   for (const key of ["attempts", "baseDelayMs", "maxDelayMs"] as const) {
     const value = policy[key];
     if (!Number.isFinite(value) || value < (key === "attempts" ? 1 : 0) || (key === "attempts" && !Number.isInteger(value))) {
-      throw new RangeError(`retry.${key} must be ${key === "attempts" ? "an integer of at least 1" : "a finite number of at least 0"}, got ${value}`);
+      throw new RangeError(
+        `retry.${key} must be ${key === "attempts" ? "an integer of at least 1" : "a finite number of at least 0"}, got ${value}`,
+      );
     }
   }
   return policy;
@@ -105,7 +107,10 @@ export function backoffDelay(retry: number, policy: RetryPolicy, retryAfterMs?: 
  * Runs `attempt` until it succeeds, fails for good, or the attempts run out.
  * The signal stops the waiting between attempts at once.
  */
-export async function withRetry<T>(attempt: () => Promise<T>, context: { method: string; path: string; safeToRepeat: boolean; policy: RetryPolicy; signal?: AbortSignal | undefined }): Promise<T> {
+export async function withRetry<T>(
+  attempt: () => Promise<T>,
+  context: { method: string; path: string; safeToRepeat: boolean; policy: RetryPolicy; signal?: AbortSignal | undefined },
+): Promise<T> {
   const { policy, method, path, signal, safeToRepeat } = context;
   for (let n = 1; ; n++) {
     try {

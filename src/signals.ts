@@ -12,10 +12,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -68,12 +71,16 @@ export function deadline(parent: AbortSignal | undefined, timeoutMs: number | un
   let timedOut = false;
   if (parent?.aborted) controller.abort(parent.reason);
   else if (parent) attach(parent, controller);
-  const timer = timeoutMs !== undefined && Number.isFinite(timeoutMs)
-    ? setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
-    }, Math.max(0, timeoutMs))
-    : undefined;
+  const timer =
+    timeoutMs !== undefined && Number.isFinite(timeoutMs)
+      ? setTimeout(
+          () => {
+            timedOut = true;
+            controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
+          },
+          Math.max(0, timeoutMs),
+        )
+      : undefined;
   return {
     signal: controller.signal,
     get timedOut() {

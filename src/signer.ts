@@ -65,7 +65,10 @@ function decode(segment: string): string {
 }
 
 function canonicalUri(url: URL): string {
-  const path = url.pathname.split("/").map((segment) => encode(decode(segment))).join("/");
+  const path = url.pathname
+    .split("/")
+    .map((segment) => encode(decode(segment)))
+    .join("/");
   return path.endsWith("/") ? path : `${path}/`;
 }
 
@@ -76,14 +79,19 @@ function canonicalQuery(url: URL): string {
     if (values) values.push(value);
     else byKey.set(key, [value]);
   }
-  return [...byKey.keys()].sort().flatMap((key) =>
-    (byKey.get(key) ?? []).sort().map((value) => `${encode(key)}=${encode(value)}`)).join("&");
+  return [...byKey.keys()]
+    .sort()
+    .flatMap((key) => (byKey.get(key) ?? []).sort().map((value) => `${encode(key)}=${encode(value)}`))
+    .join("&");
 }
 
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export function formatSdkDate(date: Date): string {
   if (Number.isNaN(date.getTime())) throw new ImsValidationError([{ path: "date", message: "is not a valid date" }]);
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 function parseSdkDate(value: string): Date | undefined {
@@ -104,7 +112,8 @@ export function credentialIssues(credentials: unknown, prefix: string): Validati
   const issues: ValidationIssue[] = [];
   for (const field of ["accessKey", "secretKey"]) {
     const value = c[field];
-    if (typeof value !== "string" || value.trim() === "") issues.push({ path: `${prefix}.${field}`, message: "must be a non-empty string" });
+    if (typeof value !== "string" || value.trim() === "")
+      issues.push({ path: `${prefix}.${field}`, message: "must be a non-empty string" });
   }
   if (c.securityToken !== undefined && (typeof c.securityToken !== "string" || c.securityToken === "")) {
     issues.push({ path: `${prefix}.securityToken`, message: "must be a non-empty string when given" });
@@ -166,8 +175,14 @@ export function signerWith(hashing: Hashing, credentials: AkSkCredentials): Sign
       const signedHeaders = names.join(";");
       const canonicalHeaders = names.map((name) => `${name}:${(values.get(name) ?? "").trim()}\n`).join("");
       const bodyHash = given.get("x-sdk-content-sha256") ?? (await hashing.sha256Hex(bodyData(request.body)));
-      const canonicalRequest = [request.method.toUpperCase(), canonicalUri(url), canonicalQuery(url),
-        canonicalHeaders, signedHeaders, bodyHash].join("\n");
+      const canonicalRequest = [
+        request.method.toUpperCase(),
+        canonicalUri(url),
+        canonicalQuery(url),
+        canonicalHeaders,
+        signedHeaders,
+        bodyHash,
+      ].join("\n");
       const stringToSign = `${ALGORITHM}\n${sdkDate}\n${await hashing.sha256Hex(canonicalRequest)}`;
       const signature = await hashing.hmacSha256Hex(hmacKey(), stringToSign);
 

@@ -10,8 +10,15 @@ import { operations, type OperationId } from "../generated/operations.js";
 import type { operations as OperationTypes } from "../generated/ims.js";
 import type { ImsAuth } from "./auth.js";
 import {
-  apiErrorFrom, ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError,
-  redirectErrorFrom, safeCause, type Redactor,
+  apiErrorFrom,
+  ImsError,
+  ImsNetworkError,
+  ImsResponseError,
+  ImsTimeoutError,
+  ImsValidationError,
+  redirectErrorFrom,
+  safeCause,
+  type Redactor,
 } from "./errors.js";
 import { neverSent, unresolvable, withRetry, type RetryPolicy } from "./retry.js";
 import { deadline } from "./signals.js";
@@ -28,7 +35,9 @@ export type QueryOf<K extends OperationId> = Defined<Op<K>["parameters"]["query"
 /** An operation's JSON request body. */
 export type BodyOf<K extends OperationId> = Op<K> extends { requestBody: { content: { "application/json": infer B } } } ? B : never;
 /** What an operation answers with on success. */
-export type ResponseOf<K extends OperationId> = Op<K>["responses"] extends { 200: { content: { "application/json": infer R } } } ? R : never;
+export type ResponseOf<K extends OperationId> = Op<K>["responses"] extends { 200: { content: { "application/json": infer R } } }
+  ? R
+  : never;
 
 /** The input of one call. `project_id` may be left out: the client's `projectId` fills it. */
 export interface SendInput {
@@ -99,7 +108,9 @@ const DEFAULT_PAGE_SIZE = 100;
 
 /** Reads a dotted path (`page_info.next_marker`) out of a parsed body. */
 export function pick(value: unknown, dotted: string): unknown {
-  return dotted.split(".").reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
+  return dotted
+    .split(".")
+    .reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
 }
 
 export function createTransport(config: TransportConfig): Transport {
@@ -112,7 +123,10 @@ export function createTransport(config: TransportConfig): Transport {
     const path: Record<string, string | undefined> = { ...given };
     if (spec.pathParams.includes("project_id") && path.project_id === undefined) {
       if (projectId === undefined) {
-        throw new ImsValidationError([{ path: "projectId", message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client` }], "client options");
+        throw new ImsValidationError(
+          [{ path: "projectId", message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client` }],
+          "client options",
+        );
       }
       path.project_id = projectId;
     }
@@ -152,7 +166,11 @@ export function createTransport(config: TransportConfig): Transport {
     } else if (input.body !== undefined) {
       issues.push({ path: "body", message: `${id} takes no body` });
     }
-    if (issues.length) throw new ImsValidationError(issues, spec.input.body && issues.every((i) => !spec.pathParams.includes(i.path.split(/[.[]/)[0]!)) ? "request body" : "input");
+    if (issues.length)
+      throw new ImsValidationError(
+        issues,
+        spec.input.body && issues.every((i) => !spec.pathParams.includes(i.path.split(/[.[]/)[0]!)) ? "request body" : "input",
+      );
     const search = query?.toString() ?? "";
     return { url: `${baseUrl}${filledPath(spec, path)}${search ? `?${search}` : ""}`, ...(body === undefined ? {} : { body }) };
   }
@@ -168,23 +186,29 @@ export function createTransport(config: TransportConfig): Transport {
 
   /** Why a request that never got an answer failed, in words; and whether it could have reached IMS. */
   function networkFailure(error: unknown, what: string, url: string, write: boolean, options: SendOptions): ImsNetworkError {
-    const detail = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
+    const detail =
+      error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
     const cause = safeCause(error, redact);
     if (unresolvable(error)) {
       const host = new URL(url).hostname;
-      const where = region === undefined ? "" : `: no IMS endpoint exists for region "${region}" as seen from this machine (check the region ID, such as cn-north-4)`;
+      const where =
+        region === undefined
+          ? ""
+          : `: no IMS endpoint exists for region "${region}" as seen from this machine (check the region ID, such as cn-north-4)`;
       return new ImsNetworkError(`${what} failed: ${host} does not resolve (DNS: no such name)${where}`, { cause, jobId: options.jobId });
     }
     if (write && !neverSent(error)) {
       const check = options.checkHint ?? "read the state back";
-      return new ImsNetworkError(`${what} failed after the request was sent (${redact(detail)}): the change may or may not have reached IMS; ${check}`,
-        { cause, jobId: options.jobId, mayHaveTakenEffect: true });
+      return new ImsNetworkError(
+        `${what} failed after the request was sent (${redact(detail)}): the change may or may not have reached IMS; ${check}`,
+        { cause, jobId: options.jobId, mayHaveTakenEffect: true },
+      );
     }
     return new ImsNetworkError(`${what} failed: ${redact(detail)}`, { cause, jobId: options.jobId });
   }
 
   /** One attempt: its own time limit, no redirect followed, every failure an ImsError. */
-  async function attempt<T>(id: OperationId, spec: OperationSpec, url: string, body: string | undefined, options: SendOptions): Promise<Sent<T>> {
+  async function attempt<T>(spec: OperationSpec, url: string, body: string | undefined, options: SendOptions): Promise<Sent<T>> {
     const { signal, jobId } = options;
     // The real path (not the template) names the image, job and project concerned.
     const what = `${spec.method} ${new URL(url).pathname}`;
@@ -208,7 +232,11 @@ export function createTransport(config: TransportConfig): Transport {
         if (signal?.aborted) throw signal.reason;
         if (limit.timedOut) {
           const doubt = write ? `: the change may or may not have reached IMS; ${options.checkHint ?? "read the state back"}` : "";
-          throw new ImsTimeoutError(`${what} got no answer within ${requestTimeoutMs} ms${doubt}`, { timeoutMs: requestTimeoutMs, jobId, mayHaveTakenEffect: write });
+          throw new ImsTimeoutError(`${what} got no answer within ${requestTimeoutMs} ms${doubt}`, {
+            timeoutMs: requestTimeoutMs,
+            jobId,
+            mayHaveTakenEffect: write,
+          });
         }
         if (error instanceof ImsError) throw error;
         throw networkFailure(error, what, url, write, options);
@@ -217,11 +245,23 @@ export function createTransport(config: TransportConfig): Transport {
         throw redirectErrorFrom(response, { redact, jobId, baseUrl });
       }
       if (!response.ok) {
-        throw apiErrorFrom(response, text, { redact, jobId, signedCanonicalRequest: canonicalRequest, write, checkHint: options.checkHint });
+        throw apiErrorFrom(response, text, {
+          redact,
+          jobId,
+          signedCanonicalRequest: canonicalRequest,
+          write,
+          checkHint: options.checkHint,
+        });
       }
       const requestId = response.headers.get("x-request-id") ?? undefined;
       const fail = (message: string, issues?: ValidationIssue[]) =>
-        new ImsResponseError(`${what} answered ${response.status}: ${message}`, { status: response.status, body: redact(text), requestId, jobId, issues });
+        new ImsResponseError(`${what} answered ${response.status}: ${message}`, {
+          status: response.status,
+          body: redact(text),
+          requestId,
+          jobId,
+          issues,
+        });
       if (!/\S/.test(text)) throw fail("the body is empty");
       let data: unknown;
       try {
@@ -231,8 +271,11 @@ export function createTransport(config: TransportConfig): Transport {
         throw fail(`the body is not JSON (${response.headers.get("content-type") ?? "no content type"})`);
       }
       const problems = validate(spec.response, data);
-      if (problems.length) throw fail(`the body breaks the contract: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
-      return requestId === undefined ? { data: data as T, status: response.status } : { data: data as T, status: response.status, requestId };
+      if (problems.length)
+        throw fail(`the body breaks the contract: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
+      return requestId === undefined
+        ? { data: data as T, status: response.status }
+        : { data: data as T, status: response.status, requestId };
     } finally {
       limit.dispose();
     }
@@ -242,7 +285,7 @@ export function createTransport(config: TransportConfig): Transport {
     async send(id, input = {}, options = {}) {
       const spec = operationSpec(id);
       const { url, body } = prepare(id, spec, input);
-      const run = () => attempt<ResponseOf<typeof id>>(id, spec, url, body, options);
+      const run = () => attempt<ResponseOf<typeof id>>(spec, url, body, options);
       if (options.retry === false) return run();
       return withRetry(run, { method: spec.method, path: spec.path, safeToRepeat: spec.safeToRepeat, policy, signal: options.signal });
     },
@@ -255,7 +298,10 @@ export function createTransport(config: TransportConfig): Transport {
       let marker = input.query?.[paging.marker];
       // Paging by the last item's ID only knows a page is the last when it is short: ask for a
       // known page size.
-      const query = paging.next === "last-id" ? { ...input.query, [paging.limit]: input.query?.[paging.limit] ?? DEFAULT_PAGE_SIZE } : { ...input.query };
+      const query =
+        paging.next === "last-id"
+          ? { ...input.query, [paging.limit]: input.query?.[paging.limit] ?? DEFAULT_PAGE_SIZE }
+          : { ...input.query };
       for (;;) {
         const page = await transport.send(id, { ...input, query: { ...query, [paging.marker]: marker } }, options);
         yield page;
@@ -271,9 +317,14 @@ export function createTransport(config: TransportConfig): Transport {
         if (typeof next !== "string" || next === "") return;
         if (seen.has(next) || next === marker) {
           const where = new URL(`${baseUrl}${filledPath(spec, pathParams(id, spec, input.path))}`).pathname;
-          throw new ImsResponseError(`${spec.method} ${where} answered the marker ${JSON.stringify(next)} twice: the server's paging loops`, {
-            status: page.status, body: JSON.stringify(page.data), requestId: page.requestId,
-          });
+          throw new ImsResponseError(
+            `${spec.method} ${where} answered the marker ${JSON.stringify(next)} twice: the server's paging loops`,
+            {
+              status: page.status,
+              body: JSON.stringify(page.data),
+              requestId: page.requestId,
+            },
+          );
         }
         seen.add(next);
         marker = next;

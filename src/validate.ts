@@ -96,7 +96,10 @@ export function validate(schema: Schema, value: unknown, path = ""): ValidationI
   if (schema.type !== undefined) {
     const types = typeof schema.type === "string" ? [schema.type] : schema.type;
     if (!types.some((t) => matchesType(value, t))) {
-      issues.push({ path: at, message: `must be ${types.join(" or ")}, got ${value === undefined ? "nothing" : `${typeOf(value)} ${show(value)}`}` });
+      issues.push({
+        path: at,
+        message: `must be ${types.join(" or ")}, got ${value === undefined ? "nothing" : `${typeOf(value)} ${show(value)}`}`,
+      });
       return issues;
     }
   }
@@ -115,12 +118,17 @@ export function validate(schema: Schema, value: unknown, path = ""): ValidationI
     }
   }
   if (typeof value === "number") {
-    if (schema.minimum !== undefined && value < schema.minimum) issues.push({ path: at, message: `must be at least ${schema.minimum}, got ${value}` });
-    if (schema.maximum !== undefined && value > schema.maximum) issues.push({ path: at, message: `must be at most ${schema.maximum}, got ${value}` });
+    if (schema.minimum !== undefined && value < schema.minimum)
+      issues.push({ path: at, message: `must be at least ${schema.minimum}, got ${value}` });
+    if (schema.maximum !== undefined && value > schema.maximum)
+      issues.push({ path: at, message: `must be at most ${schema.maximum}, got ${value}` });
   }
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) {
-      issues.push({ path: at, message: value.length === 0 ? "must not be empty" : `must have at least ${schema.minItems} items, got ${value.length}` });
+      issues.push({
+        path: at,
+        message: value.length === 0 ? "must not be empty" : `must have at least ${schema.minItems} items, got ${value.length}`,
+      });
     }
     if (schema.maxItems !== undefined && value.length > schema.maxItems) {
       issues.push({ path: at, message: `must have at most ${schema.maxItems} items, got ${value.length}` });

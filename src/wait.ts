@@ -4,7 +4,16 @@
  * the job ending and the caller knowing stays within 10% of the job's duration plus the first
  * interval. Transient failures (network, 429, 5xx) cost a poll, never the job.
  */
-import { failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
+import {
+  failedResults,
+  ImsApiError,
+  ImsError,
+  ImsJobFailedError,
+  ImsNetworkError,
+  ImsResponseError,
+  ImsTimeoutError,
+  type AnyJob,
+} from "./errors.js";
 import { isRetryable } from "./retry.js";
 import { notify, withDefaults } from "./options.js";
 import { deadline, sleep } from "./signals.js";
@@ -88,11 +97,12 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
   let answered = false;
   let failures = 0;
 
-  const timedOut = () => new ImsTimeoutError(
-    `Gave up waiting for job ${jobId} after ${Math.round(timeoutMs / 100) / 10} s` +
-      (lastJob ? ` (last status ${lastJob.status})` : lastError instanceof Error ? ` (last error: ${lastError.message})` : ""),
-    { timeoutMs, jobId, lastJob },
-  );
+  const timedOut = () =>
+    new ImsTimeoutError(
+      `Gave up waiting for job ${jobId} after ${Math.round(timeoutMs / 100) / 10} s` +
+        (lastJob ? ` (last status ${lastJob.status})` : lastError instanceof Error ? ` (last error: ${lastError.message})` : ""),
+      { timeoutMs, jobId, lastJob },
+    );
 
   try {
     let delay = nextPollDelay(0, poll);
@@ -127,13 +137,25 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         failures++;
         if (error instanceof ImsApiError || (error as { status?: unknown }).status !== undefined) answered = true;
         if (!answered && error instanceof ImsNetworkError && failures >= poll.maxUnansweredPolls) {
-          throw withJobId(new ImsNetworkError(`Could not reach IMS to follow job ${jobId}: ${failures} polls in a row got no answer (last: ${error.message})`, { cause: error, jobId }), jobId);
+          throw withJobId(
+            new ImsNetworkError(
+              `Could not reach IMS to follow job ${jobId}: ${failures} polls in a row got no answer (last: ${error.message})`,
+              { cause: error, jobId },
+            ),
+            jobId,
+          );
         }
         retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
       }
       if (Date.now() - started >= timeoutMs) throw timedOut();
       delay = Math.max(nextPollDelay(Date.now() - started, poll), retryAfterMs ?? 0);
-      if (lastError) notify(onPollError, { jobId, attempt: failures, error: lastError as ImsError, delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())) });
+      if (lastError)
+        notify(onPollError, {
+          jobId,
+          attempt: failures,
+          error: lastError as ImsError,
+          delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())),
+        });
     }
   } finally {
     limit.dispose();

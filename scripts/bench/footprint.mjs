@@ -38,11 +38,15 @@ export async function footprint({ root, quick }) {
     await exec(process.execPath, args, { cwd: root });
     return performance.now() - start;
   };
-  const r = await interleaved({
-    empty: node(["-e", "0"]),
-    ours: node(["--input-type=module", "-e", 'await import("ims-sharing")']),
-    official: node(["-e", 'require("@huaweicloud/huaweicloud-sdk-core")']),
-  }, runs, (fn) => fn());
+  const r = await interleaved(
+    {
+      empty: node(["-e", "0"]),
+      ours: node(["--input-type=module", "-e", 'await import("ims-sharing")']),
+      official: node(["-e", 'require("@huaweicloud/huaweicloud-sdk-core")']),
+    },
+    runs,
+    (fn) => fn(),
+  );
   const m = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)]));
   const oursCost = m.ours - m.empty;
   const officialCost = m.official - m.empty;
@@ -50,12 +54,17 @@ export async function footprint({ root, quick }) {
   const { build } = await import("esbuild");
   const dir = await mkdtemp(path.join(tmpdir(), "ims-bench-"));
   try {
-    await writeFile(path.join(dir, "ours.mjs"), `
+    await writeFile(
+      path.join(dir, "ours.mjs"),
+      `
 import { createImsClient } from "ims-sharing";
 const ims = createImsClient({ region: "cn-north-4", projectId: process.env.P, auth: { accessKey: process.env.AK, secretKey: process.env.SK } });
 const job = await ims.unshareImages({ images: [process.env.IMAGE], projects: [process.env.PROJECT] });
-console.log(job.status);`);
-    await writeFile(path.join(dir, "official.cjs"), `
+console.log(job.status);`,
+    );
+    await writeFile(
+      path.join(dir, "official.cjs"),
+      `
 const { BasicCredentials, ClientBuilder } = require("@huaweicloud/huaweicloud-sdk-core");
 const { AKSKSigner } = require("@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner");
 // The official IMS SDK is not on npm; this is what a caller of the core writes instead:
@@ -70,9 +79,21 @@ async function main() {
     if (job.result.status === "SUCCESS" || job.result.status === "FAIL") return console.log(job.result.status, typeof AKSKSigner);
   }
 }
-main();`);
+main();`,
+    );
     const bundle = async (entry, platform) => {
-      const out = await build({ entryPoints: [path.join(dir, entry)], bundle: true, minify: true, write: false, platform, format: entry.endsWith(".mjs") ? "esm" : "cjs", nodePaths: [path.join(root, "node_modules")], logLevel: "silent", tsconfigRaw: "{}", alias: { "ims-sharing": path.join(root, "dist/src/index.js") } });
+      const out = await build({
+        entryPoints: [path.join(dir, entry)],
+        bundle: true,
+        minify: true,
+        write: false,
+        platform,
+        format: entry.endsWith(".mjs") ? "esm" : "cjs",
+        nodePaths: [path.join(root, "node_modules")],
+        logLevel: "silent",
+        tsconfigRaw: "{}",
+        alias: { "ims-sharing": path.join(root, "dist/src/index.js") },
+      });
       const js = out.outputFiles[0].contents;
       return { raw: js.length, gzip: gzipSync(js).length };
     };
@@ -81,7 +102,9 @@ main();`);
     const official = await bundle("official.cjs", "node");
 
     // Install footprints: the packed package, and the official core, each into an empty project.
-    const pack = JSON.parse((await exec("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, maxBuffer: 1 << 24 })).stdout)[0];
+    const pack = JSON.parse(
+      (await exec("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, maxBuffer: 1 << 24 })).stdout,
+    )[0];
     const install = async (name, spec) => {
       const project = path.join(dir, name);
       await exec("mkdir", ["-p", project]);
@@ -93,16 +116,37 @@ main();`);
     const officialInstall = await install("official", "@huaweicloud/huaweicloud-sdk-core@3.1.211");
     const kb = (b) => `${fmt(b / 1024, 1)} KiB`;
     const rows = [
-      ["cold start: import in a fresh Node process, minus an empty process (ms)", fmt(oursCost, 1), fmt(officialCost, 1), fmt(oursCost / officialCost)],
-      ["bundle of a delete-and-wait program, minified + gzipped (esbuild, node)", kb(oursNode.gzip), kb(official.gzip), fmt(oursNode.gzip / official.gzip)],
+      [
+        "cold start: import in a fresh Node process, minus an empty process (ms)",
+        fmt(oursCost, 1),
+        fmt(officialCost, 1),
+        fmt(oursCost / officialCost),
+      ],
+      [
+        "bundle of a delete-and-wait program, minified + gzipped (esbuild, node)",
+        kb(oursNode.gzip),
+        kb(official.gzip),
+        fmt(oursNode.gzip / official.gzip),
+      ],
       ["same bundle for browsers (ims-sharing only; the core is Node-only)", kb(oursBrowser.gzip), "n/a", ""],
       ["install: packages in node_modules (runtime dependencies)", String(oursInstall.packages), String(officialInstall.packages), ""],
       ["install: size of node_modules", kb(oursInstall.bytes), kb(officialInstall.bytes), fmt(oursInstall.bytes / officialInstall.bytes)],
-      ["package tarball (unpacked, of which the docs page)", `${kb(pack.unpackedSize)} (${kb(pack.files.find((f) => f.path === "docs/index.html")?.size ?? 0)})`, "", ""],
+      [
+        "package tarball (unpacked, of which the docs page)",
+        `${kb(pack.unpackedSize)} (${kb(pack.files.find((f) => f.path === "docs/index.html")?.size ?? 0)})`,
+        "",
+        "",
+      ],
     ];
     return {
-      figures: { coldStart: { ...m, oursCost, officialCost }, bundles: { oursNode, oursBrowser, official }, install: { ours: oursInstall, official: officialInstall }, unpackedSize: pack.unpackedSize },
-      markdown: `Cold start: median of ${runs} interleaved runs of each process (an empty \`node -e 0\` measured alongside and subtracted).\n\n` +
+      figures: {
+        coldStart: { ...m, oursCost, officialCost },
+        bundles: { oursNode, oursBrowser, official },
+        install: { ours: oursInstall, official: officialInstall },
+        unpackedSize: pack.unpackedSize,
+      },
+      markdown:
+        `Cold start: median of ${runs} interleaved runs of each process (an empty \`node -e 0\` measured alongside and subtracted).\n\n` +
         table(["", "ims-sharing", "official core 3.1.211", "ratio"], rows),
     };
   } finally {

@@ -32,7 +32,9 @@ for (const op of OPERATION_ORDER) {
     const left = comparable(await seen(v[a]), ignore);
     const right = comparable(await seen(v[b]), ignore);
     if (!isDeepStrictEqual(left, right)) {
-      throw new Error(`${op}: ${a} and ${b} do not send the same request:\n${JSON.stringify(left, null, 1)}\n${JSON.stringify(right, null, 1)}`);
+      throw new Error(
+        `${op}: ${a} and ${b} do not send the same request:\n${JSON.stringify(left, null, 1)}\n${JSON.stringify(right, null, 1)}`,
+      );
     }
     checks[`${op}:${a}/${b}`] = `${left.method} ${left.url}`;
   }
@@ -41,7 +43,8 @@ for (const op of OPERATION_ORDER) {
 {
   const ours = await seen(variants.showJob.clientAkSk);
   const theirs = await seen(variants.showJob.official);
-  if (ours.method !== theirs.method || ours.url !== theirs.url) throw new Error(`the official showJob sent ${theirs.method} ${theirs.url}, the client ${ours.method} ${ours.url}`);
+  if (ours.method !== theirs.method || ours.url !== theirs.url)
+    throw new Error(`the official showJob sent ${theirs.method} ${theirs.url}, the client ${ours.method} ${ours.url}`);
   checks["showJob:official/clientAkSk"] = `${theirs.method} ${theirs.url}`;
 }
 await fetch(`${base}/__record/off`);

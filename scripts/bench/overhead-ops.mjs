@@ -17,7 +17,14 @@ const UPDATE_BODY = { images: [IMAGE, "0b680482-acaa-4045-b14c-9a8c7dfe9c70"], p
 
 /** Every operationId of the table, in the order the tables show them. */
 export const OPERATION_ORDER = [
-  "addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listSharedImages", "showJob", "showJobProgress",
+  "addImageMembers",
+  "updateImageMembers",
+  "deleteImageMembers",
+  "listImageMembers",
+  "showImageMember",
+  "listSharedImages",
+  "showJob",
+  "showJobProgress",
 ];
 
 /** What each row calls on the client side. */
@@ -44,9 +51,10 @@ export async function buildVariants({ base, dist, root, withOfficial = true }) {
 
   const json = { "content-type": "application/json" };
   const auth = { "x-auth-token": TOKEN };
-  const raw = (method, url, body) => body === undefined
-    ? async () => (await fetch(url, { method, headers: { ...auth } })).json()
-    : async () => (await fetch(url, { method, headers: { ...json, ...auth }, body: JSON.stringify(body) })).json();
+  const raw = (method, url, body) =>
+    body === undefined
+      ? async () => (await fetch(url, { method, headers: { ...auth } })).json()
+      : async () => (await fetch(url, { method, headers: { ...json, ...auth }, body: JSON.stringify(body) })).json();
   // Signs with the client's own signer, then sends: what a caller of the signer alone writes.
   const rawSigned = (method, url, body) => async () => {
     const text = body === undefined ? undefined : JSON.stringify(body);
@@ -98,15 +106,21 @@ export async function buildVariants({ base, dist, root, withOfficial = true }) {
     addImageMembers: { raw: raw("POST", membersUrl, MEMBERS_BODY), client: () => token.addImageMembers(MEMBERS_BODY) },
     updateImageMembers: { raw: raw("PUT", membersUrl, UPDATE_BODY), client: () => token.updateImageMembers(UPDATE_BODY) },
     deleteImageMembers: {
-      raw: raw("DELETE", membersUrl, MEMBERS_BODY), client: () => token.deleteImageMembers(MEMBERS_BODY),
-      rawSigned: rawSigned("DELETE", membersUrl, MEMBERS_BODY), clientAkSk: () => aksk.deleteImageMembers(MEMBERS_BODY),
+      raw: raw("DELETE", membersUrl, MEMBERS_BODY),
+      client: () => token.deleteImageMembers(MEMBERS_BODY),
+      rawSigned: rawSigned("DELETE", membersUrl, MEMBERS_BODY),
+      clientAkSk: () => aksk.deleteImageMembers(MEMBERS_BODY),
     },
     listImageMembers: { raw: raw("GET", listUrl), client: () => token.listImageMembersPage(IMAGE) },
     showImageMember: { raw: raw("GET", memberUrl), client: () => token.getImageMember(IMAGE, MEMBER) },
     listSharedImages: { raw: raw("GET", sharedUrl), client: () => drain(token.listSharedImages()) },
     showJob: {
-      raw: raw("GET", jobUrl), client: () => token.getJob(JOB), rawPlus10us: spin(10, raw("GET", jobUrl)),
-      rawSigned: rawSigned("GET", jobUrl), clientAkSk: () => aksk.getJob(JOB), httpSigned: httpSigned("GET", jobUrl),
+      raw: raw("GET", jobUrl),
+      client: () => token.getJob(JOB),
+      rawPlus10us: spin(10, raw("GET", jobUrl)),
+      rawSigned: rawSigned("GET", jobUrl),
+      clientAkSk: () => aksk.getJob(JOB),
+      httpSigned: httpSigned("GET", jobUrl),
     },
     showJobProgress: { raw: raw("GET", progressUrl), client: () => token.getJobProgress(JOB) },
   };

@@ -24,12 +24,16 @@ export async function overhead({ dist, root, quick }) {
   try {
     const port = await started(server);
     const base = `http://127.0.0.1:${port}`;
-    const caller = fork(new URL("overhead-client.mjs", import.meta.url), [base, dist, root, quick ? "1" : "0"], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+    const caller = fork(new URL("overhead-client.mjs", import.meta.url), [base, dist, root, quick ? "1" : "0"], {
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
     const run = await new Promise((resolve, reject) => {
       let result;
       caller.once("message", (m) => (result = m));
       caller.once("error", reject);
-      caller.once("exit", (code) => (result ? resolve(result) : reject(new Error(`overhead-client.mjs exited with ${code} without results`))));
+      caller.once("exit", (code) =>
+        result ? resolve(result) : reject(new Error(`overhead-client.mjs exited with ${code} without results`)),
+      );
     });
     const { calls, warmup, rounds, results } = run;
 
@@ -45,12 +49,30 @@ export async function overhead({ dist, root, quick }) {
       const x = ratio(r, "client", "raw");
       figures[op] = { token: { raw, client, ratio: x, rounds: r } };
       const { method, path } = OPERATIONS[op];
-      rows.push([op, `\`${method} ${path}\``, `\`${CLIENT_CALL[op]}\``, fmt(raw, 0), fmt(client, 0), `**${fmt(x)}**`, `≤ ${fmt(GOAL)}`, x <= GOAL ? "met" : "missed"]);
+      rows.push([
+        op,
+        `\`${method} ${path}\``,
+        `\`${CLIENT_CALL[op]}\``,
+        fmt(raw, 0),
+        fmt(client, 0),
+        `**${fmt(x)}**`,
+        `≤ ${fmt(GOAL)}`,
+        x <= GOAL ? "met" : "missed",
+      ]);
     }
 
     const calibration = ratio(results.showJob.token, "rawPlus10us", "raw");
     figures.showJob.token.calibration10us = { us: median(results.showJob.token.rawPlus10us), ratio: calibration };
-    rows.push(["(calibration: not a client)", "`GET /v1/{project_id}/jobs/{job_id}`", "raw fetch after 10 µs of busy CPU work", fmt(median(results.showJob.token.raw), 0), fmt(median(results.showJob.token.rawPlus10us), 0), fmt(calibration), "(reported)", ""]);
+    rows.push([
+      "(calibration: not a client)",
+      "`GET /v1/{project_id}/jobs/{job_id}`",
+      "raw fetch after 10 µs of busy CPU work",
+      fmt(median(results.showJob.token.raw), 0),
+      fmt(median(results.showJob.token.rawPlus10us), 0),
+      fmt(calibration),
+      "(reported)",
+      "",
+    ]);
 
     const del = results.deleteImageMembers.aksk;
     const job = results.showJob.aksk;
@@ -61,13 +83,43 @@ export async function overhead({ dist, root, quick }) {
     const jobRatio = ratio(job, "clientAkSk", "rawSigned");
     const officialRatio = ratio(job, "official", "clientAkSk");
     figures.deleteImageMembers.aksk = { ...delM, ratio: delRatio, rounds: del };
-    figures.showJob.aksk = { ...jobM, ratio: jobRatio, officialToClient: officialRatio, httpToClient: ratio(job, "httpSigned", "clientAkSk"), rounds: job };
+    figures.showJob.aksk = {
+      ...jobM,
+      ratio: jobRatio,
+      officialToClient: officialRatio,
+      httpToClient: ratio(job, "httpSigned", "clientAkSk"),
+      rounds: job,
+    };
     const peers = [
-      ["`showJob`: raw fetch, signed with the client's signer", fmt(jobM.rawSigned, 0), fmt(ratio(job, "rawSigned", "clientAkSk")), "(reported)", ""],
+      [
+        "`showJob`: raw fetch, signed with the client's signer",
+        fmt(jobM.rawSigned, 0),
+        fmt(ratio(job, "rawSigned", "clientAkSk")),
+        "(reported)",
+        "",
+      ],
       ["`showJob`: this client's `getJob`", fmt(jobM.clientAkSk, 0), "1.00", "", ""],
-      ["`showJob`: official SDK, `EcsClient.showJob` (core 3.1.211, ecs 3.1.172)", fmt(jobM.official, 0), `**${fmt(officialRatio)}**`, `≥ ${fmt(OFFICIAL_GOAL)}`, officialRatio >= OFFICIAL_GOAL ? "met" : "missed"],
-      ["`showJob`: node:http request, signed with the client's signer (keep-alive agent; reference: what the official SDK's axios sits on)", fmt(jobM.httpSigned, 0), fmt(ratio(job, "httpSigned", "clientAkSk")), "(reported)", ""],
-      ["`deleteImageMembers`: raw fetch, signed with the client's signer", fmt(delM.rawSigned, 0), fmt(ratio(del, "rawSigned", "clientAkSk")), "(reported)", ""],
+      [
+        "`showJob`: official SDK, `EcsClient.showJob` (core 3.1.211, ecs 3.1.172)",
+        fmt(jobM.official, 0),
+        `**${fmt(officialRatio)}**`,
+        `≥ ${fmt(OFFICIAL_GOAL)}`,
+        officialRatio >= OFFICIAL_GOAL ? "met" : "missed",
+      ],
+      [
+        "`showJob`: node:http request, signed with the client's signer (keep-alive agent; reference: what the official SDK's axios sits on)",
+        fmt(jobM.httpSigned, 0),
+        fmt(ratio(job, "httpSigned", "clientAkSk")),
+        "(reported)",
+        "",
+      ],
+      [
+        "`deleteImageMembers`: raw fetch, signed with the client's signer",
+        fmt(delM.rawSigned, 0),
+        fmt(ratio(del, "rawSigned", "clientAkSk")),
+        "(reported)",
+        "",
+      ],
       ["`deleteImageMembers`: this client", fmt(delM.clientAkSk, 0), "1.00", "(reported)", ""],
     ];
 

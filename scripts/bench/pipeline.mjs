@@ -17,7 +17,11 @@ export async function pipeline({ root, quick }) {
   const figures = {};
   for (const [name, [cmd, args]] of steps) {
     const start = performance.now();
-    await exec(cmd === "node" ? process.execPath : cmd, args, { cwd: root, maxBuffer: 1 << 26, env: { ...process.env, REDOCLY_TELEMETRY: "off" } });
+    await exec(cmd === "node" ? process.execPath : cmd, args, {
+      cwd: root,
+      maxBuffer: 1 << 26,
+      env: { ...process.env, REDOCLY_TELEMETRY: "off" },
+    });
     const seconds = (performance.now() - start) / 1000;
     figures[name] = seconds;
     rows.push([name, fmt(seconds, 1)]);

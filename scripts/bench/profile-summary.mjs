@@ -19,7 +19,10 @@ const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 const where = (n) => {
   const { functionName, url, lineNumber } = n.callFrame;
-  const short = url.replace(/^file:\/\//, "").replace(/^.*\/node_modules\//, "~/").replace(/^.*\/dist\//, "dist/");
+  const short = url
+    .replace(/^file:\/\//, "")
+    .replace(/^.*\/node_modules\//, "~/")
+    .replace(/^.*\/dist\//, "dist/");
   return `${functionName || "(anonymous)"} ${short ? `${short}:${lineNumber + 1}` : ""}`.trim();
 };
 

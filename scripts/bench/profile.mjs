@@ -17,7 +17,12 @@ const [op = "showJob", variant = "client", count = "20000"] = process.argv.slice
 const server = fork(new URL("server.mjs", import.meta.url), [], { stdio: ["ignore", "pipe", "inherit", "ipc"], execArgv: [] });
 const port = await new Promise((resolve) => server.stdout.once("data", (d) => resolve(Number(String(d).trim()))));
 try {
-  const variants = await buildVariants({ base: `http://127.0.0.1:${port}`, dist: path.join(root, "dist"), root, withOfficial: variant === "official" });
+  const variants = await buildVariants({
+    base: `http://127.0.0.1:${port}`,
+    dist: path.join(root, "dist"),
+    root,
+    withOfficial: variant === "official",
+  });
   const fn = variants[op]?.[variant];
   if (!fn) throw new Error(`no variant ${variant} for ${op}`);
   for (let i = 0; i < 500; i++) await fn();

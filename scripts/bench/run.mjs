@@ -15,11 +15,20 @@ import { footprint } from "./footprint.mjs";
 import { pipeline } from "./pipeline.mjs";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
-const sections = { overhead: ["Per-call overhead", overhead], signing: ["Signing", signing], waiting: ["Job waiting", waiting], sharing: ["Sharing at scale", sharing], footprint: ["Cold start and size", footprint], pipeline: ["Pipeline", pipeline] };
+const sections = {
+  overhead: ["Per-call overhead", overhead],
+  signing: ["Signing", signing],
+  waiting: ["Job waiting", waiting],
+  sharing: ["Sharing at scale", sharing],
+  footprint: ["Cold start and size", footprint],
+  pipeline: ["Pipeline", pipeline],
+};
 const only = values.only ? values.only.split(",") : Object.keys(sections);
 const context = { root, dist: path.join(root, "dist"), quick: values.quick ?? false };
 
-console.log(`# Benchmarks${context.quick ? " (quick smoke run: too few rounds to quote)" : ""}\n\n${new Date().toISOString()} on ${machine()}\n`);
+console.log(
+  `# Benchmarks${context.quick ? " (quick smoke run: too few rounds to quote)" : ""}\n\n${new Date().toISOString()} on ${machine()}\n`,
+);
 const all = {};
 for (const name of only) {
   if (!sections[name]) throw new Error(`no benchmark "${name}"; one of ${Object.keys(sections).join(", ")}`);
@@ -30,4 +39,7 @@ for (const name of only) {
   console.log(`## ${title}\n\n${result.markdown}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 await mkdir(path.join(root, ".tmp"), { recursive: true });
-await writeFile(path.join(root, ".tmp", "bench.json"), JSON.stringify({ date: new Date().toISOString(), machine: machine(), quick: context.quick, results: all }, null, 2));
+await writeFile(
+  path.join(root, ".tmp", "bench.json"),
+  JSON.stringify({ date: new Date().toISOString(), machine: machine(), quick: context.quick, results: all }, null, 2),
+);

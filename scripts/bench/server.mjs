@@ -15,7 +15,10 @@ const accepted = JSON.stringify(ops["/v1/cloudimages/members"].delete.responses[
 const job = JSON.stringify(example("JobSuccess"));
 const progress = JSON.stringify(example("JobProgressSuccess"));
 const members = JSON.stringify(example("MembersProjects"));
-const member = JSON.stringify(ops["/v1/{project_id}/cloudimages/{image_id}/members/{member_id}"].get.responses["200"].content["application/json"].examples.accepted.value);
+const member = JSON.stringify(
+  ops["/v1/{project_id}/cloudimages/{image_id}/members/{member_id}"].get.responses["200"].content["application/json"].examples.accepted
+    .value,
+);
 const shared = JSON.stringify(ops["/v2/cloudimages"].get.responses["200"].content["application/json"].examples.pending.value);
 
 /** The body for a request: by method and path shape, as the operation table routes them. */

@@ -28,7 +28,16 @@ const spread = (c, per) => Math.floor((c + 1) * per) - Math.floor(c * per);
  * `missing`: the share of desired shares absent (default 1/3); `extra`: the share of current
  * members that are not desired (default 1/10).
  */
-export function scenario({ seed = "ims-bench-13", regions, images, projects, cohortSize, missing = 1 / 3, extra = 1 / 10, extraPool = 20 }) {
+export function scenario({
+  seed = "ims-bench-13",
+  regions,
+  images,
+  projects,
+  cohortSize,
+  missing = 1 / 3,
+  extra = 1 / 10,
+  extraPool = 20,
+}) {
   return regions.map((region) => {
     const wanted = Array.from({ length: projects }, (_, i) => hex(seed, region, "project", i).slice(0, 32));
     const others = Array.from({ length: extraPool }, (_, i) => hex(seed, region, "other", i).slice(0, 32));
@@ -73,16 +82,29 @@ export function driftOf(regions) {
       if (remove.length) groups.add(JSON.stringify([region, "remove", remove]));
     }
   }
-  return { desired, missing: desired - present, missingShare: (desired - present) / desired, current, extras, extraShare: extras / current, groups: groups.size };
+  return {
+    desired,
+    missing: desired - present,
+    missingShare: (desired - present) / desired,
+    current,
+    extras,
+    extraShare: extras / current,
+    groups: groups.size,
+  };
 }
 
 /** The desired-state file for these regions, each with its fake's endpoint. */
 export function desiredFile(regions, endpoints, ownerProject, pick = (images) => images) {
   return {
-    regions: Object.fromEntries(regions.map(({ region, images, desired }) => [region, {
-      endpoint: endpoints[region],
-      projectId: ownerProject,
-      images: Object.fromEntries(pick(images).map((image) => [image.id, desired[image.id]])),
-    }])),
+    regions: Object.fromEntries(
+      regions.map(({ region, images, desired }) => [
+        region,
+        {
+          endpoint: endpoints[region],
+          projectId: ownerProject,
+          images: Object.fromEntries(pick(images).map((image) => [image.id, desired[image.id]])),
+        },
+      ]),
+    ),
   };
 }

@@ -33,17 +33,43 @@ export async function waiting({ dist, quick }) {
     }
   }
 
-  const results = await Promise.all(durations.flatMap((d) => [run(d, "client"), run(d, "fixed")].map((p, i) => p.then((r) => ({ d, strategy: i ? "fixed" : "client", ...r })))));
+  const results = await Promise.all(
+    durations.flatMap((d) =>
+      [run(d, "client"), run(d, "fixed")].map((p, i) => p.then((r) => ({ d, strategy: i ? "fixed" : "client", ...r }))),
+    ),
+  );
   const rows = durations.map((d) => {
     const c = results.find((r) => r.d === d && r.strategy === "client");
     const f = results.find((r) => r.d === d && r.strategy === "fixed");
     const bound = 0.1 * d + 500;
     const countGoal = d === 120_000 ? (c.polls <= 20 ? "met (≤ 20)" : "missed (≤ 20)") : "";
-    return [`${d / 1000} s`, fmt(c.delayMs, 0), fmt(bound, 0), c.delayMs <= bound ? "met" : "missed", String(c.polls), countGoal, fmt(f.delayMs, 0), String(f.polls)];
+    return [
+      `${d / 1000} s`,
+      fmt(c.delayMs, 0),
+      fmt(bound, 0),
+      c.delayMs <= bound ? "met" : "missed",
+      String(c.polls),
+      countGoal,
+      fmt(f.delayMs, 0),
+      String(f.polls),
+    ];
   });
   return {
     figures: results,
-    markdown: `Real time, all durations at once, default schedule (first poll at 0.5 s, then every 0.5 s + 10% of the time waited, at most 10 s, jittered downwards); baseline: a fixed 1 s poll. One run per duration.\n\n` +
-      table(["job takes", "client: detection delay (ms)", "goal: ≤ 10% + 0.5 s (ms)", "", "client: status requests", "goal for 120 s", "1 s poll: delay (ms)", "1 s poll: requests"], rows),
+    markdown:
+      `Real time, all durations at once, default schedule (first poll at 0.5 s, then every 0.5 s + 10% of the time waited, at most 10 s, jittered downwards); baseline: a fixed 1 s poll. One run per duration.\n\n` +
+      table(
+        [
+          "job takes",
+          "client: detection delay (ms)",
+          "goal: ≤ 10% + 0.5 s (ms)",
+          "",
+          "client: status requests",
+          "goal for 120 s",
+          "1 s poll: delay (ms)",
+          "1 s poll: requests",
+        ],
+        rows,
+      ),
   };
 }

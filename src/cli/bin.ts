@@ -27,16 +27,19 @@ function confirm(question: string): Promise<boolean> {
       fn();
       rl.close();
     };
-    const onAbort = () => settle(() => {
-      process.stdout.write("\n");
-      reject(controller.signal.reason);
-    });
+    const onAbort = () =>
+      settle(() => {
+        process.stdout.write("\n");
+        reject(controller.signal.reason);
+      });
     controller.signal.addEventListener("abort", onAbort, { once: true });
     rl.on("SIGINT", interrupt);
-    rl.on("close", () => settle(() => {
-      process.stdout.write("\n"); // Ctrl-D leaves the cursor after the question
-      resolve(false);
-    }));
+    rl.on("close", () =>
+      settle(() => {
+        process.stdout.write("\n"); // Ctrl-D leaves the cursor after the question
+        resolve(false);
+      }),
+    );
     rl.question(question, (answer) => settle(() => resolve(answer.trim().toLowerCase() === "yes")));
   });
 }

@@ -142,12 +142,27 @@ const PAGE_SIZE = { type: "string", value: "N", help: "items per request (1-1000
 const MEMBER_FLAGS = {
   image: IMAGES,
   "member-project": {
-    type: "string", multiple: true, oneOf: "members", value: "ID", aliases: ["project"],
+    type: "string",
+    multiple: true,
+    oneOf: "members",
+    value: "ID",
+    aliases: ["project"],
     help: "a project (tenant) acted on, 32 hex digits; repeat for several. Not your own project: that is --project-id",
   },
-  "member-domain": { type: "string", multiple: true, oneOf: "members", value: "ID", aliases: ["domain"], help: "an account (domain) ID, 32 hex digits; repeat for several" },
+  "member-domain": {
+    type: "string",
+    multiple: true,
+    oneOf: "members",
+    value: "ID",
+    aliases: ["domain"],
+    help: "an account (domain) ID, 32 hex digits; repeat for several",
+  },
   "member-organization": {
-    type: "string", multiple: true, oneOf: "members", value: "URN", aliases: ["organization"],
+    type: "string",
+    multiple: true,
+    oneOf: "members",
+    value: "URN",
+    aliases: ["organization"],
     help: "an organization: its URN (organizations::ACCOUNT:organization:o-…, …:ou:o-…/ou-…) or a bare o-/r-/ou- ID; repeat for several",
   },
 } as const satisfies Flags;
@@ -165,7 +180,8 @@ function membersBody(values: FlagValues<typeof MEMBER_FLAGS>) {
 function pageSize(text: string | undefined, command: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new UsageError(`--page-size: "${text}" is not a whole number from 1 to 1000`, command);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1000)
+    throw new UsageError(`--page-size: "${text}" is not a whole number from 1 to 1000`, command);
   return n;
 }
 
@@ -173,7 +189,14 @@ const OWNER_PROJECT_WHY = "it is the image owner's project, where the image's me
 const RECIPIENT_PROJECT_WHY = "it is the recipient project that answers the share (the request's project_id)";
 
 const memberRow = (m: ImageMember) => [m.member_id, m.member_type ?? "project", m.status, m.updated_at ?? m.created_at ?? ""];
-const imageRow = (i: SharedImage, status: ShareStatus) => [i.id, i.name ?? "", i.owner ?? "", status, i.__os_version ?? "", i.created_at ?? ""];
+const imageRow = (i: SharedImage, status: ShareStatus) => [
+  i.id,
+  i.name ?? "",
+  i.owner ?? "",
+  status,
+  i.__os_version ?? "",
+  i.created_at ?? "",
+];
 
 /** The answers a recipient gives a share; IMS lists shared images by one of them at a time. */
 const SHARE_STATUSES = ["pending", "accepted", "rejected"] as const;
@@ -204,7 +227,8 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["members", "add"],
     operation: "addImageMembers",
-    description: "Shares images with projects, accounts or organizations. Each project must then accept the share (members accept, from its own project); accounts and organizations need not.",
+    description:
+      "Shares images with projects, accounts or organizations. Each project must then accept the share (members accept, from its own project); accounts and organizations need not.",
     flags: MEMBER_FLAGS,
     waits: "optional",
     examples: [
@@ -228,7 +252,8 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["members", "list"],
     operation: "listImageMembers",
-    description: "Lists every member of one of your images (every page): a table on a terminal, tab-separated lines in a pipe, JSON lines with --json. Needs --project-id, the owner's project.",
+    description:
+      "Lists every member of one of your images (every page): a table on a terminal, tab-separated lines in a pipe, JSON lines with --json. Needs --project-id, the owner's project.",
     flags: { image: ONE_IMAGE, "page-size": PAGE_SIZE },
     waits: "never",
     examples: ["ims-sharing members list --region cn-north-4 --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64"],
@@ -248,22 +273,32 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["members", "show"],
     operation: "showImageMember",
-    description: "Shows one member of an image: whether the share is pending, accepted or rejected. Needs --project-id (the owner's project, or the member's own).",
-    flags: { image: ONE_IMAGE, member: { type: "string", required: true, value: "ID", help: "the member: a project, account or o-/ou- organization ID" } },
+    description:
+      "Shows one member of an image: whether the share is pending, accepted or rejected. Needs --project-id (the owner's project, or the member's own).",
+    flags: {
+      image: ONE_IMAGE,
+      member: { type: "string", required: true, value: "ID", help: "the member: a project, account or o-/ou- organization ID" },
+    },
     waits: "never",
-    examples: ["ims-sharing members show --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --member 9c61004714024f9586705d090530f9fa"],
+    examples: [
+      "ims-sharing members show --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --member 9c61004714024f9586705d090530f9fa",
+    ],
     async run(ctx) {
       const image = ctx.values.image ?? "";
       ctx.requireProjectId("the member is read in the owner's project (or the member's own)");
       const member = await ctx.client().getImageMember(image, ctx.values.member ?? "", { signal: ctx.signal });
       ctx.out.event("member", { imageId: image, member });
-      ctx.out.line([
-        `member ${member.member_id} of image ${member.image_id ?? image}: ${member.status}`,
-        `type: ${member.member_type ?? "project"}`,
-        member.urn && `urn: ${member.urn}`,
-        member.created_at && `shared: ${member.created_at}`,
-        member.updated_at && `updated: ${member.updated_at}`,
-      ].filter(Boolean).join("\n"));
+      ctx.out.line(
+        [
+          `member ${member.member_id} of image ${member.image_id ?? image}: ${member.status}`,
+          `type: ${member.member_type ?? "project"}`,
+          member.urn && `urn: ${member.urn}`,
+          member.created_at && `shared: ${member.created_at}`,
+          member.updated_at && `updated: ${member.updated_at}`,
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
       return EXIT.ok;
     },
   }),
@@ -271,47 +306,76 @@ export const COMMANDS: readonly Command[] = [
     path: ["members", "accept"],
     operation: "updateImageMembers",
     summary: "Accept images shared with your project",
-    description: "Accepts images shared with your project. Run it as the recipient: --project-id is your own project, sent as the request's project_id.",
-    flags: { image: IMAGES, vault: { type: "string", value: "ID", help: "the vault (CBR) to accept a full-ECS image into; needed for those" } },
+    description:
+      "Accepts images shared with your project. Run it as the recipient: --project-id is your own project, sent as the request's project_id.",
+    flags: {
+      image: IMAGES,
+      vault: { type: "string", value: "ID", help: "the vault (CBR) to accept a full-ECS image into; needed for those" },
+    },
     waits: "optional",
-    examples: ["ims-sharing members accept --region cn-north-4 --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --wait"],
+    examples: [
+      "ims-sharing members accept --region cn-north-4 --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --wait",
+    ],
     run(ctx) {
       const projectId = ctx.requireProjectId(RECIPIENT_PROJECT_WHY);
       const vault = ctx.values.vault;
-      return ctx.change((ims, call) => ims.updateImageMembers({
-        images: ctx.values.image ?? [], project_id: projectId, status: "accepted", ...(vault === undefined ? {} : { vault_id: vault }),
-      }, call));
+      return ctx.change((ims, call) =>
+        ims.updateImageMembers(
+          {
+            images: ctx.values.image ?? [],
+            project_id: projectId,
+            status: "accepted",
+            ...(vault === undefined ? {} : { vault_id: vault }),
+          },
+          call,
+        ),
+      );
     },
   }),
   defineCommand({
     path: ["members", "reject"],
     operation: "updateImageMembers",
     summary: "Reject images shared with your project",
-    description: "Rejects images shared with your project (they can be accepted later). Run it as the recipient: --project-id is your own project, sent as the request's project_id.",
+    description:
+      "Rejects images shared with your project (they can be accepted later). Run it as the recipient: --project-id is your own project, sent as the request's project_id.",
     flags: { image: IMAGES },
     waits: "optional",
-    examples: ["ims-sharing members reject --region cn-north-4 --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --wait"],
+    examples: [
+      "ims-sharing members reject --region cn-north-4 --project-id YOUR_PROJECT_ID --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --wait",
+    ],
     run(ctx) {
       const projectId = ctx.requireProjectId(RECIPIENT_PROJECT_WHY);
-      return ctx.change((ims, call) => ims.updateImageMembers({ images: ctx.values.image ?? [], project_id: projectId, status: "rejected" }, call));
+      return ctx.change((ims, call) =>
+        ims.updateImageMembers({ images: ctx.values.image ?? [], project_id: projectId, status: "rejected" }, call),
+      );
     },
   }),
   defineCommand({
     path: ["images", "shared"],
     operation: "listSharedImages",
-    description: "Lists the images other projects share with yours (every page), each with your answer to the share (STATUS: pending, accepted or rejected): a table on a terminal, tab-separated lines in a pipe, JSON lines with --json. Without --status, each status is listed in turn (IMS says the status only through the filter).",
+    description:
+      "Lists the images other projects share with yours (every page), each with your answer to the share (STATUS: pending, accepted or rejected): a table on a terminal, tab-separated lines in a pipe, JSON lines with --json. Without --status, each status is listed in turn (IMS says the status only through the filter).",
     flags: {
       status: { type: "string", value: "S", choices: SHARE_STATUSES, help: "only shares you answered so (or not yet: pending)" },
       owner: { type: "string", value: "P", help: "only images shared by this project" },
       "page-size": PAGE_SIZE,
     },
     waits: "never",
-    examples: ["ims-sharing images shared --region cn-north-4 --status pending", "ims-sharing images shared --owner 5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b --json"],
+    examples: [
+      "ims-sharing images shared --region cn-north-4 --status pending",
+      "ims-sharing images shared --owner 5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b --json",
+    ],
     async run(ctx) {
       const { status, owner } = ctx.values;
       const limit = pageSize(ctx.values["page-size"], ctx.name);
-      const filters = [status === undefined ? undefined : `with status ${status}`, owner === undefined ? undefined : `by ${owner}`].filter(Boolean);
-      const rows = rowPrinter(ctx.out, ["IMAGE", "NAME", "OWNER", "STATUS", "OS", "CREATED"], `no image is shared with you${filters.length ? ` ${filters.join(" ")}` : ""}`);
+      const filters = [status === undefined ? undefined : `with status ${status}`, owner === undefined ? undefined : `by ${owner}`].filter(
+        Boolean,
+      );
+      const rows = rowPrinter(
+        ctx.out,
+        ["IMAGE", "NAME", "OWNER", "STATUS", "OS", "CREATED"],
+        `no image is shared with you${filters.length ? ` ${filters.join(" ")}` : ""}`,
+      );
       for (const memberStatus of status === undefined ? SHARE_STATUSES : [status as ShareStatus]) {
         const options = {
           signal: ctx.signal,
@@ -331,7 +395,8 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["job", "show"],
     operation: ["showJobProgress", "showJob"],
-    description: "Shows a job once; with --project-id, with its per-image results. Exits 4 when the job failed (or succeeded with failed images).",
+    description:
+      "Shows a job once; with --project-id, with its per-image results. Exits 4 when the job failed (or succeeded with failed images).",
     args: [{ name: "JOB_ID", help: "the job, as printed when IMS accepted the change" }],
     flags: {},
     waits: "never",
@@ -341,14 +406,20 @@ export const COMMANDS: readonly Command[] = [
       const ims = ctx.client();
       const job = ctx.projectId ? await ims.getJob(jobId, { signal: ctx.signal }) : await ims.getJobProgress(jobId, { signal: ctx.signal });
       ctx.out.event("job", { job });
-      ctx.out.line([
-        `job ${job.job_id}: ${describeJob(job)}`,
-        job.job_type && `type: ${job.job_type}`,
-        job.begin_time && `began: ${job.begin_time}`,
-        job.end_time && `ended: ${job.end_time}`,
-        job.error_code && `error: ${job.error_code} ${job.fail_reason ?? ""}`.trimEnd(),
-        ...failedResults(job).map((r) => `failed: image ${r.image_id ?? "?"}${r.project_id ? ` with ${r.project_id}` : ""} (${r.status ?? "no status"})`),
-      ].filter(Boolean).join("\n"));
+      ctx.out.line(
+        [
+          `job ${job.job_id}: ${describeJob(job)}`,
+          job.job_type && `type: ${job.job_type}`,
+          job.begin_time && `began: ${job.begin_time}`,
+          job.end_time && `ended: ${job.end_time}`,
+          job.error_code && `error: ${job.error_code} ${job.fail_reason ?? ""}`.trimEnd(),
+          ...failedResults(job).map(
+            (r) => `failed: image ${r.image_id ?? "?"}${r.project_id ? ` with ${r.project_id}` : ""} (${r.status ?? "no status"})`,
+          ),
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
       return jobFailed(job) ? EXIT.jobFailed : EXIT.ok;
     },
   }),
@@ -356,7 +427,8 @@ export const COMMANDS: readonly Command[] = [
     path: ["job", "wait"],
     operation: ["showJobProgress", "showJob"],
     summary: "Follow an asynchronous job until it ends",
-    description: "Polls the job (with --project-id, with its per-image results) until it ends: exit 0 on SUCCESS, 4 on FAIL (or failed images), 5 on timeout, 3 when IMS cannot be reached. Each failed poll is shown as it happens.",
+    description:
+      "Polls the job (with --project-id, with its per-image results) until it ends: exit 0 on SUCCESS, 4 on FAIL (or failed images), 5 on timeout, 3 when IMS cannot be reached. Each failed poll is shown as it happens.",
     args: [{ name: "JOB_ID", help: "the job, as printed when IMS accepted the change" }],
     flags: {},
     waits: "always",
@@ -366,13 +438,17 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["completion"],
     summary: "Print a tab-completion script for bash or zsh",
-    description: "Prints a completion script made from the command table. Install it once:\n  bash: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing\n  zsh:  ims-sharing completion zsh > \"${fpath[1]}/_ims-sharing\"   (then start a new shell)\nor load it in the current shell: source <(ims-sharing completion bash).",
+    description:
+      'Prints a completion script made from the command table. Install it once:\n  bash: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing\n  zsh:  ims-sharing completion zsh > "${fpath[1]}/_ims-sharing"   (then start a new shell)\nor load it in the current shell: source <(ims-sharing completion bash).',
     args: [{ name: "SHELL", help: "bash or zsh", choices: ["bash", "zsh"] }],
     flags: {},
     waits: "never",
     connects: false,
     exitCodes: "Exit codes: 0 printed, 2 bad usage (a shell other than bash or zsh).",
-    examples: ["ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing", "source <(ims-sharing completion zsh)"],
+    examples: [
+      "ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing",
+      "source <(ims-sharing completion zsh)",
+    ],
     run(ctx) {
       ctx.out.line(ctx.args[0] === "zsh" ? zshCompletion(ctx.commands) : bashCompletion(ctx.commands));
       return Promise.resolve(EXIT.ok);
@@ -383,12 +459,16 @@ export const COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["contract"],
     summary: "Check an IMS endpoint against the spec (the contract suite)",
-    description: "Runs the contract suite through Prism's validating proxy against an upstream (a local fake by default): every request and answer checked against the spec shipped in this package. Read-only on a real account unless you name the images and projects it may change. Needs @stoplight/prism-cli@5.14.2 installed beside ims-sharing (an optional peer dependency). Options: ims-sharing contract --help.",
+    description:
+      "Runs the contract suite through Prism's validating proxy against an upstream (a local fake by default): every request and answer checked against the spec shipped in this package. Read-only on a real account unless you name the images and projects it may change. Needs @stoplight/prism-cli@5.14.2 installed beside ims-sharing (an optional peer dependency). Options: ims-sharing contract --help.",
     flags: {},
     waits: "never",
     connects: false,
     rawArgs: true,
-    examples: ["ims-sharing contract --region cn-north-4 --project-id YOUR_PROJECT_ID", "ims-sharing contract --upstream http://127.0.0.1:4011"],
+    examples: [
+      "ims-sharing contract --region cn-north-4 --project-id YOUR_PROJECT_ID",
+      "ims-sharing contract --upstream http://127.0.0.1:4011",
+    ],
     async run(ctx) {
       // Loaded when run: the suite pulls in Prism only then, and the other commands never load it.
       const { parseContractArgs, runContract, CONTRACT_EXIT } = await import("../contract/run.js");

@@ -33,18 +33,26 @@ function completions(commands: readonly Command[]): Completions {
   }
   const top = [...new Set(commands.map((c) => c.path[0] ?? ""))].map((word): [string, string] => {
     const single = commands.find((c) => c.path.length === 1 && c.path[0] === word);
-    return [word, single ? summaryOf(single) : GROUPS[word] ?? ""];
+    return [word, single ? summaryOf(single) : (GROUPS[word] ?? "")];
   });
-  const next: Completions["next"] = [{ key: "", prefix: false, items: [...top, ["--help", "show the help"], ["--version", "print the version"]] }];
+  const next: Completions["next"] = [
+    { key: "", prefix: false, items: [...top, ["--help", "show the help"], ["--version", "print the version"]] },
+  ];
   for (const group of new Set(commands.filter((c) => c.path.length > 1).map((c) => c.path[0] ?? ""))) {
-    const items = commands.filter((c) => c.path[0] === group && c.path.length > 1).map((c): [string, string] => [c.path.slice(1).join(" "), summaryOf(c)]);
+    const items = commands
+      .filter((c) => c.path[0] === group && c.path.length > 1)
+      .map((c): [string, string] => [c.path.slice(1).join(" "), summaryOf(c)]);
     next.push({ key: group, prefix: false, items: [...items, ["--help", "show the help"]] });
   }
   for (const command of commands) {
     const flags = flagItems(allFlags(command)).filter(([f]) => f !== "--version");
     const first = command.args?.[0];
     if (first?.choices) {
-      next.push({ key: commandName(command), prefix: false, items: [...first.choices.map((c): [string, string] => [c, first.help]), ...flags] });
+      next.push({
+        key: commandName(command),
+        prefix: false,
+        items: [...first.choices.map((c): [string, string] => [c, first.help]), ...flags],
+      });
       next.push({ key: `${commandName(command)} `, prefix: true, items: flags });
     } else {
       next.push({ key: commandName(command), prefix: true, items: flags });

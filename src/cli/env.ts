@@ -35,15 +35,13 @@ const given = (value: string | undefined) => (value ? value : undefined);
 
 /** `A and B`, `A, B and C`. */
 function and(names: readonly string[]): string {
-  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0] ?? "";
+  return names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : (names[0] ?? "");
 }
 
 /** What credentials could be read from the environment. */
 export type EnvCredentials =
   /** `names`: the variables actually read (for hints that must name them, never their values). */
-  | { auth: ImsAuth; names: CredentialNames }
-  | { problem: string }
-  | undefined;
+  { auth: ImsAuth; names: CredentialNames } | { problem: string } | undefined;
 
 /**
  * The credentials the variables `names` hold in `env` (default: the SDKs' and IMS_TOKEN):
@@ -65,7 +63,9 @@ export function credentialsFromEnv(
   const token = value("token");
   if (token && akskSet.length) {
     const choose = options.choose ? `${options.choose}, or unset one` : "unset one";
-    return { problem: `conflicting credentials: an IAM token (${names.token}) and AK/SK (${and(akskSet)}) are both set, and nothing says which to use: ${choose}` };
+    return {
+      problem: `conflicting credentials: an IAM token (${names.token}) and AK/SK (${and(akskSet)}) are both set, and nothing says which to use: ${choose}`,
+    };
   }
   if (token) return { auth: { token }, names: { token: names.token } };
   if (!akskSet.length) return undefined;
@@ -73,8 +73,12 @@ export function credentialsFromEnv(
   const secretKey = value("secretKey");
   const securityToken = value("securityToken");
   if (!accessKey || !secretKey) {
-    const missing = [!accessKey ? names.accessKey : undefined, !secretKey ? names.secretKey : undefined].filter((n): n is string => n !== undefined);
-    return { problem: `incomplete credentials: ${and(akskSet)} ${akskSet.length > 1 ? "are" : "is"} set but ${and(missing)} ${missing.length > 1 ? "are" : "is"} not` };
+    const missing = [!accessKey ? names.accessKey : undefined, !secretKey ? names.secretKey : undefined].filter(
+      (n): n is string => n !== undefined,
+    );
+    return {
+      problem: `incomplete credentials: ${and(akskSet)} ${akskSet.length > 1 ? "are" : "is"} set but ${and(missing)} ${missing.length > 1 ? "are" : "is"} not`,
+    };
   }
   return {
     auth: { accessKey, secretKey, ...(securityToken ? { securityToken } : {}) },
@@ -111,14 +115,21 @@ const CHOOSE_CREDENTIALS = "give --token, or --access-key and --secret-key, to c
  * flag is never paired with a secret from the environment). Otherwise `problem` says what is
  * missing or conflicting, by name, never by value.
  */
-export function resolveCredentials(flags: CredentialFlags, env: Readonly<Record<string, string | undefined>>): ({ auth: ImsAuth } & { source: CredentialSource }) | { problem: string } {
+export function resolveCredentials(
+  flags: CredentialFlags,
+  env: Readonly<Record<string, string | undefined>>,
+): ({ auth: ImsAuth } & { source: CredentialSource }) | { problem: string } {
   const accessKey = given(flags.accessKey);
   const secretKey = given(flags.secretKey);
   const securityToken = given(flags.securityToken);
   const token = given(flags.token);
   if (token && (accessKey || secretKey || securityToken)) {
-    const others = [accessKey && "--access-key", secretKey && "--secret-key", securityToken && "--security-token"].filter((f): f is string => Boolean(f));
-    return { problem: `conflicting credentials: --token is given with ${and(others)}: give either --token or --access-key and --secret-key, not both` };
+    const others = [accessKey && "--access-key", secretKey && "--secret-key", securityToken && "--security-token"].filter(
+      (f): f is string => Boolean(f),
+    );
+    return {
+      problem: `conflicting credentials: --token is given with ${and(others)}: give either --token or --access-key and --secret-key, not both`,
+    };
   }
   if (accessKey || secretKey) {
     if (!accessKey) return { problem: "incomplete credentials: --secret-key is given without --access-key" };
@@ -126,12 +137,17 @@ export function resolveCredentials(flags: CredentialFlags, env: Readonly<Record<
     const used = ["--access-key", "--secret-key", ...(securityToken ? ["--security-token"] : [])];
     return { auth: { accessKey, secretKey, ...(securityToken ? { securityToken } : {}) }, source: { from: "flags", flags: used } };
   }
-  if (securityToken) return { problem: "incomplete credentials: --security-token goes with --access-key and --secret-key (temporary AK/SK), which are not given" };
+  if (securityToken)
+    return {
+      problem: "incomplete credentials: --security-token goes with --access-key and --secret-key (temporary AK/SK), which are not given",
+    };
   if (token) return { auth: { token }, source: { from: "flags", flags: ["--token"] } };
 
   const fromEnv = credentialsFromEnv(env, DEFAULT_CREDENTIAL_NAMES, { choose: CHOOSE_CREDENTIALS });
   if (fromEnv === undefined) {
-    return { problem: "no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN (or --access-key and --secret-key, or --token)" };
+    return {
+      problem: "no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN (or --access-key and --secret-key, or --token)",
+    };
   }
   if ("problem" in fromEnv) return fromEnv;
   return { auth: fromEnv.auth, source: { from: "env", names: fromEnv.names } };
@@ -145,16 +161,25 @@ export type Place = { endpoint: string; region?: undefined } | { region: string;
  * HUAWEICLOUD_SDK_REGION (both, with no flag to choose: refused). A flag of one kind beats a
  * variable of the other.
  */
-export function resolvePlace(flags: { endpoint?: string | undefined; region?: string | undefined }, env: Readonly<Record<string, string | undefined>>): Place | { problem: string } {
+export function resolvePlace(
+  flags: { endpoint?: string | undefined; region?: string | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+): Place | { problem: string } {
   const endpoint = given(flags.endpoint);
   const region = given(flags.region);
-  if (endpoint && region) return { problem: "--endpoint and --region are both given: give one (--endpoint URL calls that URL, --region R the region's own endpoint)" };
+  if (endpoint && region)
+    return {
+      problem: "--endpoint and --region are both given: give one (--endpoint URL calls that URL, --region R the region's own endpoint)",
+    };
   if (endpoint) return { endpoint };
   if (region) return { region };
   const envEndpoint = given(env.IMS_ENDPOINT);
   const envRegion = given(env.HUAWEICLOUD_SDK_REGION);
   if (envEndpoint && envRegion) {
-    return { problem: "IMS_ENDPOINT and HUAWEICLOUD_SDK_REGION are both set, and nothing says which to use: give --endpoint or --region to choose, or unset one" };
+    return {
+      problem:
+        "IMS_ENDPOINT and HUAWEICLOUD_SDK_REGION are both set, and nothing says which to use: give --endpoint or --region to choose, or unset one",
+    };
   }
   if (envEndpoint) return { endpoint: envEndpoint };
   if (envRegion) return { region: envRegion };

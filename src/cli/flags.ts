@@ -27,7 +27,13 @@ export interface FlagSpec {
 
 export type Flags = Readonly<Record<string, FlagSpec>>;
 
-type ValueOf<F extends FlagSpec> = FlagSpec extends F ? string | boolean | string[] : F["type"] extends "boolean" ? boolean : F["multiple"] extends true ? string[] : string;
+type ValueOf<F extends FlagSpec> = FlagSpec extends F
+  ? string | boolean | string[]
+  : F["type"] extends "boolean"
+    ? boolean
+    : F["multiple"] extends true
+      ? string[]
+      : string;
 /** The parsed values of a command's own flags, under their canonical names (aliases merged in). */
 export type FlagValues<F extends Flags> = { readonly [K in keyof F]?: ValueOf<F[K]> };
 
@@ -49,7 +55,9 @@ export const CONNECTION_FLAGS = {
   endpoint: { type: "string", value: "URL", env: "IMS_ENDPOINT", help: "IMS endpoint instead of the region's" },
   "allow-insecure-http": INSECURE_HTTP_FLAG,
   "project-id": {
-    type: "string", value: "ID", env: "HUAWEICLOUD_SDK_PROJECT_ID",
+    type: "string",
+    value: "ID",
+    env: "HUAWEICLOUD_SDK_PROJECT_ID",
     help: "YOUR OWN project, the one the credentials act in; the projects acted on are --member-project",
   },
   "access-key": { type: "string", value: "AK", env: "HUAWEICLOUD_SDK_AK", help: "AK/SK signing: the access key" },
@@ -77,7 +85,8 @@ export const OUTPUT_FLAGS = {
 export const WAIT_FLAGS = {
   wait: { type: "boolean", help: "follow the job until it ends (live on a terminal)" },
   timeout: {
-    type: "string", value: "D",
+    type: "string",
+    value: "D",
     help: "give up waiting after D: a number with a unit, h, m, s or ms, combined as in 1h30m (a bare number is seconds); default 5m",
   },
 } as const satisfies Flags;

@@ -6,7 +6,15 @@
 import { readFileSync } from "node:fs";
 import { operations, type OperationId } from "../../generated/operations.js";
 import {
-  commandName, CONNECTION_FLAGS, CONNECTION_RULES, flagSections, GROUPS, OUTPUT_FLAGS, type Command, type FlagSpec, type Flags,
+  commandName,
+  CONNECTION_FLAGS,
+  CONNECTION_RULES,
+  flagSections,
+  GROUPS,
+  OUTPUT_FLAGS,
+  type Command,
+  type FlagSpec,
+  type Flags,
 } from "./commands.js";
 
 /** The package's version, from its package.json (found from dist/ and from the sources alike). */
@@ -86,7 +94,12 @@ export function commandHelp(command: Command): string {
     lines.push("", "Arguments:", ...command.args.map((a) => `  ${a.name.padEnd(width)}  ${a.help}`));
   }
   for (const section of flagSections(command)) {
-    lines.push("", ...(section.title ? [`${section.title}:`] : []), ...flagLines(section.flags), ...(section.notes ?? []).map((n) => `  ${n}`));
+    lines.push(
+      "",
+      ...(section.title ? [`${section.title}:`] : []),
+      ...flagLines(section.flags),
+      ...(section.notes ?? []).map((n) => `  ${n}`),
+    );
   }
   lines.push("", "Examples:", ...command.examples.map((e) => `  ${e}`));
   const exitCodes = command.exitCodes ?? (command.connects !== false ? EXIT_CODES_HELP : undefined);

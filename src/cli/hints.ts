@@ -56,14 +56,17 @@ function assignments(target: HintTarget): string[] {
 /** Where: `--endpoint URL` or `--region R`, then `--project-id P` when known. */
 function placeArgs(target: HintTarget): string[] {
   const { place } = target;
-  const insecure = place.endpoint !== undefined && target.allowInsecureHttp === true && (() => {
-    try {
-      const url = new URL(place.endpoint);
-      return url.protocol === "http:" && !isLoopback(url.hostname);
-    } catch {
-      return false;
-    }
-  })();
+  const insecure =
+    place.endpoint !== undefined &&
+    target.allowInsecureHttp === true &&
+    (() => {
+      try {
+        const url = new URL(place.endpoint);
+        return url.protocol === "http:" && !isLoopback(url.hostname);
+      } catch {
+        return false;
+      }
+    })();
   return [
     ...(place.endpoint !== undefined ? ["--endpoint", place.endpoint] : ["--region", place.region]),
     ...(insecure ? ["--allow-insecure-http"] : []),

@@ -37,7 +37,11 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
   }
   if (parsed.kind === "error") {
     const exitCode = commands.find((c) => commandName(c) === parsed.helpFor)?.errorExitCode?.(argv);
-    return reportError(new Output(io, { json: parsed.json }), new UsageError(parsed.message, parsed.helpFor), { command: parsed.helpFor, accepted: false, exitCode });
+    return reportError(new Output(io, { json: parsed.json }), new UsageError(parsed.message, parsed.helpFor), {
+      command: parsed.helpFor,
+      accepted: false,
+      exitCode,
+    });
   }
 
   const { command, values, args } = parsed;
@@ -49,9 +53,14 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
   const projectId = string("project-id") || io.env.HUAWEICLOUD_SDK_PROJECT_ID || undefined;
   let connection: Connection | undefined;
   /** How a hint reaches IMS as this run did; none before it connected. */
-  const target = (): HintTarget | undefined => connection && {
-    place: connection.place, projectId, allowInsecureHttp: values["allow-insecure-http"] === true, credentials: connection.credentials, env: io.env,
-  };
+  const target = (): HintTarget | undefined =>
+    connection && {
+      place: connection.place,
+      projectId,
+      allowInsecureHttp: values["allow-insecure-http"] === true,
+      credentials: connection.credentials,
+      env: io.env,
+    };
   /** The command that follows a job on. */
   const hint = (jobId: string, verb: "wait" | "show" = "wait"): Hint | undefined => {
     const to = target();
@@ -92,7 +101,8 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
       commands,
       client,
       requireProjectId(why) {
-        if (!projectId) throw new UsageError(`"${name}" needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID), your own project: ${why}`, name);
+        if (!projectId)
+          throw new UsageError(`"${name}" needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID), your own project: ${why}`, name);
         return projectId;
       },
       async change(send) {
@@ -126,13 +136,23 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
       if (!out.json) {
         // On a terminal the live line was erased: the message takes its place.
         const start = out.live ? "" : "\n";
-        out.note(jobId ? `${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `ims-sharing job wait ${jobId}`}`
-          : state.sending ? `${start}interrupted before IMS answered: the change may or may not have been accepted; list the members to check`
-          : `${start}interrupted`);
+        out.note(
+          jobId
+            ? `${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `ims-sharing job wait ${jobId}`}`
+            : state.sending
+              ? `${start}interrupted before IMS answered: the change may or may not have been accepted; list the members to check`
+              : `${start}interrupted`,
+        );
       }
       return EXIT.interrupted;
     }
-    const code = reportError(out, error, { command: name, jobId: state.jobId, accepted: state.accepted, exitCode: command.errorExitCode?.(argv), hint });
+    const code = reportError(out, error, {
+      command: name,
+      jobId: state.jobId,
+      accepted: state.accepted,
+      exitCode: command.errorExitCode?.(argv),
+      hint,
+    });
     // A change whose outcome is unknown: how to see where it stands, complete for this run.
     const to = target();
     if (!out.json && to && mayHaveTakenEffect(error)) {
@@ -148,8 +168,10 @@ export async function runCli(argv: string[], io: CliIo, commands: readonly Comma
  */
 function checkCommands(name: string, values: ParsedValues, projectId: string | undefined): string[][] {
   const images = Array.isArray(values.image) ? values.image : [];
-  if (name === "members add" || name === "members delete") return projectId ? images.map((image) => ["members", "list", "--image", image]) : [];
-  if (name === "members accept" || name === "accept") return [["images", "shared", "--status", "accepted", ...(typeof values.from === "string" ? ["--owner", values.from] : [])]];
+  if (name === "members add" || name === "members delete")
+    return projectId ? images.map((image) => ["members", "list", "--image", image]) : [];
+  if (name === "members accept" || name === "accept")
+    return [["images", "shared", "--status", "accepted", ...(typeof values.from === "string" ? ["--owner", values.from] : [])]];
   if (name === "members reject") return [["images", "shared", "--status", "rejected"]];
   return [];
 }
@@ -167,9 +189,15 @@ function connect(values: ParsedValues, io: CliIo, projectId: string | undefined,
   const env = io.env;
   const place = resolvePlace({ endpoint: string("endpoint"), region: string("region") }, env);
   if ("problem" in place) throw new UsageError(place.problem, name);
-  const credentials = resolveCredentials({
-    accessKey: string("access-key"), secretKey: string("secret-key"), securityToken: string("security-token"), token: string("token"),
-  }, env);
+  const credentials = resolveCredentials(
+    {
+      accessKey: string("access-key"),
+      secretKey: string("secret-key"),
+      securityToken: string("security-token"),
+      token: string("token"),
+    },
+    env,
+  );
   if ("problem" in credentials) throw new UsageError(credentials.problem, name);
   try {
     const client = createImsClient({

@@ -6,7 +6,15 @@
  */
 import type { ImsClient, ImsClientOptions } from "../client.js";
 import {
-  failedResults, ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError, type AnyJob,
+  failedResults,
+  ImsApiError,
+  ImsError,
+  ImsJobFailedError,
+  ImsNetworkError,
+  ImsResponseError,
+  ImsTimeoutError,
+  ImsValidationError,
+  type AnyJob,
 } from "../errors.js";
 import { unresolvable } from "../retry.js";
 import type { PollErrorEvent } from "../wait.js";
@@ -73,7 +81,8 @@ export const JSON_EVENTS = {
     fields: {
       exitCode: "the exit code the process ends with",
       jobId: "the job concerned, or null",
-      resume: "the command that follows the job on, complete for this environment (--endpoint or --region, --project-id, credentials' variables by name; credentials given as flags must be added), or null",
+      resume:
+        "the command that follows the job on, complete for this environment (--endpoint or --region, --project-id, credentials' variables by name; credentials given as flags must be added), or null",
       error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
     },
   },
@@ -84,7 +93,8 @@ export const JSON_EVENTS = {
       inSync: "the images already as the file says ({region, image})",
       problems: "what stops the plan from being applied (a quota it would exceed)",
       batches: "the requests apply would send: region, kind (remove or add), images, members",
-      unread: "what could not be read, so the plan is partial (apply refuses it): region, image (null for the whole region), images, message, error",
+      unread:
+        "what could not be read, so the plan is partial (apply refuses it): region, image (null for the whole region), images, message, error",
     },
   },
   applyJob: {
@@ -103,7 +113,8 @@ export const JSON_EVENTS = {
     fields: {
       ok: "every change made and read back as the file says",
       interrupted: "Ctrl-C stopped the work (the interrupted event that follows lists what may still run)",
-      images: "per image: region, image, removed, added, failed (with job IDs and reasons), unfinished (still running, not waited for, or not sent), notes (a failure settled by reading back), verified, drift (null when in sync or not read back)",
+      images:
+        "per image: region, image, removed, added, failed (with job IDs and reasons), unfinished (still running, not waited for, or not sent), notes (a failure settled by reading back), verified, drift (null when in sync or not read back)",
       jobs: "every request: region, kind, images, members, jobId, status (SUCCESS, FAIL, interrupted: still running and not waited for, error), job, error (name, message and fields), resent and settled (a request sent again after an unknown outcome)",
     },
   },
@@ -233,7 +244,11 @@ export class Output {
       return;
     }
     const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-    const format = (cells: readonly string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+    const format = (cells: readonly string[]) =>
+      cells
+        .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join("  ")
+        .trimEnd();
     this.line(format(headers));
     for (const row of rows) this.line(format(row));
   }
@@ -249,7 +264,10 @@ export function inCliTerms(error: unknown, what: string): unknown {
   const word = /\b(?:set )?allowInsecureHttp(?:: true)?/;
   if (!error.issues.some((i) => word.test(i.message))) return error;
   const all = new RegExp(word.source, "g");
-  return new ImsValidationError(error.issues.map((i) => ({ ...i, message: i.message.replace(all, "pass --allow-insecure-http") })), what);
+  return new ImsValidationError(
+    error.issues.map((i) => ({ ...i, message: i.message.replace(all, "pass --allow-insecure-http") })),
+    what,
+  );
 }
 
 /** `RUNNING 40%`, `SUCCESS`, … */
@@ -270,16 +288,29 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
  * poll in it), a line per change otherwise (failed polls on stderr), `progress` and `pollError`
  * events with --json.
  */
-export async function followJob(ims: ImsClient, jobId: string, out: Output, options: { timeoutMs: number; signal: AbortSignal }): Promise<AnyJob> {
+export async function followJob(
+  ims: ImsClient,
+  jobId: string,
+  out: Output,
+  options: { timeoutMs: number; signal: AbortSignal },
+): Promise<AnyJob> {
   const started = Date.now();
   const elapsed = () => (Date.now() - started) / 1000;
   let lastJob: AnyJob | undefined;
   let trouble: string | undefined;
-  const draw = () => out.liveLine(`job ${jobId}: ${lastJob ? describeJob(lastJob) : "waiting for IMS"} (${elapsed().toFixed(1)}s)${trouble ? `; ${trouble}` : ""}`);
+  const draw = () =>
+    out.liveLine(
+      `job ${jobId}: ${lastJob ? describeJob(lastJob) : "waiting for IMS"} (${elapsed().toFixed(1)}s)${trouble ? `; ${trouble}` : ""}`,
+    );
   const onProgress = (job: AnyJob) => {
     lastJob = job;
     trouble = undefined;
-    out.event("progress", { jobId: job.job_id, status: job.status, percent: job.entities?.process_percent ?? null, elapsedSeconds: Math.round(elapsed() * 10) / 10 });
+    out.event("progress", {
+      jobId: job.job_id,
+      status: job.status,
+      percent: job.entities?.process_percent ?? null,
+      elapsedSeconds: Math.round(elapsed() * 10) / 10,
+    });
     if (out.live) draw();
     else out.line(`job ${job.job_id}: ${describeJob(job)} (${elapsed().toFixed(1)}s)`);
   };
@@ -324,7 +355,10 @@ export function oneLine(error: unknown, verbose: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
   // The library points at error fields; the CLI shows them with --verbose.
   if (error instanceof ImsApiError && COMPARE_HINT.test(message)) {
-    return message.replace(COMPARE_HINT, verbose ? "(both canonical requests follow)" : "(run again with --verbose to see the gateway's canonical request and this client's)");
+    return message.replace(
+      COMPARE_HINT,
+      verbose ? "(both canonical requests follow)" : "(run again with --verbose to see the gateway's canonical request and this client's)",
+    );
   }
   return message;
 }
@@ -334,16 +368,27 @@ function details(error: unknown): string[] {
   const lines: string[] = [];
   if (error instanceof ImsApiError) {
     if (error.canonicalRequest !== undefined || error.signedCanonicalRequest !== undefined) {
-      lines.push("The gateway's canonical request (computed from what it received):", error.canonicalRequest ?? "(not in its answer)", "",
-        "This client's canonical request (what it signed):", error.signedCanonicalRequest ?? "(unknown)");
+      lines.push(
+        "The gateway's canonical request (computed from what it received):",
+        error.canonicalRequest ?? "(not in its answer)",
+        "",
+        "This client's canonical request (what it signed):",
+        error.signedCanonicalRequest ?? "(unknown)",
+      );
     } else if (error.body !== undefined) {
       lines.push(`body: ${typeof error.body === "string" ? error.body : JSON.stringify(error.body)}`);
     }
   }
   if (error instanceof ImsResponseError) lines.push(`body: ${error.body}`);
-  for (let cause = (error as { cause?: unknown })?.cause, depth = 0; cause !== undefined && depth < 5; cause = (cause as { cause?: unknown })?.cause, depth++) {
+  for (
+    let cause = (error as { cause?: unknown })?.cause, depth = 0;
+    cause !== undefined && depth < 5;
+    cause = (cause as { cause?: unknown })?.cause, depth++
+  ) {
     const code = (cause as { code?: unknown })?.code;
-    lines.push(`cause: ${cause instanceof Error ? `${cause.name}${typeof code === "string" ? ` ${code}` : ""}: ${cause.message}` : String(cause)}`);
+    lines.push(
+      `cause: ${cause instanceof Error ? `${cause.name}${typeof code === "string" ? ` ${code}` : ""}: ${cause.message}` : String(cause)}`,
+    );
   }
   return lines;
 }
@@ -369,8 +414,12 @@ export function reportError(out: Output, error: unknown, context: ErrorContext):
   const jobId = context.jobId ?? (error instanceof ImsError ? error.jobId : undefined);
   // The job may still be running: after this run started it, or when following it stopped short
   // (but not where no endpoint exists: the same command would fail the same way).
-  const mayRun = jobId !== undefined && ownCode !== EXIT.jobFailed && ownCode !== EXIT.usage && !unresolvable(error)
-    && (context.accepted || error instanceof ImsTimeoutError || error instanceof ImsNetworkError);
+  const mayRun =
+    jobId !== undefined &&
+    ownCode !== EXIT.jobFailed &&
+    ownCode !== EXIT.usage &&
+    !unresolvable(error) &&
+    (context.accepted || error instanceof ImsTimeoutError || error instanceof ImsNetworkError);
   const hint = mayRun ? context.hint?.(jobId) : undefined;
   if (out.json) {
     out.event("error", {
@@ -381,7 +430,8 @@ export function reportError(out: Output, error: unknown, context: ErrorContext):
     });
   } else {
     out.note(`error: ${oneLine(error, out.verbose)}`);
-    if (error instanceof UsageError) out.note(`See: ims-sharing ${error.helpFor || context.command}${error.helpFor || context.command ? " " : ""}--help`);
+    if (error instanceof UsageError)
+      out.note(`See: ims-sharing ${error.helpFor || context.command}${error.helpFor || context.command ? " " : ""}--help`);
     if (code === EXIT.internal && out.verbose && error instanceof Error && error.stack) out.note(error.stack);
   }
   if (out.verbose) for (const line of details(error)) out.note(line);

@@ -52,12 +52,19 @@ function parseArgsMessage(error: unknown): string {
 export function parseCommandLine(argv: readonly string[], commands: readonly Command[]): Parsed {
   // A command that parses its own arguments gets them untouched.
   for (const command of commands) {
-    if (command.rawArgs && command.path.every((word, i) => argv[i] === word)) return { kind: "run", command, values: {}, args: argv.slice(command.path.length) };
+    if (command.rawArgs && command.path.every((word, i) => argv[i] === word))
+      return { kind: "run", command, values: {}, args: argv.slice(command.path.length) };
   }
   // Pass 1: every flag of every command, leniently, to find the command and what was given.
   const union: Record<string, Flags[string]> = {};
   for (const command of commands) Object.assign(union, allFlags(command));
-  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(union, true), strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: parseArgsOptions(union, true),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const positionals: string[] = [];
   const given: { name: string; raw: string }[] = [];
   for (const token of tokens) {
@@ -84,7 +91,9 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const tried = groupCommands.length ? positionals.slice(0, 2) : positionals.slice(0, 1);
     const known = groupCommands.length ? groupCommands.map((c) => c.path[1] ?? "") : [...new Set(commands.map((c) => c.path[0] ?? ""))];
     const guess = closest(tried.at(-1) ?? "", known);
-    const list = groupCommands.length ? `${first} commands: ${known.join(", ")}` : `commands: ${[...new Set(commands.map((c) => c.path[0]))].join(", ")}`;
+    const list = groupCommands.length
+      ? `${first} commands: ${known.join(", ")}`
+      : `commands: ${[...new Set(commands.map((c) => c.path[0]))].join(", ")}`;
     return {
       kind: "error",
       message: `unknown command "${tried.join(" ")}"${guess ? `; did you mean "${[...tried.slice(0, -1), guess].join(" ")}"?` : ""} (${list})`,
@@ -104,13 +113,18 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     const owners = commands.filter((c) => names(allFlags(c)).has(option)).map(commandName);
     if (owners.length) {
       const quoted = owners.slice(0, 3).map((o) => `"${o}"`);
-      const named = owners.length > 3 ? `${quoted.join(", ")} and ${owners.length - 3} more`
-        : quoted.length > 1 ? `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}` : quoted[0];
+      const named =
+        owners.length > 3
+          ? `${quoted.join(", ")} and ${owners.length - 3} more`
+          : quoted.length > 1
+            ? `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`
+            : quoted[0];
       return error(`${raw} is an option of ${named}, not of "${name}"`);
     }
     const guess = raw.startsWith("--") ? closest(option, own.keys()) : undefined;
     const canonical = guess === undefined ? undefined : own.get(guess);
-    const meant = guess === undefined ? "" : `; did you mean --${guess}${canonical && canonical !== guess ? ` (that is --${canonical})` : ""}?`;
+    const meant =
+      guess === undefined ? "" : `; did you mean --${guess}${canonical && canonical !== guess ? ` (that is --${canonical})` : ""}?`;
     return error(`unknown option ${raw} for "${name}"${meant}`);
   }
 
@@ -153,9 +167,10 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
   for (const [flag, spec] of Object.entries(flags)) if (spec.oneOf) groups.set(spec.oneOf, [...(groups.get(spec.oneOf) ?? []), flag]);
   for (const members of groups.values()) {
     if (members.some((m) => values[m] !== undefined)) continue;
-    const ownProject = members.includes("member-project") && values["project-id"] !== undefined
-      ? "; --project-id is your own project, not a member: name the project to act on with --member-project"
-      : "";
+    const ownProject =
+      members.includes("member-project") && values["project-id"] !== undefined
+        ? "; --project-id is your own project, not a member: name the project to act on with --member-project"
+        : "";
     return error(`"${name}" needs at least one of ${members.map((m) => `--${m}`).join(", ")}${ownProject}`);
   }
 
@@ -167,7 +182,8 @@ export function parseCommandLine(argv: readonly string[], commands: readonly Com
     return error(`${name} takes ${wanted.length === 1 ? "one" : wanted.length} ${wanted.map((a) => a.name).join(" ")}`);
   }
   for (const [i, spec] of wanted.entries()) {
-    if (spec.choices && !spec.choices.includes(args[i] ?? "")) return error(`${spec.name}: "${args[i]}" is not one of ${spec.choices.join(", ")}`);
+    if (spec.choices && !spec.choices.includes(args[i] ?? ""))
+      return error(`${spec.name}: "${args[i]}" is not one of ${spec.choices.join(", ")}`);
   }
   return { kind: "run", command, values, args };
 }

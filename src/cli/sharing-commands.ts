@@ -16,7 +16,13 @@ import { hintText, jobHint, type Hint, type HintTarget } from "./hints.js";
 import { CliFailure, errorJson, EXIT, inCliTerms, UsageError, type Output } from "./output.js";
 
 const FILE_FLAGS = {
-  file: { type: "string", short: "f", required: true, value: "FILE", help: "the sharing file (YAML or JSON; schema: ims-sharing/sharing.schema.json)" },
+  file: {
+    type: "string",
+    short: "f",
+    required: true,
+    value: "FILE",
+    help: "the sharing file (YAML or JSON; schema: ims-sharing/sharing.schema.json)",
+  },
   "allow-insecure-http": INSECURE_HTTP_FLAG,
   json: { type: "boolean", help: "JSON lines on stdout, one event per line (see the README's table)" },
   verbose: { type: "boolean", help: "on errors, the details" },
@@ -27,7 +33,10 @@ async function planFromFile(ctx: CommandContext<typeof FILE_FLAGS>): Promise<Sha
   const desired = await loadSharingFile(ctx.values.file ?? "");
   let clients;
   try {
-    clients = clientsForSharingFile(desired, ctx.env, { ...ctx.clientOptions, ...(ctx.values["allow-insecure-http"] ? { allowInsecureHttp: true } : {}) });
+    clients = clientsForSharingFile(desired, ctx.env, {
+      ...ctx.clientOptions,
+      ...(ctx.values["allow-insecure-http"] ? { allowInsecureHttp: true } : {}),
+    });
   } catch (error) {
     throw inCliTerms(error, "sharing file");
   }
@@ -40,7 +49,13 @@ function printPlan(out: Output, plan: SharingPlan): void {
     inSync: plan.inSync,
     problems: plan.problems,
     batches: plan.batches,
-    unread: plan.unread.map((u) => ({ region: u.region, image: u.image ?? null, images: u.images, message: u.message, error: errorJson(u.error) })),
+    unread: plan.unread.map((u) => ({
+      region: u.region,
+      image: u.image ?? null,
+      images: u.images,
+      message: u.message,
+      error: errorJson(u.error),
+    })),
   });
   out.line(formatPlan(plan));
 }
@@ -49,9 +64,17 @@ function printPlan(out: Output, plan: SharingPlan): void {
 function refuseIfNotWhole(plan: SharingPlan, doing: string): void {
   if (plan.unread.length) {
     const images = plan.unread.reduce((n, u) => n + u.images.length, 0);
-    throw new CliFailure(`the plan is partial, ${images} image${images === 1 ? "" : "s"} could not be read${doing}: ${plan.unread.map((u) => u.message).join("; ")}`, EXIT.partial, "PartialPlanError");
+    throw new CliFailure(
+      `the plan is partial, ${images} image${images === 1 ? "" : "s"} could not be read${doing}: ${plan.unread.map((u) => u.message).join("; ")}`,
+      EXIT.partial,
+      "PartialPlanError",
+    );
   }
-  if (plan.problems.length) throw new ImsValidationError(plan.problems.map((p) => ({ path: p.path, message: p.message })), "plan");
+  if (plan.problems.length)
+    throw new ImsValidationError(
+      plan.problems.map((p) => ({ path: p.path, message: p.message })),
+      "plan",
+    );
 }
 
 /**
@@ -81,8 +104,12 @@ function progressView(out: Output) {
   let failed = 0;
   let notWaited = 0;
   let stopped = 0;
-  const draw = () => out.liveLine(`applying: ${running.size} job${running.size === 1 ? "" : "s"} running, ${done} done, ${failed} failed` +
-    (notWaited ? `, ${notWaited} still running, not waited for` : "") + (stopped ? `, ${stopped} stopped while sending` : ""));
+  const draw = () =>
+    out.liveLine(
+      `applying: ${running.size} job${running.size === 1 ? "" : "s"} running, ${done} done, ${failed} failed` +
+        (notWaited ? `, ${notWaited} still running, not waited for` : "") +
+        (stopped ? `, ${stopped} stopped while sending` : ""),
+    );
   return (event: ApplyEvent) => {
     const jobId = "jobId" in event && event.jobId !== undefined ? event.jobId : null;
     const reason = event.type === "failed" || event.type === "interrupted" ? event.reason : null;
@@ -98,11 +125,17 @@ function progressView(out: Output) {
     if (out.live) draw();
     else if (!out.json) {
       const what = `${event.kind} on ${event.images.length} image${event.images.length === 1 ? "" : "s"} in ${event.region}`;
-      out.line(event.type === "accepted" ? `accepted: job ${event.jobId} (${what})`
-        : event.type === "done" ? `done: job ${event.jobId} (${what})`
-        : event.type === "failed" ? `failed: ${jobId ? `job ${jobId}` : "request"} (${what}): ${event.reason}`
-        : jobId ? `still running, not waited for: job ${jobId} (${what})`
-        : `stopped while sending (${what}): ${event.reason}`);
+      out.line(
+        event.type === "accepted"
+          ? `accepted: job ${event.jobId} (${what})`
+          : event.type === "done"
+            ? `done: job ${event.jobId} (${what})`
+            : event.type === "failed"
+              ? `failed: ${jobId ? `job ${jobId}` : "request"} (${what}): ${event.reason}`
+              : jobId
+                ? `still running, not waited for: job ${jobId} (${what})`
+                : `stopped while sending (${what}): ${event.reason}`,
+      );
     }
   };
 }
@@ -113,7 +146,12 @@ function reportJson(report: ApplyReport) {
     ok: report.ok,
     interrupted: report.interrupted,
     images: report.images.map((i) => ({ ...i, drift: i.drift ?? null })),
-    jobs: report.jobs.map((j) => ({ ...j, jobId: j.jobId ?? null, job: j.job ?? null, error: j.error === undefined ? null : errorJson(j.error) })),
+    jobs: report.jobs.map((j) => ({
+      ...j,
+      jobId: j.jobId ?? null,
+      job: j.job ?? null,
+      error: j.error === undefined ? null : errorJson(j.error),
+    })),
   };
 }
 
@@ -121,14 +159,19 @@ export const SHARING_COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["plan"],
     summary: "Show what a sharing file would change",
-    description: "Reads the real members of every image the file names (every page, every region) and prints the changes as a diff: removals (-) first, then additions (+), per region and image, with a summary line. Changes nothing. Pending and rejected members count as present. A region or image that cannot be read is named, and the rest is planned (the plan is then partial, exit 1). Credentials come from the environment, or from the variables a region's `credentials` names (an IAM token and AK/SK both set is refused, as on the command line).",
+    description:
+      "Reads the real members of every image the file names (every page, every region) and prints the changes as a diff: removals (-) first, then additions (+), per region and image, with a summary line. Changes nothing. Pending and rejected members count as present. A region or image that cannot be read is named, and the rest is planned (the plan is then partial, exit 1). Credentials come from the environment, or from the variables a region's `credentials` names (an IAM token and AK/SK both set is refused, as on the command line).",
     flags: {
       ...FILE_FLAGS,
-      "detailed-exitcode": { type: "boolean", help: "exit 0 when in sync, 2 when changes are pending, 1 on any error (bad usage included), as Terraform does" },
+      "detailed-exitcode": {
+        type: "boolean",
+        help: "exit 0 when in sync, 2 when changes are pending, 1 on any error (bad usage included), as Terraform does",
+      },
     },
     waits: "never",
     connects: false,
-    exitCodes: "Exit codes: 0 planned, 1 the plan is partial (what could not be read is named), 2 bad usage or input (the file, a quota\nthe plan would exceed), 130 interrupted. With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error.",
+    exitCodes:
+      "Exit codes: 0 planned, 1 the plan is partial (what could not be read is named), 2 bad usage or input (the file, a quota\nthe plan would exceed), 130 interrupted. With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error.",
     examples: ["ims-sharing plan -f sharing.yaml", "ims-sharing plan -f sharing.yaml --detailed-exitcode --json"],
     errorExitCode: (argv) => (argv.includes("--detailed-exitcode") ? 1 : undefined),
     async run(ctx) {
@@ -141,11 +184,13 @@ export const SHARING_COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["apply"],
     summary: "Make the changes a sharing file asks for",
-    description: "Plans (as `plan` does), shows the plan, asks for confirmation on a terminal (--yes skips it; without a terminal --yes is required; any answer but yes cancels), then sends the changes in batches (removals first), waits for every job with a live view of jobs running, done and failed, reads every changed image's members back and reports per image what was done, what failed and what still differs. A partial plan (a region or image that could not be read) is refused before anything is asked or sent. On Ctrl-C, every job still running is listed with the command that follows it.",
+    description:
+      "Plans (as `plan` does), shows the plan, asks for confirmation on a terminal (--yes skips it; without a terminal --yes is required; any answer but yes cancels), then sends the changes in batches (removals first), waits for every job with a live view of jobs running, done and failed, reads every changed image's members back and reports per image what was done, what failed and what still differs. A partial plan (a region or image that could not be read) is refused before anything is asked or sent. On Ctrl-C, every job still running is listed with the command that follows it.",
     flags: { ...FILE_FLAGS, yes: { type: "boolean", short: "y", help: "apply without asking" } },
     waits: "always",
     connects: false,
-    exitCodes: "Exit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial (nothing was sent),\n2 bad usage or input, 4 a change failed (or was not done within --timeout) or the read-back differs,\n130 interrupted (the jobs still running are listed, each with the command that follows it).",
+    exitCodes:
+      "Exit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial (nothing was sent),\n2 bad usage or input, 4 a change failed (or was not done within --timeout) or the read-back differs,\n130 interrupted (the jobs still running are listed, each with the command that follows it).",
     examples: ["ims-sharing apply -f sharing.yaml", "ims-sharing apply -f sharing.yaml --yes --json"],
     async run(ctx) {
       const { out } = ctx;
@@ -154,19 +199,28 @@ export const SHARING_COMMANDS: readonly Command[] = [
       refuseIfNotWhole(plan, ", so nothing was applied");
       if (!plan.changes.length) return EXIT.ok;
       if (!ctx.values.yes) {
-        if (!ctx.confirm || out.json) throw new UsageError("apply asks before changing anything; without a terminal to ask on, pass --yes", ctx.name);
+        if (!ctx.confirm || out.json)
+          throw new UsageError("apply asks before changing anything; without a terminal to ask on, pass --yes", ctx.name);
         if (!(await ctx.confirm("Apply these changes? Type yes to go on: "))) {
           out.line("Apply cancelled: nothing was changed.");
           return EXIT.cancelled;
         }
       }
       const targets = hintTargets(plan.desired, ctx);
-      const hintOf = (job: AppliedJob): Hint | undefined => (job.jobId && targets[job.region] ? jobHint(job.jobId, targets[job.region]!) : undefined);
+      const hintOf = (job: AppliedJob): Hint | undefined =>
+        job.jobId && targets[job.region] ? jobHint(job.jobId, targets[job.region]!) : undefined;
       const report = await applySharing(plan, { signal: ctx.signal, timeoutMs: ctx.timeoutMs, onProgress: progressView(out) });
       if (report.interrupted) out.clearLive();
       else out.endLive();
       out.event("report", reportJson(report));
-      out.line(formatReport(report, { resume: (job) => { const hint = hintOf(job); return hint && hintText(hint); } }));
+      out.line(
+        formatReport(report, {
+          resume: (job) => {
+            const hint = hintOf(job);
+            return hint && hintText(hint);
+          },
+        }),
+      );
       if (report.interrupted) {
         const running = report.jobs.filter((j) => j.status === "interrupted" && j.jobId);
         out.event("interrupted", {
@@ -183,7 +237,8 @@ export const SHARING_COMMANDS: readonly Command[] = [
     path: ["accept"],
     operation: ["listSharedImages", "updateImageMembers"],
     summary: "Accept, in one request, the images an owner shared with you",
-    description: "As the recipient: lists the images OWNER shared with your project that are still pending, and accepts them in one request (--all-pending), or only the ones named (--image). --project-id is your own project, sent as the request's project_id.",
+    description:
+      "As the recipient: lists the images OWNER shared with your project that are still pending, and accepts them in one request (--all-pending), or only the ones named (--image). --project-id is your own project, sent as the request's project_id.",
     flags: {
       from: { type: "string", required: true, value: "OWNER", help: "the owner's project ID: whose shares to accept" },
       "all-pending": { type: "boolean", oneOf: "which", help: "every image OWNER shared with you that is pending" },
@@ -202,7 +257,11 @@ export const SHARING_COMMANDS: readonly Command[] = [
       }
       const named = ctx.values.image;
       const notPending = (named ?? []).filter((id) => !pending.includes(id));
-      if (notPending.length) throw new UsageError(`not pending from ${owner}: ${notPending.join(", ")} (accept only what ${owner} shared and you have not answered)`, ctx.name);
+      if (notPending.length)
+        throw new UsageError(
+          `not pending from ${owner}: ${notPending.join(", ")} (accept only what ${owner} shared and you have not answered)`,
+          ctx.name,
+        );
       const images = named ?? pending;
       if (!images.length) {
         ctx.out.line(`nothing to accept: no image from ${owner} is pending for your project`);
@@ -210,9 +269,17 @@ export const SHARING_COMMANDS: readonly Command[] = [
       }
       ctx.out.line(`accepting ${images.length} image${images.length === 1 ? "" : "s"} from ${owner}: ${images.join(", ")}`);
       const vault = ctx.values.vault;
-      return ctx.change((ims, call) => ims.updateImageMembers({
-        images, project_id: projectId, status: "accepted", ...(vault === undefined ? {} : { vault_id: vault }),
-      }, call));
+      return ctx.change((ims, call) =>
+        ims.updateImageMembers(
+          {
+            images,
+            project_id: projectId,
+            status: "accepted",
+            ...(vault === undefined ? {} : { vault_id: vault }),
+          },
+          call,
+        ),
+      );
     },
   }),
 ];

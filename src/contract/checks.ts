@@ -22,7 +22,14 @@ import { createSigner } from "../signer.js";
 import { sleep } from "../signals.js";
 import { createTransport, operationSpec, type SendInput, type Transport } from "../transport.js";
 import type { PollErrorEvent, PollOptions, WaitOptions } from "../wait.js";
-import { ContractViolationError, createObserver, describeExchange, UpstreamUnreachableError, type Exchange, type Observer } from "./observe.js";
+import {
+  ContractViolationError,
+  createObserver,
+  describeExchange,
+  UpstreamUnreachableError,
+  type Exchange,
+  type Observer,
+} from "./observe.js";
 import { itemKey, maxPageSize, PagingError, walkPages } from "./paging.js";
 import { loadSpec, type ContractSpec } from "./spec.js";
 
@@ -154,12 +161,15 @@ function expectNotFoundRefusal(ctx: CheckContext, error: unknown, operation: Ope
   if (!(error instanceof ImsApiError)) fail(`${what}: expected a refusal from IMS, got ${describe(error)}`);
   const declared = ctx.spec.statuses(operation);
   if (error.status === 401 || error.status === 403) {
-    fail(`${what}: expected a documented 4xx other than 401/403, got ${error.status}${error.code ? ` ${error.code}` : ""}: the credentials were refused, so nothing else was checked`);
+    fail(
+      `${what}: expected a documented 4xx other than 401/403, got ${error.status}${error.code ? ` ${error.code}` : ""}: the credentials were refused, so nothing else was checked`,
+    );
   }
   if (error.status < 400 || error.status >= 500 || error.status === 429) {
     fail(`${what}: expected a documented 4xx other than 401/403, got ${error.status}${error.code ? ` ${error.code}` : ""}`);
   }
-  if (!declared.includes(error.status)) fail(`${what}: ${error.status} is not a status the spec declares for ${operation} (${declared.join(", ")})`);
+  if (!declared.includes(error.status))
+    fail(`${what}: ${error.status} is not a status the spec declares for ${operation} (${declared.join(", ")})`);
   if (!error.fromIms) fail(`${what}: the ${error.status} answer has neither documented error shape: ${JSON.stringify(error.body)}`);
 }
 
@@ -186,7 +196,10 @@ function expectErrorAnswer(ctx: CheckContext, answer: Answer, expected: number, 
     fail(`${what}: the ${expected} answer is not JSON: ${excerpt}`);
   }
   const issues = ctx.spec.errorBodyIssues(body);
-  if (issues.length) fail(`${what}: the ${expected} answer has neither documented error shape (${issues.map((i) => `${i.path} ${i.message}`).join("; ")}): ${excerpt}`);
+  if (issues.length)
+    fail(
+      `${what}: the ${expected} answer has neither documented error shape (${issues.map((i) => `${i.path} ${i.message}`).join("; ")}): ${excerpt}`,
+    );
   if (shape === "gateway") {
     const b = body as { error_code?: unknown; error_msg?: unknown };
     if (typeof b.error_code !== "string" || !b.error_code.startsWith("APIGW.") || typeof b.error_msg !== "string") {
@@ -206,14 +219,20 @@ async function readBack(ctx: CheckContext, after: string, probe: () => Promise<s
   for (;;) {
     const wrong = await probe();
     if (wrong === undefined) return;
-    if (Date.now() - started >= limit) fail(`${after}, the change did not happen: ${wrong} (read back for ${Math.round(limit / 100) / 10} s)`);
+    if (Date.now() - started >= limit)
+      fail(`${after}, the change did not happen: ${wrong} (read back for ${Math.round(limit / 100) / 10} s)`);
     await sleep(Math.min(500, limit), ctx.signal);
   }
 }
 
 /** An image's members, every page (loops and repeats caught), by member ID. */
 async function membersOf(ctx: CheckContext, image: string): Promise<Map<string, string>> {
-  const walk = await walkPages(ctx.ownerTransport, "listImageMembers", { path: { image_id: image } }, { pageSize: maxPageSize("listImageMembers"), signal: ctx.signal });
+  const walk = await walkPages(
+    ctx.ownerTransport,
+    "listImageMembers",
+    { path: { image_id: image } },
+    { pageSize: maxPageSize("listImageMembers"), signal: ctx.signal },
+  );
   return new Map(walk.items.map((m) => [itemKey(m), String(m.status)]));
 }
 
@@ -221,7 +240,12 @@ async function membersOf(ctx: CheckContext, image: string): Promise<Map<string, 
 async function sharedWith(ctx: CheckContext, status: "pending" | "accepted" | "rejected"): Promise<Set<string>> {
   const recipient = ctx.recipient!;
   const query = { visibility: "shared", __imagetype: "shared", member_status: status };
-  const walk = await walkPages(recipient.transport, "listSharedImages", { query }, { pageSize: maxPageSize("listSharedImages"), signal: ctx.signal });
+  const walk = await walkPages(
+    recipient.transport,
+    "listSharedImages",
+    { query },
+    { pageSize: maxPageSize("listSharedImages"), signal: ctx.signal },
+  );
   return new Set(walk.items.map(itemKey));
 }
 
@@ -244,10 +268,11 @@ const wrongSignature: Check = {
   name: "a request with a wrong AK/SK signature is refused with 401 in the gateway's shape (APIGW.…)",
   operations: ["showJobProgress"],
   // A fake that accepts any signature says so: its answer to a wrong one says nothing about IMS.
-  skip: (target) => (target.fake && !target.fake.verifiesSignatures
-    ? "cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; "
-      + `start it with signature checking: ${target.verifyingFakeCommand ?? "ims-sharing fake --verify-signatures"} (or startFakeIms({ credentials: LOCAL_CREDENTIALS }))`
-    : undefined),
+  skip: (target) =>
+    target.fake && !target.fake.verifiesSignatures
+      ? "cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; " +
+        `start it with signature checking: ${target.verifyingFakeCommand ?? "ims-sharing fake --verify-signatures"} (or startFakeIms({ credentials: LOCAL_CREDENTIALS }))`
+      : undefined,
   async run(ctx) {
     const { target } = ctx;
     const accessKey = "accessKey" in target.auth ? target.auth.accessKey : `HPUA${randomHex(16).toUpperCase()}`;
@@ -256,7 +281,9 @@ const wrongSignature: Check = {
     const headers: Record<string, string> = target.projectId ? { "x-project-id": target.projectId } : {};
     const host = target.signingHost ?? (target.upstream ? new URL(target.upstream).host : undefined);
     const { headers: signed } = await signer.sign({ method: "GET", url, headers }, { host });
-    const response = await ctx.observer.fetch("owner")(new Request(url, { headers: { ...headers, ...signed }, redirect: "manual", signal: ctx.signal }));
+    const response = await ctx.observer.fetch("owner")(
+      new Request(url, { headers: { ...headers, ...signed }, redirect: "manual", signal: ctx.signal }),
+    );
     expectErrorAnswer(ctx, await answerOf(response), 401, "GET /v1/cloudimages/job/{unknown} with a wrong signature", "gateway");
   },
 };
@@ -265,7 +292,10 @@ const unknownJobProgress: Check = {
   name: "an unknown job's progress is refused with a documented 4xx other than 401/403",
   operations: ["showJobProgress"],
   async run(ctx) {
-    const error = await ctx.owner.getJobProgress(randomHex(32), { signal: ctx.signal }).then(() => undefined, (e: unknown) => e);
+    const error = await ctx.owner.getJobProgress(randomHex(32), { signal: ctx.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (error === undefined) fail("GET /v1/cloudimages/job/{unknown}: answered 200 for a job that does not exist");
     expectNotFoundRefusal(ctx, error, "showJobProgress", "GET /v1/cloudimages/job/{unknown}");
   },
@@ -276,7 +306,10 @@ const unknownJobStatus: Check = {
   operations: ["showJob"],
   skip: (target) => (target.projectId ? undefined : "needs a project ID (--project-id)"),
   async run(ctx) {
-    const error = await ctx.owner.getJob(randomHex(32), { signal: ctx.signal }).then(() => undefined, (e: unknown) => e);
+    const error = await ctx.owner.getJob(randomHex(32), { signal: ctx.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     if (error === undefined) fail("GET /v1/{project_id}/jobs/{unknown}: answered 200 for a job that does not exist");
     expectNotFoundRefusal(ctx, error, "showJob", "GET /v1/{project_id}/jobs/{unknown}");
   },
@@ -289,10 +322,15 @@ const prismRefusesInvalidBody: Check = {
   operations: ["deleteImageMembers"],
   expectsViolations: true,
   async run(ctx) {
-    const { response } = await ctx.owner.api.DELETE("/v1/cloudimages/members", { body: INVALID_BODY as never, parseAs: "text", signal: ctx.signal });
+    const { response } = await ctx.owner.api.DELETE("/v1/cloudimages/members", {
+      body: INVALID_BODY as never,
+      parseAs: "text",
+      signal: ctx.signal,
+    });
     const exchange = ctx.observer.exchanges.at(-1);
     if (response.ok) fail(`expected a refusal, got ${response.status}`);
-    if (!exchange || exchange.answeredBy !== "prism") fail(`expected Prism to refuse it without forwarding, but the upstream answered ${response.status}`);
+    if (!exchange || exchange.answeredBy !== "prism")
+      fail(`expected Prism to refuse it without forwarding, but the upstream answered ${response.status}`);
     const violations = JSON.stringify(exchange.violations);
     for (const field of ["images", "projects"]) {
       if (!violations.includes(`"${field}"`)) fail(`the violations do not name ${field}: ${violations}`);
@@ -305,11 +343,21 @@ const upstreamRefusesInvalidBody: Check = {
   operations: ["deleteImageMembers"],
   skip: (target) => (target.upstream ? undefined : "needs the upstream's URL"),
   async run(ctx) {
-    const { data, error, response } = await ctx.direct!.api.DELETE("/v1/cloudimages/members", { body: INVALID_BODY as never, parseAs: "text", signal: ctx.signal });
+    const { data, error, response } = await ctx.direct!.api.DELETE("/v1/cloudimages/members", {
+      body: INVALID_BODY as never,
+      parseAs: "text",
+      signal: ctx.signal,
+    });
     const body = response.ok ? data : error;
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    if (response.ok) fail(`the upstream accepted an invalid body (${JSON.stringify(INVALID_BODY)}) with ${response.status}: ${text.slice(0, 300)}`);
-    expectErrorAnswer(ctx, { status: response.status, text, requestId: response.headers.get("x-request-id") }, 400, "DELETE /v1/cloudimages/members with an invalid body");
+    if (response.ok)
+      fail(`the upstream accepted an invalid body (${JSON.stringify(INVALID_BODY)}) with ${response.status}: ${text.slice(0, 300)}`);
+    expectErrorAnswer(
+      ctx,
+      { status: response.status, text, requestId: response.headers.get("x-request-id") },
+      400,
+      "DELETE /v1/cloudimages/members with an invalid body",
+    );
   },
 };
 
@@ -336,9 +384,12 @@ const stopSharing: Check = {
   name: "stop sharing: the named images are shared with the member projects first, then unshared; each change read back",
   operations: ["addImageMembers", "deleteImageMembers", "listImageMembers"],
   writes: true,
-  skip: (target) => (target.images?.length && target.memberProjects?.length
-    ? target.projectId ? undefined : "needs a project ID (--project-id) to read the members back"
-    : "changes sharing: name the images and member projects it may change (--image, --member-project)"),
+  skip: (target) =>
+    target.images?.length && target.memberProjects?.length
+      ? target.projectId
+        ? undefined
+        : "needs a project ID (--project-id) to read the members back"
+      : "changes sharing: name the images and member projects it may change (--image, --member-project)",
   async run(ctx) {
     const images = ctx.target.images!;
     const projects = ctx.target.memberProjects!;
@@ -346,7 +397,8 @@ const stopSharing: Check = {
       const wrong: string[] = [];
       for (const image of images) {
         const members = await membersOf(ctx, image);
-        for (const project of projects) if (members.has(project) !== present) wrong.push(`${project} is ${present ? "not " : "still "}a member of ${image}`);
+        for (const project of projects)
+          if (members.has(project) !== present) wrong.push(`${project} is ${present ? "not " : "still "}a member of ${image}`);
       }
       return wrong.length ? wrong.join("; ") : undefined;
     };
@@ -363,9 +415,14 @@ const roundTrip: Check = {
   name: "two tenants: share → the recipient sees it pending → accept → the owner sees it accepted → reject → the owner sees it rejected → unshare → the recipient no longer sees it",
   operations: ["addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listSharedImages"],
   writes: true,
-  skip: (target) => (!target.recipient ? "needs a second tenant's credentials (--recipient-* flags or HUAWEICLOUD_SDK_RECIPIENT_* variables)"
-    : !target.images?.length ? "changes sharing: name an image of yours it may share with the recipient (--image)"
-      : !target.projectId ? "needs the owner's project ID (--project-id)" : undefined),
+  skip: (target) =>
+    !target.recipient
+      ? "needs a second tenant's credentials (--recipient-* flags or HUAWEICLOUD_SDK_RECIPIENT_* variables)"
+      : !target.images?.length
+        ? "changes sharing: name an image of yours it may share with the recipient (--image)"
+        : !target.projectId
+          ? "needs the owner's project ID (--project-id)"
+          : undefined,
   async run(ctx) {
     const image = ctx.target.images!.at(-1)!;
     const recipient = ctx.recipient!;
@@ -374,12 +431,13 @@ const roundTrip: Check = {
     const memberStatus = async () => (await membersOf(ctx, image)).get(project);
     const ownerSees = (status: string) => async () => {
       const listed = await memberStatus();
-      if (listed !== status) return `the owner lists the recipient ${listed ? `as ${listed}` : "not at all"} among ${image}'s members, expected ${status}`;
+      if (listed !== status)
+        return `the owner lists the recipient ${listed ? `as ${listed}` : "not at all"} among ${image}'s members, expected ${status}`;
       const member = await ctx.owner.getImageMember(image, project, { signal: ctx.signal });
       return member.status === status ? undefined : `the owner reads the member as ${member.status}, expected ${status}`;
     };
     const recipientSees = (status: "pending" | "accepted" | "rejected") => async () =>
-      ((await sharedWith(ctx, status)).has(image) ? undefined : `the recipient does not list ${image} among its ${status} shared images`);
+      (await sharedWith(ctx, status)).has(image) ? undefined : `the recipient does not list ${image} among its ${status} shared images`;
 
     // Set up: a share left from an earlier run (or the account's own) would not start pending.
     const before = await memberStatus();
@@ -387,7 +445,9 @@ const roundTrip: Check = {
       ctx.info(`set up: ${image} was already shared with the recipient (${before}): unsharing it first`);
       const cleared = await ctx.owner.unshareImages(body, ctx.wait);
       remember(ctx, cleared);
-      await readBack(ctx, `setting up (job ${cleared.job_id})`, async () => ((await memberStatus()) === undefined ? undefined : "the recipient is still a member"));
+      await readBack(ctx, `setting up (job ${cleared.job_id})`, async () =>
+        (await memberStatus()) === undefined ? undefined : "the recipient is still a member",
+      );
     }
 
     const shared = await ctx.owner.shareImages(body, ctx.wait);
@@ -405,7 +465,9 @@ const roundTrip: Check = {
 
     const unshared = await ctx.owner.unshareImages(body, ctx.wait);
     remember(ctx, unshared);
-    await readBack(ctx, `after unsharing (job ${unshared.job_id})`, async () => ((await memberStatus()) === undefined ? undefined : "the owner still lists the recipient as a member"));
+    await readBack(ctx, `after unsharing (job ${unshared.job_id})`, async () =>
+      (await memberStatus()) === undefined ? undefined : "the owner still lists the recipient as a member",
+    );
     await readBack(ctx, `after unsharing (job ${unshared.job_id})`, async () => {
       for (const status of ["pending", "accepted", "rejected"] as const) {
         if ((await sharedWith(ctx, status)).has(image)) return `the recipient still lists ${image} among its ${status} shared images`;
@@ -449,7 +511,9 @@ async function checkPaging(ctx: CheckContext, transport: Transport, id: Operatio
   const onlyWhole = [...a].filter((k) => !b.has(k));
   const onlyPaged = [...b].filter((k) => !a.has(k));
   if (onlyWhole.length || onlyPaged.length) {
-    fail(`${where}: one page of ${whole.pageSize} and ${paged.pages} pages of ${pageSize} list different items${onlyWhole.length ? `; missing from the small pages: ${onlyWhole.join(", ")}` : ""}${onlyPaged.length ? `; missing from the big page: ${onlyPaged.join(", ")}` : ""}: a page drops items`);
+    fail(
+      `${where}: one page of ${whole.pageSize} and ${paged.pages} pages of ${pageSize} list different items${onlyWhole.length ? `; missing from the small pages: ${onlyWhole.join(", ")}` : ""}${onlyPaged.length ? `; missing from the big page: ${onlyPaged.join(", ")}` : ""}: a page drops items`,
+    );
   }
 }
 
@@ -535,7 +599,11 @@ export interface RunChecksOptions {
 
 /** Runs every check against `target` and reports each, violations spelled out. */
 export async function runContractChecks(target: ContractTarget, options: RunChecksOptions | readonly Check[] = {}): Promise<CheckResult[]> {
-  const { checks = CHECKS, onResult, signal } = Array.isArray(options) ? { checks: options as readonly Check[] } : options as RunChecksOptions;
+  const {
+    checks = CHECKS,
+    onResult,
+    signal,
+  } = Array.isArray(options) ? { checks: options as readonly Check[] } : (options as RunChecksOptions);
   const spec = loadSpec(target.spec);
   const redact = createRedactor([...secretsOf(target.auth), ...(target.recipient ? secretsOf(target.recipient.auth) : [])]);
   const run: RunState = { jobs: [] };
@@ -571,30 +639,58 @@ export async function runContractChecks(target: ContractTarget, options: RunChec
       const fetch = observer.fetch(who);
       const retry = { attempts: 3, baseDelayMs: 200, onRetry: onRetry(who) };
       const ims = createImsClient({
-        endpoint: target.baseUrl, auth, fetch, retry, requestTimeoutMs,
+        endpoint: target.baseUrl,
+        auth,
+        fetch,
+        retry,
+        requestTimeoutMs,
         ...(projectId ? { projectId } : {}),
         ...(target.signingHost ? { signingHost: target.signingHost } : {}),
         ...(target.poll ? { poll: target.poll } : {}),
       });
       const transport = createTransport({
-        baseUrl: target.baseUrl, auth, projectId, signingHost: target.signingHost, fetch, policy: retryPolicy(retry), requestTimeoutMs, redact,
+        baseUrl: target.baseUrl,
+        auth,
+        projectId,
+        signingHost: target.signingHost,
+        fetch,
+        policy: retryPolicy(retry),
+        requestTimeoutMs,
+        redact,
       });
       return { client: ims, transport };
     };
     const owner = client("owner", target.auth, target.projectId);
-    const recipient = target.recipient ? { ...client("recipient", target.recipient.auth, target.recipient.projectId), projectId: target.recipient.projectId } : undefined;
+    const recipient = target.recipient
+      ? { ...client("recipient", target.recipient.auth, target.recipient.projectId), projectId: target.recipient.projectId }
+      : undefined;
     const direct = target.upstream
       ? createImsClient({
-        endpoint: target.upstream, auth: target.auth, fetch: observer.fetch("direct", { direct: true }), retry: false, requestTimeoutMs,
-        allowInsecureHttp: true, ...(target.projectId ? { projectId: target.projectId } : {}),
-      })
+          endpoint: target.upstream,
+          auth: target.auth,
+          fetch: observer.fetch("direct", { direct: true }),
+          retry: false,
+          requestTimeoutMs,
+          allowInsecureHttp: true,
+          ...(target.projectId ? { projectId: target.projectId } : {}),
+        })
       : undefined;
     const ctx: CheckContext = {
-      target, spec, run, observer, recipient, direct,
+      target,
+      spec,
+      run,
+      observer,
+      recipient,
+      direct,
       owner: owner.client,
       ownerTransport: owner.transport,
       signal: observer.signal,
-      wait: { timeoutMs: target.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: observer.signal, onPollError, ...(target.poll ? { poll: target.poll } : {}) },
+      wait: {
+        timeoutMs: target.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        signal: observer.signal,
+        onPollError,
+        ...(target.poll ? { poll: target.poll } : {}),
+      },
       fail,
       skip,
       note: (message) => void notes.push(message),
@@ -616,14 +712,23 @@ export async function runContractChecks(target: ContractTarget, options: RunChec
       observer.dispose();
     }
     const stopped = observer.stopped;
-    const result: CheckResult = { name: check.name, ok: true, problems, notes, exchanges: observer.exchanges, ms: Date.now() - started, ...(info.length ? { info } : {}) };
+    const result: CheckResult = {
+      name: check.name,
+      ok: true,
+      problems,
+      notes,
+      exchanges: observer.exchanges,
+      ms: Date.now() - started,
+      ...(info.length ? { info } : {}),
+    };
     if (stopped instanceof UpstreamUnreachableError) {
       unreachable = stopped.reason;
       result.unreachable = stopped.reason;
     } else if (stopped) {
       // The first violation ended the check: it is the problem, whatever the check made of it.
       problems.unshift(`violation: ${describeExchange(stopped.exchange)}`);
-      if (stopped.exchange.body && stopped.exchange.answeredBy !== "prism") problems.push(`the answer was: ${stopped.exchange.body.replace(/\s+/g, " ").slice(0, 300)}`);
+      if (stopped.exchange.body && stopped.exchange.answeredBy !== "prism")
+        problems.push(`the answer was: ${stopped.exchange.body.replace(/\s+/g, " ").slice(0, 300)}`);
       result.violation = stopped.exchange;
     }
     if (skippedNow !== undefined && !problems.length && !result.unreachable) result.skipped = skippedNow;
@@ -636,18 +741,29 @@ export async function runContractChecks(target: ContractTarget, options: RunChec
 /** One check as a person reads it: its verdict line, then its problems and notes. */
 export function formatResult(r: CheckResult): string {
   const took = r.ms ? ` (${(r.ms / 1000).toFixed(1)} s)` : "";
-  const head = r.skipped ? `- ${r.name} (skipped: ${r.skipped})`
-    : r.unreachable ? `‼ ${r.name} (not checked: the upstream is unreachable: ${r.unreachable})`
+  const head = r.skipped
+    ? `- ${r.name} (skipped: ${r.skipped})`
+    : r.unreachable
+      ? `‼ ${r.name} (not checked: the upstream is unreachable: ${r.unreachable})`
       : `${r.ok ? "✔" : "✖"} ${r.name}${took}`;
-  return [head, ...(r.info ?? []).map((i) => `    · ${i}`), ...r.problems.map((p) => `    ${p}`), ...r.notes.map((n) => `    ⚠ ${n}`)].join("\n");
+  return [head, ...(r.info ?? []).map((i) => `    · ${i}`), ...r.problems.map((p) => `    ${p}`), ...r.notes.map((n) => `    ⚠ ${n}`)].join(
+    "\n",
+  );
 }
 
 /**
  * The totals line: the checks, and the Arazzo workflows when given (one count for both, then
  * how many of each there were), so that a skipped workflow is counted as skipped.
  */
-export function formatTotals(results: readonly CheckResult[], workflows?: ReadonlyArray<{ ok: boolean; skipped?: string | undefined }>): string {
-  const all = [...results, ...(workflows ?? [])] as ReadonlyArray<{ ok: boolean; skipped?: string | undefined; unreachable?: string | undefined }>;
+export function formatTotals(
+  results: readonly CheckResult[],
+  workflows?: ReadonlyArray<{ ok: boolean; skipped?: string | undefined }>,
+): string {
+  const all = [...results, ...(workflows ?? [])] as ReadonlyArray<{
+    ok: boolean;
+    skipped?: string | undefined;
+    unreachable?: string | undefined;
+  }>;
   const ran = all.filter((r) => !r.skipped && !r.unreachable);
   const unreachable = all.filter((r) => r.unreachable).length;
   const skipped = all.filter((r) => r.skipped).length;

@@ -5,7 +5,14 @@
  */
 export { CONTRACT_EXIT, CONTRACT_HELP, contractHelp, INSTALLED_COMMANDS, parseContractArgs, probeUpstream, runContract } from "./run.js";
 export type {
-  ContractCommands, ContractEnvironment, ContractOptions, ContractRunResult, ContractVerdict, ParsedContractArgs, UpstreamProbe, WorkflowOutcome,
+  ContractCommands,
+  ContractEnvironment,
+  ContractOptions,
+  ContractRunResult,
+  ContractVerdict,
+  ParsedContractArgs,
+  UpstreamProbe,
+  WorkflowOutcome,
 } from "./run.js";
 export { BROKEN_VARIANTS } from "./broken.js";
 export type { BrokenVariant } from "./broken.js";

@@ -85,7 +85,8 @@ const PRISM_TYPE = "https://stoplight.io/prism/errors#";
 const EXCERPT = 600;
 
 /** Connection failures that mean the upstream cannot be reached at all (refused, DNS, TLS, routing). */
-const UNREACHABLE = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|CERT|SSL|TLS|EPROTO|self[- ]signed|wrong version number|unable to (verify|get)/i;
+const UNREACHABLE =
+  /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|CERT|SSL|TLS|EPROTO|self[- ]signed|wrong version number|unable to (verify|get)/i;
 
 /** What a failed fetch says, its causes included. */
 export function failureText(error: unknown): string {
@@ -113,7 +114,10 @@ export function observedFetch(log: Exchange[], inner: FetchFn = (r) => fetch(r))
     const url = new URL(request.url);
     let violations = parseViolations(response.headers.get("sl-violations"));
     if (!violations.length && response.headers.get("content-type")?.startsWith("application/problem+json")) {
-      const problem = (await response.clone().json().catch(() => ({}))) as { validation?: Violation[] };
+      const problem = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { validation?: Violation[] };
       violations = problem.validation ?? [];
     }
     log.push({ method: request.method, path: url.pathname + url.search, status: response.status, violations });
@@ -193,12 +197,16 @@ export function createObserver(options: ObserverOptions = {}): Observer {
           exchange.ms = Date.now() - started;
           exchanges.push(exchange);
           // Straight to the upstream: a connection that cannot be made is an unreachable upstream.
-          if (direct && isUnreachable(exchange.error)) stop(new UpstreamUnreachableError(`${request.method} ${url.origin}: ${exchange.error}`, { cause: error }));
+          if (direct && isUnreachable(exchange.error))
+            stop(new UpstreamUnreachableError(`${request.method} ${url.origin}: ${exchange.error}`, { cause: error }));
           throw error;
         }
         exchange.ms = Date.now() - started;
         exchange.status = response.status;
-        const text = await response.clone().text().catch(() => "");
+        const text = await response
+          .clone()
+          .text()
+          .catch(() => "");
         const contentType = response.headers.get("content-type") ?? "";
         let violations = parseViolations(response.headers.get("sl-violations"));
         let problem: Problem | undefined;
@@ -209,8 +217,11 @@ export function createObserver(options: ObserverOptions = {}): Observer {
             problem = undefined;
           }
         }
-        const fromPrism = !direct && problem !== undefined && typeof problem.type === "string"
-          && (problem.type.startsWith(PRISM_TYPE) || problem.type === "FetchError");
+        const fromPrism =
+          !direct &&
+          problem !== undefined &&
+          typeof problem.type === "string" &&
+          (problem.type.startsWith(PRISM_TYPE) || problem.type === "FetchError");
         exchange.answeredBy = fromPrism ? "prism" : "upstream";
         if (!violations.length && fromPrism) violations = problem?.validation ?? [];
         // Prism could not reach the upstream: it answers 500 with a FetchError of its own.
@@ -220,7 +231,12 @@ export function createObserver(options: ObserverOptions = {}): Observer {
           stop(new UpstreamUnreachableError(exchange.error));
         }
         // An error from the upstream must have one of the two documented shapes, whatever Prism let through.
-        if (!fromPrism && response.status >= 400 && options.spec && !violations.some((v) => v.location.join(".").startsWith("response.body"))) {
+        if (
+          !fromPrism &&
+          response.status >= 400 &&
+          options.spec &&
+          !violations.some((v) => v.location.join(".").startsWith("response.body"))
+        ) {
           let body: unknown;
           try {
             body = JSON.parse(text);
@@ -229,14 +245,20 @@ export function createObserver(options: ObserverOptions = {}): Observer {
           }
           const issues = body === undefined ? [{ path: "body", message: "is not JSON" }] : options.spec.errorBodyIssues(body);
           if (issues.length) {
-            violations = [...violations, {
-              location: ["response", "body"], severity: "Error", code: "errorBody",
-              message: `the error body has neither IMS's {"error": {"code", "message"}} nor the gateway's {"error_code", "error_msg"} documented shape (${issues.map((i) => `${i.path} ${i.message}`).join("; ")})`,
-            }];
+            violations = [
+              ...violations,
+              {
+                location: ["response", "body"],
+                severity: "Error",
+                code: "errorBody",
+                message: `the error body has neither IMS's {"error": {"code", "message"}} nor the gateway's {"error_code", "error_msg"} documented shape (${issues.map((i) => `${i.path} ${i.message}`).join("; ")})`,
+              },
+            ];
           }
         }
         exchange.violations = violations;
-        if (response.status >= 400 || violations.length) exchange.body = redact(text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text);
+        if (response.status >= 400 || violations.length)
+          exchange.body = redact(text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text);
         exchanges.push(exchange);
         if (violations.length && !observer.expectViolations) stop(new ContractViolationError(exchange));
         return response;

@@ -19,7 +19,9 @@ export const PRISM_INSTALL = `npm install --save-dev ${PRISM_PACKAGE}@${PRISM_VE
 /** Prism is not installed where this package can find it. */
 export class PrismMissingError extends Error {
   constructor(packageName: string) {
-    super(`The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing that is not installed. Install it with:\n  ${PRISM_INSTALL}`);
+    super(
+      `The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing that is not installed. Install it with:\n  ${PRISM_INSTALL}`,
+    );
     this.name = "PrismMissingError";
   }
 }
@@ -102,8 +104,17 @@ function stopChild(child: ChildProcess): Promise<void> {
 
 export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
   const port = options.port ?? (await freePort());
-  const args = [(options.prism ?? resolvePrism()).bin, options.mode, options.spec, ...(options.mode === "proxy" ? [options.upstream ?? "", "--errors"] : []),
-    "-h", "127.0.0.1", "-p", String(port), ...(options.args ?? [])];
+  const args = [
+    (options.prism ?? resolvePrism()).bin,
+    options.mode,
+    options.spec,
+    ...(options.mode === "proxy" ? [options.upstream ?? "", "--errors"] : []),
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    ...(options.args ?? []),
+  ];
   // In the caller's process group (a terminal's Ctrl-C reaches it too), and killed when the
   // caller exits, so that no Prism outlives the process that started it.
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -115,7 +126,10 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
   child.stdout!.on("data", collect);
   child.stderr!.on("data", collect);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`Prism did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`)), options.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(new Error(`Prism did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`)),
+      options.startTimeoutMs ?? 30_000,
+    );
     const onData = () => {
       if (output.includes("Prism is listening")) done();
     };

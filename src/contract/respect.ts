@@ -19,7 +19,7 @@ export function redoclyCli(): string | undefined {
   try {
     const pkgPath = require.resolve("@redocly/cli/package.json");
     const bin = (require(pkgPath) as { bin: string | Record<string, string> }).bin;
-    const entry = typeof bin === "string" ? bin : bin.redocly ?? Object.values(bin)[0];
+    const entry = typeof bin === "string" ? bin : (bin.redocly ?? Object.values(bin)[0]);
     return entry ? path.join(path.dirname(pkgPath), entry) : undefined;
   } catch {
     return undefined;
@@ -67,9 +67,22 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RespectR
   const dir = await mkdtemp(path.join(tmpdir(), "ims-respect-"));
   const json = path.join(dir, "report.json");
   try {
-    const args = [cli, "respect", options.workflow, "--server", `ims=${options.server}`, "--input", JSON.stringify(options.inputs), "--json-output", json];
+    const args = [
+      cli,
+      "respect",
+      options.workflow,
+      "--server",
+      `ims=${options.server}`,
+      "--input",
+      JSON.stringify(options.inputs),
+      "--json-output",
+      json,
+    ];
     const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, args, { env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, args, {
+        env: { ...process.env, REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_UPDATE_NOTICE: "true", NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let out = "";
       const stop = (why: string) => {
         out += `\n${why}\n`;
@@ -86,11 +99,16 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RespectR
         clearTimeout(timer);
         options.signal?.removeEventListener("abort", onAbort);
         // The tokens given as inputs never reach the report a person reads.
-        const tokens = Object.entries(options.inputs).filter(([name, value]) => /token/i.test(name) && typeof value === "string").map(([, value]) => value as string);
+        const tokens = Object.entries(options.inputs)
+          .filter(([name, value]) => /token/i.test(name) && typeof value === "string")
+          .map(([, value]) => value as string);
         resolve({ code: c ?? 1, output: createRedactor(tokens)(out) });
       });
     });
-    type Report = { status?: string; files?: Record<string, { executedWorkflows?: Array<{ executedSteps?: Array<{ stepId: string; status: string }> }> }> };
+    type Report = {
+      status?: string;
+      files?: Record<string, { executedWorkflows?: Array<{ executedSteps?: Array<{ stepId: string; status: string }> }> }>;
+    };
     const report = JSON.parse(await readFile(json, "utf8").catch(() => "{}")) as Report;
     const final = new Map<string, string>();
     const runs: Record<string, number> = {};
@@ -105,7 +123,11 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RespectR
     const outcomes = [...final.values()];
     const steps = { passed: outcomes.filter((s) => s === "success").length, failed: outcomes.filter((s) => s !== "success").length };
     // Strip the "Node 20 support is ending" box Redocly prints on this Node version.
-    const cleaned = output.split("\n").filter((l) => !/[║╔╚]/.test(l)).join("\n").trim();
+    const cleaned = output
+      .split("\n")
+      .filter((l) => !/[║╔╚]/.test(l))
+      .join("\n")
+      .trim();
     return { ok: code === 0 && report.status === "success" && steps.failed === 0, exitCode: code, output: cleaned, steps, runs };
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -23,7 +23,15 @@ import { createImsClient } from "../client.js";
 import { isLoopback, regionEndpoint, resolveEndpoint } from "../endpoint.js";
 import { ImsApiError } from "../errors.js";
 import {
-  FAKE_HEADER, OWNER_PROJECT, OWNER_TOKEN, parseFakeIdentity, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms,
+  FAKE_HEADER,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  parseFakeIdentity,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
   type FakeIdentity,
 } from "../fake/index.js";
 import type { PollOptions } from "../wait.js";
@@ -50,7 +58,10 @@ export interface ContractCommands {
 }
 
 /** The installed package's commands. */
-export const INSTALLED_COMMANDS: ContractCommands = { contract: "ims-sharing contract", verifyingFake: "ims-sharing fake --verify-signatures" };
+export const INSTALLED_COMMANDS: ContractCommands = {
+  contract: "ims-sharing contract",
+  verifyingFake: "ims-sharing fake --verify-signatures",
+};
 
 /** Credentials and a project read from the environment rather than given as options or flags. */
 export interface ContractEnvironment {
@@ -189,7 +200,10 @@ export type ParsedContractArgs =
 type Env = Record<string, string | undefined>;
 
 /** Credentials from flags, then the environment; AK/SK wins over a token. */
-function credentials(flags: { accessKey?: string | undefined; secretKey?: string | undefined; securityToken?: string | undefined; token?: string | undefined }, who: string): ImsAuth | string | undefined {
+function credentials(
+  flags: { accessKey?: string | undefined; secretKey?: string | undefined; securityToken?: string | undefined; token?: string | undefined },
+  who: string,
+): ImsAuth | string | undefined {
   const { accessKey, secretKey, securityToken, token } = flags;
   if (accessKey || secretKey) {
     if (!accessKey || !secretKey) return `${who}: an access key needs its secret key, and a secret key its access key`;
@@ -203,19 +217,36 @@ function credentials(flags: { accessKey?: string | undefined; secretKey?: string
  * (credentials, projects) goes to `options.environment`, so that flags win and a fake's own
  * world is not mixed with a real account's. `commands` are those help and hints print.
  */
-export function parseContractArgs(argv: readonly string[], env: Env = {}, commands: ContractCommands = INSTALLED_COMMANDS): ParsedContractArgs {
+export function parseContractArgs(
+  argv: readonly string[],
+  env: Env = {},
+  commands: ContractCommands = INSTALLED_COMMANDS,
+): ParsedContractArgs {
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
     values = parseArgs({
       args: [...argv],
       options: {
-        upstream: { type: "string" }, region: { type: "string" }, "project-id": { type: "string" },
-        image: { type: "string", multiple: true }, "member-project": { type: "string", multiple: true }, job: { type: "string", multiple: true },
-        "access-key": { type: "string" }, "secret-key": { type: "string" }, "security-token": { type: "string" }, token: { type: "string" },
-        "recipient-project-id": { type: "string" }, "recipient-access-key": { type: "string" }, "recipient-secret-key": { type: "string" },
-        "recipient-security-token": { type: "string" }, "recipient-token": { type: "string" },
-        timeout: { type: "string" }, "no-workflows": { type: "boolean" },
-        broken: { type: "string" }, "list-broken": { type: "boolean" }, help: { type: "boolean", short: "h" },
+        upstream: { type: "string" },
+        region: { type: "string" },
+        "project-id": { type: "string" },
+        image: { type: "string", multiple: true },
+        "member-project": { type: "string", multiple: true },
+        job: { type: "string", multiple: true },
+        "access-key": { type: "string" },
+        "secret-key": { type: "string" },
+        "security-token": { type: "string" },
+        token: { type: "string" },
+        "recipient-project-id": { type: "string" },
+        "recipient-access-key": { type: "string" },
+        "recipient-secret-key": { type: "string" },
+        "recipient-security-token": { type: "string" },
+        "recipient-token": { type: "string" },
+        timeout: { type: "string" },
+        "no-workflows": { type: "boolean" },
+        broken: { type: "string" },
+        "list-broken": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
       },
       strict: true,
       allowPositionals: false,
@@ -225,10 +256,15 @@ export function parseContractArgs(argv: readonly string[], env: Env = {}, comman
   }
   if (values.help) return { kind: "help", text: contractHelp(commands) };
   if (values["list-broken"]) {
-    return { kind: "list-broken", text: Object.entries(BROKEN_VARIANTS).map(([name, v]) => `${name.padEnd(28)} ${v.description}`).join("\n") };
+    return {
+      kind: "list-broken",
+      text: Object.entries(BROKEN_VARIANTS)
+        .map(([name, v]) => `${name.padEnd(28)} ${v.description}`)
+        .join("\n"),
+    };
   }
-  const str = (name: string) => (typeof values[name] === "string" && values[name] !== "" ? values[name] as string : undefined);
-  const list = (name: string) => (Array.isArray(values[name]) ? values[name] as string[] : undefined);
+  const str = (name: string) => (typeof values[name] === "string" && values[name] !== "" ? (values[name] as string) : undefined);
+  const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : undefined);
   const options: ContractOptions = commands === INSTALLED_COMMANDS ? {} : { commands };
   const environment: ContractEnvironment = {};
   const set = <K extends keyof ContractOptions>(key: K, value: ContractOptions[K] | undefined) => {
@@ -248,11 +284,19 @@ export function parseContractArgs(argv: readonly string[], env: Env = {}, comman
     if (ms === undefined) return { kind: "usage", message: `--timeout: "${str("timeout")}" is not a duration (try 90s or 5m)` };
     options.timeoutMs = ms;
   }
-  const fromFlags = credentials({ accessKey: str("access-key"), secretKey: str("secret-key"), securityToken: str("security-token"), token: str("token") }, "--access-key/--secret-key");
-  const fromEnv = credentials({
-    accessKey: env.HUAWEICLOUD_SDK_AK || undefined, secretKey: env.HUAWEICLOUD_SDK_SK || undefined,
-    securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN || undefined, token: env.IMS_TOKEN || undefined,
-  }, "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK");
+  const fromFlags = credentials(
+    { accessKey: str("access-key"), secretKey: str("secret-key"), securityToken: str("security-token"), token: str("token") },
+    "--access-key/--secret-key",
+  );
+  const fromEnv = credentials(
+    {
+      accessKey: env.HUAWEICLOUD_SDK_AK || undefined,
+      secretKey: env.HUAWEICLOUD_SDK_SK || undefined,
+      securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN || undefined,
+      token: env.IMS_TOKEN || undefined,
+    },
+    "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK",
+  );
   if (typeof fromFlags === "string") return { kind: "usage", message: fromFlags };
   set("auth", fromFlags);
   if (fromFlags === undefined) {
@@ -260,21 +304,40 @@ export function parseContractArgs(argv: readonly string[], env: Env = {}, comman
     if (fromEnv) environment.auth = fromEnv;
   }
   // The recipient: its project and credentials from flags, or else both from the environment.
-  const recipientFlags = credentials({
-    accessKey: str("recipient-access-key"), secretKey: str("recipient-secret-key"), securityToken: str("recipient-security-token"), token: str("recipient-token"),
-  }, "--recipient-access-key/--recipient-secret-key");
+  const recipientFlags = credentials(
+    {
+      accessKey: str("recipient-access-key"),
+      secretKey: str("recipient-secret-key"),
+      securityToken: str("recipient-security-token"),
+      token: str("recipient-token"),
+    },
+    "--recipient-access-key/--recipient-secret-key",
+  );
   if (typeof recipientFlags === "string") return { kind: "usage", message: recipientFlags };
-  const recipientEnv = credentials({
-    accessKey: env.HUAWEICLOUD_SDK_RECIPIENT_AK || undefined, secretKey: env.HUAWEICLOUD_SDK_RECIPIENT_SK || undefined,
-    securityToken: env.HUAWEICLOUD_SDK_RECIPIENT_SECURITY_TOKEN || undefined, token: env.IMS_RECIPIENT_TOKEN || undefined,
-  }, "HUAWEICLOUD_SDK_RECIPIENT_AK/HUAWEICLOUD_SDK_RECIPIENT_SK");
+  const recipientEnv = credentials(
+    {
+      accessKey: env.HUAWEICLOUD_SDK_RECIPIENT_AK || undefined,
+      secretKey: env.HUAWEICLOUD_SDK_RECIPIENT_SK || undefined,
+      securityToken: env.HUAWEICLOUD_SDK_RECIPIENT_SECURITY_TOKEN || undefined,
+      token: env.IMS_RECIPIENT_TOKEN || undefined,
+    },
+    "HUAWEICLOUD_SDK_RECIPIENT_AK/HUAWEICLOUD_SDK_RECIPIENT_SK",
+  );
   const recipientProjectFlag = str("recipient-project-id");
   const recipientAuth = recipientFlags ?? recipientEnv;
   if (typeof recipientAuth === "string") return { kind: "usage", message: recipientAuth };
   const recipientProject = recipientProjectFlag ?? (env.HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID || undefined);
-  if (recipientAuth && !recipientProject) return { kind: "usage", message: "the recipient's credentials need its project ID: --recipient-project-id (or HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID)" };
+  if (recipientAuth && !recipientProject)
+    return {
+      kind: "usage",
+      message: "the recipient's credentials need its project ID: --recipient-project-id (or HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID)",
+    };
   if (recipientProject && !recipientAuth) {
-    return { kind: "usage", message: "the recipient's project needs its credentials: --recipient-token or --recipient-access-key/--recipient-secret-key (or IMS_RECIPIENT_TOKEN, HUAWEICLOUD_SDK_RECIPIENT_AK/_SK)" };
+    return {
+      kind: "usage",
+      message:
+        "the recipient's project needs its credentials: --recipient-token or --recipient-access-key/--recipient-secret-key (or IMS_RECIPIENT_TOKEN, HUAWEICLOUD_SDK_RECIPIENT_AK/_SK)",
+    };
   }
   if (recipientAuth && recipientProject) {
     const recipient = { auth: recipientAuth, projectId: recipientProject };
@@ -285,7 +348,6 @@ export function parseContractArgs(argv: readonly string[], env: Env = {}, comman
   if (Object.keys(environment).length) options.environment = environment;
   return { kind: "run", options };
 }
-
 
 /** What a first request to the upstream found. */
 export interface UpstreamProbe {
@@ -307,11 +369,17 @@ export async function probeUpstream(url: string, timeoutMs = 10_000): Promise<Up
     return fake ? { fake } : {};
   } catch (error) {
     const text = failureText(error);
-    if (error instanceof DOMException && error.name === "TimeoutError") return { unreachable: `no answer from ${url} within ${Math.round(timeoutMs / 1000)} s` };
-    const kind = /ENOTFOUND|EAI_AGAIN/.test(text) ? "DNS lookup failed"
-      : /ECONNREFUSED/.test(text) ? "nothing is listening"
-        : /CERT|SSL|TLS|EPROTO|self[- ]signed|wrong version number|unable to (verify|get)/i.test(text) ? "TLS error"
-          : isUnreachable(text) ? "the connection failed" : "the request failed";
+    if (error instanceof DOMException && error.name === "TimeoutError")
+      return { unreachable: `no answer from ${url} within ${Math.round(timeoutMs / 1000)} s` };
+    const kind = /ENOTFOUND|EAI_AGAIN/.test(text)
+      ? "DNS lookup failed"
+      : /ECONNREFUSED/.test(text)
+        ? "nothing is listening"
+        : /CERT|SSL|TLS|EPROTO|self[- ]signed|wrong version number|unable to (verify|get)/i.test(text)
+          ? "TLS error"
+          : isUnreachable(text)
+            ? "the connection failed"
+            : "the request failed";
     return { unreachable: `${kind}: ${url}: ${text}` };
   }
 }
@@ -322,7 +390,13 @@ export async function probeUpstream(url: string, timeoutMs = 10_000): Promise<Up
  * image that does not exist, means it does not; IMG.0047 that it is someone else's. Anything
  * else (refused credentials, a 5xx, a lost answer) is for the checks to judge.
  */
-async function unusableImages(upstream: string, auth: ImsAuth, projectId: string, images: readonly string[], signal?: AbortSignal): Promise<string[]> {
+async function unusableImages(
+  upstream: string,
+  auth: ImsAuth,
+  projectId: string,
+  images: readonly string[],
+  signal?: AbortSignal,
+): Promise<string[]> {
   const ims = createImsClient({ endpoint: upstream, auth, projectId, retry: false, requestTimeoutMs: 30_000, allowInsecureHttp: true });
   const problems: string[] = [];
   for (const image of images) {
@@ -332,9 +406,13 @@ async function unusableImages(upstream: string, auth: ImsAuth, projectId: string
       if (!(error instanceof ImsApiError)) continue;
       const answer = `${error.status}${error.code ? ` ${error.code}` : ""}`;
       if (error.status === 404 || error.code === "IMG.0027" || error.code === "IMG.0144") {
-        problems.push(`--image ${image}: there is no such image in project ${projectId} (GET …/cloudimages/${image}/members answered ${answer})`);
+        problems.push(
+          `--image ${image}: there is no such image in project ${projectId} (GET …/cloudimages/${image}/members answered ${answer})`,
+        );
       } else if (error.code === "IMG.0047") {
-        problems.push(`--image ${image}: the image is not project ${projectId}'s own (GET …/cloudimages/${image}/members answered ${answer}); the checks share and unshare only images you own`);
+        problems.push(
+          `--image ${image}: the image is not project ${projectId}'s own (GET …/cloudimages/${image}/members answered ${answer}); the checks share and unshare only images you own`,
+        );
       }
     }
   }
@@ -377,14 +455,16 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
   if (options.broken !== undefined && !Object.hasOwn(BROKEN_VARIANTS, options.broken)) {
     return usage(`--broken: no variant "${options.broken}"; one of: ${Object.keys(BROKEN_VARIANTS).join(", ")}`);
   }
-  if (options.broken !== undefined && (options.upstream || options.region)) return usage("--broken runs against a local fake: it does not go with --upstream or --region");
+  if (options.broken !== undefined && (options.upstream || options.region))
+    return usage("--broken runs against a local fake: it does not go with --upstream or --region");
   let upstream: string | undefined;
   if (options.upstream || options.region) {
     const { baseUrl, issues } = resolveEndpoint(options.upstream ? { endpoint: options.upstream } : { region: options.region });
     if (!baseUrl) return usage(issues.map((i) => `--${i.path === "endpoint" ? "upstream" : i.path} ${i.message}`).join("; "));
     upstream = options.upstream ? baseUrl : regionEndpoint(options.region!);
   }
-  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) return usage(`timeout must be a positive number of milliseconds, got ${options.timeoutMs}`);
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0))
+    return usage(`timeout must be a positive number of milliseconds, got ${options.timeoutMs}`);
   let prism: PrismInstallation;
   try {
     prism = resolvePrism(options.prismPackage);
@@ -401,7 +481,8 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
   if (!loopback && new URL(upstream!).protocol === "http:") {
     return usage(`--upstream ${upstream}: plain http:// to another machine would send your credentials in clear text; use https://`);
   }
-  const noCredentials = "no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN (or --access-key/--secret-key, --token)";
+  const noCredentials =
+    "no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN (or --access-key/--secret-key, --token)";
   // Only ims-sharing's fake, which can listen on this machine only, may do without credentials:
   // anything else is refused before a request is sent.
   if (!local && !loopback && !options.auth && !options.environment?.auth) return usage(noCredentials);
@@ -420,17 +501,26 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
       stops.push(() => started.close());
       upstream = started.url;
       fake = { version: "", verifiesSignatures: true };
-      log(`Upstream: a local fake IMS at ${started.url}${variant ? `, broken on purpose (${options.broken}: ${variant.description})` : ""}, with its own tenants and seed images`);
+      log(
+        `Upstream: a local fake IMS at ${started.url}${variant ? `, broken on purpose (${options.broken}: ${variant.description})` : ""}, with its own tenants and seed images`,
+      );
     } else {
       log(`Upstream: ${upstream}`);
       const probe = await probeUpstream(upstream!);
-      if (probe.unreachable) return finish("unreachable", `\nThe upstream is unreachable (${probe.unreachable}): no verdict on the contract.`);
+      if (probe.unreachable)
+        return finish("unreachable", `\nThe upstream is unreachable (${probe.unreachable}): no verdict on the contract.`);
       fake = probe.fake;
       if (fake) {
-        const ignored = Object.keys(options.environment ?? {}).length ? "; credentials and project IDs from the environment are not used against it" : "";
-        log(`  it says it is ims-sharing's own fake IMS (X-Ims-Fake: ims-sharing ${fake.version}; signatures=${fake.verifiesSignatures ? "verified" : "unchecked"}): its tenants, tokens and seed images are used where you name none${ignored}`);
+        const ignored = Object.keys(options.environment ?? {}).length
+          ? "; credentials and project IDs from the environment are not used against it"
+          : "";
+        log(
+          `  it says it is ims-sharing's own fake IMS (X-Ims-Fake: ims-sharing ${fake.version}; signatures=${fake.verifiesSignatures ? "verified" : "unchecked"}): its tenants, tokens and seed images are used where you name none${ignored}`,
+        );
       } else if (loopback) {
-        log("  it does not say it is ims-sharing's fake IMS (no X-Ims-Fake header): it is treated as a real IMS, written to only on what you name");
+        log(
+          "  it does not say it is ims-sharing's fake IMS (no X-Ims-Fake header): it is treated as a real IMS, written to only on what you name",
+        );
       }
     }
     if (options.signal?.aborted) return finish("interrupted", "\nInterrupted.");
@@ -438,13 +528,14 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
     // The fake's world only for the fake; anything else gets what the user gave, and writes only
     // on what the user named. The local fake ignores both: it is a world of its own.
     const given: ContractOptions = local ? {} : options;
-    const environment = local || fake ? {} : options.environment ?? {};
+    const environment = local || fake ? {} : (options.environment ?? {});
     const auth = given.auth ?? environment.auth ?? (fake ? { token: OWNER_TOKEN } : undefined);
     if (!auth) return usage(noCredentials);
     const projectId = given.projectId ?? environment.projectId ?? (fake ? OWNER_PROJECT : undefined);
     const images = given.images ?? (fake ? [...SEED_IMAGES] : []);
     const memberProjects = given.memberProjects ?? (fake ? [SEED_PROJECTS[0]] : []);
-    const recipient = given.recipient ?? environment.recipient ?? (fake ? { auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT } : undefined);
+    const recipient =
+      given.recipient ?? environment.recipient ?? (fake ? { auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT } : undefined);
 
     // Images the user named must exist: a check cannot judge an upstream by an image that is not there.
     if (given.images?.length && projectId) {
@@ -455,17 +546,33 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
     // ---- Prism in front of it. ----
     const proxy = await startPrism({ mode: "proxy", spec, upstream: upstream!, prism });
     stops.push(() => proxy.stop());
-    log(`Validating proxy: ${proxy.url} → ${upstream} (Prism ${prism.version}, spec ${path.relative(process.cwd(), spec).startsWith("..") ? spec : path.relative(process.cwd(), spec)})`);
-    log(`Writes: ${[
-      images.length && memberProjects.length ? `share then unshare ${images.join(", ")} with ${memberProjects.join(", ")}` : "",
-      images.length && recipient ? `the two-tenant round trip on ${images.at(-1)} with ${recipient.projectId}` : "",
-    ].filter(Boolean).join("; ") || "none (read-only)"}\n`);
+    log(
+      `Validating proxy: ${proxy.url} → ${upstream} (Prism ${prism.version}, spec ${path.relative(process.cwd(), spec).startsWith("..") ? spec : path.relative(process.cwd(), spec)})`,
+    );
+    log(
+      `Writes: ${
+        [
+          images.length && memberProjects.length ? `share then unshare ${images.join(", ")} with ${memberProjects.join(", ")}` : "",
+          images.length && recipient ? `the two-tenant round trip on ${images.at(-1)} with ${recipient.projectId}` : "",
+        ]
+          .filter(Boolean)
+          .join("; ") || "none (read-only)"
+      }\n`,
+    );
 
     // On this machine polling fast costs nothing; a real endpoint gets the client's own schedule.
     const poll: PollOptions | undefined = loopback ? { initialDelayMs: 100, growth: 0.1, maxDelayMs: 500 } : undefined;
     const target: ContractTarget = {
-      baseUrl: proxy.url, upstream, auth, projectId, signingHost: new URL(upstream!).host, spec,
-      images, memberProjects, recipient, jobs: options.jobs,
+      baseUrl: proxy.url,
+      upstream,
+      auth,
+      projectId,
+      signingHost: new URL(upstream!).host,
+      spec,
+      images,
+      memberProjects,
+      recipient,
+      jobs: options.jobs,
       timeoutMs: options.timeoutMs ?? (fake ? 15_000 : 300_000),
       requestTimeoutMs: loopback ? 10_000 : 30_000,
       readBackMs: loopback ? 1_000 : 10_000,
@@ -487,26 +594,40 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
 
     // ---- The Arazzo workflows, from a clone. ----
     const needsTokens = (a: ImsAuth | undefined) => a !== undefined && "token" in a;
-    const skipAll = options.workflows === false ? "--no-workflows"
-      : failed ? "the checks already found the contract broken"
-        : unreachable ? "the upstream is unreachable"
-          : workflowsUnavailable();
+    const skipAll =
+      options.workflows === false
+        ? "--no-workflows"
+        : failed
+          ? "the checks already found the contract broken"
+          : unreachable
+            ? "the upstream is unreachable"
+            : workflowsUnavailable();
     const dir = workflowsDir();
     const plans: Array<{ id: keyof typeof WORKFLOWS; skip?: string | undefined; inputs: () => Record<string, unknown> }> = [
       {
         id: "unshareImage",
-        skip: !needsTokens(auth) ? "it authenticates with an IAM token (IMS_TOKEN)"
-          : !(images.length && memberProjects.length && projectId) ? "it changes sharing: name an image and a member project (--image, --member-project)" : undefined,
+        skip: !needsTokens(auth)
+          ? "it authenticates with an IAM token (IMS_TOKEN)"
+          : !(images.length && memberProjects.length && projectId)
+            ? "it changes sharing: name an image and a member project (--image, --member-project)"
+            : undefined,
         inputs: () => ({ token: (auth as { token: string }).token, image: images[0], project: memberProjects[0], ownerProject: projectId }),
       },
       ...(["shareAcceptListUnshare", "rejectThenAcceptLater"] as const).map((id) => ({
         id,
-        skip: !recipient ? "it needs a second tenant (--recipient-*)"
-          : !needsTokens(auth) || !needsTokens(recipient.auth) ? "it authenticates both tenants with IAM tokens (IMS_TOKEN, IMS_RECIPIENT_TOKEN)"
-            : !(images.length && projectId) ? "it changes sharing: name an image (--image)" : undefined,
+        skip: !recipient
+          ? "it needs a second tenant (--recipient-*)"
+          : !needsTokens(auth) || !needsTokens(recipient.auth)
+            ? "it authenticates both tenants with IAM tokens (IMS_TOKEN, IMS_RECIPIENT_TOKEN)"
+            : !(images.length && projectId)
+              ? "it changes sharing: name an image (--image)"
+              : undefined,
         inputs: () => ({
-          ownerToken: (auth as { token: string }).token, recipientToken: (recipient!.auth as { token: string }).token,
-          image: images.at(-1), ownerProject: projectId, recipientProject: recipient!.projectId,
+          ownerToken: (auth as { token: string }).token,
+          recipientToken: (recipient!.auth as { token: string }).token,
+          image: images.at(-1),
+          ownerProject: projectId,
+          recipientProject: recipient!.projectId,
         }),
       })),
     ];
@@ -522,15 +643,26 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
       if (options.signal?.aborted) return finish("interrupted", "\nInterrupted.");
       const t = Date.now();
       const run = await runWorkflow({
-        workflow: path.join(dir!, WORKFLOWS[plan.id]), server: proxy.url, inputs: plan.inputs(),
-        timeoutMs: (target.timeoutMs ?? 300_000) * 4, signal: options.signal,
+        workflow: path.join(dir!, WORKFLOWS[plan.id]),
+        server: proxy.url,
+        inputs: plan.inputs(),
+        timeoutMs: (target.timeoutMs ?? 300_000) * 4,
+        signal: options.signal,
       });
       const outcome: WorkflowOutcome = { name, ok: run.ok, ms: Date.now() - t, ...(run.ok ? {} : { output: run.output }) };
       workflows.push(outcome);
-      log(`${run.ok ? "✔" : "✖"} ${name}: ${run.steps.passed} steps passed, ${run.steps.failed} failed (${(outcome.ms / 1000).toFixed(1)} s)`);
+      log(
+        `${run.ok ? "✔" : "✖"} ${name}: ${run.steps.passed} steps passed, ${run.steps.failed} failed (${(outcome.ms / 1000).toFixed(1)} s)`,
+      );
       if (!run.ok) {
         failed++;
-        log(run.output.split("\n").filter((l) => l.trim()).map((l) => `    ${l}`).join("\n"));
+        log(
+          run.output
+            .split("\n")
+            .filter((l) => l.trim())
+            .map((l) => `    ${l}`)
+            .join("\n"),
+        );
       }
     }
 

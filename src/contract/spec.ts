@@ -41,7 +41,10 @@ function deref(node: unknown, document: Document, depth = 0): unknown {
   if (!node || typeof node !== "object") return node;
   const ref = (node as { $ref?: unknown }).$ref;
   if (typeof ref === "string" && ref.startsWith("#/")) {
-    const target = ref.slice(2).split("/").reduce<unknown>((n, key) => (n as Record<string, unknown> | undefined)?.[key], document);
+    const target = ref
+      .slice(2)
+      .split("/")
+      .reduce<unknown>((n, key) => (n as Record<string, unknown> | undefined)?.[key], document);
     if (target === undefined) throw new Error(`the spec's ${ref} does not exist`);
     return deref(target, document, depth + 1);
   }
@@ -62,7 +65,12 @@ export function loadSpec(file: string | undefined = bundledSpecPath()): Contract
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
       if (operation && typeof operation === "object" && operation.operationId) {
-        statuses.set(operation.operationId, Object.keys(operation.responses ?? {}).map(Number).filter(Number.isInteger));
+        statuses.set(
+          operation.operationId,
+          Object.keys(operation.responses ?? {})
+            .map(Number)
+            .filter(Number.isInteger),
+        );
       }
     }
   }

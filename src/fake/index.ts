@@ -26,10 +26,28 @@ export type { Fault, FakeIms, FakeImsOptions, FakeReply, FakeRequestLog } from "
 export { createManualClock, isManualClock, systemClock } from "./clock.js";
 export type { Clock, ManualClock } from "./clock.js";
 export {
-  FakeState, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT, RECIPIENT_PROJECT, FOREIGN_IMAGE, FOREIGN_OWNER,
-  DEFAULT_REGION, MEMBER_QUOTA, defaultImages,
+  FakeState,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  OWNER_PROJECT,
+  RECIPIENT_PROJECT,
+  FOREIGN_IMAGE,
+  FOREIGN_OWNER,
+  DEFAULT_REGION,
+  MEMBER_QUOTA,
+  defaultImages,
 } from "./state.js";
 export type {
-  FakeImage, FakeJob, FakeMember, FakeProject, FakeStateOptions, ImageKind, JobType, MemberRef, MemberType,
-  Refusal, SeedImage, SeedMember,
+  FakeImage,
+  FakeJob,
+  FakeMember,
+  FakeProject,
+  FakeStateOptions,
+  ImageKind,
+  JobType,
+  MemberRef,
+  MemberType,
+  Refusal,
+  SeedImage,
+  SeedMember,
 } from "./state.js";

@@ -83,13 +83,18 @@ export function matchRoute(method: string, pathname: string): { route: Route; pa
 function refusal(issues: ValidationIssue[]): Refusal {
   const where = issues[0]?.path ?? "";
   const code = /^(images\[|image_id$)/.test(where) ? "IMG.0066" : /^(projects\[|project_id$|owner$)/.test(where) ? "IMG.0067" : "IMG.0001";
-  const what = code === "IMG.0066" ? "The image ID is incorrect" : code === "IMG.0067" ? "The project ID is incorrect" : "The request format is incorrect";
+  const what =
+    code === "IMG.0066"
+      ? "The image ID is incorrect"
+      : code === "IMG.0067"
+        ? "The project ID is incorrect"
+        : "The request format is incorrect";
   return { status: 400, code, message: `${what}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}` };
 }
 
 /** A query value as its schema types it: integers from their text, the rest as text. */
 function coerce(schema: Schema, text: string): unknown {
-  const types = typeof schema.type === "string" ? [schema.type] : schema.type ?? [];
+  const types = typeof schema.type === "string" ? [schema.type] : (schema.type ?? []);
   if ((types.includes("integer") || types.includes("number")) && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
   return text;
 }

@@ -24,8 +24,15 @@ import { isManualClock, systemClock, type Clock } from "./clock.js";
 import { FAKE_HEADER, fakeIdentity } from "./identity.js";
 import { matchRoute, parseInput, ROUTE_METHODS, type Answer, type Call, type Handler, type Handlers } from "./routes.js";
 import {
-  defaultImages, FakeState, isRefusal, OWNER_PROJECT, RECIPIENT_PROJECT,
-  type FakeJob, type FakeProject, type Refusal, type SeedImage,
+  defaultImages,
+  FakeState,
+  isRefusal,
+  OWNER_PROJECT,
+  RECIPIENT_PROJECT,
+  type FakeJob,
+  type FakeProject,
+  type Refusal,
+  type SeedImage,
 } from "./state.js";
 
 /** The token that acts as OWNER_PROJECT (as does any token not in `tokens`). */
@@ -70,24 +77,25 @@ type FaultMatch = {
   times?: number | undefined;
 };
 /** A fault to inject into matching requests (all of them, or the next `times`). */
-export type Fault = FaultMatch & (
-  | { type: "latency"; delayMs: number }
-  | { type: "status"; status: number; retryAfter?: number | string | undefined }
-  | { type: "drop" }
-  /**
-   * The request is handled as usual (a change is made, its job started), then the connection is
-   * closed without an answer: the client cannot know whether the change reached IMS.
-   */
-  | { type: "dropAnswer" }
-  | { type: "malformed"; body?: string | undefined }
-  /**
-   * The member job of a matching request fails every pair of this one image (its results say
-   * `failed`) while the rest of the batch goes on: the job is SUCCESS unless nothing else
-   * succeeded. `code` is what a job failing on it reports (default IMG.0112 for add and update,
-   * IMG.0113 for delete). `times` counts requests naming the image.
-   */
-  | { type: "imageFailure"; image: string; code?: string | undefined }
-);
+export type Fault = FaultMatch &
+  (
+    | { type: "latency"; delayMs: number }
+    | { type: "status"; status: number; retryAfter?: number | string | undefined }
+    | { type: "drop" }
+    /**
+     * The request is handled as usual (a change is made, its job started), then the connection is
+     * closed without an answer: the client cannot know whether the change reached IMS.
+     */
+    | { type: "dropAnswer" }
+    | { type: "malformed"; body?: string | undefined }
+    /**
+     * The member job of a matching request fails every pair of this one image (its results say
+     * `failed`) while the rest of the batch goes on: the job is SUCCESS unless nothing else
+     * succeeded. `code` is what a job failing on it reports (default IMG.0112 for add and update,
+     * IMG.0113 for delete). `times` counts requests naming the image.
+     */
+    | { type: "imageFailure"; image: string; code?: string | undefined }
+  );
 
 export interface FakeImsOptions {
   /** Port on 127.0.0.1 (default 0: any free port). */
@@ -138,13 +146,15 @@ export interface FakeIms {
 }
 
 const ims = (code: string, message: string) => JSON.stringify({ error: { code, message } });
-const gateway = (code: string, message: string, requestId: string) => JSON.stringify({ error_code: code, error_msg: message, request_id: requestId });
+const gateway = (code: string, message: string, requestId: string) =>
+  JSON.stringify({ error_code: code, error_msg: message, request_id: requestId });
 const hex32 = () => randomBytes(16).toString("hex");
 
 const CORS_HEADERS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": [...ROUTE_METHODS, "OPTIONS"].join(", "),
-  "access-control-allow-headers": "authorization, content-type, x-auth-token, x-sdk-date, x-project-id, x-security-token, x-sdk-content-sha256",
+  "access-control-allow-headers":
+    "authorization, content-type, x-auth-token, x-sdk-date, x-project-id, x-security-token, x-sdk-content-sha256",
   "access-control-expose-headers": `x-request-id, retry-after, ${FAKE_HEADER}`,
   "access-control-max-age": "600",
 };
@@ -164,7 +174,9 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
   const faults: Fault[] = (options.faults ?? []).map((f) => ({ ...f }));
   const requests: FakeRequestLog[] = [];
   const sockets = new Set<Socket>();
-  const signers = new Map(Object.entries(options.credentials ?? {}).map(([ak, { secretKey }]) => [ak, createSigner({ accessKey: ak, secretKey })]));
+  const signers = new Map(
+    Object.entries(options.credentials ?? {}).map(([ak, { secretKey }]) => [ak, createSigner({ accessKey: ak, secretKey })]),
+  );
   // On every answer, so that a client (the contract runner) can tell this fake from a real IMS.
   const identity = { [FAKE_HEADER]: fakeIdentity(signers.size > 0) };
 
@@ -184,7 +196,9 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
   function imageFailures(method: string, path: string, images: readonly string[], defaultCode: string): Map<string, string> {
     const failures = new Map<string, string>();
     for (const image of images) {
-      const fault = faults.find((f): f is Extract<Fault, { type: "imageFailure" }> => f.type === "imageFailure" && f.image === image && matches(f, method, path));
+      const fault = faults.find(
+        (f): f is Extract<Fault, { type: "imageFailure" }> => f.type === "imageFailure" && f.image === image && matches(f, method, path),
+      );
       if (!fault) continue;
       consume(fault);
       failures.set(image, fault.code ?? defaultCode);
@@ -196,8 +210,11 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
   const ownJob = (caller: string, jobId: string): FakeJob | Refusal =>
     state.jobOf(caller, jobId) ?? { status: 404, code: "IMG.0023", message: `Failed to query the job: job ${jobId} does not exist.` };
   const ok = <T>(body: T | Refusal): { status: 200; body: T } | Refusal => (isRefusal(body) ? body : { status: 200, body });
-  const failuresFor = (id: "addImageMembers" | "deleteImageMembers" | "updateImageMembers", images: readonly string[], defaultCode: string) =>
-    imageFailures(operations[id].method, operations[id].path, images, defaultCode);
+  const failuresFor = (
+    id: "addImageMembers" | "deleteImageMembers" | "updateImageMembers",
+    images: readonly string[],
+    defaultCode: string,
+  ) => imageFailures(operations[id].method, operations[id].path, images, defaultCode);
 
   /** One handler per operation in the spec's table. */
   const handlers: Handlers = {
@@ -230,7 +247,11 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     const header = req.headers.authorization ?? "";
     const m = /^SDK-HMAC-SHA256 Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]+)$/.exec(header);
     const signer = m && signers.get(m[1] ?? "");
-    const fail = (detail: string) => ({ status: 401, headers: {}, body: gateway("APIGW.0301", `Incorrect IAM authentication information: ${detail}`, requestId) });
+    const fail = (detail: string) => ({
+      status: 401,
+      headers: {},
+      body: gateway("APIGW.0301", `Incorrect IAM authentication information: ${detail}`, requestId),
+    });
     if (!m || !signer) return fail(m ? "unknown access key" : "missing or malformed Authorization");
     const names = (m[2] ?? "").split(";");
     const headers: Record<string, string> = {};
@@ -261,18 +282,31 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       return header("x-project-id") || OWNER_PROJECT;
     }
     const token = header("x-auth-token");
-    if (!token) return { status: 401, headers: {}, body: ims("IMG.0087", "The token is incorrect: no X-Auth-Token or AK/SK signature in the request.") };
+    if (!token)
+      return {
+        status: 401,
+        headers: {},
+        body: ims("IMG.0087", "The token is incorrect: no X-Auth-Token or AK/SK signature in the request."),
+      };
     return tokens[token] ?? OWNER_PROJECT;
   }
 
-  async function route(method: string, path: string, req: IncomingMessage, body: Buffer, requestId: string, log: Partial<FakeRequestLog>): Promise<FakeReply> {
+  async function route(
+    method: string,
+    path: string,
+    req: IncomingMessage,
+    body: Buffer,
+    requestId: string,
+    log: Partial<FakeRequestLog>,
+  ): Promise<FakeReply> {
     const reply = (status: number, text: string): FakeReply => ({ status, headers: {}, body: text });
     const caller = await authenticate(req, body, requestId);
     if (typeof caller !== "string") return caller;
     log.project = caller;
     const url = new URL(path, "http://fake");
     const matched = matchRoute(method, url.pathname);
-    if (!matched) return reply(404, gateway("APIGW.0101", `The API does not exist or has not been published: ${method} ${url.pathname}`, requestId));
+    if (!matched)
+      return reply(404, gateway("APIGW.0101", `The API does not exist or has not been published: ${method} ${url.pathname}`, requestId));
     const id = matched.route.id;
     log.operation = id;
     const input = parseInput(id, matched.params, url.searchParams, body);
@@ -318,9 +352,10 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     if (status) {
       const headers: Record<string, string> = { ...base };
       if (status.retryAfter !== undefined) headers["retry-after"] = String(status.retryAfter);
-      const text = status.status === 429
-        ? gateway("APIGW.0308", "The throttling threshold has been reached.", requestId)
-        : ims("IMG.0000", `Injected fault: HTTP ${status.status}.`);
+      const text =
+        status.status === 429
+          ? gateway("APIGW.0308", "The throttling threshold has been reached.", requestId)
+          : ims("IMG.0000", `Injected fault: HTTP ${status.status}.`);
       send({ status: status.status, headers, body: text });
       return;
     }
@@ -364,9 +399,10 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
       clock.advance(ms);
       state.settle();
     },
-    close: () => new Promise((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -35,7 +35,15 @@
  */
 import { randomBytes } from "node:crypto";
 import type {
-  ImageMember, ImageMemberList, ImageMembersRequest, Job, JobProgress, JobResult, MemberStatus, SharedImage, SharedImageList,
+  ImageMember,
+  ImageMemberList,
+  ImageMembersRequest,
+  Job,
+  JobProgress,
+  JobResult,
+  MemberStatus,
+  SharedImage,
+  SharedImageList,
   UpdateImageMembersRequest,
 } from "../../generated/ims.js";
 import { systemClock, type Clock } from "./clock.js";
@@ -215,12 +223,6 @@ function membersNamed(body: MembersBody): MemberRef[] {
   ];
 }
 
-const DEFAULT_FAILURE: Record<JobType, string> = {
-  imsAddImageMembersJob: "IMG.0112",
-  imsDelImageMembersJob: "IMG.0113",
-  imsUpdateImageMembersJob: "IMG.0112",
-};
-
 interface Outcome {
   image: string;
   member: MemberRef;
@@ -273,7 +275,14 @@ export class FakeState {
     };
     for (const member of seed.members ?? []) {
       const m = typeof member === "string" ? { id: member } : member;
-      image.members.set(m.id, { id: m.id, type: m.type ?? "project", status: m.status ?? "accepted", urn: m.urn, createdAt: at, updatedAt: at });
+      image.members.set(m.id, {
+        id: m.id,
+        type: m.type ?? "project",
+        status: m.status ?? "accepted",
+        urn: m.urn,
+        createdAt: at,
+        updatedAt: at,
+      });
     }
     this.images.set(image.id, image);
     return image;
@@ -283,7 +292,13 @@ export class FakeState {
   membersOf(imageId: string, status?: MemberStatus): string[] | undefined {
     this.settle();
     const image = this.images.get(imageId);
-    return image && [...image.members.values()].filter((m) => !status || m.status === status).map((m) => m.id).sort();
+    return (
+      image &&
+      [...image.members.values()]
+        .filter((m) => !status || m.status === status)
+        .map((m) => m.id)
+        .sort()
+    );
   }
 
   /** Where a member's share stands now, or undefined when it is not a member. */
@@ -348,11 +363,15 @@ export class FakeState {
   updateMembers(caller: string, body: AnswerBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
     this.settle();
     if (body.project_id.toLowerCase() !== caller.toLowerCase()) {
-      return refuse("IMG.0030", `The project ID and token are invalid: project_id ${body.project_id} is not your project (${caller}); a share is answered from the recipient's own project.`);
+      return refuse(
+        "IMG.0030",
+        `The project ID and token are invalid: project_id ${body.project_id} is not your project (${caller}); a share is answered from the recipient's own project.`,
+      );
     }
     for (const id of body.images) {
       const image = this.images.get(id);
-      if (image?.owner === caller) return refuse("IMG.0076", `The image ${id} is your own: the owner cannot accept or reject it, its recipients do.`);
+      if (image?.owner === caller)
+        return refuse("IMG.0076", `The image ${id} is your own: the owner cannot accept or reject it, its recipients do.`);
       if (!image || image.members.get(caller)?.type !== "project") {
         return refuse("IMG.0027", `The image in the request does not exist: ${id} is not shared with project ${caller}.`);
       }
@@ -362,9 +381,17 @@ export class FakeState {
     return job;
   }
 
-  private startJob(type: JobType, project: string, images: string[], members: MemberRef[], durationMs: number, failures: Map<string, string>): FakeJob {
+  private startJob(
+    type: JobType,
+    project: string,
+    images: string[],
+    members: MemberRef[],
+    durationMs: number,
+    failures: Map<string, string>,
+  ): FakeJob {
     let id: string;
-    do id = randomBytes(16).toString("hex"); while (this.jobs.has(id));
+    do id = randomBytes(16).toString("hex");
+    while (this.jobs.has(id));
     const job: FakeJob = { id, type, project, images: [...images], members, failures, startedAt: this.now(), durationMs };
     this.jobs.set(id, job);
     this.unsettled.add(job);
@@ -404,7 +431,10 @@ export class FakeState {
       case "imsAddImageMembersJob": {
         if (existing) return undefined;
         if (member.type === "project" && this.regionOf(member.id) !== image.region) {
-          return { code: "IMG.0108", reason: `tenant ${member.id} is not found in region ${image.region} (it is in ${this.regionOf(member.id)})` };
+          return {
+            code: "IMG.0108",
+            reason: `tenant ${member.id} is not found in region ${image.region} (it is in ${this.regionOf(member.id)})`,
+          };
         }
         if (this.acceptedCount(image) >= this.quotaOf(image)) {
           return { code: "IMG.0088", reason: `the image already has ${this.quotaOf(image)} accepted members, its quota` };
@@ -420,10 +450,14 @@ export class FakeState {
       }
       case "imsUpdateImageMembersJob": {
         const answer = job.answer;
-        if (!existing || existing.type !== "project" || !answer) return { code: "IMG.0027", reason: `the image is no longer shared with project ${member.id}` };
+        if (!existing || existing.type !== "project" || !answer)
+          return { code: "IMG.0027", reason: `the image is no longer shared with project ${member.id}` };
         if (answer.status === "accepted" && existing.status !== "accepted") {
           if (image.kind === "full-ecs" && !answer.vaultId) {
-            return { code: "IMG.0184", reason: "the vault is missing: accepting a full-ECS image made from a cloud server backup needs vault_id" };
+            return {
+              code: "IMG.0184",
+              reason: "the vault is missing: accepting a full-ECS image made from a cloud server backup needs vault_id",
+            };
           }
           if (this.acceptedCount(image) >= this.quotaOf(image)) {
             return { code: "IMG.0088", reason: `the image already has ${this.quotaOf(image)} accepted members, its quota` };
@@ -441,9 +475,7 @@ export class FakeState {
     for (const imageId of job.images) {
       const image = this.images.get(imageId);
       for (const member of job.members) {
-        const failure = image
-          ? this.applyPair(job, image, member, at)
-          : { code: "IMG.0027", reason: "the image no longer exists" };
+        const failure = image ? this.applyPair(job, image, member, at) : { code: "IMG.0027", reason: "the image no longer exists" };
         outcomes.push({ image: imageId, member, failure });
       }
     }
@@ -480,14 +512,19 @@ export class FakeState {
       end_time: job.results ? jobTime(job.startedAt + job.durationMs) : null,
       status,
       error_code: job.error?.code ?? null,
-      fail_reason: job.error ? `${job.error.code === "IMG.0113" ? "Failed to delete the tenant" : "The job failed"}: ${job.error.reason}` : null,
+      fail_reason: job.error
+        ? `${job.error.code === "IMG.0113" ? "Failed to delete the tenant" : "The job failed"}: ${job.error.reason}`
+        : null,
     };
   }
 
   /** The job as `GET /v1/{project_id}/jobs/{job_id}` shows it, per-image results once done. */
   showJob(job: FakeJob): Job {
     const { status, percent } = this.phase(job);
-    return { ...this.common(job, status), entities: job.results ? { results: job.results, process_percent: percent } : { process_percent: percent } };
+    return {
+      ...this.common(job, status),
+      entities: job.results ? { results: job.results, process_percent: percent } : { process_percent: percent },
+    };
   }
 
   /** The job as `GET /v1/cloudimages/job/{job_id}` shows it: progress, no results. */
@@ -522,14 +559,21 @@ export class FakeState {
    * `limit` (default 500) a page; `marker` is the base64 of the last member ID of the previous
    * page, so paging survives members added or removed in between.
    */
-  listMembers(caller: string, imageId: string, page: { limit?: number | undefined; marker?: string | undefined }): ImageMemberList | Refusal {
+  listMembers(
+    caller: string,
+    imageId: string,
+    page: { limit?: number | undefined; marker?: string | undefined },
+  ): ImageMemberList | Refusal {
     this.settle();
     const image = this.images.get(imageId);
     if (!image) return refuse("IMG.0144", `The image does not exist: ${imageId}.`, 404);
     if (image.owner !== caller) return refuse("IMG.0047", `Only the image owner can list its members: ${imageId}.`);
     const after = page.marker === undefined ? undefined : Buffer.from(page.marker, "base64").toString("utf8");
     if (page.marker !== undefined && (!after || Buffer.from(after, "utf8").toString("base64") !== page.marker)) {
-      return refuse("IMG.0001", `The request format is incorrect: marker ${JSON.stringify(page.marker)} is not a marker this API returned.`);
+      return refuse(
+        "IMG.0001",
+        `The request format is incorrect: marker ${JSON.stringify(page.marker)} is not a marker this API returned.`,
+      );
     }
     const limit = page.limit ?? 500;
     const all = [...image.members.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -561,15 +605,27 @@ export class FakeState {
    * does), optionally from one `owner`; sorted by ID, `limit` (default 500) a page, `marker` the
    * last ID of the previous page.
    */
-  listSharedImages(caller: string, query: { member_status?: MemberStatus | undefined; owner?: string | undefined; limit?: number | undefined; marker?: string | undefined }): SharedImageList {
+  listSharedImages(
+    caller: string,
+    query: {
+      member_status?: MemberStatus | undefined;
+      owner?: string | undefined;
+      limit?: number | undefined;
+      marker?: string | undefined;
+    },
+  ): SharedImageList {
     this.settle();
     const wanted = query.member_status ?? "accepted";
     const images = [...this.images.values()]
       .filter((image) => {
         const member = image.members.get(caller);
-        return member?.type === "project" && member.status === wanted && image.owner !== caller
-          && (query.owner === undefined || image.owner === query.owner)
-          && (query.marker === undefined || image.id > query.marker);
+        return (
+          member?.type === "project" &&
+          member.status === wanted &&
+          image.owner !== caller &&
+          (query.owner === undefined || image.owner === query.owner) &&
+          (query.marker === undefined || image.id > query.marker)
+        );
       })
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .slice(0, query.limit ?? 500);
@@ -598,7 +654,7 @@ export class FakeState {
       __os_type: windows ? "Windows" : "Linux",
       __os_bit: /32bit/i.test(image.osVersion) ? "32" : "64",
       __os_version: image.osVersion,
-      __platform: windows ? "Windows" : image.osVersion.split(" ")[0] ?? "Other",
+      __platform: windows ? "Windows" : (image.osVersion.split(" ")[0] ?? "Other"),
       // What a system disk of min_disk GB compresses to, roughly; a data disk's image is smaller.
       __image_size: String(Math.round(image.minDisk * 2 ** 30 * (image.kind === "data" ? 0.05 : 0.055))),
       __image_source_type: "uds",

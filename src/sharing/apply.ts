@@ -9,8 +9,20 @@ import { READ_BACK_MS } from "../change.js";
 import { sleep } from "../signals.js";
 import { notify } from "../options.js";
 import {
-  batchBody, DEFAULT_CONCURRENCY, regionLimiters, diffSharing, groupBatches, messageOf, missingClients, optionIssues, readMembers,
-  type ImageChange, type SharingBatch, type SharingClient, type SharingJob, type SharingPlan,
+  batchBody,
+  DEFAULT_CONCURRENCY,
+  regionLimiters,
+  diffSharing,
+  groupBatches,
+  messageOf,
+  missingClients,
+  optionIssues,
+  readMembers,
+  type ImageChange,
+  type SharingBatch,
+  type SharingClient,
+  type SharingJob,
+  type SharingPlan,
 } from "./plan.js";
 import { append, emptySet, without, type MemberSet } from "./members.js";
 
@@ -118,7 +130,16 @@ export interface ApplyReport {
 export type ApplyEvent =
   | { type: "accepted"; region: string; kind: "remove" | "add"; images: string[]; jobId: string }
   | { type: "done"; region: string; kind: "remove" | "add"; images: string[]; jobId: string; job: SharingJob }
-  | { type: "failed"; region: string; kind: "remove" | "add"; images: string[]; jobId?: string; status: AppliedJobStatus; failedImages: string[]; reason: string }
+  | {
+      type: "failed";
+      region: string;
+      kind: "remove" | "add";
+      images: string[];
+      jobId?: string;
+      status: AppliedJobStatus;
+      failedImages: string[];
+      reason: string;
+    }
   | { type: "interrupted"; region: string; kind: "remove" | "add"; images: string[]; jobId?: string; reason: string };
 
 /** Options of {@link applySharing}. */
@@ -149,7 +170,6 @@ export interface ApplyOptions {
   /** Regroup the plan's changes with this many images per request (default: the plan's batches). */
   maxBatchImages?: number | undefined;
 }
-
 
 /** The job an error carries: `ImsJobFailedError` (or anything shaped like it) has `job`. */
 function jobOf(error: unknown): SharingJob | undefined {
@@ -237,14 +257,24 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   const clients = options.clients ?? plan.clients;
   const issues = optionIssues(options);
   issues.push(...plan.problems.map(({ path, message }) => ({ path, message })));
-  issues.push(...(plan.unread ?? []).map((u) => ({
-    path: `regions.${u.region}${u.image ? `.images.${u.image}` : ""}`,
-    message: `was not read, so the plan is partial (${u.message}): plan again once it can be read`,
-  })));
-  issues.push(...missingClients(plan.changes.map((c) => c.region), clients));
+  issues.push(
+    ...(plan.unread ?? []).map((u) => ({
+      path: `regions.${u.region}${u.image ? `.images.${u.image}` : ""}`,
+      message: `was not read, so the plan is partial (${u.message}): plan again once it can be read`,
+    })),
+  );
+  issues.push(
+    ...missingClients(
+      plan.changes.map((c) => c.region),
+      clients,
+    ),
+  );
   plan.changes.forEach(({ region, image }, i) => {
     if (!plan.desired.regions[region]?.images[image]) {
-      issues.push({ path: `changes[${i}]`, message: `names image ${image} in ${region}, which the plan's desired state does not: make the plan with planSharing` });
+      issues.push({
+        path: `changes[${i}]`,
+        message: `names image ${image} in ${region}, which the plan's desired state does not: make the plan with planSharing`,
+      });
     }
   });
   if (issues.length) throw new ImsValidationError(issues, "sharing plan");
@@ -253,22 +283,37 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   const keyOf = (region: string, image: string) => `${region}\u0000${image}`;
   for (const change of plan.changes) {
     reports.set(keyOf(change.region, change.image), {
-      region: change.region, image: change.image, removed: emptySet(), added: emptySet(), failed: [], unfinished: [], notes: [], verified: false, drift: undefined,
+      region: change.region,
+      image: change.image,
+      removed: emptySet(),
+      added: emptySet(),
+      failed: [],
+      unfinished: [],
+      notes: [],
+      verified: false,
+      drift: undefined,
     });
   }
   const report = (region: string, image: string) => reports.get(keyOf(region, image)) as ImageReport;
   const jobs: AppliedJob[] = [];
   if (!plan.changes.length) return { images: [], jobs, interrupted: false, ok: true };
 
-  const batches = options.maxBatchImages === undefined ? plan.batches : groupBatches(plan.changes, { maxBatchImages: options.maxBatchImages });
+  const batches =
+    options.maxBatchImages === undefined ? plan.batches : groupBatches(plan.changes, { maxBatchImages: options.maxBatchImages });
   const limiter = regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY);
   const emit = (event: ApplyEvent) => notify(onProgress, event);
 
-  const fail = (batch: SharingBatch, images: readonly string[], failure: Omit<ImageFailure, "kind" | "members">, members = batch.members) => {
+  const fail = (
+    batch: SharingBatch,
+    images: readonly string[],
+    failure: Omit<ImageFailure, "kind" | "members">,
+    members = batch.members,
+  ) => {
     for (const image of images) report(batch.region, image).failed.push({ kind: batch.kind, members, ...failure });
   };
   const leave = (batch: SharingBatch, unfinished: Omit<ImageUnfinished, "kind" | "members">) => {
-    for (const image of batch.images) report(batch.region, image).unfinished.push({ kind: batch.kind, members: batch.members, ...unfinished });
+    for (const image of batch.images)
+      report(batch.region, image).unfinished.push({ kind: batch.kind, members: batch.members, ...unfinished });
   };
 
   /**
@@ -293,7 +338,16 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
     const ended = (reason: string, error: unknown) => {
       entry.status = "error";
       entry.error = error;
-      emit({ type: "failed", region, kind, images, ...(entry.jobId ? { jobId: entry.jobId } : {}), status: "error", failedImages: [...images], reason });
+      emit({
+        type: "failed",
+        region,
+        kind,
+        images,
+        ...(entry.jobId ? { jobId: entry.jobId } : {}),
+        status: "error",
+        failedImages: [...images],
+        reason,
+      });
     };
     const settle = (job: SharingJob, error?: unknown) => {
       entry.job = job;
@@ -304,7 +358,13 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
         const outcome = failed.get(image);
         const done = outcome ? without(batch.members, outcome.members) : batch.members;
         append(kind === "add" ? report(region, image).added : report(region, image).removed, done);
-        if (outcome) fail(batch, [image], { jobId: job.job_id, reason: outcome.reason, ...(outcome.code ? { code: outcome.code } : {}) }, outcome.members);
+        if (outcome)
+          fail(
+            batch,
+            [image],
+            { jobId: job.job_id, reason: outcome.reason, ...(outcome.code ? { code: outcome.code } : {}) },
+            outcome.members,
+          );
       }
       if (failed.size || entry.status !== "SUCCESS") {
         const reason = [...failed.values()][0]?.reason ?? `job ${job.status}`;
@@ -383,40 +443,53 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
     }
   }
   for (const batch of batches.filter((b) => b.kind === "add")) {
-    const before = batch.images.filter((image) => ordered.has(keyOf(batch.region, image))).flatMap((image) => removals.get(keyOf(batch.region, image)) ?? []);
+    const before = batch.images
+      .filter((image) => ordered.has(keyOf(batch.region, image)))
+      .flatMap((image) => removals.get(keyOf(batch.region, image)) ?? []);
     const done = Promise.all(before).then(() => send(batch));
     for (const image of batch.images) track(byImage, keyOf(batch.region, image), done);
   }
 
   // Each changed image is read back as soon as its own jobs have ended: the jobs say what IMS
   // did, the listing says what is true now.
-  await Promise.all(plan.changes.map(async (change) => {
-    await Promise.all(byImage.get(keyOf(change.region, change.image)) ?? []);
-    if (signal?.aborted || options.readBack === false) return;
-    const image = report(change.region, change.image);
-    const repeats = jobs.filter((j) => j.resent !== undefined && j.region === change.region && j.images.includes(change.image));
-    const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
-    const read = async () => diffSharing(
-      await limiter(change.region)(() => readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal)),
-      wanted, { region: change.region, image: change.image, quota: change.quota.limit },
-    );
-    try {
-      let drift = await read();
-      // A repeated request races the first one, whose job may still be running: the state may
-      // take a while to show it.
-      for (const started = Date.now(); drift && repeats.length && Date.now() - started < READ_BACK_MS;) {
-        await sleep(1_000, signal);
-        drift = await read();
+  await Promise.all(
+    plan.changes.map(async (change) => {
+      await Promise.all(byImage.get(keyOf(change.region, change.image)) ?? []);
+      if (signal?.aborted || options.readBack === false) return;
+      const image = report(change.region, change.image);
+      const repeats = jobs.filter((j) => j.resent !== undefined && j.region === change.region && j.images.includes(change.image));
+      const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
+      const read = async () =>
+        diffSharing(
+          await limiter(change.region)(() =>
+            readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal),
+          ),
+          wanted,
+          { region: change.region, image: change.image, quota: change.quota.limit },
+        );
+      try {
+        let drift = await read();
+        // A repeated request races the first one, whose job may still be running: the state may
+        // take a while to show it.
+        for (const started = Date.now(); drift && repeats.length && Date.now() - started < READ_BACK_MS;) {
+          await sleep(1_000, signal);
+          drift = await read();
+        }
+        image.drift = drift;
+        image.verified = true;
+        if (!drift) settleRepeats(image, repeats);
+      } catch (error) {
+        if (signal?.aborted) return;
+        const code = codeOf(error);
+        image.failed.push({
+          kind: "read",
+          members: emptySet(),
+          reason: `reading the members back failed: ${messageOf(error)}`,
+          ...(code ? { code } : {}),
+        });
       }
-      image.drift = drift;
-      image.verified = true;
-      if (!drift) settleRepeats(image, repeats);
-    } catch (error) {
-      if (signal?.aborted) return;
-      const code = codeOf(error);
-      image.failed.push({ kind: "read", members: emptySet(), reason: `reading the members back failed: ${messageOf(error)}`, ...(code ? { code } : {}) });
-    }
-  }));
+    }),
+  );
 
   /**
    * The image read back as the file says: a repeat's job that reported it failed did so because
@@ -428,7 +501,9 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
       const settled = image.failed.filter((f) => f.jobId !== undefined && f.jobId === repeat.jobId);
       if (!settled.length) continue;
       image.failed = image.failed.filter((f) => !settled.includes(f));
-      image.notes.push(`the first ${repeat.kind} request got no answer (${repeat.resent}); it was sent again as job ${repeat.jobId}, which reported this image failed, but its members read back as the file says: the first request had made the change`);
+      image.notes.push(
+        `the first ${repeat.kind} request got no answer (${repeat.resent}); it was sent again as job ${repeat.jobId}, which reported this image failed, but its members read back as the file says: the first request had made the change`,
+      );
     }
   }
   for (const repeat of jobs.filter((j) => j.resent !== undefined && j.status !== "SUCCESS" && j.jobId)) {
@@ -438,8 +513,9 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
 
   const interrupted = signal?.aborted ?? false;
   const images = [...reports.values()];
-  const ok = !interrupted
-    && jobs.every((j) => j.status === "SUCCESS" || j.settled === true)
-    && images.every((i) => (i.verified || options.readBack === false) && !i.failed.length && !i.drift);
+  const ok =
+    !interrupted &&
+    jobs.every((j) => j.status === "SUCCESS" || j.settled === true) &&
+    images.every((i) => (i.verified || options.readBack === false) && !i.failed.length && !i.drift);
   return { images, jobs, interrupted, ok };
 }

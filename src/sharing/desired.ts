@@ -60,7 +60,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 function checkCredentialRefs(value: unknown, path: string, issues: ValidationIssue[]): void {
   if (value === undefined) return;
   if (!isObject(value)) {
-    issues.push({ path, message: `must be an object naming environment variables ({ accessKeyEnv, secretKeyEnv, securityTokenEnv?, tokenEnv? }), got ${show(value)}` });
+    issues.push({
+      path,
+      message: `must be an object naming environment variables ({ accessKeyEnv, secretKeyEnv, securityTokenEnv?, tokenEnv? }), got ${show(value)}`,
+    });
     return;
   }
   unknownFields(value, CREDENTIAL_REF_FIELDS, path, issues);
@@ -68,7 +71,10 @@ function checkCredentialRefs(value: unknown, path: string, issues: ValidationIss
     const name = value[field];
     // Never echo the value: it may be a secret pasted where a variable's name belongs.
     if (name !== undefined && (typeof name !== "string" || !ENV_NAME.test(name))) {
-      issues.push({ path: at(path, field), message: "must be the NAME of an environment variable (letters, digits, _), not a secret: secrets never go in the sharing file" });
+      issues.push({
+        path: at(path, field),
+        message: "must be the NAME of an environment variable (letters, digits, _), not a secret: secrets never go in the sharing file",
+      });
     }
   }
   if ((value.accessKeyEnv === undefined) !== (value.secretKeyEnv === undefined)) {
@@ -108,7 +114,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function show(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : Array.isArray(value) ? "a list" : isObject(value) ? "an object" : String(value);
+  const text =
+    typeof value === "string" ? JSON.stringify(value) : Array.isArray(value) ? "a list" : isObject(value) ? "an object" : String(value);
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
@@ -138,7 +145,10 @@ function unknownFields(object: Record<string, unknown>, known: readonly string[]
     // mode, remove every project member: refuse it instead.
     if (known.includes(name)) continue;
     const guess = closest(name, known);
-    issues.push({ path: at(path, name), message: `is not a known field${guess ? `; did you mean "${guess}"?` : ""} (expected ${known.join(", ")})` });
+    issues.push({
+      path: at(path, name),
+      message: `is not a known field${guess ? `; did you mean "${guess}"?` : ""} (expected ${known.join(", ")})`,
+    });
   }
 }
 
@@ -199,7 +209,11 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
   unknownFields(value, ["regions", "$schema"], "", issues);
   const regions = value.regions;
   if (!isObject(regions)) {
-    issues.push({ path: "regions", message: regions === undefined ? "is required: region ID → { images }" : `must be an object (region ID → { images }), got ${show(regions)}` });
+    issues.push({
+      path: "regions",
+      message:
+        regions === undefined ? "is required: region ID → { images }" : `must be an object (region ID → { images }), got ${show(regions)}`,
+    });
     return issues;
   }
 
@@ -217,20 +231,28 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
     unknownFields(entry, ["images", "endpoint", "projectId", "credentials"], regionPath, issues);
     checkCredentialRefs(entry.credentials, at(regionPath, "credentials"), issues);
     if (entry.endpoint !== undefined) {
-      const endpointIssue = typeof entry.endpoint === "string"
-        ? resolveEndpoint({ endpoint: entry.endpoint }).issues[0]?.message
-        : `must be a string, got ${show(entry.endpoint)}`;
+      const endpointIssue =
+        typeof entry.endpoint === "string"
+          ? resolveEndpoint({ endpoint: entry.endpoint }).issues[0]?.message
+          : `must be a string, got ${show(entry.endpoint)}`;
       if (endpointIssue) issues.push({ path: at(regionPath, "endpoint"), message: endpointIssue });
     }
     const owner = entry.projectId;
     if (owner !== undefined && (typeof owner !== "string" || !PROJECT_ID.test(owner))) {
-      const problem = typeof owner === "string" ? notAn(schemas.ProjectId, owner) : `must be a string, got ${show(owner)}${numberHint(owner)}`;
+      const problem =
+        typeof owner === "string" ? notAn(schemas.ProjectId, owner) : `must be a string, got ${show(owner)}${numberHint(owner)}`;
       issues.push({ path: at(regionPath, "projectId"), message: `must be the owner's project ID in ${region}: ${problem}` });
     }
     const images = entry.images;
     const imagesPath = at(regionPath, "images");
     if (!isObject(images)) {
-      issues.push({ path: imagesPath, message: images === undefined ? "is required: image ID → { projects, domains, organizations }" : `must be an object (image ID → who may use it), got ${show(images)}` });
+      issues.push({
+        path: imagesPath,
+        message:
+          images === undefined
+            ? "is required: image ID → { projects, domains, organizations }"
+            : `must be an object (image ID → who may use it), got ${show(images)}`,
+      });
       continue;
     }
 
@@ -244,37 +266,67 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
       unknownFields(wanted, ["projects", "domains", "organizations", "mode", "quota"], imagePath, issues);
 
       const projectsPath = at(imagePath, "projects");
-      const projects = checkList(wanted.projects, projectsPath, {
-        check: (id) => PROJECT_ID.test(id) ? undefined : `${notAn(schemas.ProjectId, id)}; project IDs are per region: use the project ID of ${region}`,
-        key: (id) => id,
-      }, issues);
+      const projects = checkList(
+        wanted.projects,
+        projectsPath,
+        {
+          check: (id) =>
+            PROJECT_ID.test(id)
+              ? undefined
+              : `${notAn(schemas.ProjectId, id)}; project IDs are per region: use the project ID of ${region}`,
+          key: (id) => id,
+        },
+        issues,
+      );
       for (const { entry: id, index } of projects) {
         const entryPath = at(projectsPath, index);
         if (typeof owner === "string" && owner === id) {
-          issues.push({ path: entryPath, message: `is the owner's own project (${at(regionPath, "projectId")}); an image cannot be shared with its owner` });
+          issues.push({
+            path: entryPath,
+            message: `is the owner's own project (${at(regionPath, "projectId")}); an image cannot be shared with its owner`,
+          });
         }
         const seenIn = projectRegion.get(id);
         if (seenIn === undefined) projectRegion.set(id, region);
         else if (seenIn !== region) {
-          issues.push({ path: entryPath, message: `is also listed under regions.${seenIn}; project IDs are per region, so it cannot be a project of both: use the project ID of ${region}` });
+          issues.push({
+            path: entryPath,
+            message: `is also listed under regions.${seenIn}; project IDs are per region, so it cannot be a project of both: use the project ID of ${region}`,
+          });
         }
       }
 
-      checkList(wanted.domains, at(imagePath, "domains"), {
-        check: (id) => DOMAIN_ID.test(id) ? undefined : notAn(schemas.DomainId, id),
-        key: (id) => id,
-      }, issues);
-      checkList(wanted.organizations, at(imagePath, "organizations"), {
-        check: (ref) => ORGANIZATION.test(ref) ? undefined : notAn(schemas.OrganizationRef, ref),
-        key: organizationKey,
-      }, issues);
+      checkList(
+        wanted.domains,
+        at(imagePath, "domains"),
+        {
+          check: (id) => (DOMAIN_ID.test(id) ? undefined : notAn(schemas.DomainId, id)),
+          key: (id) => id,
+        },
+        issues,
+      );
+      checkList(
+        wanted.organizations,
+        at(imagePath, "organizations"),
+        {
+          check: (ref) => (ORGANIZATION.test(ref) ? undefined : notAn(schemas.OrganizationRef, ref)),
+          key: organizationKey,
+        },
+        issues,
+      );
 
       if (wanted.mode !== undefined && wanted.mode !== "exclusive" && wanted.mode !== "additive") {
-        issues.push({ path: at(imagePath, "mode"), message: `must be "exclusive" (members not listed are removed) or "additive" (members are only added), got ${show(wanted.mode)}` });
+        issues.push({
+          path: at(imagePath, "mode"),
+          message: `must be "exclusive" (members not listed are removed) or "additive" (members are only added), got ${show(wanted.mode)}`,
+        });
       }
       const quota = wanted.quota;
       if (quota !== undefined && !(typeof quota === "number" && Number.isInteger(quota) && quota >= 1)) {
-        issues.push({ path: at(imagePath, "quota"), message: `must be a positive whole number (128 for system- and data-disk images, 10 for full-ECS images), got ${show(quota)}` });
+        issues.push({
+          path: at(imagePath, "quota"),
+          message: `must be a positive whole number (128 for system- and data-disk images, 10 for full-ECS images), got ${show(quota)}`,
+        });
       }
     }
   }

@@ -66,13 +66,17 @@ export function parseSharingFile(text: string, name = "sharing file"): DesiredSh
     return { path: `${name}:${line}:${col} ${issue.path}`, message: issue.message, line, column: col };
   };
   if (doc.errors.length) {
-    throw new ImsValidationError(doc.errors.map((e) => located({ path: "(syntax)", message: e.message.split("\n")[0]! }, e.pos[0])), name);
+    throw new ImsValidationError(
+      doc.errors.map((e) => located({ path: "(syntax)", message: e.message.split("\n")[0]! }, e.pos[0])),
+      name,
+    );
   }
   const value: unknown = doc.toJS();
   const issues = validateDesiredSharing(value);
   if (issues.length) {
     // In the order a person reads the file.
-    const byPlace = issues.map((i) => located(i, offsetOf(doc, i.path)))
+    const byPlace = issues
+      .map((i) => located(i, offsetOf(doc, i.path)))
       .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
     throw new ImsValidationError(byPlace, name);
   }
@@ -85,7 +89,10 @@ export async function loadSharingFile(file: string): Promise<DesiredSharing> {
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new ImsValidationError([{ path: file, message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }], "sharing file");
+    throw new ImsValidationError(
+      [{ path: file, message: `cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }],
+      "sharing file",
+    );
   }
   return parseSharingFile(text, file);
 }
@@ -111,17 +118,26 @@ export function clientsForSharingFile(
     const choose = refs ? "name one kind in the region's credentials" : undefined;
     const credentials = credentialsFromEnv(env, names, { choose });
     if (credentials === undefined || "problem" in credentials) {
-      const message = credentials === undefined ? `no credentials for ${region}: set ${describeCredentialNames(names)}` : credentials.problem;
+      const message =
+        credentials === undefined ? `no credentials for ${region}: set ${describeCredentialNames(names)}` : credentials.problem;
       issues.push({ path: `regions.${region}.credentials`, message });
       continue;
     }
     const projectId = entry.projectId ?? env.HUAWEICLOUD_SDK_PROJECT_ID;
     if (!projectId) {
-      issues.push({ path: `regions.${region}.projectId`, message: `is required: the owner's project in ${region}, where the images' members are listed (or set HUAWEICLOUD_SDK_PROJECT_ID); project IDs are per region` });
+      issues.push({
+        path: `regions.${region}.projectId`,
+        message: `is required: the owner's project in ${region}, where the images' members are listed (or set HUAWEICLOUD_SDK_PROJECT_ID); project IDs are per region`,
+      });
       continue;
     }
     try {
-      clients[region] = createImsClient({ ...options, auth: credentials.auth, projectId, ...(entry.endpoint ? { endpoint: entry.endpoint } : { region }) });
+      clients[region] = createImsClient({
+        ...options,
+        auth: credentials.auth,
+        projectId,
+        ...(entry.endpoint ? { endpoint: entry.endpoint } : { region }),
+      });
     } catch (error) {
       if (!(error instanceof ImsValidationError)) throw error;
       issues.push(...error.issues.map((i) => ({ path: `regions.${region}.${i.path}`, message: i.message })));

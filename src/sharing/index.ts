@@ -5,12 +5,31 @@
 export { DEFAULT_MODE, validateDesiredSharing } from "./desired.js";
 export { organizationKey } from "./members.js";
 export type { DesiredImage, DesiredRegion, DesiredSharing, SharingMode } from "./desired.js";
-export {
-  batchBody, DEFAULT_CONCURRENCY, DEFAULT_MAX_BATCH_IMAGES, DEFAULT_QUOTA, diffSharing, groupBatches, planSharing,
-} from "./plan.js";
+export { batchBody, DEFAULT_CONCURRENCY, DEFAULT_MAX_BATCH_IMAGES, DEFAULT_QUOTA, diffSharing, groupBatches, planSharing } from "./plan.js";
 export type {
-  ImageChange, ImageMember, ImageMembersBody, ImageRef, JobImageResult, MemberSet, PlanOptions, QuotaCheck, SharingBatch,
-  SharingClient, SharingJob, SharingPlan, SharingProblem, SharingReadFailure,
+  ImageChange,
+  ImageMember,
+  ImageMembersBody,
+  ImageRef,
+  JobImageResult,
+  MemberSet,
+  PlanOptions,
+  QuotaCheck,
+  SharingBatch,
+  SharingClient,
+  SharingJob,
+  SharingPlan,
+  SharingProblem,
+  SharingReadFailure,
 } from "./plan.js";
 export { applySharing } from "./apply.js";
-export type { AppliedJob, AppliedJobStatus, ApplyEvent, ApplyOptions, ApplyReport, ImageFailure, ImageReport, ImageUnfinished } from "./apply.js";
+export type {
+  AppliedJob,
+  AppliedJobStatus,
+  ApplyEvent,
+  ApplyOptions,
+  ApplyReport,
+  ImageFailure,
+  ImageReport,
+  ImageUnfinished,
+} from "./apply.js";

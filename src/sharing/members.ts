@@ -67,20 +67,31 @@ export function organizationKey(entry: string): string {
  * exclusive image loses (so a plan converges whatever case IMS lists). Organizations by their
  * ID, whether a URN or the bare ID names them.
  */
-export const MEMBER_KEY: Readonly<Record<MemberKind, (id: string) => string>> = { projects: (id) => id, domains: (id) => id, organizations: organizationKey };
+export const MEMBER_KEY: Readonly<Record<MemberKind, (id: string) => string>> = {
+  projects: (id) => id,
+  domains: (id) => id,
+  organizations: organizationKey,
+};
 
 /** The kind a listed member is; undefined for a kind this library does not know (left alone). A member without `member_type` (older regions) is a project. */
 export function kindOf(member: Pick<ImageMember, "member_type">): MemberKind | undefined {
   switch (member.member_type ?? "project") {
-    case "project": return "projects";
-    case "domain": return "domains";
-    case "organization": return "organizations";
-    default: return undefined;
+    case "project":
+      return "projects";
+    case "domain":
+      return "domains";
+    case "organization":
+      return "organizations";
+    default:
+      return undefined;
   }
 }
 
 /** The members of `set` that `listed` has (`present`) and has not (`missing`), whatever their status. */
-export function compareListed(listed: Iterable<Pick<ImageMember, "member_id" | "member_type">>, set: MemberSet): { present: MemberSet; missing: MemberSet } {
+export function compareListed(
+  listed: Iterable<Pick<ImageMember, "member_id" | "member_type">>,
+  set: MemberSet,
+): { present: MemberSet; missing: MemberSet } {
   const keys: Record<MemberKind, Set<string>> = { projects: new Set(), domains: new Set(), organizations: new Set() };
   for (const member of listed) {
     const kind = kindOf(member);

@@ -8,7 +8,16 @@ import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResul
 import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";
 import { DEFAULT_MODE, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
-import { emptySet, isEmpty, kindOf, MEMBER_KEY as KEY, MEMBER_KINDS as KINDS, size, type MemberKind as Kind, type MemberSet } from "./members.js";
+import {
+  emptySet,
+  isEmpty,
+  kindOf,
+  MEMBER_KEY as KEY,
+  MEMBER_KINDS as KINDS,
+  size,
+  type MemberKind as Kind,
+  type MemberSet,
+} from "./members.js";
 
 export { emptySet, size, type MemberSet } from "./members.js";
 
@@ -31,7 +40,10 @@ export interface SharingClient {
   /** `POST /v1/cloudimages/members`; resolves once IMS accepts the request. */
   addImageMembers(body: ImageMembersBody, options?: { signal?: AbortSignal | undefined }): Promise<{ jobId: string; requestId?: string }>;
   /** `DELETE /v1/cloudimages/members`; resolves once IMS accepts the request. */
-  deleteImageMembers(body: ImageMembersBody, options?: { signal?: AbortSignal | undefined }): Promise<{ jobId: string; requestId?: string }>;
+  deleteImageMembers(
+    body: ImageMembersBody,
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<{ jobId: string; requestId?: string }>;
   /** Resolves with the job on `SUCCESS`; rejects (`ImsJobFailedError`, carrying `job`) when it failed. */
   waitForJob(jobId: string, options?: { timeoutMs?: number | undefined; signal?: AbortSignal | undefined }): Promise<SharingJob>;
 }
@@ -243,14 +255,15 @@ export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Pro
     running--;
     queue.shift()?.();
   };
-  return (task) => new Promise((resolve, reject) => {
-    const start = () => {
-      running++;
-      task().then(resolve, reject).finally(next);
-    };
-    if (running < limit) start();
-    else queue.push(start);
-  });
+  return (task) =>
+    new Promise((resolve, reject) => {
+      const start = () => {
+        running++;
+        task().then(resolve, reject).finally(next);
+      };
+      if (running < limit) start();
+      else queue.push(start);
+    });
 }
 
 /**
@@ -267,7 +280,12 @@ export function regionLimiters(limit: number): (region: string) => <T>(task: () 
 }
 
 /** Problems with options shared by planning and applying. */
-export function optionIssues(options: { concurrency?: unknown; maxBatchImages?: unknown; quota?: unknown; timeoutMs?: unknown }): ValidationIssue[] {
+export function optionIssues(options: {
+  concurrency?: unknown;
+  maxBatchImages?: unknown;
+  quota?: unknown;
+  timeoutMs?: unknown;
+}): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const name of ["concurrency", "maxBatchImages", "quota"] as const) {
     const value = options[name];
@@ -286,7 +304,10 @@ export function missingClients(regions: Iterable<string>, clients: Readonly<Reco
   const issues: ValidationIssue[] = [];
   for (const region of new Set(regions)) {
     if (!clients || !Object.hasOwn(clients, region)) {
-      issues.push({ path: `clients.${region}`, message: `is missing: region ${region} has images but no client (one client per region: clients["${region}"])` });
+      issues.push({
+        path: `clients.${region}`,
+        message: `is missing: region ${region} has images but no client (one client per region: clients["${region}"])`,
+      });
     }
   }
   return issues;
@@ -358,7 +379,13 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   for (const [region, entry] of Object.entries(desired.regions)) {
     for (const [image, wanted] of Object.entries(entry.images)) targets.push({ region, image, wanted });
   }
-  const issues = [...optionIssues(options ?? {}), ...missingClients(targets.map((t) => t.region), options?.clients)];
+  const issues = [
+    ...optionIssues(options ?? {}),
+    ...missingClients(
+      targets.map((t) => t.region),
+      options?.clients,
+    ),
+  ];
   if (issues.length) throw new ImsValidationError(issues, "sharing options");
   const { clients, signal } = options;
   signal?.throwIfAborted();
@@ -375,28 +402,32 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   };
   let currents: (ImageMember[] | undefined)[];
   try {
-    currents = await Promise.all(targets.map(({ region, image }) => limiter(region)(async () => {
-      const link = linkOf(region);
-      if (link.signal.aborted) return undefined;
-      try {
-        return await readMembers(clients[region] as SharingClient, image, link.signal);
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        if (link.signal.aborted) return undefined;
-        const ofImage = error instanceof ImsApiError && (error.status === 400 || error.status === 404);
-        if (!ofImage) link.abort(error);
-        unread.push({
-          region,
-          ...(ofImage ? { image } : {}),
-          images: [],
-          message: ofImage
-            ? `${region}: the members of image ${image} could not be read: ${messageOf(error)}`
-            : `${region}: could not be read (so none of its images was planned): ${messageOf(error)}`,
-          error,
-        });
-        return undefined;
-      }
-    })));
+    currents = await Promise.all(
+      targets.map(({ region, image }) =>
+        limiter(region)(async () => {
+          const link = linkOf(region);
+          if (link.signal.aborted) return undefined;
+          try {
+            return await readMembers(clients[region] as SharingClient, image, link.signal);
+          } catch (error) {
+            if (signal?.aborted) throw signal.reason;
+            if (link.signal.aborted) return undefined;
+            const ofImage = error instanceof ImsApiError && (error.status === 400 || error.status === 404);
+            if (!ofImage) link.abort(error);
+            unread.push({
+              region,
+              ...(ofImage ? { image } : {}),
+              images: [],
+              message: ofImage
+                ? `${region}: the members of image ${image} could not be read: ${messageOf(error)}`
+                : `${region}: could not be read (so none of its images was planned): ${messageOf(error)}`,
+              error,
+            });
+            return undefined;
+          }
+        }),
+      ),
+    );
   } catch (error) {
     throw signal?.aborted ? signal.reason : error;
   } finally {
@@ -404,7 +435,8 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   }
   targets.forEach(({ region, image }, i) => {
     if (currents[i] !== undefined) return;
-    const failure = unread.find((u) => u.region === region && u.image === image) ?? unread.find((u) => u.region === region && u.image === undefined);
+    const failure =
+      unread.find((u) => u.region === region && u.image === image) ?? unread.find((u) => u.region === region && u.image === undefined);
     failure?.images.push(image);
   });
 
@@ -423,13 +455,23 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
     const { limit, after, exceeded } = change.quota;
     if (exceeded) {
       problems.push({
-        region, image, kind: "quota", path: `regions.${region}.images.${image}`,
+        region,
+        image,
+        kind: "quota",
+        path: `regions.${region}.images.${image}`,
         message: `would have ${after} members counting against a quota of ${limit} (accepted and rejected members kept, plus every one added; pending ones do not count): remove members or raise "quota" (128 for system- and data-disk images, 10 for full-ECS images)`,
       });
     }
   });
 
-  const plan = { desired, changes, inSync, problems, batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }), unread } as SharingPlan;
+  const plan = {
+    desired,
+    changes,
+    inSync,
+    problems,
+    batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }),
+    unread,
+  } as SharingPlan;
   Object.defineProperty(plan, "clients", { value: clients, enumerable: false });
   return plan;
 }

@@ -6,12 +6,15 @@
 import type { AppliedJob, ApplyReport } from "./apply.js";
 import { size, type MemberSet, type SharingPlan } from "./plan.js";
 
-const KINDS = [["projects", "project"], ["domains", "account"], ["organizations", "organization"]] as const;
+const KINDS = [
+  ["projects", "project"],
+  ["domains", "account"],
+  ["organizations", "organization"],
+] as const;
 
 function lines(sign: "+" | "-", set: MemberSet, indent: string): string[] {
   return KINDS.flatMap(([field, word]) => set[field].map((id) => `${indent}${sign} ${word} ${id}`));
 }
-
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -24,7 +27,8 @@ export function formatPlan(plan: SharingPlan): string {
     for (const change of plan.changes.filter((c) => c.region === region)) {
       out.push(`  image ${change.image}${change.mode === "additive" ? " (additive: members are only added)" : ""}`);
       out.push(...lines("-", change.remove, "    "), ...lines("+", change.add, "    "));
-      for (const problem of plan.problems.filter((p) => p.region === region && p.image === change.image)) out.push(`    ! ${problem.message}`);
+      for (const problem of plan.problems.filter((p) => p.region === region && p.image === change.image))
+        out.push(`    ! ${problem.message}`);
     }
   }
   const unread = plan.unread ?? [];
@@ -35,11 +39,16 @@ export function formatPlan(plan: SharingPlan): string {
   const notRead = unread.reduce((n, u) => n + u.images.length, 0);
   const partial = unread.length ? ` ${plural(notRead, "image")} could not be read: the plan is partial.` : "";
   if (!plan.changes.length) {
-    out.push(`No changes: ${plural(plan.inSync.length, "image")} in ${plural(regionCount, "region")} already shared as the file says.${partial}`);
+    out.push(
+      `No changes: ${plural(plan.inSync.length, "image")} in ${plural(regionCount, "region")} already shared as the file says.${partial}`,
+    );
   } else {
-    out.push(`Plan: ${added} to add, ${removed} to remove, on ${plural(plan.changes.length, "image")} in ${plural(regions.length, "region")} ` +
-      `(${plural(plan.batches.length, "request")}); ${plan.inSync.length} in sync.` +
-      (plan.problems.length ? ` ${plural(plan.problems.length, "problem")} must be fixed before applying.` : "") + partial);
+    out.push(
+      `Plan: ${added} to add, ${removed} to remove, on ${plural(plan.changes.length, "image")} in ${plural(regions.length, "region")} ` +
+        `(${plural(plan.batches.length, "request")}); ${plan.inSync.length} in sync.` +
+        (plan.problems.length ? ` ${plural(plan.problems.length, "problem")} must be fixed before applying.` : "") +
+        partial,
+    );
   }
   return out.join("\n");
 }
@@ -61,14 +70,25 @@ export function formatReport(report: ApplyReport, format: ReportFormat = {}): st
     const done = size(image.added) + size(image.removed);
     const unfinished = image.unfinished ?? [];
     const state = image.failed.length ? "✖" : unfinished.length ? "…" : image.drift ? "~" : "✔";
-    out.push(`${state} ${image.region} image ${image.image}: ${done ? `${size(image.removed)} removed, ${size(image.added)} added` : "nothing changed"}` +
-      (image.verified ? image.drift ? " (read back: still differs from the file)" : " (read back: as the file says)" : " (not read back)"));
+    out.push(
+      `${state} ${image.region} image ${image.image}: ${done ? `${size(image.removed)} removed, ${size(image.added)} added` : "nothing changed"}` +
+        (image.verified
+          ? image.drift
+            ? " (read back: still differs from the file)"
+            : " (read back: as the file says)"
+          : " (not read back)"),
+    );
     out.push(...lines("-", image.removed, "    "), ...lines("+", image.added, "    "));
     for (const failure of image.failed) {
-      out.push(`    failed ${failure.kind}${failure.jobId ? ` (job ${failure.jobId})` : ""}: ${failure.reason}${failure.code ? ` [${failure.code}]` : ""}`);
+      out.push(
+        `    failed ${failure.kind}${failure.jobId ? ` (job ${failure.jobId})` : ""}: ${failure.reason}${failure.code ? ` [${failure.code}]` : ""}`,
+      );
     }
     for (const note of image.notes ?? []) out.push(`    note: ${note}`);
-    for (const left of unfinished) out.push(`    unfinished ${left.kind}${left.jobId && !left.reason.includes(left.jobId) ? ` (job ${left.jobId})` : ""}: ${left.reason}`);
+    for (const left of unfinished)
+      out.push(
+        `    unfinished ${left.kind}${left.jobId && !left.reason.includes(left.jobId) ? ` (job ${left.jobId})` : ""}: ${left.reason}`,
+      );
   }
   const running = report.jobs.filter((j) => j.status === "interrupted" && j.jobId);
   for (const job of running) {
@@ -79,9 +99,13 @@ export function formatReport(report: ApplyReport, format: ReportFormat = {}): st
   const unfinishedImages = report.images.filter((i) => !i.failed.length && (i.unfinished ?? []).length).length;
   const drifted = report.images.filter((i) => !i.failed.length && !(i.unfinished ?? []).length && i.drift).length;
   const asFile = report.images.length - failedImages - unfinishedImages - drifted;
-  out.push(`${report.interrupted ? "Interrupted" : report.ok ? "Applied" : "Applied with problems"}: ${plural(report.jobs.length, "request")}, ` +
-    `${plural(asFile, "image")} ${report.interrupted ? "done (not read back)" : "as the file says"}, ${failedImages} failed, ` +
-    (report.interrupted || unfinishedImages ? `${unfinishedImages} unfinished (${plural(running.length, "job")} still running, not waited for), ` : "") +
-    `${drifted} drifted.`);
+  out.push(
+    `${report.interrupted ? "Interrupted" : report.ok ? "Applied" : "Applied with problems"}: ${plural(report.jobs.length, "request")}, ` +
+      `${plural(asFile, "image")} ${report.interrupted ? "done (not read back)" : "as the file says"}, ${failedImages} failed, ` +
+      (report.interrupted || unfinishedImages
+        ? `${unfinishedImages} unfinished (${plural(running.length, "job")} still running, not waited for), `
+        : "") +
+      `${drifted} drifted.`,
+  );
   return out.join("\n");
 }

@@ -7,7 +7,17 @@ import path from "node:path";
 import { BROKEN_VARIANTS } from "../../src/contract/broken.js";
 import { startPrism, type PrismProcess } from "../../src/contract/prism.js";
 import { runWorkflow, workflowsDir } from "../../src/contract/respect.js";
-import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions } from "../../src/fake/index.js";
+import {
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
+  type FakeImsOptions,
+} from "../../src/fake/index.js";
 import { SPEC } from "./global-setup.js";
 
 const dir = workflowsDir()!;
@@ -17,12 +27,25 @@ const WORKFLOWS = {
   rejectThenAccept: path.join(dir, "reject-then-accept.arazzo.yaml"),
 };
 const oneTenant = { token: OWNER_TOKEN, image: SEED_IMAGES[0], project: SEED_PROJECTS[0], ownerProject: OWNER_PROJECT };
-const twoTenants = { ownerToken: OWNER_TOKEN, recipientToken: RECIPIENT_TOKEN, image: SEED_IMAGES[1], ownerProject: OWNER_PROJECT, recipientProject: RECIPIENT_PROJECT };
+const twoTenants = {
+  ownerToken: OWNER_TOKEN,
+  recipientToken: RECIPIENT_TOKEN,
+  image: SEED_IMAGES[1],
+  ownerProject: OWNER_PROJECT,
+  recipientProject: RECIPIENT_PROJECT,
+};
 
 async function against(transform: FakeImsOptions["transform"]) {
   const fake = await startFakeIms({ jobDurationMs: 100, ...(transform ? { transform } : {}) });
   const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
-  return { fake, proxy, stop: async () => { await proxy.stop(); await fake.close(); } };
+  return {
+    fake,
+    proxy,
+    stop: async () => {
+      await proxy.stop();
+      await fake.close();
+    },
+  };
 }
 
 describe("the workflows against the faithful fake, through the validating proxy", () => {
@@ -71,7 +94,11 @@ describe("the workflows against broken IMS variants", () => {
   ] as const)("%s fails against %s, at step %s", async (workflow, variant, step) => {
     const { proxy, stop } = await against(BROKEN_VARIANTS[variant]!.transform);
     try {
-      const run = await runWorkflow({ workflow: WORKFLOWS[workflow], server: proxy.url, inputs: workflow === "unshare" ? oneTenant : twoTenants });
+      const run = await runWorkflow({
+        workflow: WORKFLOWS[workflow],
+        server: proxy.url,
+        inputs: workflow === "unshare" ? oneTenant : twoTenants,
+      });
       expect(run.ok).toBe(false);
       expect(run.output).toMatch(new RegExp(`✗ .* - step ${step}`));
     } finally {

@@ -8,29 +8,42 @@ import { SPEC } from "./global-setup.js";
 
 /** What the report must say for each variant: the violation, or the failed expectation, that catches it. */
 const expected: Record<string, RegExp> = {
-  "jobId-instead-of-job_id": /DELETE \/v1\/cloudimages\/members → 500: error at response\.body: Response body must have required property 'job_id'/,
+  "jobId-instead-of-job_id":
+    /DELETE \/v1\/cloudimages\/members → 500: error at response\.body: Response body must have required property 'job_id'/,
   "202-instead-of-200": /DELETE \/v1\/cloudimages\/members → 500: error at response: Unable to match the returned status code/,
-  "add-without-job_id": /POST \/v1\/cloudimages\/members → 500: error at response\.body: Response body must have required property 'job_id'/,
-  "update-job_id-null": /recipient: PUT \/v1\/cloudimages\/members → 500: error at response\.body\.job_id: Response body property job_id must be string/,
+  "add-without-job_id":
+    /POST \/v1\/cloudimages\/members → 500: error at response\.body: Response body must have required property 'job_id'/,
+  "update-job_id-null":
+    /recipient: PUT \/v1\/cloudimages\/members → 500: error at response\.body\.job_id: Response body property job_id must be string/,
   "invalid-body-accepted": /the upstream accepted an invalid body .* with 200/,
-  "status-DONE": /jobs\/\w+ → 500: error at response\.body\.status: Response body property status must be equal to one of the allowed values/,
+  "status-DONE":
+    /jobs\/\w+ → 500: error at response\.body\.status: Response body property status must be equal to one of the allowed values/,
   "numeric-job_id": /jobs?\/\w+ → 500: error at response\.body\.job_id: Response body property job_id must be string/,
-  "process_percent-as-text": /→ 500: error at response\.body\.entities\.process_percent: Response body property entities\.process_percent must be number/,
+  "process_percent-as-text":
+    /→ 500: error at response\.body\.entities\.process_percent: Response body property entities\.process_percent must be number/,
   "text/plain-content-type": /job\/\w+ → 500: error at response: The received media type "text\/plain" does not match/,
   "job-without-status": /jobs?\/\w+ → 500: error at response\.body: Response body must have required property 'status'/,
-  "results-not-array": /jobs\/\w+ → 500: error at response\.body\.entities\.results: Response body property entities\.results must be array/,
-  "progress-entities-as-list": /cloudimages\/job\/\w+ → 500: error at response\.body\.entities: Response body property entities must be object/,
-  "unknown-job-403": /an unknown job's progress[^\n]*\n {4}GET \/v1\/cloudimages\/job\/\{unknown\}: expected a documented 4xx other than 401\/403, got 403 IMG\.0026/,
+  "results-not-array":
+    /jobs\/\w+ → 500: error at response\.body\.entities\.results: Response body property entities\.results must be array/,
+  "progress-entities-as-list":
+    /cloudimages\/job\/\w+ → 500: error at response\.body\.entities: Response body property entities must be object/,
+  "unknown-job-403":
+    /an unknown job's progress[^\n]*\n {4}GET \/v1\/cloudimages\/job\/\{unknown\}: expected a documented 4xx other than 401\/403, got 403 IMG\.0026/,
   "undeclared-418": /job\/\w+ → 418: warning at response: Unable to match the returned status code/,
-  "member-status-uppercase": /members\?limit=1000 → 500: error at response\.body\.members\.0\.status: Response body property members\.0\.status must be equal to one of the allowed values/,
-  "next_marker-repeats": /members page 2 \(limit 1, marker "[^"]+"\) gives the marker "[^"]+" for the next page, which came before: the paging loops/,
+  "member-status-uppercase":
+    /members\?limit=1000 → 500: error at response\.body\.members\.0\.status: Response body property members\.0\.status must be equal to one of the allowed values/,
+  "next_marker-repeats":
+    /members page 2 \(limit 1, marker "[^"]+"\) gives the marker "[^"]+" for the next page, which came before: the paging loops/,
   "page-drops-a-member": /one page of 1000 and 2 pages of 1 list different items; missing from the big page: \w+: a page drops items/,
   "member-without-member_id": /members\/\w+ → 500: error at response\.body: Response body must have required property 'member_id'/,
-  "shared-image-id-malformed": /recipient: GET \/v2\/cloudimages\?[^ ]* → 500: error at response\.body\.images\.0\.id: Response body property images\.0\.id must match pattern/,
+  "shared-image-id-malformed":
+    /recipient: GET \/v2\/cloudimages\?[^ ]* → 500: error at response\.body\.images\.0\.id: Response body property images\.0\.id must match pattern/,
   "success-changes-nothing": /after unsharing \(job \w+ SUCCESS\), the change did not happen: \w+ is still a member of/,
   "no-X-Request-Id": /→ 500: error at response\.header: Response header must have required property 'x-request-id'/,
-  "error-body-wrong-shape": /direct: GET \/v1\/cloudimages\/job\/\w+ → 401: error at response\.body: the error body has neither IMS's .* nor the gateway's .* documented shape/,
-  "refuses-every-credential": /GET \/v1\/cloudimages\/job\/\{unknown\}: expected a documented 4xx other than 401\/403, got 401 APIGW\.0301: the credentials were refused/,
+  "error-body-wrong-shape":
+    /direct: GET \/v1\/cloudimages\/job\/\w+ → 401: error at response\.body: the error body has neither IMS's .* nor the gateway's .* documented shape/,
+  "refuses-every-credential":
+    /GET \/v1\/cloudimages\/job\/\{unknown\}: expected a documented 4xx other than 401\/403, got 401 APIGW\.0301: the credentials were refused/,
   "no-credentials-accepted": /GET \/v1\/cloudimages\/job\/\{unknown\} without credentials: expected 401, got 404/,
   "signature-not-checked": /GET \/v1\/cloudimages\/job\/\{unknown\} with a wrong signature: expected 401, got 404/,
 };

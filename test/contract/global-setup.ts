@@ -24,7 +24,10 @@ export default async function setup(project: TestProject) {
   const started: Array<PrismProcess | FakeIms> = [];
   const stopAll = () => Promise.all(started.map((s) => ("stop" in s ? s.stop() : s.close())));
   try {
-    const [mock, fake] = await Promise.all([startPrism({ mode: "mock", spec: SPEC }), startFakeIms({ jobDurationMs: 300, credentials: { [FAKE_ACCESS_KEY]: { secretKey: FAKE_SECRET_KEY } } })]);
+    const [mock, fake] = await Promise.all([
+      startPrism({ mode: "mock", spec: SPEC }),
+      startFakeIms({ jobDurationMs: 300, credentials: { [FAKE_ACCESS_KEY]: { secretKey: FAKE_SECRET_KEY } } }),
+    ]);
     started.push(mock, fake);
     const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
     started.push(proxy);

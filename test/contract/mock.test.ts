@@ -9,14 +9,25 @@ import { observedFetch, type Exchange } from "../../src/contract/observe.js";
 import { JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 
 type Example = { value?: unknown; $ref?: string };
-type Operation = { operationId: string; responses: Record<string, { $ref?: string; content?: { "application/json": { examples: Record<string, Example> } } }> };
+type Operation = {
+  operationId: string;
+  responses: Record<string, { $ref?: string; content?: { "application/json": { examples: Record<string, Example> } } }>;
+};
 
 const resolve = <T>(node: { $ref?: string }): T =>
-  (node.$ref ? node.$ref.slice(2).split("/").reduce((n: any, k) => n[k], spec) : node) as T;
+  (node.$ref
+    ? node.$ref
+        .slice(2)
+        .split("/")
+        .reduce((n: any, k) => n[k], spec)
+    : node) as T;
 
 function client(auth: ImsAuth, prefer: string | undefined, log: Exchange[]): ImsClient {
   return createImsClient({
-    endpoint: inject("prismMockUrl"), projectId: PROJECT_ID, auth, retry: false,
+    endpoint: inject("prismMockUrl"),
+    projectId: PROJECT_ID,
+    auth,
+    retry: false,
     fetch: observedFetch(log, (request) => {
       if (prefer) request.headers.set("Prefer", prefer);
       return fetch(request);
@@ -47,17 +58,26 @@ const expectedData: Record<string, (value: any) => unknown> = {
   addImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) }),
   updateImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) }),
   deleteImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) }),
-  listImageMembers: (value) => (value.page_info?.next_marker ? { members: value.members, nextMarker: value.page_info.next_marker } : { members: value.members }),
+  listImageMembers: (value) =>
+    value.page_info?.next_marker ? { members: value.members, nextMarker: value.page_info.next_marker } : { members: value.members },
   listSharedImages: (value) => value.images,
 };
 
 const cases = Object.values(spec.paths).flatMap((item) =>
-  Object.values(item).filter((op): op is Operation => typeof op === "object" && op !== null && "operationId" in op).flatMap((op) =>
-    Object.entries(op.responses).flatMap(([status, ref]) => {
-      const response = resolve<NonNullable<Operation["responses"][string]>>(ref);
-      return Object.entries(response.content?.["application/json"].examples ?? {}).map(([name, example]) =>
-        ({ operationId: op.operationId, status: Number(status), name, value: resolve<Example>(example).value }));
-    })));
+  Object.values(item)
+    .filter((op): op is Operation => typeof op === "object" && op !== null && "operationId" in op)
+    .flatMap((op) =>
+      Object.entries(op.responses).flatMap(([status, ref]) => {
+        const response = resolve<NonNullable<Operation["responses"][string]>>(ref);
+        return Object.entries(response.content?.["application/json"].examples ?? {}).map(([name, example]) => ({
+          operationId: op.operationId,
+          status: Number(status),
+          name,
+          value: resolve<Example>(example).value,
+        }));
+      }),
+    ),
+);
 
 describe("every documented response, through the client", () => {
   it("covers every operation and status the spec declares", () => {
@@ -68,7 +88,10 @@ describe("every documented response, through the client", () => {
   it.each(cases)("$operationId → $status ($name)", async ({ operationId, status, name, value }) => {
     const log: Exchange[] = [];
     const ims = client({ token: "token-for-the-mock" }, `code=${status}, example=${name}`, log);
-    const outcome = await calls[operationId]!(ims).then((data) => ({ data }), (error: unknown) => ({ error }));
+    const outcome = await calls[operationId]!(ims).then(
+      (data) => ({ data }),
+      (error: unknown) => ({ error }),
+    );
     expect(log).toHaveLength(1);
     expect(log[0]!.violations).toEqual([]);
     expect(log[0]!.status).toBe(status);
@@ -111,7 +134,10 @@ describe("invalid requests sent on purpose (past the client's own checks) are re
   });
 
   it("a malformed project ID in the path", async () => {
-    const { response } = await ims().api.GET("/v1/{project_id}/jobs/{job_id}", { params: { path: { project_id: "xyz", job_id: JOB_ID } }, parseAs: "text" });
+    const { response } = await ims().api.GET("/v1/{project_id}/jobs/{job_id}", {
+      params: { path: { project_id: "xyz", job_id: JOB_ID } },
+      parseAs: "text",
+    });
     expect(response.status).toBeGreaterThanOrEqual(400);
     expect(violationsOf(response)).toContain("project_id");
   });

@@ -8,32 +8,60 @@ import type { AddressInfo } from "node:net";
 import { CHECKS, formatReport, runContractChecks, uncoveredOperations, type ContractTarget } from "../../src/contract/checks.js";
 import { startPrism } from "../../src/contract/prism.js";
 import { CONTRACT_EXIT, parseContractArgs, runContract } from "../../src/contract/run.js";
-import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms } from "../../src/fake/index.js";
+import {
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+} from "../../src/fake/index.js";
 import { SPEC } from "./global-setup.js";
 
 const POLL = { initialDelayMs: 50, growth: 0.1, maxDelayMs: 200 };
 const fakeTarget = (baseUrl: string, upstream: string): ContractTarget => ({
-  baseUrl, upstream, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT, signingHost: new URL(upstream).host,
-  images: [...SEED_IMAGES], memberProjects: [SEED_PROJECTS[0]],
+  baseUrl,
+  upstream,
+  auth: { token: OWNER_TOKEN },
+  projectId: OWNER_PROJECT,
+  signingHost: new URL(upstream).host,
+  images: [...SEED_IMAGES],
+  memberProjects: [SEED_PROJECTS[0]],
   recipient: { auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT },
-  timeoutMs: 20_000, poll: POLL, readBackMs: 1_000,
+  timeoutMs: 20_000,
+  poll: POLL,
+  readBackMs: 1_000,
 });
 
 describe("the fake IMS through the validating proxy", () => {
   it("passes every contract check with zero violations, none skipped", async () => {
     const results = await runContractChecks(fakeTarget(inject("proxyUrl"), inject("fakeUrl")));
     const report = formatReport(results);
-    expect(results.filter((r) => !r.ok), report).toEqual([]);
-    expect(results.filter((r) => r.skipped), report).toEqual([]);
+    expect(
+      results.filter((r) => !r.ok),
+      report,
+    ).toEqual([]);
+    expect(
+      results.filter((r) => r.skipped),
+      report,
+    ).toEqual([]);
     // The writes polled their jobs through the proxy, and read the state back.
     const exchanges = results.flatMap((r) => r.exchanges);
     expect(exchanges.filter((e) => e.method === "GET" && /\/jobs\//.test(e.path)).length).toBeGreaterThan(2);
     expect(exchanges.some((e) => e.via === "recipient" && e.method === "PUT")).toBe(true);
     expect(exchanges.some((e) => e.via === "recipient" && e.path.startsWith("/v2/cloudimages"))).toBe(true);
-    const unexpected = results.filter((r) => !r.name.startsWith("Prism itself refuses")).flatMap((r) => r.exchanges.flatMap((e) => e.violations));
+    const unexpected = results
+      .filter((r) => !r.name.startsWith("Prism itself refuses"))
+      .flatMap((r) => r.exchanges.flatMap((e) => e.violations));
     expect(unexpected).toEqual([]);
     // What Prism answers for itself is checked at the upstream directly.
-    expect(exchanges.filter((e) => e.via === "direct").map((e) => e.status).sort()).toEqual([400, 401]);
+    expect(
+      exchanges
+        .filter((e) => e.via === "direct")
+        .map((e) => e.status)
+        .sort(),
+    ).toEqual([400, 401]);
   });
 
   it("has a check for every operation in the table", () => {
@@ -41,12 +69,20 @@ describe("the fake IMS through the validating proxy", () => {
   });
 
   it("reports a flaky 503 during a job poll, and still passes", async () => {
-    const fake = await startFakeIms({ jobDurationMs: 300, faults: [{ type: "status", status: 503, method: "GET", path: /\/jobs\//, times: 1 }] });
+    const fake = await startFakeIms({
+      jobDurationMs: 300,
+      faults: [{ type: "status", status: 503, method: "GET", path: /\/jobs\//, times: 1 }],
+    });
     const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
     try {
-      const results = await runContractChecks(fakeTarget(proxy.url, fake.url), { checks: CHECKS.filter((c) => c.name.startsWith("stop sharing")) });
+      const results = await runContractChecks(fakeTarget(proxy.url, fake.url), {
+        checks: CHECKS.filter((c) => c.name.startsWith("stop sharing")),
+      });
       const report = formatReport(results);
-      expect(results.every((r) => r.ok), report).toBe(true);
+      expect(
+        results.every((r) => r.ok),
+        report,
+      ).toBe(true);
       expect(report).toMatch(/⚠ a poll of job \w+ failed \(1 in a row\), polling again in \d+ ms: IMS answered 503/);
     } finally {
       await proxy.stop();
@@ -55,12 +91,20 @@ describe("the fake IMS through the validating proxy", () => {
   });
 
   it("reports a flaky 503 that a retry overcame", async () => {
-    const fake = await startFakeIms({ jobDurationMs: 300, faults: [{ type: "status", status: 503, method: "GET", path: "/v1/cloudimages/job/", times: 1 }] });
+    const fake = await startFakeIms({
+      jobDurationMs: 300,
+      faults: [{ type: "status", status: 503, method: "GET", path: "/v1/cloudimages/job/", times: 1 }],
+    });
     const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
     try {
-      const results = await runContractChecks(fakeTarget(proxy.url, fake.url), { checks: CHECKS.filter((c) => c.name.startsWith("an unknown job's progress")) });
+      const results = await runContractChecks(fakeTarget(proxy.url, fake.url), {
+        checks: CHECKS.filter((c) => c.name.startsWith("an unknown job's progress")),
+      });
       const report = formatReport(results);
-      expect(results.every((r) => r.ok), report).toBe(true);
+      expect(
+        results.every((r) => r.ok),
+        report,
+      ).toBe(true);
       expect(report).toMatch(/⚠ owner: retried GET \/v1\/cloudimages\/job\/\{job_id\} in \d+ ms after attempt 1 failed: IMS answered 503/);
     } finally {
       await proxy.stop();
@@ -77,7 +121,10 @@ describe("AK/SK through the validating proxy (which rewrites Host to the upstrea
     const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
     try {
       return await runContractChecks({
-        ...fakeTarget(proxy.url, fake.url), auth: credentials, signingHost: signingHost(new URL(fake.url)), recipient: undefined,
+        ...fakeTarget(proxy.url, fake.url),
+        auth: credentials,
+        signingHost: signingHost(new URL(fake.url)),
+        recipient: undefined,
       });
     } finally {
       await proxy.stop();
@@ -87,13 +134,19 @@ describe("AK/SK through the validating proxy (which rewrites Host to the upstrea
 
   it("passes every check when the client signs for the upstream's host, the fake verifying each signature", async () => {
     const results = await throughProxy((upstream) => upstream.host);
-    expect(results.filter((r) => !r.ok), formatReport(results)).toEqual([]);
+    expect(
+      results.filter((r) => !r.ok),
+      formatReport(results),
+    ).toEqual([]);
   });
 
   it("is refused with APIGW.0301 when the client signs for the proxy's own host", async () => {
     const results = await throughProxy(() => undefined);
     const report = formatReport(results);
-    expect(results.some((r) => !r.ok), report).toBe(true);
+    expect(
+      results.some((r) => !r.ok),
+      report,
+    ).toBe(true);
     expect(report).toContain("APIGW.0301");
   });
 });
@@ -107,26 +160,36 @@ describe("runContract, the whole run", () => {
     expect(result.report).toBe(lines.join("\n"));
     expect(result.report).toMatch(/The upstream keeps the contract\.$/);
     expect(result.checks.filter((c) => c.skipped)).toEqual([]);
-    expect(result.workflows.map((w) => [w.ok, w.skipped])).toEqual([[true, undefined], [true, undefined], [true, undefined]]);
+    expect(result.workflows.map((w) => [w.ok, w.skipped])).toEqual([
+      [true, undefined],
+      [true, undefined],
+      [true, undefined],
+    ]);
   }, 60_000);
 
   it.each([
-    ["nothing listening", async () => {
-      const server = createServer().listen(0, "127.0.0.1");
-      await new Promise((r) => server.once("listening", r));
-      const { port } = server.address() as AddressInfo;
-      await new Promise((r) => server.close(r));
-      return { url: `http://127.0.0.1:${port}`, reason: /nothing is listening/ };
-    }],
+    [
+      "nothing listening",
+      async () => {
+        const server = createServer().listen(0, "127.0.0.1");
+        await new Promise((r) => server.once("listening", r));
+        const { port } = server.address() as AddressInfo;
+        await new Promise((r) => server.close(r));
+        return { url: `http://127.0.0.1:${port}`, reason: /nothing is listening/ };
+      },
+    ],
     ["a DNS failure", async () => ({ url: "https://ims.no-such-region.invalid", reason: /DNS lookup failed/ })],
-    ["a TLS error", async () => {
-      const server = createServer((_q, r) => r.end("plain http")).listen(0, "127.0.0.1");
-      await new Promise((r) => server.once("listening", r));
-      const { port } = server.address() as AddressInfo;
-      return { url: `https://127.0.0.1:${port}`, reason: /TLS error/, close: () => new Promise((r) => server.close(r)) };
-    }],
+    [
+      "a TLS error",
+      async () => {
+        const server = createServer((_q, r) => r.end("plain http")).listen(0, "127.0.0.1");
+        await new Promise((r) => server.once("listening", r));
+        const { port } = server.address() as AddressInfo;
+        return { url: `https://127.0.0.1:${port}`, reason: /TLS error/, close: () => new Promise((r) => server.close(r)) };
+      },
+    ],
   ])("reports an unreachable upstream (%s) as unreachable: exit 3, not a broken contract", async (_name, make) => {
-    const { url, reason, close } = await make() as { url: string; reason: RegExp; close?: () => Promise<unknown> };
+    const { url, reason, close } = (await make()) as { url: string; reason: RegExp; close?: () => Promise<unknown> };
     try {
       const result = await runContract({ upstream: url, auth: { token: "t" }, spec: SPEC });
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.unreachable);
@@ -145,7 +208,10 @@ describe("runContract, the whole run", () => {
     try {
       const results = await runContractChecks(fakeTarget(proxy.url, fake.url));
       expect(results[0]!.unreachable, formatReport(results)).toMatch(/ECONNREFUSED/);
-      expect(results.every((r) => r.unreachable), formatReport(results)).toBe(true);
+      expect(
+        results.every((r) => r.unreachable),
+        formatReport(results),
+      ).toBe(true);
       expect(formatReport(results)).toMatch(/0 passed, 0 failed, 0 skipped, \d+ not checked \(upstream unreachable\)/);
     } finally {
       await proxy.stop();
@@ -164,7 +230,10 @@ describe("runContract, the whole run", () => {
     [["--upstream", "ftp://example.com"], /--upstream must be an http\(s\) URL/],
     [["--region", "Not A Region"], /--region must be a region ID/],
     [["--upstream", "https://ims.example.com"], /no credentials/],
-    [["--upstream", "http://ims.example.com", "--token", "T"], /plain http:\/\/ to another machine would send your credentials in clear text; use https:\/\//],
+    [
+      ["--upstream", "http://ims.example.com", "--token", "T"],
+      /plain http:\/\/ to another machine would send your credentials in clear text; use https:\/\//,
+    ],
   ])("refuses %j with exit 2", async (argv, message) => {
     const parsed = parseContractArgs(argv, {});
     expect(parsed.kind).toBe("run");
@@ -175,30 +244,51 @@ describe("runContract, the whole run", () => {
 
   it("reads its options from flags and the environment", () => {
     expect(parseContractArgs(["--timeout", "soon"], {})).toEqual({ kind: "usage", message: expect.stringMatching(/--timeout/) });
-    expect(parseContractArgs(["--recipient-project-id", RECIPIENT_PROJECT], {})).toEqual({ kind: "usage", message: expect.stringMatching(/needs its credentials/) });
+    expect(parseContractArgs(["--recipient-project-id", RECIPIENT_PROJECT], {})).toEqual({
+      kind: "usage",
+      message: expect.stringMatching(/needs its credentials/),
+    });
     expect(parseContractArgs(["--frobnicate"], {}).kind).toBe("usage");
     expect(parseContractArgs(["--help"], {}).kind).toBe("help");
     expect(parseContractArgs(["--list-broken"], {})).toEqual({ kind: "list-broken", text: expect.stringContaining("status-DONE") });
-    const parsed = parseContractArgs(["--region", "cn-north-4", "--image", SEED_IMAGES[0], "--member-project", SEED_PROJECTS[0], "--timeout", "90s"], {
-      HUAWEICLOUD_SDK_AK: "AK", HUAWEICLOUD_SDK_SK: "SK", HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
-      HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID: RECIPIENT_PROJECT, IMS_RECIPIENT_TOKEN: "recipient-token",
-    });
+    const parsed = parseContractArgs(
+      ["--region", "cn-north-4", "--image", SEED_IMAGES[0], "--member-project", SEED_PROJECTS[0], "--timeout", "90s"],
+      {
+        HUAWEICLOUD_SDK_AK: "AK",
+        HUAWEICLOUD_SDK_SK: "SK",
+        HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
+        HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID: RECIPIENT_PROJECT,
+        IMS_RECIPIENT_TOKEN: "recipient-token",
+      },
+    );
     // What the environment holds is kept apart, so that flags win and a fake's world stays its own.
     expect(parsed).toEqual({
       kind: "run",
       options: {
-        region: "cn-north-4", images: [SEED_IMAGES[0]], memberProjects: [SEED_PROJECTS[0]], timeoutMs: 90_000,
+        region: "cn-north-4",
+        images: [SEED_IMAGES[0]],
+        memberProjects: [SEED_PROJECTS[0]],
+        timeoutMs: 90_000,
         environment: {
-          projectId: OWNER_PROJECT, auth: { accessKey: "AK", secretKey: "SK" }, recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
+          projectId: OWNER_PROJECT,
+          auth: { accessKey: "AK", secretKey: "SK" },
+          recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
         },
       },
     });
-    expect(parseContractArgs(["--token", "T", "--project-id", "P", "--recipient-project-id", RECIPIENT_PROJECT], {
-      HUAWEICLOUD_SDK_AK: "AK", HUAWEICLOUD_SDK_SK: "SK", HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT, IMS_RECIPIENT_TOKEN: "recipient-token",
-    })).toEqual({
+    expect(
+      parseContractArgs(["--token", "T", "--project-id", "P", "--recipient-project-id", RECIPIENT_PROJECT], {
+        HUAWEICLOUD_SDK_AK: "AK",
+        HUAWEICLOUD_SDK_SK: "SK",
+        HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
+        IMS_RECIPIENT_TOKEN: "recipient-token",
+      }),
+    ).toEqual({
       kind: "run",
       options: {
-        auth: { token: "T" }, projectId: "P", recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
+        auth: { token: "T" },
+        projectId: "P",
+        recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
         environment: { projectId: OWNER_PROJECT },
       },
     });

@@ -9,14 +9,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrism } from "../../src/contract/prism.js";
 import { CONTRACT_EXIT, CONTRACT_HELP, contractHelp, parseContractArgs, probeUpstream, runContract } from "../../src/contract/run.js";
 import {
-  FAKE_HEADER, LOCAL_AK_SK, LOCAL_CREDENTIALS, OWNER_PROJECT, OWNER_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+  FAKE_HEADER,
+  LOCAL_AK_SK,
+  LOCAL_CREDENTIALS,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
 } from "../../src/fake/index.js";
 import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
 import pkg from "../../package.json" with { type: "json" };
 import { SPEC } from "./global-setup.js";
 
 const WRONG_SIGNATURE = /^a request with a wrong AK\/SK signature/;
-const writes = (fake: FakeIms) => fake.requests.filter((r) => ["POST", "PUT"].includes(r.method) || (r.method === "DELETE" && r.status === 200));
+const writes = (fake: FakeIms) =>
+  fake.requests.filter((r) => ["POST", "PUT"].includes(r.method) || (r.method === "DELETE" && r.status === 200));
 
 describe("the fake says what it is", () => {
   it("on every answer, which the runner reads from the upstream itself; nothing else is taken for it", async () => {
@@ -30,7 +39,9 @@ describe("the fake says what it is", () => {
       // It also reaches a client through Prism's validating proxy.
       const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: verified.url });
       try {
-        const response = await fetch(`${proxy.url}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, { headers: { "x-auth-token": OWNER_TOKEN } });
+        const response = await fetch(`${proxy.url}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, {
+          headers: { "x-auth-token": OWNER_TOKEN },
+        });
         expect(response.status).toBe(404);
         expect(response.headers.get(FAKE_HEADER)).toBe(`ims-sharing ${pkg.version}; signatures=verified`);
       } finally {
@@ -49,8 +60,13 @@ describe("what cannot be judged is not a broken contract", () => {
       const result = await runContract({ upstream: fake.url, spec: SPEC });
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
       const check = result.checks.find((c) => WRONG_SIGNATURE.test(c.name));
-      expect(check?.skipped).toMatch(/cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; start it with signature checking: ims-sharing fake --verify-signatures \(or startFakeIms\(\{ credentials: LOCAL_CREDENTIALS \}\)\)/);
-      expect(result.checks.filter((c) => c !== check && c.skipped), result.report).toEqual([]);
+      expect(check?.skipped).toMatch(
+        /cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; start it with signature checking: ims-sharing fake --verify-signatures \(or startFakeIms\(\{ credentials: LOCAL_CREDENTIALS \}\)\)/,
+      );
+      expect(
+        result.checks.filter((c) => c !== check && c.skipped),
+        result.report,
+      ).toEqual([]);
       expect(result.report).toMatch(/it says it is ims-sharing's own fake IMS \(X-Ims-Fake: ims-sharing \S+; signatures=unchecked\)/);
       expect(result.report).toMatch(/^\d+ passed, 0 failed, 1 skipped \(\d+ checks, 3 Arazzo workflows\)$/m);
       expect(result.report).toMatch(/The upstream keeps the contract\.$/);
@@ -79,10 +95,17 @@ describe("what cannot be judged is not a broken contract", () => {
     const fake = await startFakeIms({ jobDurationMs: 200, credentials: LOCAL_CREDENTIALS });
     const missing = "11111111-2222-4333-8444-555555555555";
     try {
-      const result = await runContract({ upstream: fake.url, spec: SPEC, images: [SEED_IMAGES[0], missing], memberProjects: [SEED_PROJECTS[0]] });
+      const result = await runContract({
+        upstream: fake.url,
+        spec: SPEC,
+        images: [SEED_IMAGES[0], missing],
+        memberProjects: [SEED_PROJECTS[0]],
+      });
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.usage);
       expect(result.verdict).toBe("usage");
-      expect(result.report).toContain(`--image ${missing}: there is no such image in project ${OWNER_PROJECT} (GET …/cloudimages/${missing}/members answered 404 IMG.0144)`);
+      expect(result.report).toContain(
+        `--image ${missing}: there is no such image in project ${OWNER_PROJECT} (GET …/cloudimages/${missing}/members answered 404 IMG.0144)`,
+      );
       expect(result.report).not.toContain(`--image ${SEED_IMAGES[0]}:`);
       expect(result.report).not.toMatch(/breaks the contract/);
       expect(result.checks).toEqual([]);
@@ -102,10 +125,18 @@ describe("writes only on the fake, known by what it says, not by its address", (
     tunnel = await startScriptedServer(async (request) => {
       const response = await fetch(`${fake.url}${request.path}`, {
         method: request.method,
-        headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => !["host", "content-length", "connection"].includes(name)).map(([n, v]) => [n, String(v)])),
+        headers: Object.fromEntries(
+          Object.entries(request.headers)
+            .filter(([name]) => !["host", "content-length", "connection"].includes(name))
+            .map(([n, v]) => [n, String(v)]),
+        ),
         ...(request.body.length ? { body: new Uint8Array(request.body) } : {}),
       });
-      const headers = Object.fromEntries([...response.headers].filter(([name]) => ![FAKE_HEADER, "content-length", "connection", "keep-alive", "transfer-encoding"].includes(name)));
+      const headers = Object.fromEntries(
+        [...response.headers].filter(
+          ([name]) => ![FAKE_HEADER, "content-length", "connection", "keep-alive", "transfer-encoding"].includes(name),
+        ),
+      );
       return { status: response.status, headers, body: await response.text() };
     });
   });
@@ -127,7 +158,10 @@ describe("writes only on the fake, known by what it says, not by its address", (
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     expect(result.report).toContain("Writes: none (read-only)");
     expect(result.checks.find((c) => c.name.startsWith("stop sharing"))?.skipped).toMatch(/name the images and member projects/);
-    expect(result.workflows.every((w) => w.skipped), result.report).toBe(true);
+    expect(
+      result.workflows.every((w) => w.skipped),
+      result.report,
+    ).toBe(true);
     expect(writes({ ...fake, requests: fake.requests.slice(before) })).toEqual([]);
     for (const image of SEED_IMAGES) expect(fake.state.membersOf(image)).toEqual([...SEED_PROJECTS].sort());
   }, 120_000);
@@ -135,7 +169,13 @@ describe("writes only on the fake, known by what it says, not by its address", (
   it("writes where the user says, there too", async () => {
     const before = fake.requests.length;
     const result = await runContract({
-      upstream: tunnel.url, spec: SPEC, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT, images: [SEED_IMAGES[0]], memberProjects: [SEED_PROJECTS[0]], workflows: false,
+      upstream: tunnel.url,
+      spec: SPEC,
+      auth: { token: OWNER_TOKEN },
+      projectId: OWNER_PROJECT,
+      images: [SEED_IMAGES[0]],
+      memberProjects: [SEED_PROJECTS[0]],
+      workflows: false,
     });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     expect(result.report).toContain(`Writes: share then unshare ${SEED_IMAGES[0]} with ${SEED_PROJECTS[0]}`);
@@ -144,7 +184,9 @@ describe("writes only on the fake, known by what it says, not by its address", (
 
   it("against the fake itself, uses the fake's tenants, not the user's credentials and project from the environment", async () => {
     const parsed = parseContractArgs(["--upstream", fake.url, "--no-workflows"], {
-      HUAWEICLOUD_SDK_AK: "USERSREALAK", HUAWEICLOUD_SDK_SK: "users-real-secret-key", HUAWEICLOUD_SDK_PROJECT_ID: "0123456789abcdef0123456789abcdef",
+      HUAWEICLOUD_SDK_AK: "USERSREALAK",
+      HUAWEICLOUD_SDK_SK: "users-real-secret-key",
+      HUAWEICLOUD_SDK_PROJECT_ID: "0123456789abcdef0123456789abcdef",
     });
     expect(parsed.kind).toBe("run");
     const options = (parsed as { options: Parameters<typeof runContract>[0] }).options;
@@ -153,7 +195,10 @@ describe("writes only on the fake, known by what it says, not by its address", (
     expect(result.report).toContain("credentials and project IDs from the environment are not used against it");
     expect(result.report).not.toContain("USERSREALAK");
     // Flags are the user's own choice, and win: the fake's AK/SK given on the command line is used.
-    const signed = parseContractArgs(["--upstream", fake.url, "--no-workflows", "--access-key", LOCAL_AK_SK.accessKey, "--secret-key", LOCAL_AK_SK.secretKey], {});
+    const signed = parseContractArgs(
+      ["--upstream", fake.url, "--no-workflows", "--access-key", LOCAL_AK_SK.accessKey, "--secret-key", LOCAL_AK_SK.secretKey],
+      {},
+    );
     const withKeys = await runContract({ ...(signed as { options: object }).options, spec: SPEC });
     expect(withKeys.exitCode, withKeys.report).toBe(CONTRACT_EXIT.kept);
   }, 180_000);
@@ -178,6 +223,8 @@ describe("one count, and the installed package's commands", () => {
     const parsed = parseContractArgs(["--help"], {});
     expect(parsed).toEqual({ kind: "help", text: CONTRACT_HELP });
     const clone = parseContractArgs(["--help"], {}, { contract: "npm run contract --", verifyingFake: "npm run fake" });
-    expect(clone.kind === "help" && clone.text).toMatch(/^Usage: npm run contract -- \[options\]\n[^]*start one that checks with: npm run fake\n/);
+    expect(clone.kind === "help" && clone.text).toMatch(
+      /^Usage: npm run contract -- \[options\]\n[^]*start one that checks with: npm run fake\n/,
+    );
   });
 });

@@ -11,18 +11,30 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 /** Every operationId of the spec's table: the overhead table has a row for each. */
 const OPERATIONS = [
-  "addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listSharedImages", "showJob", "showJobProgress",
+  "addImageMembers",
+  "updateImageMembers",
+  "deleteImageMembers",
+  "listImageMembers",
+  "showImageMember",
+  "listSharedImages",
+  "showJob",
+  "showJobProgress",
 ];
 
 describe("npm run bench --quick", () => {
   it("runs the overhead, signing and sharing sections and prints their tables", async () => {
-    const { stdout } = await exec(process.execPath, ["scripts/bench/run.mjs", "--quick", "--only", "overhead,signing,sharing"], { cwd: root, maxBuffer: 1 << 24 });
+    const { stdout } = await exec(process.execPath, ["scripts/bench/run.mjs", "--quick", "--only", "overhead,signing,sharing"], {
+      cwd: root,
+      maxBuffer: 1 << 24,
+    });
     expect(stdout).toContain("quick smoke run");
 
     // Per-call overhead: one row per operation (token auth), then the AK/SK peers.
     expect(stdout).toContain("## Per-call overhead");
     for (const op of OPERATIONS) {
-      expect(stdout).toMatch(new RegExp(`\\| ${op} \\| \`(GET|POST|PUT|DELETE) /[^\`]+\` \\| \`[^\`]+\` \\| \\d+ \\| \\d+ \\| \\*\\*\\d+\\.\\d\\d\\*\\* \\|`));
+      expect(stdout).toMatch(
+        new RegExp(`\\| ${op} \\| \`(GET|POST|PUT|DELETE) /[^\`]+\` \\| \`[^\`]+\` \\| \\d+ \\| \\d+ \\| \\*\\*\\d+\\.\\d\\d\\*\\* \\|`),
+      );
     }
     expect(stdout).toMatch(/\| `showJob`: this client's `getJob` \| \d+ \| 1\.00 \|/);
     expect(stdout).toMatch(/\| `showJob`: official SDK, `EcsClient\.showJob`.* \| \d+ \| \*\*\d+\.\d\d\*\* \| ≥ 2\.00 \|/);
@@ -35,7 +47,9 @@ describe("npm run bench --quick", () => {
     // Sharing at scale: the three variants (the sequential one measured and extrapolated), the
     // goals, and plan time against images.
     expect(stdout).toContain("## Sharing at scale");
-    expect(stdout).toMatch(/\| \(a\) `planSharing` \+ `applySharing`, defaults .* \| \d+ \| \d+ \(\d+ \+ \d+ read-back\) \| \d+ \| \d+ \| \d+ \| \*\*\d+\.\d\*\* \(plan/);
+    expect(stdout).toMatch(
+      /\| \(a\) `planSharing` \+ `applySharing`, defaults .* \| \d+ \| \d+ \(\d+ \+ \d+ read-back\) \| \d+ \| \d+ \| \d+ \| \*\*\d+\.\d\*\* \(plan/,
+    );
     expect(stdout).toMatch(/\| \(b\) Terraform-like, sequential: \*\*measured\*\* on \d+ images/);
     expect(stdout).toMatch(/\| \(b\) the same, \*\*extrapolated\*\* linearly/);
     expect(stdout).toMatch(/\| \(c\) Terraform-like, every image in parallel \| \d+ \| \d+ \| \d+ \| \d+ \| \d+ \| \d+\.\d \|/);

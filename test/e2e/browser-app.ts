@@ -11,6 +11,7 @@ const ims = createImsClient({
 const report = (result: unknown) => {
   document.body.dataset.result = JSON.stringify(result);
 };
-ims.unshareImages({ images: [query.get("image")!], projects: [query.get("project")!] }, { timeoutMs: 20_000 })
+ims
+  .unshareImages({ images: [query.get("image")!], projects: [query.get("project")!] }, { timeoutMs: 20_000 })
   .then((job) => report({ status: job.status, jobId: job.job_id }))
   .catch((error: unknown) => report({ error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }));

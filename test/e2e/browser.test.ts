@@ -20,7 +20,12 @@ let bundleText = "";
 beforeAll(async () => {
   const bundle = await build({
     entryPoints: [fileURLToPath(new URL("browser-app.ts", import.meta.url))],
-    bundle: true, write: false, format: "esm", platform: "browser", target: "chrome120", minify: true,
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "chrome120",
+    minify: true,
     // As a user's bundler would: package.json's imports map picks the Web Crypto #crypto, not
     // the repo's tsconfig paths (which point the type-check at the Node one).
     tsconfigRaw: "{}",
@@ -54,7 +59,10 @@ describe("the client bundled for a browser", () => {
     expect(bundleText).not.toMatch(/createHmac|node:crypto/);
   });
 
-  it.each([["token", 0], ["aksk", 1]] as const)("stops sharing and waits for the job with %s auth", async (auth, i) => {
+  it.each([
+    ["token", 0],
+    ["aksk", 1],
+  ] as const)("stops sharing and waits for the job with %s auth", async (auth, i) => {
     // Requests are observed, not intercepted: with routing on, Playwright answers CORS
     // preflights itself and the fake's CORS handling would go untested.
     const context = await browser.newContext();

@@ -23,9 +23,24 @@ beforeAll(async () => {
 
 describe("the packed tarball", () => {
   it("holds dist/, the generated types, the bundled spec, the docs page, the CommonJS stub, README and LICENSE, and nothing else", () => {
-    const outside = files.filter((f) => !f.startsWith("dist/") && !["README.md", "LICENSE", "package.json", "docs/index.html", "cjs/esm-only.cjs", "cjs/esm-only.d.cts"].includes(f));
+    const outside = files.filter(
+      (f) =>
+        !f.startsWith("dist/") &&
+        !["README.md", "LICENSE", "package.json", "docs/index.html", "cjs/esm-only.cjs", "cjs/esm-only.d.cts"].includes(f),
+    );
     expect(outside).toEqual([]);
-    for (const f of ["dist/src/index.js", "dist/src/index.d.ts", "dist/generated/ims.d.ts", "dist/openapi.json", "dist/src/fake/index.js", "dist/src/cli/bin.js", "docs/index.html", "cjs/esm-only.cjs", "README.md", "LICENSE"]) {
+    for (const f of [
+      "dist/src/index.js",
+      "dist/src/index.d.ts",
+      "dist/generated/ims.d.ts",
+      "dist/openapi.json",
+      "dist/src/fake/index.js",
+      "dist/src/cli/bin.js",
+      "docs/index.html",
+      "cjs/esm-only.cjs",
+      "README.md",
+      "LICENSE",
+    ]) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => /\.map$|\.test\.|^test\/|^src\//.test(f))).toEqual([]);
@@ -41,11 +56,17 @@ describe("the packed tarball", () => {
   it("passes arethetypeswrong for an ESM-only package", async () => {
     // attw exits non-zero on any problem the profile counts (esm-only: CommonJS callers and
     // node10 resolution, which this ESM-only package does not serve, are not counted).
-    const { stdout } = await exec(bin("attw"), [tarball, "--profile", "esm-only", "--format", "table"], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await exec(bin("attw"), [tarball, "--profile", "esm-only", "--format", "table"], {
+      cwd: root,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     expect(stdout).toContain("(ignoring resolutions: 'node10', 'node16-cjs')");
     // The rows that count for ESM users: every entry point resolves, with types.
     const { exports } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-    const rows = stdout.replace(/\x1b\[[0-9;]*m/g, "").split("\n").filter((l) => /^│ (node16 \(from ESM\)|bundler)\s+│/.test(l));
+    const rows = stdout
+      .replace(/\x1b\[[0-9;]*m/g, "")
+      .split("\n")
+      .filter((l) => /^│ (node16 \(from ESM\)|bundler)\s+│/.test(l));
     expect(rows).toHaveLength(2);
     for (const row of rows) {
       expect(row).not.toMatch(/💀|❌|⚠️/u);
@@ -56,7 +77,9 @@ describe("the packed tarball", () => {
   it("installs into a fresh strict project that type-checks and runs a TypeScript program against the fake, and runs the CLI", async () => {
     const dir = await consumerFolder(packed, "program");
     await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["main.ts"] }));
-    await writeFile(path.join(dir, "main.ts"), `
+    await writeFile(
+      path.join(dir, "main.ts"),
+      `
 import { createImsClient, ImsApiError, type Job, type JobStatus } from "ims-sharing";
 import { startFakeIms, SEED_IMAGES, SEED_PROJECTS, OWNER_PROJECT } from "ims-sharing/fake";
 
@@ -71,7 +94,8 @@ try {
 } finally {
   await fake.close();
 }
-`);
+`,
+    );
     await exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir });
     const { stdout } = await exec(process.execPath, ["out/main.js"], { cwd: dir });
     expect(JSON.parse(stdout)).toEqual({ status: "SUCCESS", results: 1, refused: "IMG.0027" });
@@ -86,7 +110,8 @@ try {
     // The contract suite ships; Prism, an optional peer dependency, is not installed here: the
     // command says exactly what to install, and exits 2.
     const contract = await exec(cli, ["contract", "--upstream", "http://127.0.0.1:9"], { cwd: packed.project }).then(
-      () => undefined, (error: { code?: number; stdout?: string; stderr?: string }) => error,
+      () => undefined,
+      (error: { code?: number; stdout?: string; stderr?: string }) => error,
     );
     expect(contract?.code).toBe(2);
     expect(`${contract?.stdout}${contract?.stderr}`).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
@@ -102,7 +127,9 @@ try {
       expect(failure?.stderr).toContain('ims-sharing is ESM-only: use `await import("ims-sharing")`');
       expect(failure?.stderr).toContain("ERR_REQUIRE_ESM");
     }
-    const loaded = await exec(process.execPath, ["-e", 'import("ims-sharing").then((m) => console.log(typeof m.createImsClient))'], { cwd: packed.project });
+    const loaded = await exec(process.execPath, ["-e", 'import("ims-sharing").then((m) => console.log(typeof m.createImsClient))'], {
+      cwd: packed.project,
+    });
     expect(loaded.stdout.trim()).toBe("function");
 
     // A CommonJS TypeScript project: require() does not compile, and says why; await import() does.
@@ -111,17 +138,24 @@ try {
     const compile = async (code: string) => {
       await writeFile(path.join(dir, "main.ts"), code);
       await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["main.ts"] }));
-      return exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir }).then(() => "", (error: { stdout?: string }) => error.stdout ?? String(error));
+      return exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir }).then(
+        () => "",
+        (error: { stdout?: string }) => error.stdout ?? String(error),
+      );
     };
     const refused = await compile('import ims = require("ims-sharing");\nconsole.log(ims.createImsClient);\n');
     expect(refused).toContain("error TS2339: Property 'createImsClient' does not exist");
     expect(refused).toContain('ims-sharing is ESM-only: use `await import("ims-sharing")`');
-    expect(await compile([
-      "async function main(): Promise<void> {",
-      '  const { createImsClient } = await import("ims-sharing");',
-      '  console.log(createImsClient({ region: "cn-north-4", auth: { token: "t" } }).baseUrl);',
-      "}",
-      "void main();",
-    ].join("\n"))).toBe("");
+    expect(
+      await compile(
+        [
+          "async function main(): Promise<void> {",
+          '  const { createImsClient } = await import("ims-sharing");',
+          '  console.log(createImsClient({ region: "cn-north-4", auth: { token: "t" } }).baseUrl);',
+          "}",
+          "void main();",
+        ].join("\n"),
+      ),
+    ).toBe("");
   }, 120_000);
 });

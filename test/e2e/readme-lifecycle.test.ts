@@ -23,7 +23,10 @@ let cwd: string;
 beforeAll(async () => {
   bin = await mkdtemp(`${tmpdir()}/ims-readme-bin-`);
   cwd = await mkdtemp(`${tmpdir()}/ims-readme-cwd-`);
-  await writeFile(`${bin}/npx`, `#!/bin/sh\n[ "$1" = ims-sharing ] || { echo "npx: only ims-sharing here" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${root}dist/src/cli/bin.js" "$@"\n`);
+  await writeFile(
+    `${bin}/npx`,
+    `#!/bin/sh\n[ "$1" = ims-sharing ] || { echo "npx: only ims-sharing here" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${root}dist/src/cli/bin.js" "$@"\n`,
+  );
   await chmod(`${bin}/npx`, 0o755);
 });
 afterAll(async () => {
@@ -44,12 +47,20 @@ describe("the README's lifecycle block", () => {
     const script = `set -e\ntrap 'kill %1 2>/dev/null || true' EXIT\n${block!.replace(/^(\$\w+ npx ims-sharing .*)$/gm, 'echo "## $1"\n$1')}`;
     const { stdout } = await run("bash", ["-c", script], {
       cwd,
-      env: { PATH: `${bin}:${process.env.PATH}`, HOME: process.env.HOME, HUAWEICLOUD_SDK_REGION: "cn-north-4", HUAWEICLOUD_SDK_AK: "REALAK", HUAWEICLOUD_SDK_SK: "real-sk" },
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        HOME: process.env.HOME,
+        HUAWEICLOUD_SDK_REGION: "cn-north-4",
+        HUAWEICLOUD_SDK_AK: "REALAK",
+        HUAWEICLOUD_SDK_SK: "real-sk",
+      },
       timeout: 60_000,
     });
     const steps = stdout.split(/^## /m).slice(1);
     expect(steps).toHaveLength(5);
-    expect(steps[0]).toMatch(/^env IMS_TOKEN=fake-owner-token \S+ npx ims-sharing members delete [^\n]*\naccepted: job \w+[\s\S]*succeeded/);
+    expect(steps[0]).toMatch(
+      /^env IMS_TOKEN=fake-owner-token \S+ npx ims-sharing members delete [^\n]*\naccepted: job \w+[\s\S]*succeeded/,
+    );
     expect(steps[1]).toMatch(/^env IMS_TOKEN=fake-owner-token \S+ npx ims-sharing members add [^\n]*\naccepted: job \w+[\s\S]*succeeded/);
     expect(steps[2]).toMatch(new RegExp(`^${SEED_IMAGES[0]}\tweb-server-golden\t${OWNER_PROJECT}\tpending\t`, "m"));
     expect(steps[3]).toMatch(/succeeded/);
@@ -79,11 +90,15 @@ describe("the README's first screen", () => {
       const pkg = JSON.parse(await readFile(path.join(project, "package.json"), "utf8")) as { type?: string };
       expect(pkg.type, "npm init -y no longer writes type: commonjs; the README's note is stale").toBe("commonjs");
       await run("npm", ["install", "--no-audit", "--no-fund", "--offline", packed.tarball], { cwd: project }).catch(() =>
-        run("npm", ["install", "--no-audit", "--no-fund", packed.tarball], { cwd: project }));
+        run("npm", ["install", "--no-audit", "--no-fund", packed.tarball], { cwd: project }),
+      );
       // The example is JavaScript as well as TypeScript: node runs it as tsx would.
       await writeFile(path.join(project, "first.js"), example!);
       await writeFile(path.join(project, "first.mjs"), example!);
-      const refused = await run(process.execPath, ["first.js"], { cwd: project }).then(() => undefined, (e: { stderr?: string }) => e.stderr ?? String(e));
+      const refused = await run(process.execPath, ["first.js"], { cwd: project }).then(
+        () => undefined,
+        (e: { stderr?: string }) => e.stderr ?? String(e),
+      );
       expect(refused).toMatch(/SyntaxError|ERR_REQUIRE_ESM|Cannot use import statement/);
       expect((await run(process.execPath, ["first.mjs"], { cwd: project, timeout: 30_000 })).stdout).toContain("SUCCESS");
       expect(firstScreen).toContain("`npm pkg set type=module`");

@@ -12,17 +12,31 @@ const root = fileURLToPath(new URL("../..", import.meta.url));
 
 type Tenant = "owner" | "recipient";
 /** One way in: the exports every tenant runs, then each tenant's own. */
-interface Variant { title: string; shared: string[]; owner: string[]; recipient: string[] }
+interface Variant {
+  title: string;
+  shared: string[];
+  owner: string[];
+  recipient: string[];
+}
 /** A command to try, whose, and the exit code the sandbox says it ends with (0 unless it says). */
-interface Suggested { who: Tenant; command: string; exitCode: number; code?: string | undefined }
+interface Suggested {
+  who: Tenant;
+  command: string;
+  exitCode: number;
+  code?: string | undefined;
+}
 
 /** The ways in the sandbox prints, between "Two tenants" and "Try, as the owner:". */
 function variantsOf(output: string): Variant[] {
   const from = output.indexOf("\nTwo tenants");
   const to = output.indexOf("\nTry, as the owner:");
-  expect(from, "no \"Two tenants\" section").toBeGreaterThan(0);
+  expect(from, 'no "Two tenants" section').toBeGreaterThan(0);
   const variants: Variant[] = [];
-  for (const line of output.slice(from + 1, to).split("\n").slice(1).filter((l) => l.trim())) {
+  for (const line of output
+    .slice(from + 1, to)
+    .split("\n")
+    .slice(1)
+    .filter((l) => l.trim())) {
     if (!line.startsWith("  ")) {
       variants.push({ title: line, shared: [], owner: [], recipient: [] });
       continue;
@@ -42,7 +56,10 @@ function suggestedOf(output: string): Suggested[] {
   const to = output.indexOf("\nand the contract suite against this fake:");
   const suggested: Suggested[] = [];
   let who: Tenant | undefined;
-  for (const line of output.slice(from + 1, to).split("\n").filter((l) => l.trim())) {
+  for (const line of output
+    .slice(from + 1, to)
+    .split("\n")
+    .filter((l) => l.trim())) {
     const heading = /^(?:Try|then|and), as the (owner|recipient)\b/.exec(line);
     const command = /^ {2}(npx ims-sharing \S.*)$/.exec(line);
     const note = /^ {4,}\(.*?(?:(IMG\.\d{4}), )?exit code (\d+)\)$/.exec(line);
@@ -70,7 +87,12 @@ describe("npm start (the sandbox)", () => {
     // not pass SIGINT on to the script.
     // The user's own Huawei Cloud credentials in the environment must not reach the sandbox's
     // fake (which verifies signatures): the sandbox's tenants are the fake's own.
-    const env = { ...process.env, HUAWEICLOUD_SDK_AK: "USERSREALAK", HUAWEICLOUD_SDK_SK: "users-real-secret-key", HUAWEICLOUD_SDK_SECURITY_TOKEN: "users-real-sts" };
+    const env = {
+      ...process.env,
+      HUAWEICLOUD_SDK_AK: "USERSREALAK",
+      HUAWEICLOUD_SDK_SK: "users-real-secret-key",
+      HUAWEICLOUD_SDK_SECURITY_TOKEN: "users-real-sts",
+    };
     const child = spawn("npm", ["start"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
     const signalGroup = (signal: NodeJS.Signals) => {
       try {
@@ -82,7 +104,9 @@ describe("npm start (the sandbox)", () => {
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d));
     child.stderr.on("data", (d: Buffer) => (output += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no "Sandbox ready" within 120 s:\n${output}`)), 120_000);
@@ -98,9 +122,14 @@ describe("npm start (the sandbox)", () => {
       expect(output).toMatch(/accepted: job (\w{32})[\s\S]*job \1 succeeded at /);
       expect(output).toMatch(/job \w{32}: SUCCESS\ntype: imsDelImageMembersJob/);
       // The round trip, each step as the tenant it belongs to.
-      for (const step of [/\[owner\] \$ ims-sharing members add [\s\S]*?succeeded at/, /\[recipient\] \$ ims-sharing images shared --status pending\n\S+\t/,
-        /\[recipient\] \$ ims-sharing members accept [\s\S]*?succeeded at/, /\[owner\] \$ ims-sharing members list [^\n]*\n\w{32}\tproject\taccepted\t/,
-        /\[owner\] \$ ims-sharing members delete [\s\S]*?succeeded at/]) expect(output).toMatch(step);
+      for (const step of [
+        /\[owner\] \$ ims-sharing members add [\s\S]*?succeeded at/,
+        /\[recipient\] \$ ims-sharing images shared --status pending\n\S+\t/,
+        /\[recipient\] \$ ims-sharing members accept [\s\S]*?succeeded at/,
+        /\[owner\] \$ ims-sharing members list [^\n]*\n\w{32}\tproject\taccepted\t/,
+        /\[owner\] \$ ims-sharing members delete [\s\S]*?succeeded at/,
+      ])
+        expect(output).toMatch(step);
       expect(output).toMatch(/owner: +export IMS_TOKEN=\S+ HUAWEICLOUD_SDK_PROJECT_ID=\w{32}\n +recipient: +export IMS_TOKEN=/);
       expect(output).toContain("with no contract violation");
       const proxyUrl = /API \(validating proxy\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
@@ -109,12 +138,17 @@ describe("npm start (the sandbox)", () => {
       const docs = await fetch(docsUrl!);
       expect(docs.status).toBe(200);
       expect(await docs.text()).toContain("IMS image sharing");
-      const job = await fetch(`${proxyUrl}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, { headers: { "x-auth-token": "fake-owner-token" } });
+      const job = await fetch(`${proxyUrl}/v1/cloudimages/job/0123456789abcdef0123456789abcdef`, {
+        headers: { "x-auth-token": "fake-owner-token" },
+      });
       expect(job.status).toBe(404);
       expect(job.headers.get("sl-violations")).toBeNull();
       // Every command it prints, as printed, for each way in and each tenant, in the user's shell.
       const variants = variantsOf(output);
-      expect(variants.map((v) => v.title)).toEqual([expect.stringMatching(/^With an IAM token, through the validating proxy/), expect.stringMatching(/^Or with AK\/SK, straight to the fake/)]);
+      expect(variants.map((v) => v.title)).toEqual([
+        expect.stringMatching(/^With an IAM token, through the validating proxy/),
+        expect.stringMatching(/^Or with AK\/SK, straight to the fake/),
+      ]);
       const fakeUrl = /Fake IMS \(direct\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       expect(variants[1]!.shared.join("\n")).toContain(`IMS_ENDPOINT=${fakeUrl} HUAWEICLOUD_SDK_AK=`);
       const suggested = suggestedOf(output);

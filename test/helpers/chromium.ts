@@ -9,8 +9,13 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
-      "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
     ],
   });
 }
@@ -21,8 +26,7 @@ export async function offlineContext(browser: Browser): Promise<{ context: Brows
   const blocked: string[] = [];
   await context.route("**/*", (route) => {
     const url = new URL(route.request().url());
-    const local = url.protocol === "data:" || url.protocol === "blob:" ||
-      ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    const local = url.protocol === "data:" || url.protocol === "blob:" || ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
     if (local) return route.continue();
     blocked.push(url.href);
     return route.abort("blockedbyclient");

@@ -24,7 +24,10 @@ export const outputs: string[] = [];
 
 /** The JSON lines of a stdout. */
 export function eventsOf(stdout: string): CliEvent[] {
-  return stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as CliEvent);
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as CliEvent);
 }
 
 export interface InProcessOptions {
@@ -78,11 +81,15 @@ export function startCli(args: string[], options: InProcessOptions = {}): InProc
       const ok = () => (typeof test === "function" ? test(run) : test.test(run.stdout() + run.stderr()));
       const deadline = Date.now() + timeoutMs;
       while (!ok()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(test)}; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${String(test)}; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
         if (ended && !ok()) {
           // Give the last write a chance, then fail with what was printed.
           await new Promise((r) => setTimeout(r, 5));
-          if (!ok()) throw new Error(`the command ended (exit ${await done}) before ${String(test)}; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+          if (!ok())
+            throw new Error(
+              `the command ended (exit ${await done}) before ${String(test)}; stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`,
+            );
         }
         await new Promise((r) => setTimeout(r, 2));
       }
@@ -100,7 +107,10 @@ export async function cli(args: string[], options: InProcessOptions = {}): Promi
 }
 
 /** Runs the built binary (dist/, from `npm run build`) in a subprocess. */
-export function cliProcess(args: string[], options: { env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<CliResult> {
+export function cliProcess(
+  args: string[],
+  options: { env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { PATH: process.env.PATH ?? "", IMS_TOKEN: SECRET_TOKEN, ...options.env },
@@ -142,7 +152,10 @@ export async function runAsPrinted(command: string, env: Record<string, string |
   const dir = await shim();
   return new Promise((resolve) => {
     const child = spawn("bash", ["--norc", "--noprofile", "-c", command], {
-      env: { ...Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)), PATH: `${dir}:${process.env.PATH ?? ""}` },
+      env: {
+        ...Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+        PATH: `${dir}:${process.env.PATH ?? ""}`,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

@@ -12,13 +12,24 @@ export function verifySignature(request: Recorded, secretKey: string): { ok: boo
   if (!m) return { ok: false, canonicalRequest: "" };
   const signed = m[2]!.split(";");
   const url = new URL(request.path, "http://placeholder");
-  let uri = url.pathname.split("/").map((s) => enc(decodeURIComponent(s))).join("/");
+  let uri = url.pathname
+    .split("/")
+    .map((s) => enc(decodeURIComponent(s)))
+    .join("/");
   if (!uri.endsWith("/")) uri += "/";
-  const query = [...url.searchParams].sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
-    .map(([k, v]) => `${enc(k)}=${enc(v)}`).join("&");
+  const query = [...url.searchParams]
+    .sort(([a, x], [b, y]) => (a === b ? (x < y ? -1 : 1) : a < b ? -1 : 1))
+    .map(([k, v]) => `${enc(k)}=${enc(v)}`)
+    .join("&");
   const headerLines = signed.map((name) => `${name}:${String(request.headers[name] ?? "").trim()}\n`).join("");
-  const canonicalRequest = [request.method, uri, query, headerLines, signed.join(";"),
-    createHash("sha256").update(request.body).digest("hex")].join("\n");
+  const canonicalRequest = [
+    request.method,
+    uri,
+    query,
+    headerLines,
+    signed.join(";"),
+    createHash("sha256").update(request.body).digest("hex"),
+  ].join("\n");
   const date = String(request.headers["x-sdk-date"]);
   const stringToSign = `SDK-HMAC-SHA256\n${date}\n${createHash("sha256").update(canonicalRequest).digest("hex")}`;
   const expected = createHmac("sha256", secretKey).update(stringToSign).digest("hex");

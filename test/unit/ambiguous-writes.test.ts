@@ -5,7 +5,15 @@
 // then close the connection without answering (`dropAnswer`).
 import { afterEach, describe, expect, it } from "vitest";
 import { createImsClient, ImsJobFailedError, ImsNetworkError, type ImsClient } from "../../src/index.js";
-import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, startFakeIms, type FakeIms } from "../../src/fake/index.js";
+import {
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  startFakeIms,
+  type FakeIms,
+} from "../../src/fake/index.js";
 import { IMAGES, PROJECTS } from "../helpers/fixtures.js";
 import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
 
@@ -20,9 +28,21 @@ afterEach(async () => {
 
 describe("the raw calls: a connection dropped after the request was sent", () => {
   const writes: Array<[string, (ims: ImsClient) => Promise<unknown>, RegExp]> = [
-    ["addImageMembers", (ims) => ims.addImageMembers({ images: [IMAGES[0]!], projects: [PROJECTS[0]!] }), new RegExp(`list the members of image ${IMAGES[0]} \\(ims-sharing members list --image ${IMAGES[0]}\\)$`)],
-    ["deleteImageMembers", (ims) => ims.deleteImageMembers({ images: [...IMAGES], projects: [PROJECTS[0]!] }), /list the members of images \S+, \S+ \(ims-sharing members list --image \S+; ims-sharing members list --image \S+\)$/],
-    ["updateImageMembers", (ims) => ims.updateImageMembers({ images: [IMAGES[0]!], project_id: PROJECTS[1]!, status: "accepted" }), /see how the images stand for your project \(ims-sharing images shared --status accepted\)$/],
+    [
+      "addImageMembers",
+      (ims) => ims.addImageMembers({ images: [IMAGES[0]!], projects: [PROJECTS[0]!] }),
+      new RegExp(`list the members of image ${IMAGES[0]} \\(ims-sharing members list --image ${IMAGES[0]}\\)$`),
+    ],
+    [
+      "deleteImageMembers",
+      (ims) => ims.deleteImageMembers({ images: [...IMAGES], projects: [PROJECTS[0]!] }),
+      /list the members of images \S+, \S+ \(ims-sharing members list --image \S+; ims-sharing members list --image \S+\)$/,
+    ],
+    [
+      "updateImageMembers",
+      (ims) => ims.updateImageMembers({ images: [IMAGES[0]!], project_id: PROJECTS[1]!, status: "accepted" }),
+      /see how the images stand for your project \(ims-sharing images shared --status accepted\)$/,
+    ],
   ];
   it.each(writes)("%s rejects once, saying the change may have reached IMS and how to check", async (_name, send, check) => {
     server = await startScriptedServer(() => ({ destroy: true }));
@@ -53,7 +73,10 @@ describe("the waiting helpers settle an unknown outcome", () => {
     const job = await owner.unshareImages({ images: [SEED_IMAGES[0]], projects: [RECIPIENT_PROJECT] });
     expect(writes(fake, "DELETE").map((r) => r.status)).toEqual([0, 200]);
     expect(job.status).toBe("FAIL");
-    expect(job.resolution).toEqual({ by: "read-back", firstAttempt: expect.stringMatching(/failed after the request was sent .* may or may not have reached IMS/) });
+    expect(job.resolution).toEqual({
+      by: "read-back",
+      firstAttempt: expect.stringMatching(/failed after the request was sent .* may or may not have reached IMS/),
+    });
     expect(fake.state.membersOf(SEED_IMAGES[0])).not.toContain(RECIPIENT_PROJECT);
   });
 
@@ -84,9 +107,13 @@ describe("the waiting helpers settle an unknown outcome", () => {
     // made to fail: the member is still there.
     fake.inject({ type: "drop", method: "DELETE", times: 1 });
     fake.inject({ type: "imageFailure", image: SEED_IMAGES[0], method: "DELETE" });
-    const error = await owner.unshareImages({ images: [SEED_IMAGES[0]], projects: [RECIPIENT_PROJECT] }, { timeoutMs: 400 }).catch((e: unknown) => e);
+    const error = await owner
+      .unshareImages({ images: [SEED_IMAGES[0]], projects: [RECIPIENT_PROJECT] }, { timeoutMs: 400 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsJobFailedError);
-    expect((error as Error).message).toMatch(/The first request's outcome was unknown \(.*\); it was sent again as job \w{32}, which failed, and reading the state back still finds image \S+ still has edc89b490d7d4392898e19b2deb34797$/);
+    expect((error as Error).message).toMatch(
+      /The first request's outcome was unknown \(.*\); it was sent again as job \w{32}, which failed, and reading the state back still finds image \S+ still has edc89b490d7d4392898e19b2deb34797$/,
+    );
     expect((error as ImsJobFailedError).jobId).toMatch(/^\w{32}$/);
     expect(fake.state.membersOf(SEED_IMAGES[0])).toContain(RECIPIENT_PROJECT);
   });

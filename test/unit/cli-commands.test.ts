@@ -7,8 +7,16 @@ import { COMMANDS, EXIT } from "../../src/cli/main.js";
 import { operations, type OperationId } from "../../generated/operations.js";
 import { createImsClient } from "../../src/client.js";
 import {
-  createManualClock, FOREIGN_IMAGE, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms,
-  type FakeIms, type ManualClock,
+  createManualClock,
+  FOREIGN_IMAGE,
+  OWNER_PROJECT,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
+  type ManualClock,
 } from "../../src/fake/index.js";
 import { cli, FAST_CLIENT, outputs, SECRET_TOKEN, startCli, type InProcessOptions, type InProcessRun } from "../helpers/cli.js";
 
@@ -47,9 +55,12 @@ const ticking = (): InProcessOptions => ({
   client: { ...FAST_CLIENT, fetch: (request) => (fake.advance(JOB_MS), fetch(request)) },
 });
 const asOwner = (extra: Record<string, string> = {}): InProcessOptions => ({ env: { IMS_ENDPOINT: fake.url, ...extra } });
-const asRecipient = (): InProcessOptions => ({ env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT } });
+const asRecipient = (): InProcessOptions => ({
+  env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
+});
 const ownerClient = () => createImsClient({ endpoint: fake.url, auth: { token: "setup" } });
-const jobIdOf = (run: InProcessRun): string | undefined => /accepted: job (\w+)/.exec(run.stdout())?.[1] ?? (run.events().find((e) => e.event === "accepted")?.jobId as string | undefined);
+const jobIdOf = (run: InProcessRun): string | undefined =>
+  /accepted: job (\w+)/.exec(run.stdout())?.[1] ?? (run.events().find((e) => e.event === "accepted")?.jobId as string | undefined);
 const ACCEPTED = /accepted: job \w+|"event":"accepted"/;
 
 /** A job of the owner's, started directly (not through the CLI). */
@@ -75,100 +86,300 @@ type Outcome = "success" | "refused" | "failedJob" | "badInput";
 /** Per command, the exit code on success, on a refused request, on a failed job and on bad input. */
 const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
   "members add": {
-    success: { args: () => ["members", "add", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"], advance: true, code: EXIT.ok, expect: /succeeded at/ },
-    refused: { args: () => ["members", "add", "--image", MISSING_IMAGE, "--member-project", NEW_PROJECT], code: EXIT.api, expect: /IMS answered 400 IMG\.0027/ },
-    failedJob: { args: () => ["members", "add", "--image", IMAGE, "--member-project", FAR_PROJECT, "--wait"], advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0108/ },
-    badInput: { args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT], code: EXIT.usage, expect: /invalid input: images\[0\] must be an image ID \(a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64\), got "nope"/ },
+    success: {
+      args: () => ["members", "add", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"],
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
+    refused: {
+      args: () => ["members", "add", "--image", MISSING_IMAGE, "--member-project", NEW_PROJECT],
+      code: EXIT.api,
+      expect: /IMS answered 400 IMG\.0027/,
+    },
+    failedJob: {
+      args: () => ["members", "add", "--image", IMAGE, "--member-project", FAR_PROJECT, "--wait"],
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed with IMG\.0108/,
+    },
+    badInput: {
+      args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT],
+      code: EXIT.usage,
+      expect:
+        /invalid input: images\[0\] must be an image ID \(a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64\), got "nope"/,
+    },
   },
   "members delete": {
-    success: { args: () => ["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait"], advance: true, code: EXIT.ok, expect: /succeeded at/ },
-    refused: { args: () => ["members", "delete", "--image", MISSING_IMAGE, "--member-project", MEMBER], code: EXIT.api, expect: /IMG\.0027/ },
-    failedJob: { args: () => ["members", "delete", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"], advance: true, code: EXIT.jobFailed, expect: /^error: Job \w{32} failed with IMG\.0113: /m },
-    badInput: { args: () => ["members", "delete", "--image", IMAGE], code: EXIT.usage, expect: /"members delete" needs at least one of --member-project, --member-domain, --member-organization/ },
+    success: {
+      args: () => ["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait"],
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
+    refused: {
+      args: () => ["members", "delete", "--image", MISSING_IMAGE, "--member-project", MEMBER],
+      code: EXIT.api,
+      expect: /IMG\.0027/,
+    },
+    failedJob: {
+      args: () => ["members", "delete", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"],
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /^error: Job \w{32} failed with IMG\.0113: /m,
+    },
+    badInput: {
+      args: () => ["members", "delete", "--image", IMAGE],
+      code: EXIT.usage,
+      expect: /"members delete" needs at least one of --member-project, --member-domain, --member-organization/,
+    },
   },
   "members list": {
-    success: { args: () => ["members", "list", "--image", IMAGE, "--project-id", OWNER_PROJECT], code: EXIT.ok, expect: new RegExp(`^${MEMBER}\tproject\taccepted\t`, "m") },
-    refused: { args: () => ["members", "list", "--image", FOREIGN_IMAGE, "--project-id", OWNER_PROJECT], code: EXIT.api, expect: /IMG\.0047/ },
-    badInput: { args: () => ["members", "list", "--image", IMAGE], code: EXIT.usage, expect: /"members list" needs --project-id \(or HUAWEICLOUD_SDK_PROJECT_ID\), your own project/ },
+    success: {
+      args: () => ["members", "list", "--image", IMAGE, "--project-id", OWNER_PROJECT],
+      code: EXIT.ok,
+      expect: new RegExp(`^${MEMBER}\tproject\taccepted\t`, "m"),
+    },
+    refused: {
+      args: () => ["members", "list", "--image", FOREIGN_IMAGE, "--project-id", OWNER_PROJECT],
+      code: EXIT.api,
+      expect: /IMG\.0047/,
+    },
+    badInput: {
+      args: () => ["members", "list", "--image", IMAGE],
+      code: EXIT.usage,
+      expect: /"members list" needs --project-id \(or HUAWEICLOUD_SDK_PROJECT_ID\), your own project/,
+    },
   },
   "members show": {
-    success: { args: () => ["members", "show", "--image", IMAGE, "--member", MEMBER, "--project-id", OWNER_PROJECT], code: EXIT.ok, expect: new RegExp(`^member ${MEMBER} of image ${IMAGE}: accepted$`, "m") },
-    refused: { args: () => ["members", "show", "--image", IMAGE, "--member", NEW_PROJECT, "--project-id", OWNER_PROJECT], code: EXIT.api, expect: /IMS answered 404 IMG\.0086/ },
-    badInput: { args: () => ["members", "show", "--image", IMAGE, "--project-id", OWNER_PROJECT], code: EXIT.usage, expect: /"members show" needs --member/ },
+    success: {
+      args: () => ["members", "show", "--image", IMAGE, "--member", MEMBER, "--project-id", OWNER_PROJECT],
+      code: EXIT.ok,
+      expect: new RegExp(`^member ${MEMBER} of image ${IMAGE}: accepted$`, "m"),
+    },
+    refused: {
+      args: () => ["members", "show", "--image", IMAGE, "--member", NEW_PROJECT, "--project-id", OWNER_PROJECT],
+      code: EXIT.api,
+      expect: /IMS answered 404 IMG\.0086/,
+    },
+    badInput: {
+      args: () => ["members", "show", "--image", IMAGE, "--project-id", OWNER_PROJECT],
+      code: EXIT.usage,
+      expect: /"members show" needs --member/,
+    },
   },
   "members accept": {
-    success: { setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"), args: () => ["members", "accept", "--image", IMAGE, "--wait"], options: asRecipient, advance: true, code: EXIT.ok, expect: /succeeded at/ },
+    success: {
+      setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"),
+      args: () => ["members", "accept", "--image", IMAGE, "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
     refused: { args: () => ["members", "accept", "--image", MISSING_IMAGE], options: asRecipient, code: EXIT.api, expect: /IMG\.0027/ },
     failedJob: {
       setup: () => {
         fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
         fake.inject({ type: "imageFailure", image: IMAGE });
       },
-      args: () => ["members", "accept", "--image", IMAGE, "--wait"], options: asRecipient, advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0112/,
+      args: () => ["members", "accept", "--image", IMAGE, "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed with IMG\.0112/,
     },
-    badInput: { args: () => ["members", "accept", "--image", IMAGE], options: () => ({ env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN } }), code: EXIT.usage, expect: /"members accept" needs --project-id .*the recipient project that answers the share/ },
+    badInput: {
+      args: () => ["members", "accept", "--image", IMAGE],
+      options: () => ({ env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN } }),
+      code: EXIT.usage,
+      expect: /"members accept" needs --project-id .*the recipient project that answers the share/,
+    },
   },
   "members reject": {
-    success: { setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"), args: () => ["members", "reject", "--image", IMAGE, "--wait"], options: asRecipient, advance: true, code: EXIT.ok, expect: /succeeded at/ },
+    success: {
+      setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"),
+      args: () => ["members", "reject", "--image", IMAGE, "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
     refused: { args: () => ["members", "reject", "--image", FOREIGN_IMAGE], options: asRecipient, code: EXIT.api, expect: /IMG\.0027/ },
     failedJob: {
       setup: () => fake.inject({ type: "imageFailure", image: IMAGE }),
-      args: () => ["members", "reject", "--image", IMAGE, "--wait"], options: asRecipient, advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0112/,
+      args: () => ["members", "reject", "--image", IMAGE, "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed with IMG\.0112/,
     },
-    badInput: { args: () => ["members", "reject", "--image", IMAGE, "--image", "not-an-image"], options: asRecipient, code: EXIT.usage, expect: /invalid input: images\[1\]/ },
+    badInput: {
+      args: () => ["members", "reject", "--image", IMAGE, "--image", "not-an-image"],
+      options: asRecipient,
+      code: EXIT.usage,
+      expect: /invalid input: images\[1\]/,
+    },
   },
   "images shared": {
-    success: { args: () => ["images", "shared"], options: asRecipient, code: EXIT.ok, expect: new RegExp(`^${IMAGE}\tweb-server-golden\t${OWNER_PROJECT}\t`, "m") },
-    refused: { setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }), args: () => ["images", "shared"], options: asRecipient, code: EXIT.api, expect: /IMS answered 403/ },
-    badInput: { args: () => ["images", "shared", "--status", "maybe"], options: asRecipient, code: EXIT.usage, expect: /--status: "maybe" is not one of pending, accepted, rejected/ },
+    success: {
+      args: () => ["images", "shared"],
+      options: asRecipient,
+      code: EXIT.ok,
+      expect: new RegExp(`^${IMAGE}\tweb-server-golden\t${OWNER_PROJECT}\t`, "m"),
+    },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }),
+      args: () => ["images", "shared"],
+      options: asRecipient,
+      code: EXIT.api,
+      expect: /IMS answered 403/,
+    },
+    badInput: {
+      args: () => ["images", "shared", "--status", "maybe"],
+      options: asRecipient,
+      code: EXIT.usage,
+      expect: /--status: "maybe" is not one of pending, accepted, rejected/,
+    },
   },
   "job show": {
-    success: { setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [MEMBER] }, "running") }), args: ({ jobId }) => ["job", "show", jobId!], code: EXIT.ok, expect: /^job \w{32}: RUNNING 50%$/m },
+    success: {
+      setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [MEMBER] }, "running") }),
+      args: ({ jobId }) => ["job", "show", jobId!],
+      code: EXIT.ok,
+      expect: /^job \w{32}: RUNNING 50%$/m,
+    },
     refused: { args: () => ["job", "show", UNKNOWN_JOB], code: EXIT.api, expect: /IMS answered 404 IMG\.0023/ },
-    failedJob: { setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [NEW_PROJECT] }, "done") }), args: ({ jobId }) => ["job", "show", jobId!], code: EXIT.jobFailed, expect: /^job \w{32}: FAIL\n[\s\S]*^error: IMG\.0113 /m },
+    failedJob: {
+      setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [NEW_PROJECT] }, "done") }),
+      args: ({ jobId }) => ["job", "show", jobId!],
+      code: EXIT.jobFailed,
+      expect: /^job \w{32}: FAIL\n[\s\S]*^error: IMG\.0113 /m,
+    },
     badInput: { args: () => ["job", "show", "../etc"], code: EXIT.usage, expect: /invalid input: job_id "\.\.\/etc" does not match/ },
   },
   "job wait": {
-    success: { setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [MEMBER] }, "running") }), args: ({ jobId }) => ["job", "wait", jobId!], advance: /RUNNING 50%/, code: EXIT.ok, expect: /succeeded at/ },
+    success: {
+      setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [MEMBER] }, "running") }),
+      args: ({ jobId }) => ["job", "wait", jobId!],
+      advance: /RUNNING 50%/,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
     refused: { args: () => ["job", "wait", UNKNOWN_JOB], code: EXIT.api, expect: /IMS answered 404 IMG\.0023/ },
-    failedJob: { setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [NEW_PROJECT] }, "running") }), args: ({ jobId }) => ["job", "wait", jobId!], advance: /RUNNING 50%/, code: EXIT.jobFailed, expect: /^error: Job \w{32} failed with IMG\.0113/m },
+    failedJob: {
+      setup: async () => ({ jobId: await ownerJob({ images: [IMAGE], projects: [NEW_PROJECT] }, "running") }),
+      args: ({ jobId }) => ["job", "wait", jobId!],
+      advance: /RUNNING 50%/,
+      code: EXIT.jobFailed,
+      expect: /^error: Job \w{32} failed with IMG\.0113/m,
+    },
     badInput: { args: () => ["job", "wait"], code: EXIT.usage, expect: /job wait takes one JOB_ID/ },
   },
   plan: {
-    success: { setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.ok, expect: new RegExp(`\\+ project ${NEW_PROJECT}[\\s\\S]*Plan: 1 to add, 1 to remove`) },
-    refused: {
-      setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.partial,
-      expect: new RegExp(`^error: the plan is partial, 1 image could not be read: cn-north-4: the members of image ${FOREIGN_IMAGE} could not be read: .*IMG\\.0047`, "m"),
+    success: {
+      setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }),
+      args: () => ["plan", "-f", file],
+      options: ticking,
+      code: EXIT.ok,
+      expect: new RegExp(`\\+ project ${NEW_PROJECT}[\\s\\S]*Plan: 1 to add, 1 to remove`),
     },
-    badInput: { setup: () => sharingFile({ [IMAGE]: { projects: ["nope"] } }), args: () => ["plan", "-f", file], options: ticking, code: EXIT.usage, expect: /sharing\.yaml:\d+:\d+ regions\.cn-north-4\.images\.\S+\.projects\[0\] "nope" is not a project ID/ },
+    refused: {
+      setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }),
+      args: () => ["plan", "-f", file],
+      options: ticking,
+      code: EXIT.partial,
+      expect: new RegExp(
+        `^error: the plan is partial, 1 image could not be read: cn-north-4: the members of image ${FOREIGN_IMAGE} could not be read: .*IMG\\.0047`,
+        "m",
+      ),
+    },
+    badInput: {
+      setup: () => sharingFile({ [IMAGE]: { projects: ["nope"] } }),
+      args: () => ["plan", "-f", file],
+      options: ticking,
+      code: EXIT.usage,
+      expect: /sharing\.yaml:\d+:\d+ regions\.cn-north-4\.images\.\S+\.projects\[0\] "nope" is not a project ID/,
+    },
   },
   apply: {
-    success: { setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.ok, expect: /Applied: 2 requests, 1 image as the file says/ },
-    refused: {
-      setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.partial,
-      expect: new RegExp(`^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-north-4: the members of image ${FOREIGN_IMAGE} .*IMG\\.0047`, "m"),
+    success: {
+      setup: () => sharingFile({ [IMAGE]: { projects: [MEMBER, NEW_PROJECT] } }),
+      args: () => ["apply", "-f", file, "--yes"],
+      options: ticking,
+      code: EXIT.ok,
+      expect: /Applied: 2 requests, 1 image as the file says/,
     },
-    failedJob: { setup: () => sharingFile({ [IMAGE]: { projects: [...SEED_PROJECTS, FAR_PROJECT] } }), args: () => ["apply", "-f", file, "--yes"], options: ticking, code: EXIT.jobFailed, expect: /failed add \(job \w+\): .*IMG\.0108/ },
-    badInput: { setup: () => sharingFile({ [IMAGE]: { projects: [NEW_PROJECT] } }), args: () => ["apply", "-f", file], options: ticking, code: EXIT.usage, expect: /without a terminal to ask on, pass --yes/ },
+    refused: {
+      setup: () => sharingFile({ [FOREIGN_IMAGE]: { projects: [MEMBER] } }),
+      args: () => ["apply", "-f", file, "--yes"],
+      options: ticking,
+      code: EXIT.partial,
+      expect: new RegExp(
+        `^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-north-4: the members of image ${FOREIGN_IMAGE} .*IMG\\.0047`,
+        "m",
+      ),
+    },
+    failedJob: {
+      setup: () => sharingFile({ [IMAGE]: { projects: [...SEED_PROJECTS, FAR_PROJECT] } }),
+      args: () => ["apply", "-f", file, "--yes"],
+      options: ticking,
+      code: EXIT.jobFailed,
+      expect: /failed add \(job \w+\): .*IMG\.0108/,
+    },
+    badInput: {
+      setup: () => sharingFile({ [IMAGE]: { projects: [NEW_PROJECT] } }),
+      args: () => ["apply", "-f", file],
+      options: ticking,
+      code: EXIT.usage,
+      expect: /without a terminal to ask on, pass --yes/,
+    },
   },
   accept: {
-    success: { setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"), args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending", "--wait"], options: asRecipient, advance: true, code: EXIT.ok, expect: /accepting 1 image from \w+: [\s\S]*succeeded at/ },
-    refused: { setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }), args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending"], options: asRecipient, code: EXIT.api, expect: /IMS answered 403/ },
+    success: {
+      setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"),
+      args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending", "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.ok,
+      expect: /accepting 1 image from \w+: [\s\S]*succeeded at/,
+    },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }),
+      args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending"],
+      options: asRecipient,
+      code: EXIT.api,
+      expect: /IMS answered 403/,
+    },
     failedJob: {
       setup: () => {
         fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
         fake.inject({ type: "imageFailure", image: IMAGE });
       },
-      args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending", "--wait"], options: asRecipient, advance: true, code: EXIT.jobFailed, expect: /failed with IMG\.0112/,
+      args: () => ["accept", "--from", OWNER_PROJECT, "--all-pending", "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed with IMG\.0112/,
     },
-    badInput: { args: () => ["accept", "--from", OWNER_PROJECT], options: asRecipient, code: EXIT.usage, expect: /"accept" needs at least one of --all-pending, --image/ },
+    badInput: {
+      args: () => ["accept", "--from", OWNER_PROJECT],
+      options: asRecipient,
+      code: EXIT.usage,
+      expect: /"accept" needs at least one of --all-pending, --image/,
+    },
   },
   contract: {
     success: { args: () => ["contract", "--list-broken"], code: EXIT.ok, expect: /^status-DONE\s+\S/m },
     badInput: { args: () => ["contract", "--upstream"], code: EXIT.usage, expect: /upstream/ },
   },
   fake: {
-    success: { args: () => ["fake", "--port", "0", "--job-duration", "300ms"], interrupt: /Ctrl-C stops it/, code: EXIT.ok, expect: /^IMS_ENDPOINT=http:\/\/127\.0\.0\.1:\d+\n[\s\S]*Fake IMS stopped\.$/m },
+    success: {
+      args: () => ["fake", "--port", "0", "--job-duration", "300ms"],
+      interrupt: /Ctrl-C stops it/,
+      code: EXIT.ok,
+      expect: /^IMS_ENDPOINT=http:\/\/127\.0\.0\.1:\d+\n[\s\S]*Fake IMS stopped\.$/m,
+    },
     badInput: { args: () => ["fake", "--job-duration", "soon"], code: EXIT.usage, expect: /--job-duration: "soon" is not a duration/ },
   },
   completion: {
@@ -178,7 +389,12 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
 };
 
 const nameOf = (c: (typeof COMMANDS)[number]) => c.path.join(" ");
-const operationsOf = (c: (typeof COMMANDS)[number]): OperationId[] => (c.operation === undefined ? [] : typeof c.operation === "string" ? [c.operation as OperationId] : [...(c.operation as readonly OperationId[])]);
+const operationsOf = (c: (typeof COMMANDS)[number]): OperationId[] =>
+  c.operation === undefined
+    ? []
+    : typeof c.operation === "string"
+      ? [c.operation as OperationId]
+      : [...(c.operation as readonly OperationId[])];
 
 describe("exit codes, per command", () => {
   it("every command has a case for each outcome that applies to it", () => {
@@ -218,7 +434,11 @@ describe("following a job", () => {
   it("prints the job ID before the change is made, then every phase: INIT, RUNNING 50%, SUCCESS", async () => {
     const run = startCli(["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait", "--json"], asOwner());
     await run.until(/"event":"progress".*"status":"INIT"/);
-    expect(run.events()[0]).toMatchObject({ event: "accepted", jobId: expect.stringMatching(/^\w{32}$/), requestId: expect.stringMatching(/^\w{32}$/) });
+    expect(run.events()[0]).toMatchObject({
+      event: "accepted",
+      jobId: expect.stringMatching(/^\w{32}$/),
+      requestId: expect.stringMatching(/^\w{32}$/),
+    });
     expect(fake.state.membersOf(IMAGE)).toContain(MEMBER);
     fake.advance(JOB_MS / 2);
     await run.until(/"status":"RUNNING","percent":50/);
@@ -226,7 +446,11 @@ describe("following a job", () => {
     fake.advance(JOB_MS / 2);
     expect(await run.done).toBe(0);
     expect(run.events().map((e) => [e.event, e.status])).toEqual([
-      ["accepted", undefined], ["progress", "INIT"], ["progress", "RUNNING"], ["progress", "SUCCESS"], ["done", undefined],
+      ["accepted", undefined],
+      ["progress", "INIT"],
+      ["progress", "RUNNING"],
+      ["progress", "SUCCESS"],
+      ["done", undefined],
     ]);
     expect(fake.state.membersOf(IMAGE)).not.toContain(MEMBER);
   });
@@ -241,7 +465,9 @@ describe("following a job", () => {
     const jobId = jobIdOf(run);
     expect(run.stdout()).toMatch(new RegExp(`^accepted: job ${jobId}\n`));
     expect(run.stdout()).toContain(`\r\x1b[2Kjob ${jobId}: RUNNING 50% (`);
-    expect(run.stdout()).toMatch(new RegExp(`\r\x1b\\[2Kjob ${jobId}: SUCCESS \\([\\d.]+s\\)\x1b\\[1A\n\njob ${jobId} succeeded at \\S+\n$`));
+    expect(run.stdout()).toMatch(
+      new RegExp(`\r\x1b\\[2Kjob ${jobId}: SUCCESS \\([\\d.]+s\\)\x1b\\[1A\n\njob ${jobId} succeeded at \\S+\n$`),
+    );
     expect(fake.state.memberStatus(IMAGE, NEW_PROJECT)).toBe("pending");
   });
 
@@ -250,19 +476,26 @@ describe("following a job", () => {
     await run.until(/INIT/);
     fake.advance(JOB_MS);
     expect(await run.done).toBe(0);
-    expect(run.stdout()).toMatch(/^accepted: job (\w{32})\njob \1: INIT \([\d.]+s\)\njob \1: SUCCESS \([\d.]+s\)\njob \1 succeeded at \S+\n$/);
+    expect(run.stdout()).toMatch(
+      /^accepted: job (\w{32})\njob \1: INIT \([\d.]+s\)\njob \1: SUCCESS \([\d.]+s\)\njob \1 succeeded at \S+\n$/,
+    );
     expect(run.stdout()).not.toContain("\x1b");
   });
 
   it("a job that succeeds with a failed image exits 4, naming the image, and job show says so too", async () => {
     fake.inject({ type: "imageFailure", image: IMAGE_2 });
-    const run = startCli(["members", "delete", "--image", IMAGE, "--image", IMAGE_2, "--member-project", MEMBER, "--wait", "--project-id", OWNER_PROJECT], asOwner());
+    const run = startCli(
+      ["members", "delete", "--image", IMAGE, "--image", IMAGE_2, "--member-project", MEMBER, "--wait", "--project-id", OWNER_PROJECT],
+      asOwner(),
+    );
     await run.until(ACCEPTED);
     fake.advance(JOB_MS);
     expect(await run.done).toBe(EXIT.jobFailed);
     const jobId = jobIdOf(run)!;
     expect(run.stderr()).toContain(`error: Job ${jobId} ended SUCCESS, but 1 of 2 image results failed: ${IMAGE_2} with ${MEMBER}`);
-    expect(run.stderr()).toContain(`see the job with: ims-sharing job show ${jobId} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}\n`);
+    expect(run.stderr()).toContain(
+      `see the job with: ims-sharing job show ${jobId} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}\n`,
+    );
     const shown = await cli(["job", "show", jobId, "--project-id", OWNER_PROJECT], asOwner());
     expect(shown.code).toBe(EXIT.jobFailed);
     expect(shown.stdout).toContain(`job ${jobId}: SUCCESS\n`);
@@ -271,20 +504,31 @@ describe("following a job", () => {
 
   it("each failed poll is shown while waiting: in the live line, on stderr, as pollError events", async () => {
     for (const mode of ["tty", "plain", "json"] as const) {
-      const run = startCli(["members", "add", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait", ...(mode === "json" ? ["--json"] : [])],
-        { ...asOwner(), isTTY: mode === "tty" });
+      const run = startCli(
+        ["members", "add", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait", ...(mode === "json" ? ["--json"] : [])],
+        { ...asOwner(), isTTY: mode === "tty" },
+      );
       await run.until(ACCEPTED);
       fake.inject({ type: "drop", path: "/v1/cloudimages/job/", times: 2 });
       await run.until(/poll 2 failed|"attempt":2/);
       fake.advance(JOB_MS);
       expect(await run.done, mode).toBe(0);
-      if (mode === "tty") expect(run.stdout()).toMatch(/\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: .+\), trying again in [\d.]+s/);
-      if (mode === "plain") expect(run.stderr()).toMatch(/^job \w{32}: poll 1 failed \(.+\), trying again in [\d.]+s\njob \w{32}: poll 2 failed/);
+      if (mode === "tty")
+        expect(run.stdout()).toMatch(
+          /\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: .+\), trying again in [\d.]+s/,
+        );
+      if (mode === "plain")
+        expect(run.stderr()).toMatch(/^job \w{32}: poll 1 failed \(.+\), trying again in [\d.]+s\njob \w{32}: poll 2 failed/);
       if (mode === "json") {
-        expect(run.events().filter((e) => e.event === "pollError")).toEqual([1, 2].map((attempt) => ({
-          event: "pollError", jobId: jobIdOf(run), attempt, retryInSeconds: expect.any(Number),
-          error: expect.objectContaining({ name: "ImsNetworkError", message: expect.stringContaining("failed") }),
-        })));
+        expect(run.events().filter((e) => e.event === "pollError")).toEqual(
+          [1, 2].map((attempt) => ({
+            event: "pollError",
+            jobId: jobIdOf(run),
+            attempt,
+            retryInSeconds: expect.any(Number),
+            error: expect.objectContaining({ name: "ImsNetworkError", message: expect.stringContaining("failed") }),
+          })),
+        );
         expect(run.events().at(-1)).toMatchObject({ event: "done", job: { status: "SUCCESS" } });
       }
     }
@@ -306,7 +550,9 @@ describe("when waiting ends early", () => {
     const text = await cli(["job", "wait", UNKNOWN_JOB], { env: { IMS_ENDPOINT: endpoint } });
     expect(text.code).toBe(EXIT.api);
     expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: fetch failed/gm)).toHaveLength(4);
-    expect(text.stderr).toMatch(new RegExp(`^error: Could not reach IMS to follow job ${UNKNOWN_JOB}: 5 polls in a row got no answer`, "m"));
+    expect(text.stderr).toMatch(
+      new RegExp(`^error: Could not reach IMS to follow job ${UNKNOWN_JOB}: 5 polls in a row got no answer`, "m"),
+    );
     expect(text.stderr).toContain(`check with: ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}\n`);
 
     const json = await cli(["job", "wait", UNKNOWN_JOB, "--json"], { env: { IMS_ENDPOINT: endpoint } });
@@ -314,7 +560,10 @@ describe("when waiting ends early", () => {
     expect(json.stderr).toBe("");
     expect(json.events.map((e) => e.event)).toEqual(["pollError", "pollError", "pollError", "pollError", "error"]);
     expect(json.events.at(-1)).toEqual({
-      event: "error", exitCode: 3, jobId: UNKNOWN_JOB, resume: `ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}`,
+      event: "error",
+      exitCode: 3,
+      jobId: UNKNOWN_JOB,
+      resume: `ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}`,
       error: expect.objectContaining({ name: "ImsNetworkError", jobId: UNKNOWN_JOB }),
     });
   });
@@ -324,18 +573,24 @@ describe("when waiting ends early", () => {
     expect(run.code).toBe(EXIT.timeout);
     const jobId = /accepted: job (\w{32})/.exec(run.stdout)?.[1];
     expect(run.stderr).toContain(`error: Gave up waiting for job ${jobId}`);
-    expect(run.stderr).toContain(`job ${jobId} was accepted and may still be running; check with: ims-sharing job wait ${jobId} --endpoint ${fake.url}\n`);
+    expect(run.stderr).toContain(
+      `job ${jobId} was accepted and may still be running; check with: ims-sharing job wait ${jobId} --endpoint ${fake.url}\n`,
+    );
   });
 
   it("Ctrl-C while waiting exits 130 and says how to resume; on a terminal the live line is erased first", async () => {
     for (const mode of ["plain", "json", "tty"] as const) {
-      const run = startCli(["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait", ...(mode === "json" ? ["--json"] : [])], { ...asOwner(), isTTY: mode === "tty" });
+      const run = startCli(
+        ["members", "delete", "--image", IMAGE, "--member-project", MEMBER, "--wait", ...(mode === "json" ? ["--json"] : [])],
+        { ...asOwner(), isTTY: mode === "tty" },
+      );
       await run.until(/INIT/);
       run.interrupt();
       expect(await run.done).toBe(EXIT.interrupted);
       const jobId = jobIdOf(run);
       const resume = `ims-sharing job wait ${jobId} --endpoint ${fake.url}`;
-      if (mode === "json") expect(run.events().at(-1)).toEqual({ event: "interrupted", jobId, resume, jobs: [{ region: null, jobId, resume }] });
+      if (mode === "json")
+        expect(run.events().at(-1)).toEqual({ event: "interrupted", jobId, resume, jobs: [{ region: null, jobId, resume }] });
       else if (mode === "plain") expect(run.stderr()).toBe(`\ninterrupted: job ${jobId} goes on in IMS; resume with: ${resume}\n`);
       else {
         expect(run.stdout()).toMatch(new RegExp(`\r\x1b\\[2Kjob ${jobId}: INIT \\([\\d.]+s\\)\x1b\\[1A\n\r\x1b\\[2K\x1b\\[1A\n$`));
@@ -361,13 +616,20 @@ describe("members and images", () => {
 
     const piped = await cli(args, asOwner());
     expect(piped.code).toBe(0);
-    expect(piped.stdout.trim().split("\n").map((l) => l.split("\t")[0])).toEqual(all);
+    expect(
+      piped.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split("\t")[0]),
+    ).toEqual(all);
     expect(fake.requests.filter((r) => r.operation === "listImageMembers")).toHaveLength(3);
 
     const table = await cli(args, { ...asOwner(), isTTY: true });
     const lines = table.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^MEMBER\s+TYPE\s+STATUS\s+UPDATED$/);
-    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual(all.map((id) => [id, "project", extra.includes(id) ? "pending" : "accepted"]));
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 3))).toEqual(
+      all.map((id) => [id, "project", extra.includes(id) ? "pending" : "accepted"]),
+    );
 
     const json = await cli([...args, "--json"], asOwner());
     expect(json.events.map((e) => (e.member as { member_id: string }).member_id)).toEqual(all);
@@ -381,14 +643,30 @@ describe("members and images", () => {
     expect(table.code).toBe(0);
     const lines = table.stdout.trim().split("\n");
     expect(lines[0]).toMatch(/^IMAGE +NAME +OWNER +STATUS +OS +CREATED$/);
-    expect(lines.slice(1).map((l) => [l.split(/\s+/)[0], l.split(/\s+/)[3]])).toEqual([[IMAGE, "pending"], [IMAGE_2, "rejected"]]);
-    const piped = await cli(["images", "shared"], asRecipient());
-    expect(piped.stdout.trim().split("\n").map((l) => l.split("\t").slice(0, 4))).toEqual([
-      [IMAGE, "web-server-golden", OWNER_PROJECT, "pending"], [IMAGE_2, "db-server-golden", OWNER_PROJECT, "rejected"],
+    expect(lines.slice(1).map((l) => [l.split(/\s+/)[0], l.split(/\s+/)[3]])).toEqual([
+      [IMAGE, "pending"],
+      [IMAGE_2, "rejected"],
     ]);
-    expect(fake.requests.filter((r) => r.operation === "listSharedImages").map((r) => new URL(r.path, "http://x").searchParams.get("member_status"))).toEqual(["pending", "accepted", "rejected", "pending", "accepted", "rejected"]);
+    const piped = await cli(["images", "shared"], asRecipient());
+    expect(
+      piped.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split("\t").slice(0, 4)),
+    ).toEqual([
+      [IMAGE, "web-server-golden", OWNER_PROJECT, "pending"],
+      [IMAGE_2, "db-server-golden", OWNER_PROJECT, "rejected"],
+    ]);
+    expect(
+      fake.requests
+        .filter((r) => r.operation === "listSharedImages")
+        .map((r) => new URL(r.path, "http://x").searchParams.get("member_status")),
+    ).toEqual(["pending", "accepted", "rejected", "pending", "accepted", "rejected"]);
     const json = await cli(["images", "shared", "--json"], asRecipient());
-    expect(json.events.map((e) => [e.event, (e.image as { id: string }).id, e.status])).toEqual([["image", IMAGE, "pending"], ["image", IMAGE_2, "rejected"]]);
+    expect(json.events.map((e) => [e.event, (e.image as { id: string }).id, e.status])).toEqual([
+      ["image", IMAGE, "pending"],
+      ["image", IMAGE_2, "rejected"],
+    ]);
     const accepted = await cli(["images", "shared", "--status", "accepted"], { ...asRecipient(), isTTY: true });
     expect(accepted.stdout).toBe("no image is shared with you with status accepted\n");
     const both = await cli(["images", "shared", "--status", "pending", "--owner", NEW_PROJECT], { ...asRecipient(), isTTY: true });
@@ -405,7 +683,9 @@ describe("members and images", () => {
 
   it("members accept sends your own project (--project-id) as the PUT's project_id: another project's is refused", async () => {
     fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
-    const wrong = await cli(["members", "accept", "--image", IMAGE, "--project-id", OWNER_PROJECT], { env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN } });
+    const wrong = await cli(["members", "accept", "--image", IMAGE, "--project-id", OWNER_PROJECT], {
+      env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN },
+    });
     expect(wrong.code).toBe(EXIT.api);
     expect(wrong.stderr).toContain("IMG.0030");
     const run = startCli(["members", "accept", "--image", IMAGE, "--wait"], asRecipient());
@@ -423,26 +703,42 @@ describe("a refused signature", () => {
   it("says how to see the canonical requests; --verbose prints both on stderr; the secret never shows", async () => {
     const verifying = await startFakeIms({ clock, credentials: { [AK]: { secretKey: "flag-secret-key" } } });
     try {
-      const ok = await cli(["job", "show", UNKNOWN_JOB, ...credentials("flag-secret-key")], { env: { IMS_ENDPOINT: verifying.url, IMS_TOKEN: "" } });
+      const ok = await cli(["job", "show", UNKNOWN_JOB, ...credentials("flag-secret-key")], {
+        env: { IMS_ENDPOINT: verifying.url, IMS_TOKEN: "" },
+      });
       expect(ok.stderr).toContain("IMG.0023"); // signed correctly: IMS answers about the job
 
       const plain = await cli(["job", "show", UNKNOWN_JOB, ...credentials("wrong-flag-secret")], { env: { IMS_ENDPOINT: verifying.url } });
       expect(plain.code).toBe(EXIT.api);
       expect(plain.stderr.trim().split("\n")).toEqual([
-        expect.stringMatching(/^error: IMS answered 401 APIGW\.0301: .*verify aksk signature fail \(run again with --verbose to see the gateway's canonical request and this client's\)/),
+        expect.stringMatching(
+          /^error: IMS answered 401 APIGW\.0301: .*verify aksk signature fail \(run again with --verbose to see the gateway's canonical request and this client's\)/,
+        ),
       ]);
 
-      const verbose = await cli(["job", "show", UNKNOWN_JOB, ...credentials("wrong-flag-secret"), "--verbose"], { env: { IMS_ENDPOINT: verifying.url } });
+      const verbose = await cli(["job", "show", UNKNOWN_JOB, ...credentials("wrong-flag-secret"), "--verbose"], {
+        env: { IMS_ENDPOINT: verifying.url },
+      });
       expect(verbose.code).toBe(EXIT.api);
       const canonical = `GET\n/v1/cloudimages/job/${UNKNOWN_JOB}/\n`;
       expect(verbose.stderr).toMatch(/\(both canonical requests follow\)/);
       expect(verbose.stderr).toContain(`The gateway's canonical request (computed from what it received):\n${canonical}`);
       expect(verbose.stderr).toContain(`This client's canonical request (what it signed):\n${canonical}`);
 
-      const json = await cli(["job", "show", UNKNOWN_JOB, ...credentials("wrong-flag-secret"), "--json"], { env: { IMS_ENDPOINT: verifying.url } });
-      expect(json.events).toEqual([expect.objectContaining({
-        event: "error", exitCode: 3, error: expect.objectContaining({ code: "APIGW.0301", canonicalRequest: expect.stringContaining(canonical), signedCanonicalRequest: expect.stringContaining(canonical) }),
-      })]);
+      const json = await cli(["job", "show", UNKNOWN_JOB, ...credentials("wrong-flag-secret"), "--json"], {
+        env: { IMS_ENDPOINT: verifying.url },
+      });
+      expect(json.events).toEqual([
+        expect.objectContaining({
+          event: "error",
+          exitCode: 3,
+          error: expect.objectContaining({
+            code: "APIGW.0301",
+            canonicalRequest: expect.stringContaining(canonical),
+            signedCanonicalRequest: expect.stringContaining(canonical),
+          }),
+        }),
+      ]);
       for (const run of [ok, plain, verbose, json]) expect(run.stdout + run.stderr).not.toMatch(/flag-secret-key|wrong-flag-secret/);
     } finally {
       await verifying.close();

@@ -20,13 +20,28 @@ function complete(...typed: string[]): string[] {
 
 describe.skipIf(!has("bash"))("bash", () => {
   it("completes commands, then the words of a group", () => {
-    expect(complete("")).toEqual(["--help", "--version", "accept", "apply", "completion", "contract", "fake", "images", "job", "members", "plan"]);
+    expect(complete("")).toEqual([
+      "--help",
+      "--version",
+      "accept",
+      "apply",
+      "completion",
+      "contract",
+      "fake",
+      "images",
+      "job",
+      "members",
+      "plan",
+    ]);
     expect(complete("members", "a")).toEqual(["accept", "add"]);
     expect(complete("job", "")).toEqual(["--help", "show", "wait"]);
   });
 
   it.each(COMMANDS.map((c) => [commandName(c), c] as const))("%s: exactly its own flags", (_, command) => {
-    const expected = Object.keys(allFlags(command)).filter((f) => f !== "version").map((f) => `--${f}`).sort();
+    const expected = Object.keys(allFlags(command))
+      .filter((f) => f !== "version")
+      .map((f) => `--${f}`)
+      .sort();
     expect(complete(...command.path, "--")).toEqual(expected);
   });
 

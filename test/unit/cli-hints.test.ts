@@ -9,7 +9,15 @@ import { tmpdir } from "node:os";
 import { stringify } from "yaml";
 import { jobHint, hintText } from "../../src/cli/hints.js";
 import {
-  createManualClock, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+  createManualClock,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
 } from "../../src/fake/index.js";
 import { cli, outputs, runAsPrinted, SECRET_TOKEN, startCli, type CliEvent } from "../helpers/cli.js";
 
@@ -36,15 +44,40 @@ function hintAfter(text: string, label: string): string {
 describe("the hint builder", () => {
   it("names where, the project and the credentials' variables, never values; says when flags must be added", () => {
     const env = { IMS_TOKEN: "t", CN_NORTH_AK: "a", CN_NORTH_SK: "s" };
-    expect(hintText(jobHint("edc89b490d7d4392898e19b2deb34797", {
-      place: { region: "cn-north-4" }, projectId: OWNER_PROJECT, env, credentials: { from: "env", names: { accessKey: "CN_NORTH_AK", secretKey: "CN_NORTH_SK" } },
-    }))).toBe(`HUAWEICLOUD_SDK_AK="$CN_NORTH_AK" HUAWEICLOUD_SDK_SK="$CN_NORTH_SK" IMS_TOKEN= ims-sharing job wait edc89b490d7d4392898e19b2deb34797 --region cn-north-4 --project-id ${OWNER_PROJECT}`);
-    expect(hintText(jobHint("j1", { place: { endpoint: "http://10.0.0.5:8080" }, allowInsecureHttp: true, env: {}, credentials: { from: "env", names: { token: "X" } } })))
-      .toBe('IMS_TOKEN="$X" ims-sharing job wait j1 --endpoint http://10.0.0.5:8080 --allow-insecure-http');
-    expect(hintText(jobHint("j1", { place: { region: "cn-north-4" }, env: {}, credentials: { from: "env", names: { token: "IMS_TOKEN" } } })))
-      .toBe("ims-sharing job wait j1 --region cn-north-4");
-    expect(hintText(jobHint("j1", { place: { region: "cn-north-4" }, env: {}, credentials: { from: "flags", flags: ["--access-key", "--secret-key"] } }), ))
-      .toBe("ims-sharing job wait j1 --region cn-north-4  # add the --access-key and --secret-key you gave: secrets are not printed");
+    expect(
+      hintText(
+        jobHint("edc89b490d7d4392898e19b2deb34797", {
+          place: { region: "cn-north-4" },
+          projectId: OWNER_PROJECT,
+          env,
+          credentials: { from: "env", names: { accessKey: "CN_NORTH_AK", secretKey: "CN_NORTH_SK" } },
+        }),
+      ),
+    ).toBe(
+      `HUAWEICLOUD_SDK_AK="$CN_NORTH_AK" HUAWEICLOUD_SDK_SK="$CN_NORTH_SK" IMS_TOKEN= ims-sharing job wait edc89b490d7d4392898e19b2deb34797 --region cn-north-4 --project-id ${OWNER_PROJECT}`,
+    );
+    expect(
+      hintText(
+        jobHint("j1", {
+          place: { endpoint: "http://10.0.0.5:8080" },
+          allowInsecureHttp: true,
+          env: {},
+          credentials: { from: "env", names: { token: "X" } },
+        }),
+      ),
+    ).toBe('IMS_TOKEN="$X" ims-sharing job wait j1 --endpoint http://10.0.0.5:8080 --allow-insecure-http');
+    expect(
+      hintText(jobHint("j1", { place: { region: "cn-north-4" }, env: {}, credentials: { from: "env", names: { token: "IMS_TOKEN" } } })),
+    ).toBe("ims-sharing job wait j1 --region cn-north-4");
+    expect(
+      hintText(
+        jobHint("j1", {
+          place: { region: "cn-north-4" },
+          env: {},
+          credentials: { from: "flags", flags: ["--access-key", "--secret-key"] },
+        }),
+      ),
+    ).toBe("ims-sharing job wait j1 --region cn-north-4  # add the --access-key and --secret-key you gave: secrets are not printed");
   });
 });
 
@@ -69,7 +102,22 @@ describe("hints run as printed", () => {
 
   it('"check with", after a wait that timed out; the JSON resume is the same command', async () => {
     for (const json of [false, true]) {
-      const run = await cli(["members", "delete", "--image", IMAGE, "--member-project", SEED_PROJECTS[json ? 1 : 0], ...where(), "--wait", "--timeout", "100ms", ...(json ? ["--json"] : [])], { env });
+      const run = await cli(
+        [
+          "members",
+          "delete",
+          "--image",
+          IMAGE,
+          "--member-project",
+          SEED_PROJECTS[json ? 1 : 0],
+          ...where(),
+          "--wait",
+          "--timeout",
+          "100ms",
+          ...(json ? ["--json"] : []),
+        ],
+        { env },
+      );
       expect(run.code).toBe(5);
       const hint = json ? String(run.events.at(-1)?.resume) : hintAfter(run.stderr, "check with: ");
       if (json) expect(run.events[0]).toMatchObject({ event: "accepted", resume: hint });
@@ -80,7 +128,9 @@ describe("hints run as printed", () => {
   });
 
   it('"resume with", after Ctrl-C, in the variables the run read (none of them printed)', async () => {
-    const run = startCli(["members", "delete", "--image", IMAGE, "--member-project", SEED_PROJECTS[0], "--wait"], { env: { IMS_ENDPOINT: fake.url, ...env } });
+    const run = startCli(["members", "delete", "--image", IMAGE, "--member-project", SEED_PROJECTS[0], "--wait"], {
+      env: { IMS_ENDPOINT: fake.url, ...env },
+    });
     await run.until(/INIT/);
     run.interrupt();
     expect(await run.done).toBe(130);
@@ -104,7 +154,9 @@ describe("hints run as printed", () => {
 
     fake.inject({ type: "dropAnswer", method: "PUT", times: 1 });
     const recipient = { IMS_TOKEN: RECIPIENT_TOKEN };
-    const accept = await cli(["members", "accept", "--image", IMAGE, "--endpoint", fake.url, "--project-id", RECIPIENT_PROJECT], { env: recipient });
+    const accept = await cli(["members", "accept", "--image", IMAGE, "--endpoint", fake.url, "--project-id", RECIPIENT_PROJECT], {
+      env: recipient,
+    });
     expect(accept.code).toBe(3);
     const shared = hintAfter(accept.stderr, "check with: ");
     expect(shared).toBe(`ims-sharing images shared --status accepted --endpoint ${fake.url} --project-id ${RECIPIENT_PROJECT}`);
@@ -115,7 +167,10 @@ describe("hints run as printed", () => {
   });
 
   it("credentials given as flags: the hint says to add them (it cannot print them), and with them it runs", async () => {
-    const run = await cli(["members", "delete", "--image", IMAGE, "--member-project", SEED_PROJECTS[0], ...where(), "--token", "flag-owner-token"], { env: { IMS_TOKEN: "" } });
+    const run = await cli(
+      ["members", "delete", "--image", IMAGE, "--member-project", SEED_PROJECTS[0], ...where(), "--token", "flag-owner-token"],
+      { env: { IMS_TOKEN: "" } },
+    );
     const line = hintAfter(run.stdout, "follow it with: ");
     expect(line).toMatch(/ {2}# add the --token you gave: secrets are not printed$/);
     expect(line).not.toContain("flag-owner-token");
@@ -139,10 +194,25 @@ describe("an interrupted apply in two regions", () => {
     north = await startFake({ credentials: { NORTHAK: { secretKey: "north-secret-key" } } });
     south = await startFake({ region: "cn-south-1" });
     file = `${await mkdtemp(`${tmpdir()}/ims-hints-`)}/sharing.yaml`;
-    await writeFile(file, stringify({ regions: {
-      "cn-north-4": { endpoint: north.url, projectId: OWNER_PROJECT, credentials: { accessKeyEnv: "CN_NORTH_AK", secretKeyEnv: "CN_NORTH_SK" }, images: { [IMAGE]: { projects: [SEED_PROJECTS[0]] } } },
-      "cn-south-1": { endpoint: south.url, projectId: OWNER_PROJECT, credentials: { tokenEnv: "SOUTH_TOKEN" }, images: { [IMAGE_2]: { projects: [SEED_PROJECTS[1]] } } },
-    } }));
+    await writeFile(
+      file,
+      stringify({
+        regions: {
+          "cn-north-4": {
+            endpoint: north.url,
+            projectId: OWNER_PROJECT,
+            credentials: { accessKeyEnv: "CN_NORTH_AK", secretKeyEnv: "CN_NORTH_SK" },
+            images: { [IMAGE]: { projects: [SEED_PROJECTS[0]] } },
+          },
+          "cn-south-1": {
+            endpoint: south.url,
+            projectId: OWNER_PROJECT,
+            credentials: { tokenEnv: "SOUTH_TOKEN" },
+            images: { [IMAGE_2]: { projects: [SEED_PROJECTS[1]] } },
+          },
+        },
+      }),
+    );
   });
   const expectedHints = (jobs: Record<string, string>) => [
     `HUAWEICLOUD_SDK_AK="$CN_NORTH_AK" HUAWEICLOUD_SDK_SK="$CN_NORTH_SK" IMS_TOKEN= ims-sharing job wait ${jobs["cn-north-4"]} --endpoint ${north.url} --project-id ${OWNER_PROJECT}`,
@@ -166,14 +236,28 @@ describe("an interrupted apply in two regions", () => {
     run.interrupt();
     expect(await run.done).toBe(130);
     const out = run.stdout();
-    const jobs = Object.fromEntries([...out.matchAll(/^job (\w{32}) \((cn-[\w-]+), remove\) is still running, not waited for; resume with: (.*)$/gm)].map((m) => [m[2], m[1]]));
+    const jobs = Object.fromEntries(
+      [...out.matchAll(/^job (\w{32}) \((cn-[\w-]+), remove\) is still running, not waited for; resume with: (.*)$/gm)].map((m) => [
+        m[2],
+        m[1],
+      ]),
+    );
     expect(Object.keys(jobs).sort()).toEqual(["cn-north-4", "cn-south-1"]);
     const hints = [...out.matchAll(/; resume with: (.*)$/gm)].map((m) => m[1]!).sort();
     expect(hints).toEqual(expectedHints(jobs).sort());
     // The live line says what became of the jobs, and is erased before the report.
-    expect(out).toMatch(/\r\x1b\[2Kapplying: 0 jobs running, 0 done, 0 failed, 2 still running, not waited for\x1b\[1A\n\r\x1b\[2K\x1b\[1A\n… cn-/);
-    expect(out).toMatch(new RegExp(`^… cn-north-4 image ${IMAGE}: nothing changed \\(not read back\\)\\n {4}unfinished remove: still running, not waited for: job ${jobs["cn-north-4"]} was accepted`, "m"));
-    expect(out).toMatch(/^Interrupted: 2 requests, 0 images done \(not read back\), 0 failed, 2 unfinished \(2 jobs still running, not waited for\), 0 drifted\.$/m);
+    expect(out).toMatch(
+      /\r\x1b\[2Kapplying: 0 jobs running, 0 done, 0 failed, 2 still running, not waited for\x1b\[1A\n\r\x1b\[2K\x1b\[1A\n… cn-/,
+    );
+    expect(out).toMatch(
+      new RegExp(
+        `^… cn-north-4 image ${IMAGE}: nothing changed \\(not read back\\)\\n {4}unfinished remove: still running, not waited for: job ${jobs["cn-north-4"]} was accepted`,
+        "m",
+      ),
+    );
+    expect(out).toMatch(
+      /^Interrupted: 2 requests, 0 images done \(not read back\), 0 failed, 2 unfinished \(2 jobs still running, not waited for\), 0 drifted\.$/m,
+    );
     expect(out).not.toMatch(/✖|[1-9] failed|failed (add|remove)/);
     await resumeAll(hints);
   });
@@ -186,7 +270,9 @@ describe("an interrupted apply in two regions", () => {
     const out = run.stdout();
     expect(out.match(/^still running, not waited for: job \w{32} \(remove on 1 image in cn-(north-4|south-1)\)$/gm)).toHaveLength(2);
     expect(out).not.toMatch(/\x1b|^failed/m);
-    const jobs = Object.fromEntries([...out.matchAll(/^job (\w{32}) \((cn-[\w-]+), remove\) is still running, not waited for; resume with: /gm)].map((m) => [m[2], m[1]]));
+    const jobs = Object.fromEntries(
+      [...out.matchAll(/^job (\w{32}) \((cn-[\w-]+), remove\) is still running, not waited for; resume with: /gm)].map((m) => [m[2], m[1]]),
+    );
     const hints = [...out.matchAll(/; resume with: (.*)$/gm)].map((m) => m[1]!).sort();
     expect(hints).toEqual(expectedHints(jobs).sort());
     await resumeAll(hints);
@@ -199,14 +285,29 @@ describe("an interrupted apply in two regions", () => {
     expect(await run.done).toBe(130);
     const events = run.events();
     expect(events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual([
-      "plan", "applyJob:accepted", "applyJob:accepted", "applyJob:interrupted", "applyJob:interrupted", "report", "interrupted",
+      "plan",
+      "applyJob:accepted",
+      "applyJob:accepted",
+      "applyJob:interrupted",
+      "applyJob:interrupted",
+      "report",
+      "interrupted",
     ]);
-    const report = events.find((e) => e.event === "report") as CliEvent & { images: Array<Record<string, unknown>>; jobs: Array<Record<string, unknown>> };
+    const report = events.find((e) => e.event === "report") as CliEvent & {
+      images: Array<Record<string, unknown>>;
+      jobs: Array<Record<string, unknown>>;
+    };
     expect(report.interrupted).toBe(true);
     for (const image of report.images) {
       expect(image.drift).toBeNull();
       expect(image.failed).toEqual([]);
-      expect(image.unfinished).toEqual([expect.objectContaining({ kind: "remove", jobId: expect.stringMatching(/^\w{32}$/), reason: expect.stringMatching(/^still running, not waited for/) })]);
+      expect(image.unfinished).toEqual([
+        expect.objectContaining({
+          kind: "remove",
+          jobId: expect.stringMatching(/^\w{32}$/),
+          reason: expect.stringMatching(/^still running, not waited for/),
+        }),
+      ]);
     }
     for (const job of report.jobs) {
       expect(job.status).toBe("interrupted");

@@ -4,7 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JSON_EVENTS, type JsonEventName } from "../../src/cli/main.js";
 import {
-  createManualClock, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+  createManualClock,
+  OWNER_PROJECT,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
 } from "../../src/fake/index.js";
 import { cli, FAST_CLIENT, startCli, type CliEvent } from "../helpers/cli.js";
 
@@ -21,7 +28,10 @@ describe("JSON events", () => {
   it("are printed by the commands, each with its documented fields only", async () => {
     const owner = { env: { IMS_ENDPOINT: fake.url } };
     // accepted, progress, pollError, done
-    const add = startCli(["members", "add", "--image", SEED_IMAGES[0], "--member-project", "0123456789abcdef0123456789abcdef", "--wait", "--json"], owner);
+    const add = startCli(
+      ["members", "add", "--image", SEED_IMAGES[0], "--member-project", "0123456789abcdef0123456789abcdef", "--wait", "--json"],
+      owner,
+    );
     await add.until(/"event":"accepted"/);
     fake.inject({ type: "drop", path: "/v1/cloudimages/job/", times: 1 });
     await add.until(/"event":"pollError"/);
@@ -33,26 +43,54 @@ describe("JSON events", () => {
       add.events(),
       (await cli(["job", "show", jobId, "--json"], owner)).events,
       (await cli(["members", "list", "--image", SEED_IMAGES[0], "--project-id", OWNER_PROJECT, "--json"], owner)).events,
-      (await cli(["members", "show", "--image", SEED_IMAGES[0], "--member", SEED_PROJECTS[0], "--project-id", OWNER_PROJECT, "--json"], owner)).events,
-      (await cli(["images", "shared", "--json"], { env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT } })).events,
+      (
+        await cli(
+          ["members", "show", "--image", SEED_IMAGES[0], "--member", SEED_PROJECTS[0], "--project-id", OWNER_PROJECT, "--json"],
+          owner,
+        )
+      ).events,
+      (
+        await cli(["images", "shared", "--json"], {
+          env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
+        })
+      ).events,
       (await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--json"], owner)).events,
     ];
     // plan, applyJob, report: a sharing file that adds a member and fails to add another.
     const { mkdtemp, writeFile } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const file = `${await mkdtemp(`${tmpdir()}/ims-json-`)}/sharing.json`;
-    await writeFile(file, JSON.stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, images: {
-      [SEED_IMAGES[1]]: { projects: [...SEED_PROJECTS, "0123456789abcdef0123456789abcdef"] },
-    } } } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        regions: {
+          "cn-north-4": {
+            endpoint: fake.url,
+            projectId: OWNER_PROJECT,
+            images: {
+              [SEED_IMAGES[1]]: { projects: [...SEED_PROJECTS, "0123456789abcdef0123456789abcdef"] },
+            },
+          },
+        },
+      }),
+    );
     fake.inject({ type: "imageFailure", image: SEED_IMAGES[1], method: "POST", times: 1 });
     const ticking = { ...FAST_CLIENT, fetch: (request: Request) => (fake.advance(JOB_MS), fetch(request)) };
     runs.push((await cli(["plan", "-f", file, "--json"], { env: {}, client: ticking })).events);
     const applied = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
     expect(applied.code).toBe(4);
-    expect(applied.events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual(["plan", "applyJob:accepted", "applyJob:failed", "report"]);
+    expect(applied.events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual([
+      "plan",
+      "applyJob:accepted",
+      "applyJob:failed",
+      "report",
+    ]);
     runs.push(applied.events);
 
-    const waiting = startCli(["members", "delete", "--image", SEED_IMAGES[1], "--member-project", SEED_PROJECTS[0], "--wait", "--json"], owner);
+    const waiting = startCli(
+      ["members", "delete", "--image", SEED_IMAGES[1], "--member-project", SEED_PROJECTS[0], "--wait", "--json"],
+      owner,
+    );
     await waiting.until(/"event":"progress"/);
     waiting.interrupt();
     expect(await waiting.done).toBe(130);
@@ -72,18 +110,37 @@ describe("JSON events", () => {
     const { mkdtemp, writeFile } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");
     const file = `${await mkdtemp(`${tmpdir()}/ims-json-`)}/sharing.json`;
-    await writeFile(file, JSON.stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, images: {
-      [SEED_IMAGES[0]]: { projects: [...SEED_PROJECTS, "fedcba9876543210fedcba9876543210"] },
-    } } } }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        regions: {
+          "cn-north-4": {
+            endpoint: fake.url,
+            projectId: OWNER_PROJECT,
+            images: {
+              [SEED_IMAGES[0]]: { projects: [...SEED_PROJECTS, "fedcba9876543210fedcba9876543210"] },
+            },
+          },
+        },
+      }),
+    );
     fake.inject({ type: "status", status: 403, method: "POST", times: 1 });
     const ticking = { ...FAST_CLIENT, fetch: (r: Request) => (fake.advance(JOB_MS), fetch(r)) };
     const run = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
     expect(run.code).toBe(4);
-    const report = run.events.at(-1) as CliEvent & { jobs: Array<{ kind: string; error: unknown; jobId: unknown; job: unknown }>; images: Array<{ drift: unknown }> };
+    const report = run.events.at(-1) as CliEvent & {
+      jobs: Array<{ kind: string; error: unknown; jobId: unknown; job: unknown }>;
+      images: Array<{ drift: unknown }>;
+    };
     expect(report.event).toBe("report");
-    expect(report.jobs.filter((j) => j.kind === "add")).toEqual([expect.objectContaining({
-      status: "error", jobId: null, job: null, error: expect.objectContaining({ name: "ImsApiError", status: 403, message: expect.stringContaining("403") }),
-    })]);
+    expect(report.jobs.filter((j) => j.kind === "add")).toEqual([
+      expect.objectContaining({
+        status: "error",
+        jobId: null,
+        job: null,
+        error: expect.objectContaining({ name: "ImsApiError", status: 403, message: expect.stringContaining("403") }),
+      }),
+    ]);
     expect(report.images.map((i) => i.drift)).toEqual([expect.objectContaining({ image: SEED_IMAGES[0] })]);
     const inSync = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
     expect(inSync.code, inSync.stdout).toBe(0);

@@ -6,7 +6,14 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { stringify } from "yaml";
 import {
-  createManualClock, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms,
+  createManualClock,
+  OWNER_PROJECT,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
 } from "../../src/fake/index.js";
 import { cli, FAST_CLIENT, type InProcessOptions } from "../helpers/cli.js";
 
@@ -20,10 +27,22 @@ let owner: InProcessOptions;
 beforeEach(async () => {
   fake = await startFakeIms({ clock: createManualClock(), jobDurationMs: JOB_MS });
   file = `${await mkdtemp(`${tmpdir()}/ims-sharing-`)}/sharing.yaml`;
-  await writeFile(file, stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: {
-    [IMAGE]: { projects: [...SEED_PROJECTS] },
-    [IMAGE_2]: { projects: [SEED_PROJECTS[0]], mode: "additive" },
-  } } } }));
+  await writeFile(
+    file,
+    stringify({
+      regions: {
+        "cn-north-4": {
+          endpoint: fake.url,
+          projectId: OWNER_PROJECT,
+          credentials: { tokenEnv: "OWNER_IMS_TOKEN" },
+          images: {
+            [IMAGE]: { projects: [...SEED_PROJECTS] },
+            [IMAGE_2]: { projects: [SEED_PROJECTS[0]], mode: "additive" },
+          },
+        },
+      },
+    }),
+  );
   // The token comes from the variable the file names; each request moves the fake's clock on.
   owner = { env: { OWNER_IMS_TOKEN: "owner-token" }, client: { ...FAST_CLIENT, fetch: (r) => (fake.advance(JOB_MS), fetch(r)) } };
 });
@@ -40,14 +59,16 @@ describe("plan and apply", () => {
     fake.state.share(IMAGE, NEW_PROJECT, "accepted");
     const plan = await cli(["plan", "-f", file, "--detailed-exitcode"], owner);
     expect(plan.code).toBe(2);
-    expect(plan.stdout).toBe([
-      "cn-north-4",
-      `  image ${IMAGE}`,
-      `    - project ${NEW_PROJECT}`,
-      `    + project ${SEED_PROJECTS[1]}`,
-      "Plan: 1 to add, 1 to remove, on 1 image in 1 region (2 requests); 1 in sync.",
-      "",
-    ].join("\n"));
+    expect(plan.stdout).toBe(
+      [
+        "cn-north-4",
+        `  image ${IMAGE}`,
+        `    - project ${NEW_PROJECT}`,
+        `    + project ${SEED_PROJECTS[1]}`,
+        "Plan: 1 to add, 1 to remove, on 1 image in 1 region (2 requests); 1 in sync.",
+        "",
+      ].join("\n"),
+    );
     expect(writes()).toBe(0);
 
     const apply = await cli(["apply", "-f", file, "--yes"], owner);
@@ -93,10 +114,33 @@ describe("plan and apply", () => {
 
   it("refuses a plan that would exceed an image's quota, before sending anything", async () => {
     const many = Array.from({ length: 11 }, (_, i) => i.toString(16).padStart(32, "c"));
-    await writeFile(file, stringify({ regions: { "cn-north-4": { endpoint: fake.url, credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: { [IMAGE]: { projects: many, quota: 10 } } } } }));
+    await writeFile(
+      file,
+      stringify({
+        regions: {
+          "cn-north-4": {
+            endpoint: fake.url,
+            credentials: { tokenEnv: "OWNER_IMS_TOKEN" },
+            images: { [IMAGE]: { projects: many, quota: 10 } },
+          },
+        },
+      }),
+    );
     const noProject = await cli(["plan", "-f", file], owner);
     expect(noProject.stderr).toContain("regions.cn-north-4.projectId is required: the owner's project in cn-north-4");
-    await writeFile(file, stringify({ regions: { "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: { [IMAGE]: { projects: many, quota: 10 } } } } }));
+    await writeFile(
+      file,
+      stringify({
+        regions: {
+          "cn-north-4": {
+            endpoint: fake.url,
+            projectId: OWNER_PROJECT,
+            credentials: { tokenEnv: "OWNER_IMS_TOKEN" },
+            images: { [IMAGE]: { projects: many, quota: 10 } },
+          },
+        },
+      }),
+    );
     const run = await cli(["apply", "-f", file, "--yes"], owner);
     expect(run.code, run.stderr).toBe(2);
     expect(run.stdout).toMatch(/^    ! .*10/m);
@@ -135,19 +179,33 @@ describe("accept --from", () => {
 });
 
 describe("credentials and endpoints of a sharing file: the command line's rule", () => {
-  const write = (region: object) => writeFile(file, stringify({ regions: { "cn-north-4": { projectId: OWNER_PROJECT, images: { [IMAGE]: { projects: [...SEED_PROJECTS] } }, ...region } } }));
+  const write = (region: object) =>
+    writeFile(
+      file,
+      stringify({
+        regions: { "cn-north-4": { projectId: OWNER_PROJECT, images: { [IMAGE]: { projects: [...SEED_PROJECTS] } }, ...region } },
+      }),
+    );
 
   it("refuses a token and AK/SK both set (the usual variables, or the ones a region names), naming the variables only", async () => {
     await write({ endpoint: fake.url });
-    const usual = await cli(["plan", "-f", file], { env: { IMS_TOKEN: "secret-1", HUAWEICLOUD_SDK_AK: "secret-2", HUAWEICLOUD_SDK_SK: "secret-3" } });
+    const usual = await cli(["plan", "-f", file], {
+      env: { IMS_TOKEN: "secret-1", HUAWEICLOUD_SDK_AK: "secret-2", HUAWEICLOUD_SDK_SK: "secret-3" },
+    });
     expect(usual.code).toBe(2);
-    expect(usual.stderr).toContain("regions.cn-north-4.credentials conflicting credentials: an IAM token (IMS_TOKEN) and AK/SK (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK) are both set, and nothing says which to use: unset one");
+    expect(usual.stderr).toContain(
+      "regions.cn-north-4.credentials conflicting credentials: an IAM token (IMS_TOKEN) and AK/SK (HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK) are both set, and nothing says which to use: unset one",
+    );
     await write({ endpoint: fake.url, credentials: { tokenEnv: "NORTH_TOKEN", accessKeyEnv: "NORTH_AK", secretKeyEnv: "NORTH_SK" } });
     const named = await cli(["plan", "-f", file], { env: { NORTH_TOKEN: "secret-4", NORTH_AK: "secret-5", NORTH_SK: "secret-6" } });
     expect(named.code).toBe(2);
-    expect(named.stderr).toContain("an IAM token (NORTH_TOKEN) and AK/SK (NORTH_AK and NORTH_SK) are both set, and nothing says which to use: name one kind in the region's credentials, or unset one");
+    expect(named.stderr).toContain(
+      "an IAM token (NORTH_TOKEN) and AK/SK (NORTH_AK and NORTH_SK) are both set, and nothing says which to use: name one kind in the region's credentials, or unset one",
+    );
     // A region that names its variables reads only those: the usual ones may hold another account's.
-    const own = await cli(["plan", "-f", file, "--detailed-exitcode"], { env: { NORTH_TOKEN: "secret-4", HUAWEICLOUD_SDK_AK: "secret-2", HUAWEICLOUD_SDK_SK: "secret-3" } });
+    const own = await cli(["plan", "-f", file, "--detailed-exitcode"], {
+      env: { NORTH_TOKEN: "secret-4", HUAWEICLOUD_SDK_AK: "secret-2", HUAWEICLOUD_SDK_SK: "secret-3" },
+    });
     expect(own.code, own.stderr).toBe(0);
     for (const run of [usual, named, own]) expect(run.stdout + run.stderr).not.toMatch(/secret-\d/);
     expect(writes()).toBe(0);
@@ -156,7 +214,10 @@ describe("credentials and endpoints of a sharing file: the command line's rule",
   it("refuses plain http:// off this machine naming --allow-insecure-http, which plan and apply take", async () => {
     await write({ endpoint: "http://10.1.2.3:8080", credentials: { tokenEnv: "OWNER_IMS_TOKEN" } });
     const seen: string[] = [];
-    const recording = { env: { OWNER_IMS_TOKEN: "owner-token" }, client: { ...FAST_CLIENT, fetch: (r: Request) => (seen.push(r.url), Promise.reject(new TypeError("fetch failed"))) } };
+    const recording = {
+      env: { OWNER_IMS_TOKEN: "owner-token" },
+      client: { ...FAST_CLIENT, fetch: (r: Request) => (seen.push(r.url), Promise.reject(new TypeError("fetch failed"))) },
+    };
     for (const command of ["plan", "apply"]) {
       const refused = await cli([command, "-f", file, "--yes"].slice(0, command === "plan" ? 3 : 4), recording);
       expect(refused.code, command).toBe(2);
@@ -174,7 +235,10 @@ describe("credentials and endpoints of a sharing file: the command line's rule",
 describe("exit codes a script can trust", () => {
   it("plan --detailed-exitcode --json: the error event says the code the process ends with", async () => {
     await writeFile(`${file}.bad.yaml`, "regions: [");
-    for (const args of [["plan", "-f", `${file}.bad.yaml`, "--detailed-exitcode", "--json"], ["plan", "--detailed-exitcode", "--json"]]) {
+    for (const args of [
+      ["plan", "-f", `${file}.bad.yaml`, "--detailed-exitcode", "--json"],
+      ["plan", "--detailed-exitcode", "--json"],
+    ]) {
       const run = await cli(args, owner);
       expect(run.code).toBe(1);
       expect(run.events.at(-1)).toMatchObject({ event: "error", exitCode: 1 });
@@ -185,8 +249,12 @@ describe("exit codes a script can trust", () => {
   });
 
   it("plan and apply list their exit codes in help, as every other command does", async () => {
-    expect((await cli(["plan", "--help"])).stdout).toMatch(/\nExit codes: 0 planned, 1 the plan is partial .* With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error\.\n$/s);
-    expect((await cli(["apply", "--help"])).stdout).toMatch(/\nExit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial .*130 interrupted/s);
+    expect((await cli(["plan", "--help"])).stdout).toMatch(
+      /\nExit codes: 0 planned, 1 the plan is partial .* With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error\.\n$/s,
+    );
+    expect((await cli(["apply", "--help"])).stdout).toMatch(
+      /\nExit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial .*130 interrupted/s,
+    );
   });
 });
 
@@ -197,10 +265,25 @@ describe("a region that cannot be read", () => {
     const { freePort } = await import("../../src/contract/prism.js");
     dead = `http://127.0.0.1:${await freePort()}`;
     fake.state.unshare(IMAGE, SEED_PROJECTS[1]);
-    await writeFile(file, stringify({ regions: {
-      "cn-north-4": { endpoint: fake.url, projectId: OWNER_PROJECT, credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: { [IMAGE]: { projects: [...SEED_PROJECTS] } } },
-      "cn-south-1": { endpoint: dead, projectId: "a".repeat(32), credentials: { tokenEnv: "OWNER_IMS_TOKEN" }, images: { [SOUTH_IMAGE]: { projects: ["b".repeat(32)] } } },
-    } }));
+    await writeFile(
+      file,
+      stringify({
+        regions: {
+          "cn-north-4": {
+            endpoint: fake.url,
+            projectId: OWNER_PROJECT,
+            credentials: { tokenEnv: "OWNER_IMS_TOKEN" },
+            images: { [IMAGE]: { projects: [...SEED_PROJECTS] } },
+          },
+          "cn-south-1": {
+            endpoint: dead,
+            projectId: "a".repeat(32),
+            credentials: { tokenEnv: "OWNER_IMS_TOKEN" },
+            images: { [SOUTH_IMAGE]: { projects: ["b".repeat(32)] } },
+          },
+        },
+      }),
+    );
   });
 
   it("plan prints the healthy regions' plan, names what it could not read, and exits 1 (also with --detailed-exitcode)", async () => {
@@ -208,17 +291,26 @@ describe("a region that cannot be read", () => {
       const run = await cli(["plan", "-f", file, ...detailed], owner);
       expect(run.code).toBe(1);
       expect(run.stdout).toContain(`cn-north-4\n  image ${IMAGE}\n    + project ${SEED_PROJECTS[1]}\n`);
-      expect(run.stdout).toMatch(/^Not read \(the plan leaves these images out\):\n {2}! cn-south-1: could not be read \(so none of its images was planned\): .+$/m);
+      expect(run.stdout).toMatch(
+        /^Not read \(the plan leaves these images out\):\n {2}! cn-south-1: could not be read \(so none of its images was planned\): .+$/m,
+      );
       expect(run.stdout).toMatch(/1 image could not be read: the plan is partial\.\n$/);
-      expect(run.stderr).toMatch(/^error: the plan is partial, 1 image could not be read: cn-south-1: could not be read \(so none of its images was planned\): .+$/m);
+      expect(run.stderr).toMatch(
+        /^error: the plan is partial, 1 image could not be read: cn-south-1: could not be read \(so none of its images was planned\): .+$/m,
+      );
     }
     const json = await cli(["plan", "-f", file, "--json", "--detailed-exitcode"], owner);
     expect(json.code).toBe(1);
     const plan = json.events.find((e) => e.event === "plan");
-    expect(plan?.unread).toEqual([{
-      region: "cn-south-1", image: null, images: [SOUTH_IMAGE], message: expect.stringMatching(/^cn-south-1: could not be read/),
-      error: expect.objectContaining({ name: "ImsNetworkError", message: expect.any(String) }),
-    }]);
+    expect(plan?.unread).toEqual([
+      {
+        region: "cn-south-1",
+        image: null,
+        images: [SOUTH_IMAGE],
+        message: expect.stringMatching(/^cn-south-1: could not be read/),
+        error: expect.objectContaining({ name: "ImsNetworkError", message: expect.any(String) }),
+      },
+    ]);
     expect(json.events.at(-1)).toMatchObject({ event: "error", exitCode: 1, error: { name: "PartialPlanError" } });
   });
 
@@ -226,7 +318,9 @@ describe("a region that cannot be read", () => {
     const questions: string[] = [];
     const run = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async (q) => (questions.push(q), true) });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-south-1: could not be read/m);
+    expect(run.stderr).toMatch(
+      /^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-south-1: could not be read/m,
+    );
     expect(questions).toEqual([]);
     expect(writes()).toBe(0);
   });
@@ -239,7 +333,12 @@ describe("an answer lost on the way back", () => {
     const run = await cli(["apply", "-f", file, "--yes"], owner);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     // The repeat's job failed (the first had removed the member): settled by the read-back, said in a note.
-    expect(run.stdout).toMatch(new RegExp(`^✔ cn-north-4 image ${IMAGE}: nothing changed \\(read back: as the file says\\)\\n {4}note: the first remove request got no answer .*the first request had made the change$`, "m"));
+    expect(run.stdout).toMatch(
+      new RegExp(
+        `^✔ cn-north-4 image ${IMAGE}: nothing changed \\(read back: as the file says\\)\\n {4}note: the first remove request got no answer .*the first request had made the change$`,
+        "m",
+      ),
+    );
     expect(run.stdout).toMatch(/^Applied: 1 request, 1 image as the file says, 0 failed, 0 drifted\.$/m);
     expect(fake.state.membersOf(IMAGE)).toEqual([...SEED_PROJECTS].sort());
   });

@@ -38,7 +38,9 @@ describe("AK/SK authentication", () => {
     const [request] = server.requests;
     expect(request?.headers["x-project-id"]).toBe(PROJECT_ID);
     expect(request?.headers["x-sdk-date"]).toMatch(/^\d{8}T\d{6}Z$/);
-    expect(request?.headers.authorization).toMatch(/^SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=/);
+    expect(request?.headers.authorization).toMatch(
+      /^SDK-HMAC-SHA256 Access=HPUAEXAMPLEAK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=/,
+    );
     const check = verifySignature(request!, credentials.secretKey);
     expect(check.canonicalRequest).toContain("DELETE\n/v1/cloudimages/members/\n\n");
     expect(check.ok).toBe(true);
@@ -48,13 +50,19 @@ describe("AK/SK authentication", () => {
   it("signs a body sent through the raw ims.api from the bytes in the request", async () => {
     server = await startScriptedServer(() => accepted);
     const ims = createImsClient({ endpoint: server.url, auth: credentials });
-    const { response } = await ims.api.DELETE("/v1/cloudimages/members", { body: { images: SEED_BODY.images, projects: [SEED_BODY.projects[1]!] } });
+    const { response } = await ims.api.DELETE("/v1/cloudimages/members", {
+      body: { images: SEED_BODY.images, projects: [SEED_BODY.projects[1]!] },
+    });
     expect(response.status).toBe(200);
     expect(verifySignature(server.requests[0]!, credentials.secretKey).ok).toBe(true);
   });
 
   it("signs GETs too, and each retry afresh", async () => {
-    server = await startScriptedServer((_r, i) => (i === 0 ? { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } } : { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } }));
+    server = await startScriptedServer((_r, i) =>
+      i === 0
+        ? { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } }
+        : { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } },
+    );
     const ims = createImsClient({ endpoint: server.url, projectId: PROJECT_ID, auth: credentials, retry: { baseDelayMs: 1 } });
     await ims.getJob(JOB_ID);
     expect(server.requests).toHaveLength(2);
@@ -88,11 +96,15 @@ describe("AK/SK authentication", () => {
 
 describe("endpoints", () => {
   it("builds the regional endpoint from the spec's server template", () => {
-    expect(createImsClient({ region: "ap-southeast-1", auth: { token: "t" } }).baseUrl).toBe("https://ims.ap-southeast-1.myhuaweicloud.com");
+    expect(createImsClient({ region: "ap-southeast-1", auth: { token: "t" } }).baseUrl).toBe(
+      "https://ims.ap-southeast-1.myhuaweicloud.com",
+    );
   });
 
   it("lets an explicit endpoint win, without a trailing slash", () => {
-    expect(createImsClient({ region: "cn-north-4", endpoint: "http://127.0.0.1:8080/", auth: { token: "t" } }).baseUrl).toBe("http://127.0.0.1:8080");
+    expect(createImsClient({ region: "cn-north-4", endpoint: "http://127.0.0.1:8080/", auth: { token: "t" } }).baseUrl).toBe(
+      "http://127.0.0.1:8080",
+    );
   });
 });
 
@@ -100,8 +112,14 @@ describe("middleware added through ims.api", () => {
   it("applies to ims.api calls only; the client's own calls go through the fetch option, unchanged", async () => {
     server = await startScriptedServer(() => accepted);
     const seen: string[] = [];
-    const ims = createImsClient({ endpoint: server.url, auth: { token: "t" }, fetch: (request) => (seen.push(`${request.method} ${new URL(request.url).pathname}`), fetch(request)) });
-    ims.api.use({ onRequest: ({ request }) => new Request(request, { headers: { ...Object.fromEntries(request.headers), "x-trace": "added" } }) });
+    const ims = createImsClient({
+      endpoint: server.url,
+      auth: { token: "t" },
+      fetch: (request) => (seen.push(`${request.method} ${new URL(request.url).pathname}`), fetch(request)),
+    });
+    ims.api.use({
+      onRequest: ({ request }) => new Request(request, { headers: { ...Object.fromEntries(request.headers), "x-trace": "added" } }),
+    });
     await ims.deleteImageMembers(SEED_BODY);
     await ims.api.DELETE("/v1/cloudimages/members", { body: SEED_BODY });
     expect(seen).toEqual(["DELETE /v1/cloudimages/members", "DELETE /v1/cloudimages/members"]);

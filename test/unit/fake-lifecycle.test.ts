@@ -5,8 +5,19 @@ import { afterEach, describe, expect, it } from "vitest";
 import { operations, type OperationId } from "../../generated/operations.js";
 import type { ImageMember, ImageMemberList, Job, JobProgress, SharedImageList } from "../../generated/ims.js";
 import {
-  createManualClock, FOREIGN_IMAGE, FOREIGN_OWNER, MEMBER_QUOTA, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN,
-  SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions,
+  createManualClock,
+  FOREIGN_IMAGE,
+  FOREIGN_OWNER,
+  MEMBER_QUOTA,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
+  type FakeImsOptions,
 } from "../../src/fake/index.js";
 
 const DURATION = 1_000;
@@ -24,7 +35,11 @@ const project = (n: number) => `cafe${n.toString(16).padStart(28, "0")}`;
 const OTHER_PROJECT = project(0xbeef);
 const NEW_IMAGE = uuid(1);
 
-interface Reply<T = unknown> { status: number; body: T; headers: Headers }
+interface Reply<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
 async function call<T = unknown>(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<Reply<T>> {
   const headers: Record<string, string> = { "content-type": "application/json;charset=UTF-8" };
   if (options.token !== null) headers["x-auth-token"] = options.token ?? OWNER_TOKEN;
@@ -34,9 +49,12 @@ async function call<T = unknown>(method: string, path: string, options: { token?
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
 }
-const members = (method: "POST" | "PUT" | "DELETE", body: unknown, token = OWNER_TOKEN) => call<{ job_id: string }>(method, "/v1/cloudimages/members", { token, body });
-const job = (jobId: string, projectId = OWNER_PROJECT, token = OWNER_TOKEN) => call<Job>("GET", `/v1/${projectId}/jobs/${jobId}`, { token });
-const shared = (query: string, token = RECIPIENT_TOKEN) => call<SharedImageList>("GET", `/v2/cloudimages?visibility=shared&__imagetype=shared${query}`, { token });
+const members = (method: "POST" | "PUT" | "DELETE", body: unknown, token = OWNER_TOKEN) =>
+  call<{ job_id: string }>(method, "/v1/cloudimages/members", { token, body });
+const job = (jobId: string, projectId = OWNER_PROJECT, token = OWNER_TOKEN) =>
+  call<Job>("GET", `/v1/${projectId}/jobs/${jobId}`, { token });
+const shared = (query: string, token = RECIPIENT_TOKEN) =>
+  call<SharedImageList>("GET", `/v2/cloudimages?visibility=shared&__imagetype=shared${query}`, { token });
 const memberList = (image: string, query = "") => call<ImageMemberList>("GET", `/v1/${OWNER_PROJECT}/cloudimages/${image}/members${query}`);
 
 /** Sends a member request, checks it was accepted, lets the job finish and returns it. */
@@ -59,21 +77,47 @@ describe("two tenants, one round trip on raw HTTP", () => {
     // Nothing changes before the job completes.
     expect((await shared("&member_status=pending")).body.images).toEqual([]);
     fake.advance(DURATION);
-    expect(await job(added.body.job_id)).toMatchObject({ body: { status: "SUCCESS", job_type: "imsAddImageMembersJob", entities: { results: [{ image_id: NEW_IMAGE, project_id: RECIPIENT_PROJECT, status: "success" }] } } });
+    expect(await job(added.body.job_id)).toMatchObject({
+      body: {
+        status: "SUCCESS",
+        job_type: "imsAddImageMembersJob",
+        entities: { results: [{ image_id: NEW_IMAGE, project_id: RECIPIENT_PROJECT, status: "success" }] },
+      },
+    });
 
     const pending = await shared("&member_status=pending");
-    expect(pending.body.images).toEqual([expect.objectContaining({ id: NEW_IMAGE, name: "golden", owner: OWNER_PROJECT, visibility: "shared", __imagetype: "shared", status: "active" })]);
+    expect(pending.body.images).toEqual([
+      expect.objectContaining({
+        id: NEW_IMAGE,
+        name: "golden",
+        owner: OWNER_PROJECT,
+        visibility: "shared",
+        __imagetype: "shared",
+        status: "active",
+      }),
+    ]);
     expect((await shared("")).body.images).toEqual([]); // accepted is the default filter
 
     const answered = await accept([NEW_IMAGE]);
-    expect(answered).toMatchObject({ status: "SUCCESS", job_type: "imsUpdateImageMembersJob", entities: { results: [{ image_id: NEW_IMAGE, project_id: RECIPIENT_PROJECT, status: "success" }] } });
+    expect(answered).toMatchObject({
+      status: "SUCCESS",
+      job_type: "imsUpdateImageMembersJob",
+      entities: { results: [{ image_id: NEW_IMAGE, project_id: RECIPIENT_PROJECT, status: "success" }] },
+    });
     expect((await shared("&member_status=accepted")).body.images.map((i) => i.id)).toEqual([NEW_IMAGE]);
 
     const listed = await memberList(NEW_IMAGE);
-    expect(listed.body.members).toEqual([{
-      member_id: RECIPIENT_PROJECT, status: "accepted", image_id: NEW_IMAGE, member_type: "project", schema: "/v2/schemas/member",
-      created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/), updated_at: expect.stringMatching(/Z$/),
-    }]);
+    expect(listed.body.members).toEqual([
+      {
+        member_id: RECIPIENT_PROJECT,
+        status: "accepted",
+        image_id: NEW_IMAGE,
+        member_type: "project",
+        schema: "/v2/schemas/member",
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        updated_at: expect.stringMatching(/Z$/),
+      },
+    ]);
 
     const removed = await finished("DELETE", { images: [NEW_IMAGE], projects: [RECIPIENT_PROJECT] });
     expect(removed).toMatchObject({ status: "SUCCESS", job_type: "imsDelImageMembersJob", error_code: null });
@@ -90,7 +134,12 @@ describe("adding members", () => {
       "organizations::3a2d95404f964a6aba78819bf8ddc1e3:ou:o-wvntq58r3poyv180t5df1mdna4uwy9se/ou-5x1bvygwrplokk622i9gbn3f5ftfb2l9",
       "r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5",
     ];
-    const done = await finished("POST", { images: [NEW_IMAGE], projects: [RECIPIENT_PROJECT], domains: ["3a2d95404f964a6aba78819bf8ddc1e3"], organizations: orgs });
+    const done = await finished("POST", {
+      images: [NEW_IMAGE],
+      projects: [RECIPIENT_PROJECT],
+      domains: ["3a2d95404f964a6aba78819bf8ddc1e3"],
+      organizations: orgs,
+    });
     expect(done.status).toBe("SUCCESS");
     expect(done.entities?.results).toHaveLength(5);
     const byId = new Map((await memberList(NEW_IMAGE)).body.members.map((m) => [m.member_id, m]));
@@ -122,7 +171,12 @@ describe("adding members", () => {
 describe("answering shares (PUT, the recipient)", () => {
   it("rejects, then accepts later; the shared-images list follows", async () => {
     await start({ images: [{ id: NEW_IMAGE, members: [{ id: RECIPIENT_PROJECT, status: "pending" }] }] });
-    const rejected = await finished("PUT", { images: [NEW_IMAGE], project_id: RECIPIENT_PROJECT, status: "rejected" }, RECIPIENT_TOKEN, RECIPIENT_PROJECT);
+    const rejected = await finished(
+      "PUT",
+      { images: [NEW_IMAGE], project_id: RECIPIENT_PROJECT, status: "rejected" },
+      RECIPIENT_TOKEN,
+      RECIPIENT_PROJECT,
+    );
     expect(rejected.status).toBe("SUCCESS");
     expect(fake.state.memberStatus(NEW_IMAGE, RECIPIENT_PROJECT)).toBe("rejected");
     expect((await shared("&member_status=rejected")).body.images.map((i) => i.id)).toEqual([NEW_IMAGE]);
@@ -148,12 +202,24 @@ describe("deleting members (the owner, at any time)", () => {
   it("removes pending, accepted and rejected members alike, and organizations by bare ID or URN", async () => {
     const org = "organizations::3a2d95404f964a6aba78819bf8ddc1e3:organization:o-abc123";
     await start({
-      images: [{ id: NEW_IMAGE, members: [
-        { id: project(1), status: "pending" }, { id: project(2), status: "accepted" }, { id: project(3), status: "rejected" },
-        { id: "o-abc123", type: "organization", urn: org }, { id: "ou-def456", type: "organization" },
-      ] }],
+      images: [
+        {
+          id: NEW_IMAGE,
+          members: [
+            { id: project(1), status: "pending" },
+            { id: project(2), status: "accepted" },
+            { id: project(3), status: "rejected" },
+            { id: "o-abc123", type: "organization", urn: org },
+            { id: "ou-def456", type: "organization" },
+          ],
+        },
+      ],
     });
-    const done = await finished("DELETE", { images: [NEW_IMAGE], projects: [project(1), project(2), project(3)], organizations: [org, "ou-def456"] });
+    const done = await finished("DELETE", {
+      images: [NEW_IMAGE],
+      projects: [project(1), project(2), project(3)],
+      organizations: [org, "ou-def456"],
+    });
     expect(done.status).toBe("SUCCESS");
     expect(fake.state.membersOf(NEW_IMAGE)).toEqual([]);
   });
@@ -180,7 +246,8 @@ describe("deleting members (the owner, at any time)", () => {
 });
 
 /** Accepted project members, 32-hex IDs, to fill an image to its quota. */
-const filled = (n: number, status: "accepted" | "pending" = "accepted") => Array.from({ length: n }, (_, i) => ({ id: project(1000 + i), status }));
+const filled = (n: number, status: "accepted" | "pending" = "accepted") =>
+  Array.from({ length: n }, (_, i) => ({ id: project(1000 + i), status }));
 
 describe("rules that fail in the job (per image and member)", () => {
   const FAR = project(0xfa5);
@@ -188,42 +255,71 @@ describe("rules that fail in the job (per image and member)", () => {
     {
       rule: "a recipient in another region (IMG.0108)",
       options: { images: [{ id: NEW_IMAGE }], projects: { [FAR]: { region: "eu-west-101" } } },
-      method: "POST" as const, body: { images: [NEW_IMAGE], projects: [FAR] }, code: "IMG.0108",
+      method: "POST" as const,
+      body: { images: [NEW_IMAGE], projects: [FAR] },
+      code: "IMG.0108",
     },
     {
       rule: "an image seeded in another region than its recipient (IMG.0108)",
       options: { images: [{ id: NEW_IMAGE, region: "ap-southeast-1" }] },
-      method: "POST" as const, body: { images: [NEW_IMAGE], projects: [OTHER_PROJECT] }, code: "IMG.0108",
+      method: "POST" as const,
+      body: { images: [NEW_IMAGE], projects: [OTHER_PROJECT] },
+      code: "IMG.0108",
     },
     {
       rule: `a system-disk image with ${MEMBER_QUOTA.image} accepted members (IMG.0088)`,
       options: { images: [{ id: NEW_IMAGE, members: filled(MEMBER_QUOTA.image) }] },
-      method: "POST" as const, body: { images: [NEW_IMAGE], projects: [OTHER_PROJECT] }, code: "IMG.0088",
+      method: "POST" as const,
+      body: { images: [NEW_IMAGE], projects: [OTHER_PROJECT] },
+      code: "IMG.0088",
     },
     {
       rule: `a full-ECS image with ${MEMBER_QUOTA.fullEcs} accepted members (IMG.0088)`,
       options: { images: [{ id: NEW_IMAGE, kind: "full-ecs" as const, fromBackup: true, members: filled(MEMBER_QUOTA.fullEcs) }] },
-      method: "POST" as const, body: { images: [NEW_IMAGE], projects: [OTHER_PROJECT] }, code: "IMG.0088",
+      method: "POST" as const,
+      body: { images: [NEW_IMAGE], projects: [OTHER_PROJECT] },
+      code: "IMG.0088",
     },
     {
       rule: "an account member beyond the quota (IMG.0088)",
       options: { images: [{ id: NEW_IMAGE, kind: "full-ecs" as const, fromBackup: true, members: filled(MEMBER_QUOTA.fullEcs) }] },
-      method: "POST" as const, body: { images: [NEW_IMAGE], domains: ["3a2d95404f964a6aba78819bf8ddc1e3"] }, code: "IMG.0088",
+      method: "POST" as const,
+      body: { images: [NEW_IMAGE], domains: ["3a2d95404f964a6aba78819bf8ddc1e3"] },
+      code: "IMG.0088",
     },
     {
       rule: "accepting when the image is at its quota (IMG.0088)",
-      options: { images: [{ id: NEW_IMAGE, kind: "full-ecs" as const, fromBackup: true, members: [...filled(MEMBER_QUOTA.fullEcs), { id: RECIPIENT_PROJECT, status: "pending" as const }] }] },
-      method: "PUT" as const, body: { images: [NEW_IMAGE], project_id: RECIPIENT_PROJECT, status: "accepted", vault_id: "v-1" }, code: "IMG.0088",
+      options: {
+        images: [
+          {
+            id: NEW_IMAGE,
+            kind: "full-ecs" as const,
+            fromBackup: true,
+            members: [...filled(MEMBER_QUOTA.fullEcs), { id: RECIPIENT_PROJECT, status: "pending" as const }],
+          },
+        ],
+      },
+      method: "PUT" as const,
+      body: { images: [NEW_IMAGE], project_id: RECIPIENT_PROJECT, status: "accepted", vault_id: "v-1" },
+      code: "IMG.0088",
     },
     {
       rule: "accepting a full-ECS image without vault_id (IMG.0184, vault missing)",
-      options: { images: [{ id: NEW_IMAGE, kind: "full-ecs" as const, fromBackup: true, members: [{ id: RECIPIENT_PROJECT, status: "pending" as const }] }] },
-      method: "PUT" as const, body: { images: [NEW_IMAGE], project_id: RECIPIENT_PROJECT, status: "accepted" }, code: "IMG.0184",
+      options: {
+        images: [
+          { id: NEW_IMAGE, kind: "full-ecs" as const, fromBackup: true, members: [{ id: RECIPIENT_PROJECT, status: "pending" as const }] },
+        ],
+      },
+      method: "PUT" as const,
+      body: { images: [NEW_IMAGE], project_id: RECIPIENT_PROJECT, status: "accepted" },
+      code: "IMG.0184",
     },
     {
       rule: "deleting a project that is not a member (IMG.0113)",
       options: {},
-      method: "DELETE" as const, body: { images: [SEED_IMAGES[1]], projects: [OTHER_PROJECT] }, code: "IMG.0113",
+      method: "DELETE" as const,
+      body: { images: [SEED_IMAGES[1]], projects: [OTHER_PROJECT] },
+      code: "IMG.0113",
     },
   ])("$rule", async ({ options, method, body, code }) => {
     await start(options);
@@ -233,12 +329,28 @@ describe("rules that fail in the job (per image and member)", () => {
   });
 
   it("pending and rejected shares do not count against the quota", async () => {
-    await start({ images: [{ id: NEW_IMAGE, kind: "full-ecs", fromBackup: true, members: [...filled(MEMBER_QUOTA.fullEcs - 1), ...filled(5, "pending").map((m, i) => ({ ...m, id: project(2000 + i) })), { id: project(3000), status: "rejected" }] }] });
+    await start({
+      images: [
+        {
+          id: NEW_IMAGE,
+          kind: "full-ecs",
+          fromBackup: true,
+          members: [
+            ...filled(MEMBER_QUOTA.fullEcs - 1),
+            ...filled(5, "pending").map((m, i) => ({ ...m, id: project(2000 + i) })),
+            { id: project(3000), status: "rejected" },
+          ],
+        },
+      ],
+    });
     expect(await finished("POST", { images: [NEW_IMAGE], projects: [RECIPIENT_PROJECT] })).toMatchObject({ status: "SUCCESS" });
     expect(await accept([NEW_IMAGE], { vault_id: "d14r5tef-1bc3-4c4f-823e-3e471rg65e65" })).toMatchObject({ status: "SUCCESS" });
     expect(fake.state.membersOf(NEW_IMAGE, "accepted")).toHaveLength(MEMBER_QUOTA.fullEcs);
     // Now at quota: the next one cannot be added.
-    expect(await finished("POST", { images: [NEW_IMAGE], projects: [OTHER_PROJECT] })).toMatchObject({ status: "FAIL", error_code: "IMG.0088" });
+    expect(await finished("POST", { images: [NEW_IMAGE], projects: [OTHER_PROJECT] })).toMatchObject({
+      status: "FAIL",
+      error_code: "IMG.0088",
+    });
   });
 
   it("one image failing a rule fails alone: the job is SUCCESS, that image's result failed", async () => {
@@ -294,21 +406,93 @@ describe("requests refused at once (400 and no job, or 401/404), with IMS codes"
     ["the owner accepting its own image", "PUT", M, OWNER_TOKEN, answer([SEED_IMAGES[0]], OWNER_PROJECT), 400, "IMG.0076"],
     ["accepting an image not shared with you", "PUT", M, RECIPIENT_TOKEN, answer([NOT_SHARED]), 400, "IMG.0027"],
     ["accepting an unknown image", "PUT", M, RECIPIENT_TOKEN, answer([uuid(0x404)]), 400, "IMG.0027"],
-    ["a path project that is not the caller's", "GET", `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members`, OWNER_TOKEN, undefined, 400, "IMG.0030"],
+    [
+      "a path project that is not the caller's",
+      "GET",
+      `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members`,
+      OWNER_TOKEN,
+      undefined,
+      400,
+      "IMG.0030",
+    ],
     ["a malformed path project", "GET", `/v1/xyz/jobs/${"0".repeat(32)}`, OWNER_TOKEN, undefined, 400, "IMG.0067"],
     ["a malformed path image", "GET", `/v1/${OWNER_PROJECT}/cloudimages/nope/members`, OWNER_TOKEN, undefined, 400, "IMG.0066"],
     ["a malformed job ID", "GET", "/v1/cloudimages/job/a.b", OWNER_TOKEN, undefined, 400, "IMG.0001"],
     ["an unknown job", "GET", `/v1/cloudimages/job/${"0".repeat(32)}`, OWNER_TOKEN, undefined, 404, "IMG.0023"],
-    ["listing members of an unknown image", "GET", `/v1/${OWNER_PROJECT}/cloudimages/${uuid(0x404)}/members`, OWNER_TOKEN, undefined, 404, "IMG.0144"],
-    ["listing members as a recipient", "GET", `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members`, RECIPIENT_TOKEN, undefined, 400, "IMG.0047"],
-    ["showing a member that is not one", "GET", `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${OTHER_PROJECT}`, OWNER_TOKEN, undefined, 404, "IMG.0086"],
-    ["showing another member as a recipient", "GET", `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${SEED_PROJECTS[0]}`, RECIPIENT_TOKEN, undefined, 400, "IMG.0047"],
+    [
+      "listing members of an unknown image",
+      "GET",
+      `/v1/${OWNER_PROJECT}/cloudimages/${uuid(0x404)}/members`,
+      OWNER_TOKEN,
+      undefined,
+      404,
+      "IMG.0144",
+    ],
+    [
+      "listing members as a recipient",
+      "GET",
+      `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members`,
+      RECIPIENT_TOKEN,
+      undefined,
+      400,
+      "IMG.0047",
+    ],
+    [
+      "showing a member that is not one",
+      "GET",
+      `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${OTHER_PROJECT}`,
+      OWNER_TOKEN,
+      undefined,
+      404,
+      "IMG.0086",
+    ],
+    [
+      "showing another member as a recipient",
+      "GET",
+      `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${SEED_PROJECTS[0]}`,
+      RECIPIENT_TOKEN,
+      undefined,
+      400,
+      "IMG.0047",
+    ],
     ["a limit of 0", "GET", `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members?limit=0`, OWNER_TOKEN, undefined, 400, "IMG.0001"],
-    ["a limit that is not a number", "GET", `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members?limit=ten`, OWNER_TOKEN, undefined, 400, "IMG.0001"],
-    ["a marker this API did not make", "GET", `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members?marker=%25%25`, OWNER_TOKEN, undefined, 400, "IMG.0001"],
+    [
+      "a limit that is not a number",
+      "GET",
+      `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members?limit=ten`,
+      OWNER_TOKEN,
+      undefined,
+      400,
+      "IMG.0001",
+    ],
+    [
+      "a marker this API did not make",
+      "GET",
+      `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members?marker=%25%25`,
+      OWNER_TOKEN,
+      undefined,
+      400,
+      "IMG.0001",
+    ],
     ["shared images without __imagetype", "GET", "/v2/cloudimages?visibility=shared", RECIPIENT_TOKEN, undefined, 400, "IMG.0001"],
-    ["shared images with a bad member_status", "GET", "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=all", RECIPIENT_TOKEN, undefined, 400, "IMG.0001"],
-    ["shared images with a malformed owner", "GET", "/v2/cloudimages?visibility=shared&__imagetype=shared&owner=me", RECIPIENT_TOKEN, undefined, 400, "IMG.0067"],
+    [
+      "shared images with a bad member_status",
+      "GET",
+      "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=all",
+      RECIPIENT_TOKEN,
+      undefined,
+      400,
+      "IMG.0001",
+    ],
+    [
+      "shared images with a malformed owner",
+      "GET",
+      "/v2/cloudimages?visibility=shared&__imagetype=shared&owner=me",
+      RECIPIENT_TOKEN,
+      undefined,
+      400,
+      "IMG.0067",
+    ],
   ];
 
   it.each(cases)("%s → %s %s %s", async (_name, method, path, token, body, status, code) => {
@@ -363,7 +547,10 @@ describe("members: list and show", () => {
     await start();
     const path = `cloudimages/${SEED_IMAGES[0]}/members/${RECIPIENT_PROJECT}`;
     const owner = await call<ImageMember>("GET", `/v1/${OWNER_PROJECT}/${path}`);
-    expect(owner).toMatchObject({ status: 200, body: { member_id: RECIPIENT_PROJECT, image_id: SEED_IMAGES[0], status: "accepted", member_type: "project" } });
+    expect(owner).toMatchObject({
+      status: 200,
+      body: { member_id: RECIPIENT_PROJECT, image_id: SEED_IMAGES[0], status: "accepted", member_type: "project" },
+    });
     const self = await call<ImageMember>("GET", `/v1/${RECIPIENT_PROJECT}/${path}`, { token: RECIPIENT_TOKEN });
     expect(self.body).toEqual(owner.body);
   });
@@ -421,7 +608,9 @@ describe("jobs", () => {
     ["DELETE", "imsDelImageMembersJob", { images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] }],
   ] as const)("%s runs a %s, INIT → RUNNING → SUCCESS exactly on the clock, on both job endpoints", async (method, type, body) => {
     await start();
-    const { body: { job_id } } = await members(method, body);
+    const {
+      body: { job_id },
+    } = await members(method, body);
     const both = async () => [(await job(job_id)).body, (await call<JobProgress>("GET", `/v1/cloudimages/job/${job_id}`)).body] as const;
     const seen: Array<[string, number | null | undefined]> = [];
     for (const step of [0, 99, 1, 400, 499, 1]) {
@@ -440,7 +629,14 @@ describe("jobs", () => {
         expect(full.entities).not.toHaveProperty("results");
       }
     }
-    expect(seen).toEqual([["INIT", 0], ["INIT", 0], ["RUNNING", 10], ["RUNNING", 50], ["RUNNING", 99], ["SUCCESS", 100]]);
+    expect(seen).toEqual([
+      ["INIT", 0],
+      ["INIT", 0],
+      ["RUNNING", 10],
+      ["RUNNING", 50],
+      ["RUNNING", 99],
+      ["SUCCESS", 100],
+    ]);
   });
 
   it("apply in the order they complete: an add then a delete of the same member leaves none", async () => {
@@ -454,9 +650,13 @@ describe("jobs", () => {
 
   it("are visible only to the project that started them", async () => {
     await start();
-    const { body: { job_id } } = await members("DELETE", { images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] });
+    const {
+      body: { job_id },
+    } = await members("DELETE", { images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] });
     expect((await job(job_id)).status).toBe(200);
-    expect((await job(job_id, RECIPIENT_PROJECT, RECIPIENT_TOKEN)).body).toEqual({ error: { code: "IMG.0023", message: expect.any(String) } });
+    expect((await job(job_id, RECIPIENT_PROJECT, RECIPIENT_TOKEN)).body).toEqual({
+      error: { code: "IMG.0023", message: expect.any(String) },
+    });
     expect((await call("GET", `/v1/cloudimages/job/${job_id}`, { token: RECIPIENT_TOKEN })).status).toBe(404);
   });
 });
@@ -490,7 +690,9 @@ describe("tenants", () => {
       listSharedImages: "/v2/cloudimages?visibility=shared&__imagetype=shared",
     };
     for (const id of Object.keys(operations) as OperationId[]) {
-      const reply = await call<Record<string, unknown>>(operations[id].method, paths[id], { body: operations[id].method === "GET" ? undefined : "{}" });
+      const reply = await call<Record<string, unknown>>(operations[id].method, paths[id], {
+        body: operations[id].method === "GET" ? undefined : "{}",
+      });
       expect(reply.body.error_code, id).toBeUndefined();
     }
   });

@@ -8,8 +8,21 @@ import bundled from "../../generated/openapi.json" with { type: "json" };
 import type { Job, SharedImageList } from "../../generated/ims.js";
 import pkg from "../../package.json" with { type: "json" };
 import {
-  createManualClock, FAKE_HEADER, FOREIGN_IMAGE, FOREIGN_OWNER, LOCAL_CREDENTIALS, OWNER_PROJECT, OWNER_TOKEN, parseFakeIdentity, RECIPIENT_PROJECT,
-  RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms, type FakeImsOptions,
+  createManualClock,
+  FAKE_HEADER,
+  FOREIGN_IMAGE,
+  FOREIGN_OWNER,
+  LOCAL_CREDENTIALS,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  parseFakeIdentity,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  SEED_IMAGES,
+  SEED_PROJECTS,
+  startFakeIms,
+  type FakeIms,
+  type FakeImsOptions,
 } from "../../src/fake/index.js";
 import { createSigner } from "../../src/signer.js";
 
@@ -25,8 +38,17 @@ async function start(options: FakeImsOptions = {}): Promise<FakeIms> {
 const MEMBERS = "/v1/cloudimages/members";
 const seedBody = { images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] };
 
-interface Reply { status: number; headers: Headers; text: string; json: unknown }
-async function call(method: string, path: string, options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
   if (options.token !== null) headers["x-auth-token"] = options.token ?? OWNER_TOKEN;
   const init: RequestInit = { method, headers };
@@ -73,7 +95,13 @@ describe("jobs on a manual clock", () => {
   it("applies the change only when the job completes, moving INIT → RUNNING → SUCCESS at exact times", async () => {
     await start();
     const jobId = jobIdOf(await call("DELETE", MEMBERS, { body: { images: [...SEED_IMAGES], projects: [SEED_PROJECTS[0]] } }));
-    expect(await getJob(jobId)).toMatchObject({ status: "INIT", end_time: null, error_code: null, fail_reason: null, entities: { process_percent: 0 } });
+    expect(await getJob(jobId)).toMatchObject({
+      status: "INIT",
+      end_time: null,
+      error_code: null,
+      fail_reason: null,
+      entities: { process_percent: 0 },
+    });
     fake.advance(DURATION / 10);
     expect(await getJob(jobId)).toMatchObject({ status: "RUNNING", entities: { process_percent: 10 } });
     fake.advance(DURATION * 0.9 - 1);
@@ -81,7 +109,12 @@ describe("jobs on a manual clock", () => {
     expect(fake.state.membersOf(SEED_IMAGES[0])).toHaveLength(2);
     fake.advance(1);
     const done = await getJob(jobId);
-    expect(done).toMatchObject({ status: "SUCCESS", job_type: "imsDelImageMembersJob", error_code: null, end_time: "2024-11-06T06:30:01.000Z" });
+    expect(done).toMatchObject({
+      status: "SUCCESS",
+      job_type: "imsDelImageMembersJob",
+      error_code: null,
+      end_time: "2024-11-06T06:30:01.000Z",
+    });
     expect(done.entities?.results).toHaveLength(2);
     for (const image of SEED_IMAGES) expect(fake.state.membersOf(image)).toEqual([SEED_PROJECTS[1]]);
   });
@@ -100,16 +133,30 @@ describe("jobs on a manual clock", () => {
     const jobId = jobIdOf(await call("DELETE", MEMBERS, { body: seedBody }));
     fake.advance(DURATION / 2);
     const progress = await call("GET", `/v1/cloudimages/job/${jobId}`);
-    expect(progress.json).toMatchObject({ job_id: jobId, status: "RUNNING", end_time: null, entities: { image_id: SEED_IMAGES[0], process_percent: 50 } });
+    expect(progress.json).toMatchObject({
+      job_id: jobId,
+      status: "RUNNING",
+      end_time: null,
+      entities: { image_id: SEED_IMAGES[0], process_percent: 50 },
+    });
     fake.advance(DURATION / 2);
-    expect((await call("GET", `/v1/cloudimages/job/${jobId}`)).json).toMatchObject({ status: "SUCCESS", entities: { process_percent: 100 } });
+    expect((await call("GET", `/v1/cloudimages/job/${jobId}`)).json).toMatchObject({
+      status: "SUCCESS",
+      entities: { process_percent: 100 },
+    });
   });
 
   it("fails the job, with IMG.0113, when a project was not a member", async () => {
     await start();
-    const jobId = jobIdOf(await call("DELETE", MEMBERS, { body: { images: [SEED_IMAGES[0]], projects: ["0123456789abcdef0123456789abcdef"] } }));
+    const jobId = jobIdOf(
+      await call("DELETE", MEMBERS, { body: { images: [SEED_IMAGES[0]], projects: ["0123456789abcdef0123456789abcdef"] } }),
+    );
     fake.advance(DURATION);
-    expect(await getJob(jobId)).toMatchObject({ status: "FAIL", error_code: "IMG.0113", fail_reason: expect.stringMatching(/^Failed to delete the tenant: /) });
+    expect(await getJob(jobId)).toMatchObject({
+      status: "FAIL",
+      error_code: "IMG.0113",
+      fail_reason: expect.stringMatching(/^Failed to delete the tenant: /),
+    });
   });
 
   it("advance() needs a manual clock", async () => {
@@ -147,12 +194,24 @@ describe("AK/SK verification with the project's own signer", () => {
 
   it("accepts a correctly signed request; the caller is X-Project-Id (the owner without it)", async () => {
     await start({ credentials });
-    expect(await signed("DELETE", MEMBERS, "fake-secret-key", undefined, seedBody)).toMatchObject({ status: 200, json: { job_id: expect.any(String) } });
+    expect(await signed("DELETE", MEMBERS, "fake-secret-key", undefined, seedBody)).toMatchObject({
+      status: 200,
+      json: { job_id: expect.any(String) },
+    });
     expect(fake.requests.at(-1)?.project).toBe(OWNER_PROJECT);
     const answer = { images: [SEED_IMAGES[1]], project_id: RECIPIENT_PROJECT, status: "rejected" };
     expect((await signed("PUT", MEMBERS, "fake-secret-key", RECIPIENT_PROJECT, answer)).status).toBe(200);
     expect(fake.requests.at(-1)?.project).toBe(RECIPIENT_PROJECT);
-    expect((await signed("GET", `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${RECIPIENT_PROJECT}`, "fake-secret-key", RECIPIENT_PROJECT)).status).toBe(200);
+    expect(
+      (
+        await signed(
+          "GET",
+          `/v1/${RECIPIENT_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${RECIPIENT_PROJECT}`,
+          "fake-secret-key",
+          RECIPIENT_PROJECT,
+        )
+      ).status,
+    ).toBe(200);
   });
 
   it("refuses a wrong secret with APIGW.0301, echoing its canonical request", async () => {
@@ -165,7 +224,10 @@ describe("AK/SK verification with the project's own signer", () => {
 
   it("refuses an unknown access key, and accepts any Authorization when no credentials are configured", async () => {
     await start({ credentials: { OTHERAK: { secretKey: "x" } } });
-    expect(await signed("GET", `/v1/cloudimages/job/abc`, "fake-secret-key", undefined)).toMatchObject({ status: 401, json: { error_code: "APIGW.0301", error_msg: expect.stringContaining("unknown access key") } });
+    expect(await signed("GET", `/v1/cloudimages/job/abc`, "fake-secret-key", undefined)).toMatchObject({
+      status: 401,
+      json: { error_code: "APIGW.0301", error_msg: expect.stringContaining("unknown access key") },
+    });
     await fake.close();
     await start();
     expect((await signed("GET", `/v1/cloudimages/job/abc`, "anything", undefined)).status).toBe(404);
@@ -233,8 +295,11 @@ describe("fault injection", () => {
     const answer = { images: [SEED_IMAGES[0]], project_id: RECIPIENT_PROJECT, status: "accepted" };
     const reply = await call("PUT", MEMBERS, { token: RECIPIENT_TOKEN, body: answer });
     fake.advance(DURATION);
-    expect((await call("GET", `/v1/${RECIPIENT_PROJECT}/jobs/${jobIdOf(reply)}`, { token: RECIPIENT_TOKEN })).json)
-      .toMatchObject({ status: "FAIL", error_code: "IMG.0193", job_type: "imsUpdateImageMembersJob" });
+    expect((await call("GET", `/v1/${RECIPIENT_PROJECT}/jobs/${jobIdOf(reply)}`, { token: RECIPIENT_TOKEN })).json).toMatchObject({
+      status: "FAIL",
+      error_code: "IMG.0193",
+      job_type: "imsUpdateImageMembersJob",
+    });
     // A DELETE does not match the PUT-only fault.
     const deleted = jobIdOf(await call("DELETE", MEMBERS, { body: seedBody }));
     fake.advance(DURATION);
@@ -260,14 +325,25 @@ describe("answers rewritten, request log, browsers", () => {
 
   it("X-Request-Id on every response, errors included", async () => {
     await start();
-    for (const reply of [await call("GET", "/v1/cloudimages/job/abc", { token: null }), await call("GET", "/nowhere"), await call("DELETE", MEMBERS, { body: seedBody })]) {
+    for (const reply of [
+      await call("GET", "/v1/cloudimages/job/abc", { token: null }),
+      await call("GET", "/nowhere"),
+      await call("DELETE", MEMBERS, { body: seedBody }),
+    ]) {
       expect(reply.headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/);
     }
   });
 
   it("answers CORS preflights with the table's methods and exposes X-Request-Id", async () => {
     await start();
-    const response = await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS", headers: { origin: "http://127.0.0.1:1", "access-control-request-method": "PUT", "access-control-request-headers": "authorization,x-sdk-date,content-type" } });
+    const response = await fetch(`${fake.url}${MEMBERS}`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "http://127.0.0.1:1",
+        "access-control-request-method": "PUT",
+        "access-control-request-headers": "authorization,x-sdk-date,content-type",
+      },
+    });
     expect(response.status).toBe(204);
     expect(response.headers.get("access-control-allow-methods")?.split(", ").sort()).toEqual(["DELETE", "GET", "OPTIONS", "POST", "PUT"]);
     expect(response.headers.get("access-control-allow-headers")).toContain("x-sdk-date");
@@ -291,12 +367,21 @@ describe("the header that says it is the fake", () => {
     const verified = (await call("GET", "/v1/cloudimages/job/abc")).headers.get(FAKE_HEADER);
     expect(verified).toBe(`ims-sharing ${pkg.version}; signatures=verified`);
     expect(parseFakeIdentity(verified)).toEqual({ version: pkg.version, verifiesSignatures: true });
-    expect((await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS" })).headers.get("access-control-expose-headers")).toContain(FAKE_HEADER);
+    expect((await fetch(`${fake.url}${MEMBERS}`, { method: "OPTIONS" })).headers.get("access-control-expose-headers")).toContain(
+      FAKE_HEADER,
+    );
   });
 
   it("is read only in the fake's own form", () => {
     expect(parseFakeIdentity(`ims-sharing 1.2.3; signatures=unchecked`)).toEqual({ version: "1.2.3", verifiesSignatures: false });
-    for (const other of [null, undefined, "", "ims-sharing 1.2.3", "something-else 1.2.3; signatures=verified", "ims-sharing 1.2.3; signatures=maybe"]) {
+    for (const other of [
+      null,
+      undefined,
+      "",
+      "ims-sharing 1.2.3",
+      "something-else 1.2.3; signatures=verified",
+      "ims-sharing 1.2.3; signatures=maybe",
+    ]) {
       expect(parseFakeIdentity(other)).toBeUndefined();
     }
   });
@@ -305,15 +390,24 @@ describe("the header that says it is the fake", () => {
 describe("the images it lists (Huawei's ImageInfo)", () => {
   type Field = { name: string; type: "str" | "int" | "bool" | "list[str]"; mandatory: boolean };
   // The official Python SDK's model, copied with its source into test/fixtures/ims/.
-  const sdk = JSON.parse(readFileSync(new URL("../fixtures/ims/image-info.sdk-model.json", import.meta.url), "utf8")) as { fields: Field[] };
+  const sdk = JSON.parse(readFileSync(new URL("../fixtures/ims/image-info.sdk-model.json", import.meta.url), "utf8")) as {
+    fields: Field[];
+  };
   const named = Object.keys((bundled.components.schemas.ImageInfo as { properties: object }).properties);
-  const isType = (value: unknown, type: Field["type"]) => (type === "str" ? typeof value === "string"
-    : type === "int" ? Number.isInteger(value) : type === "bool" ? typeof value === "boolean"
-      : Array.isArray(value) && value.every((v) => typeof v === "string"));
+  const isType = (value: unknown, type: Field["type"]) =>
+    type === "str"
+      ? typeof value === "string"
+      : type === "int"
+        ? Number.isInteger(value)
+        : type === "bool"
+          ? typeof value === "boolean"
+          : Array.isArray(value) && value.every((v) => typeof v === "string");
 
   async function listing(): Promise<Array<Record<string, unknown>>> {
     await start();
-    const reply = await call("GET", "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=accepted", { token: RECIPIENT_TOKEN });
+    const reply = await call("GET", "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=accepted", {
+      token: RECIPIENT_TOKEN,
+    });
     expect(reply.status).toBe(200);
     const images = (reply.json as SharedImageList).images as Array<Record<string, unknown>>;
     expect(images.map((i) => i.id)).toEqual([...SEED_IMAGES].sort());
@@ -326,7 +420,9 @@ describe("the images it lists (Huawei's ImageInfo)", () => {
     for (const image of await listing()) {
       for (const field of mandatory) {
         expect(image, field.name).toHaveProperty([field.name]);
-        expect(isType(image[field.name], field.type), `${field.name}: ${JSON.stringify(image[field.name])} is not a ${field.type}`).toBe(true);
+        expect(isType(image[field.name], field.type), `${field.name}: ${JSON.stringify(image[field.name])} is not a ${field.type}`).toBe(
+          true,
+        );
       }
       // Every field it sends, mandatory or not, is one the model documents and the spec names.
       for (const [name, value] of Object.entries(image)) {
@@ -341,9 +437,23 @@ describe("the images it lists (Huawei's ImageInfo)", () => {
   it("gives the values IMS gives an image shared with you", async () => {
     const [image] = await listing();
     expect(image).toMatchObject({
-      owner: OWNER_PROJECT, visibility: "shared", __imagetype: "shared", status: "active", protected: false, tags: [],
-      min_disk: 40, min_ram: 0, __os_type: "Linux", __os_bit: "64", __platform: "Ubuntu", __image_source_type: "uds", __isregistered: "true",
-      container_format: "bare", virtual_env_type: "FusionCompute", self: `/v2/images/${String(image!.id)}`, schema: "/v2/schemas/image",
+      owner: OWNER_PROJECT,
+      visibility: "shared",
+      __imagetype: "shared",
+      status: "active",
+      protected: false,
+      tags: [],
+      min_disk: 40,
+      min_ram: 0,
+      __os_type: "Linux",
+      __os_bit: "64",
+      __platform: "Ubuntu",
+      __image_source_type: "uds",
+      __isregistered: "true",
+      container_format: "bare",
+      virtual_env_type: "FusionCompute",
+      self: `/v2/images/${String(image!.id)}`,
+      schema: "/v2/schemas/image",
     });
     expect(Number(image!.__image_size)).toBeGreaterThan(1e9);
     for (const time of ["created_at", "updated_at", "active_at"]) expect(image![time]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -17,11 +17,16 @@ const member = (id: string, status = "accepted") => ({ member_id: id, status, im
 const sent = () => server.requests.map((r) => `${r.method} ${r.path}${r.body.length ? ` ${r.body.toString()}` : ""}`);
 
 describe("writes", () => {
-  const jobs: Handler = (r) => (r.method === "GET" ? { body: { job_id: JOB_ID, status: "SUCCESS", entities: { results: [{ image_id: IMAGE, status: "success" }] } } } : { body: { job_id: JOB_ID } });
+  const jobs: Handler = (r) =>
+    r.method === "GET"
+      ? { body: { job_id: JOB_ID, status: "SUCCESS", entities: { results: [{ image_id: IMAGE, status: "success" }] } } }
+      : { body: { job_id: JOB_ID } };
 
   it("shareImages POSTs the body once and waits for the job", async () => {
     const ims = await start(jobs);
-    await expect(ims.shareImages({ images: [IMAGE], projects: [PROJECTS[0]!], domains: ["3a2d95404f964a6aba78819bf8ddc1e3"] })).resolves.toMatchObject({ status: "SUCCESS" });
+    await expect(
+      ims.shareImages({ images: [IMAGE], projects: [PROJECTS[0]!], domains: ["3a2d95404f964a6aba78819bf8ddc1e3"] }),
+    ).resolves.toMatchObject({ status: "SUCCESS" });
     expect(sent()).toEqual([
       `POST /v1/cloudimages/members {"images":["${IMAGE}"],"projects":["${PROJECTS[0]}"],"domains":["3a2d95404f964a6aba78819bf8ddc1e3"]}`,
       `GET /v1/${PROJECT_ID}/jobs/${JOB_ID}`,
@@ -41,7 +46,9 @@ describe("writes", () => {
   it("accepting needs the recipient's project ID, and says so before sending", async () => {
     const ims = await start(jobs, {});
     await expect(ims.acceptImages([IMAGE])).rejects.toThrow(/projectId is required to accept images: it is the recipient project/);
-    await expect(ims.updateImageMembers({ images: [IMAGE], project_id: PROJECT_ID, status: "pending" as never })).rejects.toBeInstanceOf(ImsValidationError);
+    await expect(ims.updateImageMembers({ images: [IMAGE], project_id: PROJECT_ID, status: "pending" as never })).rejects.toBeInstanceOf(
+      ImsValidationError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 });
@@ -74,13 +81,19 @@ describe("member listings", () => {
 
   it("a marker that comes back is a paging loop, refused at once", async () => {
     const ims = await start(() => ({ body: { members: [member(PROJECTS[0]!)], page_info: { next_marker: "c2FtZQ==" } } }));
-    const walk = async () => { for await (const m of ims.listImageMembers(IMAGE)) void m; };
+    const walk = async () => {
+      for await (const m of ims.listImageMembers(IMAGE)) void m;
+    };
     await expect(walk()).rejects.toThrow(ImsResponseError);
     await expect(walk()).rejects.toThrow(/twice: the server's paging loops/);
   });
 
   it("getImageMember reads one member; listImageMembersPage hands back the next marker", async () => {
-    const ims = await start((r) => (r.path.endsWith(`/members/${PROJECTS[0]}`) ? { body: member(PROJECTS[0]!) } : { body: { members: [], page_info: { next_marker: "bmV4dA==" } } }));
+    const ims = await start((r) =>
+      r.path.endsWith(`/members/${PROJECTS[0]}`)
+        ? { body: member(PROJECTS[0]!) }
+        : { body: { members: [], page_info: { next_marker: "bmV4dA==" } } },
+    );
     await expect(ims.getImageMember(IMAGE, PROJECTS[0]!)).resolves.toMatchObject({ member_id: PROJECTS[0], status: "accepted" });
     await expect(ims.listImageMembersPage(IMAGE, { marker: "Zmlyc3Q=" })).resolves.toEqual({ members: [], nextMarker: "bmV4dA==" });
   });
@@ -89,7 +102,9 @@ describe("member listings", () => {
 describe("images shared with me", () => {
   it("send the sharing filters and page by the last image's ID until a short page", async () => {
     const image = (id: string) => ({ id, name: "golden", owner: PROJECTS[0], __imagetype: "shared", visibility: "shared" });
-    const ims = await start((_r, i) => ({ body: { images: i === 0 ? [image(IMAGES[0]!), image(IMAGES[1]!)] : [image("5c4e7a4e-9d9e-4b0b-9d0e-2f8f0a7c1b3d")] } }));
+    const ims = await start((_r, i) => ({
+      body: { images: i === 0 ? [image(IMAGES[0]!), image(IMAGES[1]!)] : [image("5c4e7a4e-9d9e-4b0b-9d0e-2f8f0a7c1b3d")] },
+    }));
     const ids: string[] = [];
     for await (const img of ims.listSharedImages({ memberStatus: "pending", owner: PROJECTS[0], limit: 2 })) ids.push(img.id);
     expect(ids).toEqual([IMAGES[0], IMAGES[1], "5c4e7a4e-9d9e-4b0b-9d0e-2f8f0a7c1b3d"]);
@@ -101,7 +116,9 @@ describe("images shared with me", () => {
 
   it("refuses a filter the spec does not allow, before sending", async () => {
     const ims = await start(() => ({ body: { images: [] } }));
-    const walk = async () => { for await (const i of ims.listSharedImages({ memberStatus: "maybe" as never })) void i; };
+    const walk = async () => {
+      for await (const i of ims.listSharedImages({ memberStatus: "maybe" as never })) void i;
+    };
     await expect(walk()).rejects.toThrow(/member_status must be one of "pending", "accepted", "rejected"/);
     expect(server.requests).toHaveLength(0);
   });

@@ -18,10 +18,19 @@ describe.runIf(existsSync(`${root}dist/src/index.js`))("the built package", () =
         base: m.createImsClient({ region: "cn-north-4", auth: { token: "t" } }).baseUrl }));`;
     const { stdout } = await run(process.execPath, ["--input-type=module", "-e", program], { cwd: root });
     const result = JSON.parse(stdout);
-    expect(result.exports).toEqual(expect.arrayContaining([
-      "createImsClient", "signRequest", "ImsError", "ImsApiError", "ImsValidationError", "ImsJobFailedError",
-      "ImsTimeoutError", "ImsResponseError", "ImsNetworkError",
-    ]));
+    expect(result.exports).toEqual(
+      expect.arrayContaining([
+        "createImsClient",
+        "signRequest",
+        "ImsError",
+        "ImsApiError",
+        "ImsValidationError",
+        "ImsJobFailedError",
+        "ImsTimeoutError",
+        "ImsResponseError",
+        "ImsNetworkError",
+      ]),
+    );
     expect(result.title).toBe("Huawei Cloud IMS image sharing");
     expect(result.base).toBe("https://ims.cn-north-4.myhuaweicloud.com");
   });
@@ -52,7 +61,8 @@ describe("the package's dependencies", () => {
       seen.add(file);
       for (const m of (await readFile(file, "utf8")).matchAll(/^(?:import|export)[^;]*?from\s*["']([^"']+)["']/gm)) {
         const target = m[1]!;
-        if (target.startsWith(".")) await visit(path.resolve(path.dirname(file), target.replace(/\.js$/, ".ts")).replace(/(generated\/ims)\.ts$/, "$1.d.ts"));
+        if (target.startsWith("."))
+          await visit(path.resolve(path.dirname(file), target.replace(/\.js$/, ".ts")).replace(/(generated\/ims)\.ts$/, "$1.d.ts"));
         else if (!target.startsWith("node:") && target !== "#crypto") bare.add(target);
       }
     };

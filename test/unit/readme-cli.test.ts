@@ -8,16 +8,25 @@ import { CONNECTION_RULES } from "../../src/cli/commands.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const section = readme.slice(readme.indexOf("## Command line"), readme.indexOf("## The fake IMS"));
-const cells = (row: string) => row.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+const cells = (row: string) =>
+  row
+    .split(/(?<!\\)\|/)
+    .slice(1, -1)
+    .map((c) => c.trim());
 
 describe("the README's command line section", () => {
   it("documents every JSON event, with its fields, and no other", () => {
     const table = section.slice(section.indexOf("| event | when | fields |"));
-    const rows = table.split("\n").slice(2).filter((l) => l.startsWith("|"));
-    const documented = Object.fromEntries(rows.map((row) => {
-      const [name, when, fields] = cells(row);
-      return [name!.replaceAll("`", ""), { when, fields: fields!.split(",").map((f) => f.trim().replaceAll("`", "")) }];
-    }));
+    const rows = table
+      .split("\n")
+      .slice(2)
+      .filter((l) => l.startsWith("|"));
+    const documented = Object.fromEntries(
+      rows.map((row) => {
+        const [name, when, fields] = cells(row);
+        return [name!.replaceAll("`", ""), { when, fields: fields!.split(",").map((f) => f.trim().replaceAll("`", "")) }];
+      }),
+    );
     expect(Object.keys(documented).sort()).toEqual(Object.keys(JSON_EVENTS).sort());
     for (const [name, event] of Object.entries(JSON_EVENTS)) {
       expect(documented[name], name).toEqual({ when: event.when, fields: Object.keys(event.fields) });
@@ -26,10 +35,17 @@ describe("the README's command line section", () => {
 
   it("lists every command of the command table", () => {
     const table = section.slice(section.indexOf("| command | what |"));
-    const rows = table.split("\n").slice(2).filter((l) => l.startsWith("|")).map((row) => cells(row)[0]!.replaceAll("`", ""));
+    const rows = table
+      .split("\n")
+      .slice(2)
+      .filter((l) => l.startsWith("|"))
+      .map((row) => cells(row)[0]!.replaceAll("`", ""));
     for (const command of COMMANDS) {
       const name = command.path.join(" ");
-      expect(rows.some((row) => row === name || row.startsWith(`${name} `) || row.startsWith(`${name}|`)), name).toBe(true);
+      expect(
+        rows.some((row) => row === name || row.startsWith(`${name} `) || row.startsWith(`${name}|`)),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -52,7 +68,7 @@ describe("the README's first screen", () => {
   });
 
   it("says what a project made by npm init -y needs for the example: type=module, or a .mts file", () => {
-    expect(firstScreen).toContain("`npm init -y` (npm writes `\"type\": \"commonjs\"`)");
+    expect(firstScreen).toContain('`npm init -y` (npm writes `"type": "commonjs"`)');
     expect(firstScreen).toContain("`npm pkg set type=module`");
     expect(firstScreen).toContain("`.mts`");
   });

@@ -17,7 +17,9 @@ async function client(retry: object | false, ...replies: Reply[]) {
   server = await startScriptedServer(inTurn(...replies));
   const events: RetryEvent[] = [];
   const ims = createImsClient({
-    endpoint: server.url, projectId: PROJECT_ID, auth: { token: "t" },
+    endpoint: server.url,
+    projectId: PROJECT_ID,
+    auth: { token: "t" },
     retry: retry === false ? false : { baseDelayMs: 1, maxDelayMs: 5, ...retry, onRetry: (e) => events.push(e) },
   });
   return { ims, events };
@@ -40,7 +42,11 @@ describe("retried", () => {
   });
 
   it("429 waits what Retry-After says, even beyond maxDelayMs", async () => {
-    const { ims, events } = await client({ maxDelayMs: 5 }, { status: 429, headers: { "retry-after": "1" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } }, accepted);
+    const { ims, events } = await client(
+      { maxDelayMs: 5 },
+      { status: 429, headers: { "retry-after": "1" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
+      accepted,
+    );
     await ims.deleteImageMembers(SEED_BODY);
     expect(events.map((e) => e.delayMs)).toEqual([1000]);
   });
@@ -55,13 +61,23 @@ describe("retried", () => {
     // A port nothing listens on: the connection is refused.
     const port = await freePort();
     const events: RetryEvent[] = [];
-    const ims = createImsClient({ endpoint: `http://127.0.0.1:${port}`, auth: { token: "t" }, retry: { baseDelayMs: 1, maxDelayMs: 1, onRetry: (e) => events.push(e) } });
+    const ims = createImsClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      auth: { token: "t" },
+      retry: { baseDelayMs: 1, maxDelayMs: 1, onRetry: (e) => events.push(e) },
+    });
     await expect(ims.deleteImageMembers(SEED_BODY)).rejects.toBeInstanceOf(ImsNetworkError);
     expect(events.map((e) => e.attempt)).toEqual([1, 2]);
   });
 
   it("500, 502 and 504 on a GET", async () => {
-    const { ims } = await client({ attempts: 4 }, { status: 500 }, { status: 502, body: "<html>bad gateway</html>" }, { status: 504 }, { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } });
+    const { ims } = await client(
+      { attempts: 4 },
+      { status: 500 },
+      { status: 502, body: "<html>bad gateway</html>" },
+      { status: 504 },
+      { status: 200, body: { job_id: JOB_ID, status: "RUNNING" } },
+    );
     await expect(ims.getJob(JOB_ID)).resolves.toMatchObject({ status: "RUNNING" });
     expect(server.requests).toHaveLength(4);
   });
@@ -79,7 +95,9 @@ describe("not retried", () => {
     const { ims } = await client({}, { status: 500, body: { error: { code: "IMG.0000", message: "x" } } }, accepted);
     const error = await ims.deleteImageMembers(SEED_BODY).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 500 });
-    expect((error as Error).message).toMatch(/may or may not have happened: list the members of images \S+, \S+ \(ims-sharing members list --image \S+; ims-sharing members list --image \S+\) before sending it again/);
+    expect((error as Error).message).toMatch(
+      /may or may not have happened: list the members of images \S+, \S+ \(ims-sharing members list --image \S+; ims-sharing members list --image \S+\) before sending it again/,
+    );
     expect(error).toMatchObject({ mayHaveTakenEffect: true });
     expect(server.requests).toHaveLength(1);
   });
@@ -127,11 +145,22 @@ describe("a host name that does not resolve", () => {
   it("fails at once, naming the region, for a request and for a wait", async () => {
     const retries: RetryEvent[] = [];
     const polls: unknown[] = [];
-    const ims = createImsClient({ region: "cn-nrth-4", projectId: PROJECT_ID, auth: { token: "t" }, retry: { attempts: 5, onRetry: (e) => retries.push(e) } });
-    for (const call of [() => ims.deleteImageMembers(SEED_BODY), () => ims.getJobProgress(JOB_ID), () => ims.waitForJob(JOB_ID, { onPollError: (e) => polls.push(e) })]) {
+    const ims = createImsClient({
+      region: "cn-nrth-4",
+      projectId: PROJECT_ID,
+      auth: { token: "t" },
+      retry: { attempts: 5, onRetry: (e) => retries.push(e) },
+    });
+    for (const call of [
+      () => ims.deleteImageMembers(SEED_BODY),
+      () => ims.getJobProgress(JOB_ID),
+      () => ims.waitForJob(JOB_ID, { onPollError: (e) => polls.push(e) }),
+    ]) {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ImsNetworkError);
-      expect((error as Error).message).toMatch(/ims\.cn-nrth-4\.myhuaweicloud\.com does not resolve \(DNS: no such name\): no IMS endpoint exists for region "cn-nrth-4" as seen from this machine \(check the region ID, such as cn-north-4\)$/);
+      expect((error as Error).message).toMatch(
+        /ims\.cn-nrth-4\.myhuaweicloud\.com does not resolve \(DNS: no such name\): no IMS endpoint exists for region "cn-nrth-4" as seen from this machine \(check the region ID, such as cn-north-4\)$/,
+      );
     }
     expect(retries).toEqual([]);
     expect(polls).toEqual([]);
@@ -142,10 +171,14 @@ describe("the policy's parts", () => {
   it("classifies errors by status and method", () => {
     const api = (status: number) => new ImsApiError({ status, message: "x" });
     expect(isRetryable(api(429), false)).toBe(true);
-    expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("refused"), { code: "ECONNREFUSED" }) }), false)).toBe(true);
+    expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("refused"), { code: "ECONNREFUSED" }) }), false)).toBe(
+      true,
+    );
     expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }), false)).toBe(false);
     // fetch refuses some ports before connecting: nothing was sent.
-    expect(isRetryable(new ImsNetworkError("x", { cause: new TypeError("fetch failed", { cause: new Error("bad port") }) }), false)).toBe(true);
+    expect(isRetryable(new ImsNetworkError("x", { cause: new TypeError("fetch failed", { cause: new Error("bad port") }) }), false)).toBe(
+      true,
+    );
     expect(isRetryable(new ImsNetworkError("x", { cause: Object.assign(new Error("reset"), { code: "ECONNRESET" }) }), true)).toBe(true);
     expect(isRetryable(api(503), false)).toBe(true);
     expect(isRetryable(api(502), false)).toBe(false);

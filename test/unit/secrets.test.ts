@@ -3,8 +3,15 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { inspect } from "node:util";
 import {
-  createImsClient, ImsApiError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError,
-  signRequest, type ImsClientOptions,
+  createImsClient,
+  ImsApiError,
+  ImsJobFailedError,
+  ImsNetworkError,
+  ImsResponseError,
+  ImsTimeoutError,
+  ImsValidationError,
+  signRequest,
+  type ImsClientOptions,
 } from "../../src/index.js";
 import { FAST_POLL, job, JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 import { startScriptedServer, type Handler, type ScriptedServer } from "../helpers/scripted-server.js";
@@ -21,8 +28,15 @@ let held: string[] = SECRETS;
 /** Every way an error can be shown or logged. */
 function renderings(error: unknown): string {
   const e = error as Error;
-  return [String(e), e.message, e.stack, JSON.stringify(e), inspect(e, { depth: Infinity, showHidden: true }),
-    String(e.cause), inspect(e.cause, { depth: Infinity })].join("\n");
+  return [
+    String(e),
+    e.message,
+    e.stack,
+    JSON.stringify(e),
+    inspect(e, { depth: Infinity, showHidden: true }),
+    String(e.cause),
+    inspect(e.cause, { depth: Infinity }),
+  ].join("\n");
 }
 
 function expectNoSecret(error: unknown) {
@@ -33,59 +47,96 @@ function expectNoSecret(error: unknown) {
 let server: ScriptedServer;
 afterEach(() => server?.close());
 
-async function failing<T extends Error>(handler: Handler, run: (ims: ReturnType<typeof createImsClient>) => Promise<unknown>, auth: ImsClientOptions["auth"] = TOKEN_AUTH, extra: Partial<ImsClientOptions> = {}): Promise<T> {
+async function failing<T extends Error>(
+  handler: Handler,
+  run: (ims: ReturnType<typeof createImsClient>) => Promise<unknown>,
+  auth: ImsClientOptions["auth"] = TOKEN_AUTH,
+  extra: Partial<ImsClientOptions> = {},
+): Promise<T> {
   held = "token" in auth ? [auth.token] : [auth.secretKey, auth.securityToken ?? ""].filter(Boolean);
   server = await startScriptedServer(handler);
   const ims = createImsClient({ endpoint: server.url, projectId: PROJECT_ID, auth, retry: false, poll: FAST_POLL, ...extra });
-  return (await run(ims).then(() => { throw new Error("resolved"); }, (e: unknown) => e)) as T;
+  return (await run(ims).then(
+    () => {
+      throw new Error("resolved");
+    },
+    (e: unknown) => e,
+  )) as T;
 }
 
 const echo = `token ${TOKEN} sk ${SK} sts ${STS}`;
 
 describe("no error class ever shows a credential", () => {
   it("ImsApiError, when IMS echoes the token in its message and body", async () => {
-    const error = await failing<ImsApiError>(() => ({ status: 401, body: { error: { code: "IMG.0087", message: `The token ${TOKEN} is incorrect.` }, extra: [echo] } }),
-      (ims) => ims.deleteImageMembers(SEED_BODY));
+    const error = await failing<ImsApiError>(
+      () => ({ status: 401, body: { error: { code: "IMG.0087", message: `The token ${TOKEN} is incorrect.` }, extra: [echo] } }),
+      (ims) => ims.deleteImageMembers(SEED_BODY),
+    );
     expect(error).toBeInstanceOf(ImsApiError);
     expect(error.message).toContain("[REDACTED]");
     expectNoSecret(error);
   });
 
   it("ImsApiError for APIGW.0301, whose canonical request holds the signed security token", async () => {
-    const error = await failing<ImsApiError>((r) => ({ status: 401, body: { error_code: "APIGW.0301", error_msg: `verify aksk signature fail, canonicalRequest: DELETE\n/v1/cloudimages/members/\n\nx-security-token:${r.headers["x-security-token"]}\n` } }),
-      (ims) => ims.deleteImageMembers(SEED_BODY), AKSK_AUTH);
+    const error = await failing<ImsApiError>(
+      (r) => ({
+        status: 401,
+        body: {
+          error_code: "APIGW.0301",
+          error_msg: `verify aksk signature fail, canonicalRequest: DELETE\n/v1/cloudimages/members/\n\nx-security-token:${r.headers["x-security-token"]}\n`,
+        },
+      }),
+      (ims) => ims.deleteImageMembers(SEED_BODY),
+      AKSK_AUTH,
+    );
     expect(error.canonicalRequest).toContain("x-security-token:[REDACTED]");
     expect(error.signedCanonicalRequest).toContain("x-security-token:[REDACTED]");
     expectNoSecret(error);
   });
 
   it("ImsJobFailedError, when the failed job's reason quotes a credential", async () => {
-    const error = await failing<ImsJobFailedError>(() => ({ status: 200, body: job("FAIL", { fail_reason: echo }) }), (ims) => ims.waitForJob(JOB_ID), AKSK_AUTH);
+    const error = await failing<ImsJobFailedError>(
+      () => ({ status: 200, body: job("FAIL", { fail_reason: echo }) }),
+      (ims) => ims.waitForJob(JOB_ID),
+      AKSK_AUTH,
+    );
     expect(error).toBeInstanceOf(ImsJobFailedError);
     expect(error.reason).toBe("token MIIT0KEN-secret-value-abcdef sk [REDACTED] sts [REDACTED]");
     expectNoSecret(error);
   });
 
   it("ImsTimeoutError, with the last job seen", async () => {
-    const error = await failing<ImsTimeoutError>(() => ({ status: 200, body: job("RUNNING", { job_type: echo }) }), (ims) => ims.waitForJob(JOB_ID, { timeoutMs: 30 }), AKSK_AUTH);
+    const error = await failing<ImsTimeoutError>(
+      () => ({ status: 200, body: job("RUNNING", { job_type: echo }) }),
+      (ims) => ims.waitForJob(JOB_ID, { timeoutMs: 30 }),
+      AKSK_AUTH,
+    );
     expect(error).toBeInstanceOf(ImsTimeoutError);
     expect(error.lastJob).toBeDefined();
     expectNoSecret(error);
   });
 
   it("ImsResponseError, whose body excerpt is kept", async () => {
-    const error = await failing<ImsResponseError>(() => ({ status: 200, body: `<html>${echo}</html>` }), (ims) => ims.deleteImageMembers(SEED_BODY));
+    const error = await failing<ImsResponseError>(
+      () => ({ status: 200, body: `<html>${echo}</html>` }),
+      (ims) => ims.deleteImageMembers(SEED_BODY),
+    );
     expect(error).toBeInstanceOf(ImsResponseError);
     expect(error.body).toContain("[REDACTED]");
     expectNoSecret(error);
   });
 
   it("ImsNetworkError, when a custom fetch fails with the credentials in its error chain", async () => {
-    const error = await failing<ImsNetworkError>(() => ({}), (ims) => ims.deleteImageMembers(SEED_BODY), AKSK_AUTH, {
-      fetch: async (request: Request) => {
-        throw new TypeError("fetch failed", { cause: new Error(`proxy refused ${request.headers.get("x-security-token")} / ${SK}`) });
+    const error = await failing<ImsNetworkError>(
+      () => ({}),
+      (ims) => ims.deleteImageMembers(SEED_BODY),
+      AKSK_AUTH,
+      {
+        fetch: async (request: Request) => {
+          throw new TypeError("fetch failed", { cause: new Error(`proxy refused ${request.headers.get("x-security-token")} / ${SK}`) });
+        },
       },
-    });
+    );
     expect(error).toBeInstanceOf(ImsNetworkError);
     expect(inspect(error.cause, { depth: Infinity })).toContain("[REDACTED]");
     expectNoSecret(error);
@@ -101,15 +152,23 @@ describe("no error class ever shows a credential", () => {
     }
     expect(error).toBeInstanceOf(ImsValidationError);
     expectNoSecret(error);
-    const signerError = await signRequest({ method: "GET", url: "https://h.example/" }, { accessKey: "AK", secretKey: SK }, { signedHeaders: ["x-nope"] }).catch((e: unknown) => e);
+    const signerError = await signRequest(
+      { method: "GET", url: "https://h.example/" },
+      { accessKey: "AK", secretKey: SK },
+      { signedHeaders: ["x-nope"] },
+    ).catch((e: unknown) => e);
     expect(signerError).toBeInstanceOf(ImsValidationError);
     expectNoSecret(signerError);
   });
 
   it("the retry hook's errors", async () => {
     const seen: unknown[] = [];
-    await failing(() => ({ status: 503, body: { error: { code: "IMG.0000", message: echo } } }), (ims) => ims.deleteImageMembers(SEED_BODY), TOKEN_AUTH,
-      { retry: { attempts: 2, baseDelayMs: 1, onRetry: (e) => seen.push(e) } });
+    await failing(
+      () => ({ status: 503, body: { error: { code: "IMG.0000", message: echo } } }),
+      (ims) => ims.deleteImageMembers(SEED_BODY),
+      TOKEN_AUTH,
+      { retry: { attempts: 2, baseDelayMs: 1, onRetry: (e) => seen.push(e) } },
+    );
     expect(seen).toHaveLength(1);
     expect(inspect(seen, { depth: Infinity })).not.toContain(TOKEN);
   });

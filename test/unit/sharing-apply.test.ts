@@ -4,8 +4,15 @@
 import { describe, expect, it } from "vitest";
 import { ImsApiError, ImsJobFailedError, ImsTimeoutError, ImsValidationError, type AnyJob } from "../../src/errors.js";
 import {
-  applySharing, organizationKey, planSharing,
-  type ApplyEvent, type DesiredSharing, type ImageMember, type ImageMembersBody, type MemberSet, type SharingClient,
+  applySharing,
+  organizationKey,
+  planSharing,
+  type ApplyEvent,
+  type DesiredSharing,
+  type ImageMember,
+  type ImageMembersBody,
+  type MemberSet,
+  type SharingClient,
 } from "../../src/sharing/index.js";
 
 const NORTH = "cn-north-4";
@@ -59,8 +66,15 @@ class FakeIms implements SharingClient {
   /** Runs when a job is accepted: someone else changing members meanwhile. */
   meanwhile: ((kind: Kind, body: ImageMembersBody) => void) | undefined;
 
-  constructor(readonly prefix: string, initial: Record<string, ImageMember[]> = {}) {
-    for (const [image, list] of Object.entries(initial)) this.members.set(image, list.map((m) => ({ ...m, image_id: image })));
+  constructor(
+    readonly prefix: string,
+    initial: Record<string, ImageMember[]> = {},
+  ) {
+    for (const [image, list] of Object.entries(initial))
+      this.members.set(
+        image,
+        list.map((m) => ({ ...m, image_id: image })),
+      );
   }
 
   async *listImageMembers(imageId: string, options?: { signal?: AbortSignal | undefined }): AsyncIterable<ImageMember> {
@@ -99,13 +113,21 @@ class FakeIms implements SharingClient {
     write.jobId = jobId;
     const status = behaviour.status ?? "SUCCESS";
     const failed = behaviour.failedImages ?? [];
-    const results = behaviour.results?.(body.images) ?? body.images.map((image) => ({ image_id: image, status: failed.includes(image) ? "failed" : "success" }));
+    const results =
+      behaviour.results?.(body.images) ??
+      body.images.map((image) => ({ image_id: image, status: failed.includes(image) ? "failed" : "success" }));
     if (status === "SUCCESS") this.change(kind, { ...body, images: body.images.filter((i) => !failed.includes(i)) });
     this.meanwhile?.(kind, body);
     this.jobs.set(jobId, {
-      job_id: jobId, job_type: kind === "add" ? "imsAddImageMembersJob" : "imsDelImageMembersJob", status,
-      error_code: status === "FAIL" ? "IMG.0088" : null, fail_reason: status === "FAIL" ? "The image has reached its member quota." : null,
-      entities: { results }, viaError: behaviour.viaError ?? false, hang: behaviour.hang ?? false, waitError: behaviour.waitError,
+      job_id: jobId,
+      job_type: kind === "add" ? "imsAddImageMembersJob" : "imsDelImageMembersJob",
+      status,
+      error_code: status === "FAIL" ? "IMG.0088" : null,
+      fail_reason: status === "FAIL" ? "The image has reached its member quota." : null,
+      entities: { results },
+      viaError: behaviour.viaError ?? false,
+      hang: behaviour.hang ?? false,
+      waitError: behaviour.waitError,
     });
     return { jobId };
   }
@@ -134,12 +156,20 @@ class FakeIms implements SharingClient {
       const wanted: ImageMember[] = [
         ...(body.projects ?? []).map((id) => ({ member_id: id, status, member_type: "project" as const })),
         ...(body.domains ?? []).map((id) => ({ member_id: id, status, member_type: "domain" as const })),
-        ...(body.organizations ?? []).map((ref) => ({ member_id: organizationKey(ref), status, member_type: "organization" as const, urn: ref })),
+        ...(body.organizations ?? []).map((ref) => ({
+          member_id: organizationKey(ref),
+          status,
+          member_type: "organization" as const,
+          urn: ref,
+        })),
       ];
       const ids = new Set(wanted.map((m) => m.member_id));
-      this.members.set(image, kind === "add"
-        ? [...list, ...wanted.filter((m) => !list.some((l) => l.member_id === m.member_id)).map((m) => ({ ...m, image_id: image }))]
-        : list.filter((m) => !ids.has(m.member_id)));
+      this.members.set(
+        image,
+        kind === "add"
+          ? [...list, ...wanted.filter((m) => !list.some((l) => l.member_id === m.member_id)).map((m) => ({ ...m, image_id: image }))]
+          : list.filter((m) => !ids.has(m.member_id)),
+      );
     }
   }
 }
@@ -159,17 +189,20 @@ function setup() {
     regions: {
       [NORTH]: {
         images: {
-          [I1]: { projects: [P1, P3] },                        // remove P2, add P3
-          [I2]: { projects: [P3] },                            // remove P2, add P3 (same requests as I1)
-          [I3]: { domains: [D1], organizations: [OU_URN] },    // add an account and an OU
-          [I4]: { projects: [P1] },                            // in sync
+          [I1]: { projects: [P1, P3] }, // remove P2, add P3
+          [I2]: { projects: [P3] }, // remove P2, add P3 (same requests as I1)
+          [I3]: { domains: [D1], organizations: [OU_URN] }, // add an account and an OU
+          [I4]: { projects: [P1] }, // in sync
         },
       },
       [EAST]: { images: { [I5]: { projects: [P4], mode: "additive" } } }, // add P4, keep P9
     },
   };
   const north = new FakeIms("9a175ac692fa12540193002a6d4b", {
-    [I1]: [accepted(P1), accepted(P2)], [I2]: [accepted(P2, { member_type: "project" })], [I3]: [], [I4]: [accepted(P1)],
+    [I1]: [accepted(P1), accepted(P2)],
+    [I2]: [accepted(P2, { member_type: "project" })],
+    [I3]: [],
+    [I4]: [accepted(P1)],
   });
   const east = new FakeIms("7c0e1f5a3b2d4e6f8a9b0c1d2e3f", { [I5]: [accepted(P9)] });
   const clients = { [NORTH]: north, [EAST]: east };
@@ -193,18 +226,60 @@ describe("applySharing: jobs that succeed", () => {
     expect([...north.waits, ...east.waits].map((w) => w.timeoutMs)).toEqual([60_000, 60_000, 60_000, 60_000]);
 
     expect(report).toMatchObject({ ok: true, interrupted: false });
-    expect(report.jobs.map((j) => [j.region, j.kind, j.images, j.status, j.jobId])).toEqual(expect.arrayContaining([
-      [NORTH, "remove", [I1, I2], "SUCCESS", north.writes[0]?.jobId],
-      [NORTH, "add", [I1, I2], "SUCCESS", north.writes[1]?.jobId],
-      [NORTH, "add", [I3], "SUCCESS", north.writes[2]?.jobId],
-      [EAST, "add", [I5], "SUCCESS", east.writes[0]?.jobId],
-    ]));
+    expect(report.jobs.map((j) => [j.region, j.kind, j.images, j.status, j.jobId])).toEqual(
+      expect.arrayContaining([
+        [NORTH, "remove", [I1, I2], "SUCCESS", north.writes[0]?.jobId],
+        [NORTH, "add", [I1, I2], "SUCCESS", north.writes[1]?.jobId],
+        [NORTH, "add", [I3], "SUCCESS", north.writes[2]?.jobId],
+        [EAST, "add", [I5], "SUCCESS", east.writes[0]?.jobId],
+      ]),
+    );
     expect(report.jobs).toHaveLength(4);
     expect(report.images).toEqual([
-      { region: NORTH, image: I1, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
-      { region: NORTH, image: I2, removed: set({ projects: [P2] }), added: set({ projects: [P3] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
-      { region: NORTH, image: I3, removed: set(), added: set({ domains: [D1], organizations: [OU_URN] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
-      { region: EAST, image: I5, removed: set(), added: set({ projects: [P4] }), failed: [], unfinished: [], notes: [], verified: true, drift: undefined },
+      {
+        region: NORTH,
+        image: I1,
+        removed: set({ projects: [P2] }),
+        added: set({ projects: [P3] }),
+        failed: [],
+        unfinished: [],
+        notes: [],
+        verified: true,
+        drift: undefined,
+      },
+      {
+        region: NORTH,
+        image: I2,
+        removed: set({ projects: [P2] }),
+        added: set({ projects: [P3] }),
+        failed: [],
+        unfinished: [],
+        notes: [],
+        verified: true,
+        drift: undefined,
+      },
+      {
+        region: NORTH,
+        image: I3,
+        removed: set(),
+        added: set({ domains: [D1], organizations: [OU_URN] }),
+        failed: [],
+        unfinished: [],
+        notes: [],
+        verified: true,
+        drift: undefined,
+      },
+      {
+        region: EAST,
+        image: I5,
+        removed: set(),
+        added: set({ projects: [P4] }),
+        failed: [],
+        unfinished: [],
+        notes: [],
+        verified: true,
+        drift: undefined,
+      },
     ]);
 
     // Each job: accepted, then done, with its ID.
@@ -223,7 +298,9 @@ describe("applySharing: jobs that succeed", () => {
   });
 
   it("keeps at most `concurrency` requests in flight and regroups with maxBatchImages", async () => {
-    const images = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`, { projects: [P1] }]));
+    const images = Object.fromEntries(
+      Array.from({ length: 5 }, (_, i) => [`${String(i).padStart(8, "0")}-0000-4000-8000-000000000000`, { projects: [P1] }]),
+    );
     const fake = new FakeIms("5b2d");
     const plan = await planSharing({ regions: { [NORTH]: { images } } }, { clients: { [NORTH]: fake } });
     expect(plan.batches).toHaveLength(1);
@@ -235,9 +312,11 @@ describe("applySharing: jobs that succeed", () => {
 
   it("an onProgress that throws changes nothing", async () => {
     const { north, east, plan } = setup();
-    const report = await applySharing(await plan(), { onProgress: () => {
-      throw new Error("display broke");
-    } });
+    const report = await applySharing(await plan(), {
+      onProgress: () => {
+        throw new Error("display broke");
+      },
+    });
     expect(report.ok).toBe(true);
     expect(writes(north, east)).toBe(4);
   });
@@ -254,7 +333,8 @@ describe("applySharing: jobs that fail", () => {
     expect(failedJob?.error).toBeInstanceOf(ImsJobFailedError);
     const i3 = report.images.find((i) => i.image === I3);
     expect(i3).toMatchObject({
-      added: set(), verified: true,
+      added: set(),
+      verified: true,
       failed: [{ kind: "add", jobId: north.writes[2]?.jobId, code: "IMG.0088", members: set({ domains: [D1], organizations: [OU_URN] }) }],
       drift: { add: set({ domains: [D1], organizations: [OU_URN] }), remove: set() },
     });
@@ -268,7 +348,13 @@ describe("applySharing: jobs that fail", () => {
     { name: "lower-case results", behaviour: { failedImages: [I2] } },
     {
       name: "results in mixed case",
-      behaviour: { failedImages: [I2], results: () => [{ image_id: I1, status: "SUCCESS" }, { image_id: I2, status: "Failed" }] },
+      behaviour: {
+        failedImages: [I2],
+        results: () => [
+          { image_id: I1, status: "SUCCESS" },
+          { image_id: I2, status: "Failed" },
+        ],
+      },
     },
     { name: "the real client's ImsJobFailedError carrying a SUCCESS job", behaviour: { failedImages: [I2], viaError: true } },
   ];
@@ -281,7 +367,11 @@ describe("applySharing: jobs that fail", () => {
     expect(job?.status).toBe("SUCCESS");
     expect(report.images.find((i) => i.image === I1)).toMatchObject({ added: set({ projects: [P3] }), failed: [], drift: undefined });
     const i2 = report.images.find((i) => i.image === I2);
-    expect(i2).toMatchObject({ added: set(), failed: [{ kind: "add", jobId: job?.jobId, members: set({ projects: [P3] }) }], drift: { add: set({ projects: [P3] }) } });
+    expect(i2).toMatchObject({
+      added: set(),
+      failed: [{ kind: "add", jobId: job?.jobId, members: set({ projects: [P3] }) }],
+      drift: { add: set({ projects: [P3] }) },
+    });
     expect(i2?.failed[0]?.reason).toMatch(/reported failed for this image/i);
     expect(events.find((e) => e.type === "failed")).toMatchObject({ jobId: job?.jobId, failedImages: [I2] });
     expect(report.ok).toBe(false);
@@ -289,7 +379,12 @@ describe("applySharing: jobs that fail", () => {
 
   it("a result that names a project fails only that member", async () => {
     const fake = new FakeIms("1d2e", { [I1]: [] });
-    fake.behave = () => ({ results: () => [{ image_id: I1, project_id: P3, status: "success" }, { image_id: I1, project_id: P4, status: "failed" }] });
+    fake.behave = () => ({
+      results: () => [
+        { image_id: I1, project_id: P3, status: "success" },
+        { image_id: I1, project_id: P4, status: "failed" },
+      ],
+    });
     const plan = await planSharing({ regions: { [NORTH]: { images: { [I1]: { projects: [P3, P4] } } } } }, { clients: { [NORTH]: fake } });
     const report = await applySharing(plan);
     expect(report.images[0]).toMatchObject({ added: set({ projects: [P3] }), failed: [{ kind: "add", members: set({ projects: [P4] }) }] });
@@ -299,11 +394,18 @@ describe("applySharing: jobs that fail", () => {
   // all the same here, and the read-back says so.
   const errors: { name: string; behaviour: () => Behaviour; status: string; hasJobId: boolean; drifts: boolean; code?: string }[] = [
     {
-      name: "a refused request (no job)", status: "error", hasJobId: false, drifts: true, code: "IMG.0106",
+      name: "a refused request (no job)",
+      status: "error",
+      hasJobId: false,
+      drifts: true,
+      code: "IMG.0106",
       behaviour: () => ({ refuse: new ImsApiError({ status: 400, code: "IMG.0106", message: "The image is owned by another tenant." }) }),
     },
     {
-      name: "a wait that runs out of time (the job ID is kept)", status: "error", hasJobId: true, drifts: false,
+      name: "a wait that runs out of time (the job ID is kept)",
+      status: "error",
+      hasJobId: true,
+      drifts: false,
       behaviour: () => ({ waitError: new ImsTimeoutError("Gave up waiting", { timeoutMs: 10 }) }),
     },
   ];
@@ -333,7 +435,11 @@ describe("applySharing: jobs that fail", () => {
     };
     const report = await applySharing(await plan());
     expect(report.jobs.every((j) => j.status === "SUCCESS")).toBe(true);
-    expect(report.images.find((i) => i.image === I1)).toMatchObject({ failed: [], verified: true, drift: { remove: set({ projects: [P9] }), add: set() } });
+    expect(report.images.find((i) => i.image === I1)).toMatchObject({
+      failed: [],
+      verified: true,
+      drift: { remove: set({ projects: [P9] }), add: set() },
+    });
     expect(report.ok).toBe(false);
   });
 });
@@ -352,7 +458,11 @@ describe("applySharing: interruption", () => {
     // start; north's additions to I1 and I2 wait for their removal.
     for (let i = 0; i < 50 && events.length < 3; i++) await tick(1);
     for (let i = 0; i < 10; i++) await tick(1);
-    expect(events.map((e) => `${e.type} ${e.kind} ${e.images.length}`).sort()).toEqual(["accepted add 1", "accepted add 1", "accepted remove 2"]);
+    expect(events.map((e) => `${e.type} ${e.kind} ${e.images.length}`).sort()).toEqual([
+      "accepted add 1",
+      "accepted add 1",
+      "accepted remove 2",
+    ]);
     controller.abort(new Error("Ctrl-C"));
     const report = await applying;
 
@@ -361,14 +471,26 @@ describe("applySharing: interruption", () => {
     expect(report.jobs.every((j) => j.status === "interrupted" && (j.error as Error).message === "Ctrl-C")).toBe(true);
     expect(report).toMatchObject({ interrupted: true, ok: false });
     expect(report.images.find((i) => i.image === I1)?.unfinished).toEqual([
-      { kind: "remove", members: set({ projects: [P2] }), jobId: north.writes[0]?.jobId, reason: expect.stringMatching(/still running, not waited for: job \S+ was accepted/) },
+      {
+        kind: "remove",
+        members: set({ projects: [P2] }),
+        jobId: north.writes[0]?.jobId,
+        reason: expect.stringMatching(/still running, not waited for: job \S+ was accepted/),
+      },
       { kind: "add", members: set({ projects: [P3] }), reason: "not sent: interrupted before this request" },
     ]);
-    expect(report.images.find((i) => i.image === I3)?.unfinished).toEqual([expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^still running, not waited for/) })]);
+    expect(report.images.find((i) => i.image === I3)?.unfinished).toEqual([
+      expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^still running, not waited for/) }),
+    ]);
     // A job not waited for is not a failure: nothing is reported failed, no "failed" event.
     expect(report.images.every((i) => !i.failed.length && !i.verified && i.drift === undefined)).toBe(true);
     expect(events.filter((e) => e.type === "failed")).toEqual([]);
-    expect(events.filter((e) => e.type === "interrupted").map((e) => e.jobId).sort()).toEqual(started.sort());
+    expect(
+      events
+        .filter((e) => e.type === "interrupted")
+        .map((e) => e.jobId)
+        .sort(),
+    ).toEqual(started.sort());
     expect(north.writes.map((w) => w.kind).sort()).toEqual(["add", "remove"]);
     expect(north.listings + east.listings).toBe(listingsBefore);
   });
@@ -383,12 +505,19 @@ describe("applySharing: interruption", () => {
     expect([north.maxInFlight, east.maxInFlight]).toEqual([1, 1]);
     controller.abort();
     const report = await applying;
-    expect(report.jobs.map((j) => `${j.region} ${j.kind} ${j.status} ${j.jobId ?? "-"}`)).toEqual([`${NORTH} remove interrupted -`, `${EAST} add interrupted -`]);
+    expect(report.jobs.map((j) => `${j.region} ${j.kind} ${j.status} ${j.jobId ?? "-"}`)).toEqual([
+      `${NORTH} remove interrupted -`,
+      `${EAST} add interrupted -`,
+    ]);
     expect(writes(north, east)).toBe(2);
     const notSent = report.images.flatMap((i) => i.unfinished).filter((f) => f.reason.startsWith("not sent"));
     // North's additions (I1 and I2 together, I3) never went.
     expect(notSent.map((f) => f.kind)).toEqual(["add", "add", "add"]);
-    expect(report.images.filter((i) => i.unfinished.some((f) => f.reason.startsWith("not sent"))).map((i) => i.image)).toEqual([I1, I2, I3]);
+    expect(report.images.filter((i) => i.unfinished.some((f) => f.reason.startsWith("not sent"))).map((i) => i.image)).toEqual([
+      I1,
+      I2,
+      I3,
+    ]);
   });
 
   it("by default an image's additions and removals go at once, unless the removals free quota places the additions need", async () => {
@@ -399,16 +528,22 @@ describe("applySharing: interruption", () => {
     const applying = applySharing(await plan(), { signal: controller.signal, onProgress: (e) => events.push(e) });
     for (let i = 0; i < 50 && events.length < 4; i++) await tick(1);
     // North's removal (I1, I2), its two additions, and east's addition: all accepted at once.
-    expect(events.filter((e) => e.type === "accepted").map((e) => `${e.region} ${e.kind} ${e.images.join(",")}`).sort()).toEqual([
-      `${EAST} add ${I5}`, `${NORTH} add ${I3}`, `${NORTH} add ${I1},${I2}`, `${NORTH} remove ${I1},${I2}`,
-    ]);
+    expect(
+      events
+        .filter((e) => e.type === "accepted")
+        .map((e) => `${e.region} ${e.kind} ${e.images.join(",")}`)
+        .sort(),
+    ).toEqual([`${EAST} add ${I5}`, `${NORTH} add ${I3}`, `${NORTH} add ${I1},${I2}`, `${NORTH} remove ${I1},${I2}`]);
     controller.abort();
     await applying;
 
     // A quota of 2 on I1: P1 and P2 count, P3 fits only once P2 is gone.
     const tight = new FakeIms("1a2b", { [I1]: [accepted(P1), accepted(P2)] });
     tight.behave = () => ({ hang: true });
-    const tightPlan = await planSharing({ regions: { [NORTH]: { images: { [I1]: { projects: [P1, P3], quota: 2 } } } } }, { clients: { [NORTH]: tight } });
+    const tightPlan = await planSharing(
+      { regions: { [NORTH]: { images: { [I1]: { projects: [P1, P3], quota: 2 } } } } },
+      { clients: { [NORTH]: tight } },
+    );
     const second = new AbortController();
     const order: ApplyEvent[] = [];
     const waiting = applySharing(tightPlan, { signal: second.signal, onProgress: (e) => order.push(e) });
@@ -450,11 +585,16 @@ describe("applySharing: what is never sent", () => {
 
   it("a plan with a quota problem is refused before anything is sent", async () => {
     const fake = new FakeIms("3c4d", { [I1]: [accepted(P1)] });
-    const plan = await planSharing({ regions: { [NORTH]: { images: { [I1]: { projects: [P1, P2], quota: 1 } } } } }, { clients: { [NORTH]: fake } });
+    const plan = await planSharing(
+      { regions: { [NORTH]: { images: { [I1]: { projects: [P1, P2], quota: 1 } } } } },
+      { clients: { [NORTH]: fake } },
+    );
     const error = await applySharing(plan).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsValidationError);
     expect((error as ImsValidationError).message).toMatch(/^Invalid sharing plan: /);
-    expect((error as ImsValidationError).issues).toEqual([{ path: `regions.${NORTH}.images.${I1}`, message: expect.stringMatching(/quota of 1/) }]);
+    expect((error as ImsValidationError).issues).toEqual([
+      { path: `regions.${NORTH}.images.${I1}`, message: expect.stringMatching(/quota of 1/) },
+    ]);
     expect(fake.writes).toEqual([]);
   });
 

@@ -20,8 +20,11 @@ beforeEach(async () => {
   const clock = createManualClock();
   fake = await startFakeIms({ clock, jobDurationMs: 2_000, images: [{ id: A, members: [P1, P3] }, { id: B }] });
   ims = createImsClient({
-    endpoint: fake.url, projectId: OWNER_PROJECT, auth: { token: "owner" },
-    poll: { initialDelayMs: 1, growth: 0, maxDelayMs: 1 }, fetch: (r) => (clock.advance(1_000), fetch(r)),
+    endpoint: fake.url,
+    projectId: OWNER_PROJECT,
+    auth: { token: "owner" },
+    poll: { initialDelayMs: 1, growth: 0, maxDelayMs: 1 },
+    fetch: (r) => (clock.advance(1_000), fetch(r)),
   });
 });
 afterEach(() => fake.close());
@@ -35,16 +38,18 @@ describe("plan, apply, plan again", () => {
   it("shows the diff, applies it in batches, reads back, and the second plan is empty", async () => {
     const plan = await planSharing(desired, { clients: { "cn-north-4": ims } });
     expect(writes()).toBe(0);
-    expect(formatPlan(plan)).toBe([
-      "cn-north-4",
-      `  image ${A}`,
-      `    - project ${P3}`,
-      `    + project ${P2}`,
-      `  image ${B} (additive: members are only added)`,
-      `    + project ${P2}`,
-      `    + account ${D1}`,
-      "Plan: 3 to add, 1 to remove, on 2 images in 1 region (3 requests); 0 in sync.",
-    ].join("\n"));
+    expect(formatPlan(plan)).toBe(
+      [
+        "cn-north-4",
+        `  image ${A}`,
+        `    - project ${P3}`,
+        `    + project ${P2}`,
+        `  image ${B} (additive: members are only added)`,
+        `    + project ${P2}`,
+        `    + account ${D1}`,
+        "Plan: 3 to add, 1 to remove, on 2 images in 1 region (3 requests); 0 in sync.",
+      ].join("\n"),
+    );
 
     const report = await applySharing(plan);
     expect(report.ok).toBe(true);
@@ -79,11 +84,17 @@ describe("convergence and unknown outcomes", () => {
   it("an exclusive image converges whatever case IMS lists: a member listed in upper case is removed as listed", async () => {
     const stray = "ABCDEF0123456789ABCDEF0123456789";
     fake.state.share(A, stray, "accepted");
-    const plan = await planSharing({ regions: { "cn-north-4": { images: { [A]: { projects: [P1] } } } } }, { clients: { "cn-north-4": ims } });
+    const plan = await planSharing(
+      { regions: { "cn-north-4": { images: { [A]: { projects: [P1] } } } } },
+      { clients: { "cn-north-4": ims } },
+    );
     expect(plan.changes[0]?.remove.projects).toContain(stray);
     expect((await applySharing(plan)).ok).toBe(true);
     expect(fake.state.membersOf(A)).toEqual([P1]);
-    expect((await planSharing({ regions: { "cn-north-4": { images: { [A]: { projects: [P1] } } } } }, { clients: { "cn-north-4": ims } })).changes).toEqual([]);
+    expect(
+      (await planSharing({ regions: { "cn-north-4": { images: { [A]: { projects: [P1] } } } } }, { clients: { "cn-north-4": ims } }))
+        .changes,
+    ).toEqual([]);
   });
 
   it("a removal whose answer was lost is sent again; its repeat's failure (not a member any more) is settled by the read-back, and said so", async () => {
@@ -94,7 +105,16 @@ describe("convergence and unknown outcomes", () => {
     const removal = report.jobs.find((j) => j.kind === "remove");
     expect(removal).toMatchObject({ status: "FAIL", settled: true, resent: expect.stringMatching(/may or may not have reached IMS/) });
     const imageA = report.images.find((i) => i.image === A);
-    expect(imageA).toMatchObject({ failed: [], verified: true, drift: undefined, notes: [expect.stringMatching(/^the first remove request got no answer .* sent again as job \w{32}, which reported this image failed, but its members read back as the file says/)] });
+    expect(imageA).toMatchObject({
+      failed: [],
+      verified: true,
+      drift: undefined,
+      notes: [
+        expect.stringMatching(
+          /^the first remove request got no answer .* sent again as job \w{32}, which reported this image failed, but its members read back as the file says/,
+        ),
+      ],
+    });
     expect(report.ok).toBe(true);
     expect(fake.state.membersOf(A)).toEqual([P1, P2]);
   });

@@ -49,7 +49,7 @@ describe("reading a sharing file", () => {
     expect(issues[0]).toMatchObject({ line: 7, column: 13 });
   });
 
-  it("a misspelt field gets the closest known name; an all-digit ID left unquoted gets \"quote it\"", () => {
+  it('a misspelt field gets the closest known name; an all-digit ID left unquoted gets "quote it"', () => {
     const text = [
       "regions:",
       "  cn-north-4:",
@@ -78,7 +78,9 @@ describe("reading a sharing file", () => {
 
   it("never echoes what was pasted where a variable's name belongs", () => {
     const secret = "sk-pasted-by-mistake-0123/+=";
-    const issues = issuesOf(`regions:\n  cn-north-4:\n    credentials: { accessKeyEnv: CN_AK, secretKeyEnv: "${secret}" }\n    images: {}\n`);
+    const issues = issuesOf(
+      `regions:\n  cn-north-4:\n    credentials: { accessKeyEnv: CN_AK, secretKeyEnv: "${secret}" }\n    images: {}\n`,
+    );
     expect(JSON.stringify(issues)).not.toContain(secret);
     expect(issues[0]?.message).toMatch(/NAME of an environment variable/);
   });
@@ -89,8 +91,24 @@ describe("the shipped JSON Schema agrees with the check", () => {
   const check = ajv.compile(schema);
   const file = (image: object, region: object = {}) => ({ regions: { "cn-north-4": { ...region, images: { [IMAGE]: image } } } });
   it.each([
-    ["a valid file", file({ projects: [PROJECT], domains: ["3a2d95404f964a6aba78819bf8ddc1e3"], organizations: ["o-wvntq58r3poyv180t5df1mdna4uwy9se"], mode: "exclusive" }), true],
-    ["credentials by variable name", file({ projects: [PROJECT] }, { credentials: { accessKeyEnv: "CN_AK", secretKeyEnv: "CN_SK" }, projectId: "5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b" }), true],
+    [
+      "a valid file",
+      file({
+        projects: [PROJECT],
+        domains: ["3a2d95404f964a6aba78819bf8ddc1e3"],
+        organizations: ["o-wvntq58r3poyv180t5df1mdna4uwy9se"],
+        mode: "exclusive",
+      }),
+      true,
+    ],
+    [
+      "credentials by variable name",
+      file(
+        { projects: [PROJECT] },
+        { credentials: { accessKeyEnv: "CN_AK", secretKeyEnv: "CN_SK" }, projectId: "5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b" },
+      ),
+      true,
+    ],
     ["a $schema line for editors", { $schema: "./node_modules/ims-sharing/dist/sharing.schema.json", ...file({}) }, true],
     ["a bad project ID", file({ projects: ["nope"] }), false],
     ["a bad organization", file({ organizations: ["acme"] }), false],

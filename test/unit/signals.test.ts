@@ -10,8 +10,14 @@ describe("deadline", () => {
     const added: string[] = [];
     const removed: string[] = [];
     const { addEventListener, removeEventListener } = parent.signal;
-    parent.signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => (added.push(String(args[0])), addEventListener.apply(parent.signal, args));
-    parent.signal.removeEventListener = (...args: Parameters<AbortSignal["removeEventListener"]>) => (removed.push(String(args[0])), removeEventListener.apply(parent.signal, args));
+    parent.signal.addEventListener = (...args: Parameters<AbortSignal["addEventListener"]>) => (
+      added.push(String(args[0])),
+      addEventListener.apply(parent.signal, args)
+    );
+    parent.signal.removeEventListener = (...args: Parameters<AbortSignal["removeEventListener"]>) => (
+      removed.push(String(args[0])),
+      removeEventListener.apply(parent.signal, args)
+    );
     const limits = Array.from({ length: 200 }, () => deadline(parent.signal, 60_000));
     expect(added).toEqual(["abort"]);
     for (const limit of limits) limit.dispose();

@@ -51,35 +51,77 @@ function generate(seed: number) {
     return /^\.+$/.test(segment) ? `${segment}x` : segment;
   });
   const query: Record<string, string> = {};
-  for (let i = Math.floor(g.next() * 4); i > 0; i--) query[g.text(SAFE, 1, 6)] = g.text(SAFE + (g.next() < 0.3 ? NEEDS_ENCODING : ""), 0, 10);
+  for (let i = Math.floor(g.next() * 4); i > 0; i--)
+    query[g.text(SAFE, 1, 6)] = g.text(SAFE + (g.next() < 0.3 ? NEEDS_ENCODING : ""), 0, 10);
   const headers: Record<string, string> = {};
   for (const name of HEADERS) if (g.next() < 0.5) headers[name] = g.text(SAFE + " /;=", 1, 24).trim() || "x";
-  const body = method === "GET" ? undefined : { images: [g.text(SAFE, 8, 36)], projects: [g.text(SAFE, 32, 32)], n: Math.floor(g.next() * 1000) };
+  const body =
+    method === "GET" ? undefined : { images: [g.text(SAFE, 8, 36)], projects: [g.text(SAFE, 32, 32)], n: Math.floor(g.next() * 1000) };
   const path = `/${segments.join("/")}`;
   const search = new URLSearchParams(query).toString().replace(/\+/g, "%20");
-  const date = new Date(Date.UTC(2020 + Math.floor(g.next() * 8), Math.floor(g.next() * 12), 1 + Math.floor(g.next() * 28), Math.floor(g.next() * 24), Math.floor(g.next() * 60), Math.floor(g.next() * 60)));
-  return { method, path, query, search, headers, body, date, host: g.pick(["ims.cn-north-4.myhuaweicloud.com", "ims.ap-southeast-1.myhuaweicloud.com", "127.0.0.1:4010"]) };
+  const date = new Date(
+    Date.UTC(
+      2020 + Math.floor(g.next() * 8),
+      Math.floor(g.next() * 12),
+      1 + Math.floor(g.next() * 28),
+      Math.floor(g.next() * 24),
+      Math.floor(g.next() * 60),
+      Math.floor(g.next() * 60),
+    ),
+  );
+  return {
+    method,
+    path,
+    query,
+    search,
+    headers,
+    body,
+    date,
+    host: g.pick(["ims.cn-north-4.myhuaweicloud.com", "ims.ap-southeast-1.myhuaweicloud.com", "127.0.0.1:4010"]),
+  };
 }
 
-const sdkDate = (d: Date) => d.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+const sdkDate = (d: Date) =>
+  d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 
 describe("signRequest agrees with the official SDK's AKSKSigner", () => {
   const cases = Array.from({ length: 300 }, (_, i) => i + 1);
 
-  it.each([["AccessKey", "SecretKey"], ["HPUAEXAMPLE1234", "9fK2-long/secret+key=="]])("on 300 generated requests (AK %s)", async (ak, sk) => {
+  it.each([
+    ["AccessKey", "SecretKey"],
+    ["HPUAEXAMPLE1234", "9fK2-long/secret+key=="],
+  ])("on 300 generated requests (AK %s)", async (ak, sk) => {
     const credential = new BasicCredentials().withAk(ak).withSk(sk);
     const mismatches: string[] = [];
     for (const seed of cases) {
       const r = generate(seed);
-      const theirs = AKSKSigner.sign({
-        endpoint: `https://${r.host}${r.path}`, method: r.method, queryParams: r.query,
-        headers: { ...r.headers, "X-Sdk-Date": sdkDate(r.date) }, ...(r.body ? { data: r.body } : {}),
-      }, credential);
-      const ours = await signRequest({
-        method: r.method, url: `https://${r.host}${r.path}${r.search ? `?${r.search}` : ""}`,
-        headers: r.headers, ...(r.body ? { body: JSON.stringify(r.body) } : {}),
-      }, { accessKey: ak, secretKey: sk }, { date: r.date });
-      if (ours.Authorization !== theirs.Authorization) mismatches.push(`seed ${seed}: ${r.method} ${r.path}?${r.search}\n  ours:   ${ours.Authorization}\n  theirs: ${theirs.Authorization}`);
+      const theirs = AKSKSigner.sign(
+        {
+          endpoint: `https://${r.host}${r.path}`,
+          method: r.method,
+          queryParams: r.query,
+          headers: { ...r.headers, "X-Sdk-Date": sdkDate(r.date) },
+          ...(r.body ? { data: r.body } : {}),
+        },
+        credential,
+      );
+      const ours = await signRequest(
+        {
+          method: r.method,
+          url: `https://${r.host}${r.path}${r.search ? `?${r.search}` : ""}`,
+          headers: r.headers,
+          ...(r.body ? { body: JSON.stringify(r.body) } : {}),
+        },
+        { accessKey: ak, secretKey: sk },
+        { date: r.date },
+      );
+      if (ours.Authorization !== theirs.Authorization)
+        mismatches.push(
+          `seed ${seed}: ${r.method} ${r.path}?${r.search}\n  ours:   ${ours.Authorization}\n  theirs: ${theirs.Authorization}`,
+        );
     }
     expect(mismatches.slice(0, 5).join("\n"), `${mismatches.length} of ${cases.length} differ`).toBe("");
   });

@@ -130,7 +130,10 @@ describe("the spec and Huawei's ImageInfo (the official SDK's model of an image)
   type Field = { name: string; type: "str" | "int" | "bool" | "list[str]"; mandatory: boolean };
   const { fields } = fixture("image-info.sdk-model") as { fields: Field[] };
   type Property = { type?: string | string[]; items?: { type?: string }; description?: string; $ref?: string };
-  const schemas = spec.components.schemas as unknown as Record<string, { properties?: Record<string, Property>; additionalProperties?: unknown; allOf?: Array<{ $ref?: string }>; required?: string[] }>;
+  const schemas = spec.components.schemas as unknown as Record<
+    string,
+    { properties?: Record<string, Property>; additionalProperties?: unknown; allOf?: Array<{ $ref?: string }>; required?: string[] }
+  >;
   const imageInfo = schemas.ImageInfo!;
   const JSON_TYPE = { str: "string", int: "integer", bool: "boolean", "list[str]": "array" } as const;
 
@@ -147,7 +150,9 @@ describe("the spec and Huawei's ImageInfo (the official SDK's model of an image)
       expect(property.type, field.name).toEqual([JSON_TYPE[field.type], "null"]);
       if (field.type === "list[str]") expect(property.items).toEqual({ type: "string" });
       expect(property.description?.length ?? 0, `${field.name} has no description`).toBeGreaterThan(10);
-      expect(property.description?.includes("Always present: Huawei marks it mandatory."), `${field.name}: whether it is mandatory`).toBe(field.mandatory);
+      expect(property.description?.includes("Always present: Huawei marks it mandatory."), `${field.name}: whether it is mandatory`).toBe(
+        field.mandatory,
+      );
     }
     expect(imageInfo.required).toEqual(["id"]);
   });

@@ -10,12 +10,25 @@ let server: ScriptedServer;
 afterEach(() => server?.close());
 
 const running = {
-  job_id: JOB_ID, job_type: null, begin_time: null, end_time: null, status: "RUNNING",
-  error_code: null, fail_reason: null, entities: null, a_field_added_next_year: { nested: [1, null] },
+  job_id: JOB_ID,
+  job_type: null,
+  begin_time: null,
+  end_time: null,
+  status: "RUNNING",
+  error_code: null,
+  fail_reason: null,
+  entities: null,
+  a_field_added_next_year: { nested: [1, null] },
 };
 const finished = {
-  job_id: JOB_ID, status: "SUCCESS", end_time: "2024-11-06T06:33:34.181Z",
-  entities: { results: [{ image_id: "d164b5df-1bc3-4c3f-893e-3e471fd16e64", project_id: null, status: "SUCCESS", extra: true }], process_percent: null, sub_jobs_list: null },
+  job_id: JOB_ID,
+  status: "SUCCESS",
+  end_time: "2024-11-06T06:33:34.181Z",
+  entities: {
+    results: [{ image_id: "d164b5df-1bc3-4c3f-893e-3e471fd16e64", project_id: null, status: "SUCCESS", extra: true }],
+    process_percent: null,
+    sub_jobs_list: null,
+  },
 };
 
 async function client() {
@@ -33,8 +46,17 @@ describe("a running job described with nulls", () => {
   });
 
   it.each([
-    ["end_time", null], ["begin_time", null], ["error_code", null], ["fail_reason", null], ["job_type", null], ["entities", null],
-    ["entities", {}], ["entities", { results: null }], ["entities", { process_percent: null }], ["end_time", ""], ["unknown_field", "x"],
+    ["end_time", null],
+    ["begin_time", null],
+    ["error_code", null],
+    ["fail_reason", null],
+    ["job_type", null],
+    ["entities", null],
+    ["entities", {}],
+    ["entities", { results: null }],
+    ["entities", { process_percent: null }],
+    ["end_time", ""],
+    ["unknown_field", "x"],
   ])("%s = %j passes", async (field, value) => {
     server = await startScriptedServer(() => ({ body: { job_id: JOB_ID, status: "RUNNING", [field]: value } }));
     await expect((await client()).getJob(JOB_ID)).resolves.toMatchObject({ [field]: value });
@@ -56,10 +78,12 @@ describe("what the client relies on is checked", () => {
   });
 
   it("a member list without member IDs is refused; unknown member fields pass", async () => {
-    server = await startScriptedServer(inTurn(
-      { body: { members: [{ member_id: PROJECT_ID, status: "pending", something_new: 1, member_type: null }] } },
-      { body: { members: [{ status: "accepted" }] } },
-    ));
+    server = await startScriptedServer(
+      inTurn(
+        { body: { members: [{ member_id: PROJECT_ID, status: "pending", something_new: 1, member_type: null }] } },
+        { body: { members: [{ status: "accepted" }] } },
+      ),
+    );
     const ims = await client();
     await expect(ims.listImageMembersPage("d164b5df-1bc3-4c3f-893e-3e471fd16e64")).resolves.toEqual({
       members: [{ member_id: PROJECT_ID, status: "pending", something_new: 1, member_type: null }],

@@ -4,7 +4,13 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createImsClient, ImsApiError, type ImsClient } from "../../src/index.js";
 import {
-  createManualClock, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, startFakeIms, type FakeIms,
+  createManualClock,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  startFakeIms,
+  type FakeIms,
 } from "../../src/fake/index.js";
 
 const A = "6b9a2a3e-0c1d-4e5f-8a7b-9c0d1e2f3a4b";
@@ -15,7 +21,14 @@ let recipient: ImsClient;
 
 beforeEach(async () => {
   const clock = createManualClock();
-  fake = await startFakeIms({ clock, jobDurationMs: 2_000, images: [{ id: A, name: "golden-a" }, { id: B, name: "golden-b" }] });
+  fake = await startFakeIms({
+    clock,
+    jobDurationMs: 2_000,
+    images: [
+      { id: A, name: "golden-a" },
+      { id: B, name: "golden-b" },
+    ],
+  });
   // Every poll moves the fake's clock past the job's end: the test never waits on real time.
   const poll = { initialDelayMs: 1, growth: 0, maxDelayMs: 1 };
   const ticking = (request: Request) => (clock.advance(1_000), fetch(request));
@@ -30,7 +43,8 @@ async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 const statuses = async (image: string) => (await all(owner.listImageMembers(image))).map((m) => `${m.member_id}:${m.status}`);
-const shared = async (memberStatus?: "pending" | "accepted" | "rejected") => (await all(recipient.listSharedImages({ memberStatus }))).map((i) => i.id).sort();
+const shared = async (memberStatus?: "pending" | "accepted" | "rejected") =>
+  (await all(recipient.listSharedImages({ memberStatus }))).map((i) => i.id).sort();
 
 it("share → pending → accept one, reject the other → owner sees both answers → unshare → gone", async () => {
   const added = await owner.shareImages({ images: [A, B], projects: [RECIPIENT_PROJECT] });

@@ -3,8 +3,17 @@
 // noUncheckedIndexedAccess), as the project's own tsconfig is.
 import { expectTypeOf, test } from "vitest";
 import {
-  type ChangeResolution, type ChangeResult, createImsClient, type AnyJob, type components, type DeleteImageMembersRequest, type ImsClient, type Job, type JobProgress,
-  type JobStatus, type SharedImage,
+  type ChangeResolution,
+  type ChangeResult,
+  createImsClient,
+  type AnyJob,
+  type components,
+  type DeleteImageMembersRequest,
+  type ImsClient,
+  type Job,
+  type JobProgress,
+  type JobStatus,
+  type SharedImage,
 } from "../../src/index.js";
 import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS } from "../../src/fake/index.js";
 

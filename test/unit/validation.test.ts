@@ -13,7 +13,10 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function issuesOf(body: unknown, send: "deleteImageMembers" | "addImageMembers" = "deleteImageMembers"): Promise<Array<{ path: string; message: string }>> {
+async function issuesOf(
+  body: unknown,
+  send: "deleteImageMembers" | "addImageMembers" = "deleteImageMembers",
+): Promise<Array<{ path: string; message: string }>> {
   const before = server.requests.length;
   const error = await ims[send](body as never).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ImsValidationError);
@@ -30,7 +33,10 @@ describe("deleteImageMembers rejects before sending", () => {
   });
 
   it("missing fields and a body that is not an object", async () => {
-    expect((await issuesOf({})).map((i) => `${i.path} ${i.message}`)).toEqual(["images is required", "projects is required, or one of domains, organizations"]);
+    expect((await issuesOf({})).map((i) => `${i.path} ${i.message}`)).toEqual([
+      "images is required",
+      "projects is required, or one of domains, organizations",
+    ]);
     expect((await issuesOf(null))[0]?.message).toMatch(/must be object, got null/);
     expect((await issuesOf(["x"]))[0]?.message).toMatch(/must be object, got array/);
   });
@@ -38,15 +44,22 @@ describe("deleteImageMembers rejects before sending", () => {
   it("IDs in the wrong format, naming the element, in words (no regular expression)", async () => {
     const issues = await issuesOf({ images: [IMAGES[0], "not-a-uuid"], projects: ["9c61004714024f9586705d090530f9fa", "short"] });
     expect(issues).toEqual([
-      { path: "images[1]", message: 'must be an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64), got "not-a-uuid"' },
+      {
+        path: "images[1]",
+        message: 'must be an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64), got "not-a-uuid"',
+      },
       { path: "projects[1]", message: 'must be a project or account ID as IMS lists it (32 hexadecimal digits), got "short"' },
     ]);
-    expect((await issuesOf({ images: [IMAGES[0]], projects: ["short"] }, "addImageMembers"))[0]?.message)
-      .toBe('must be a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa), got "short"');
+    expect((await issuesOf({ images: [IMAGES[0]], projects: ["short"] }, "addImageMembers"))[0]?.message).toBe(
+      'must be a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa), got "short"',
+    );
   });
 
   it("one form for an ID: upper-case image, project and account IDs are refused when sharing, saying to write them in lower case", async () => {
-    const issues = await issuesOf({ images: [IMAGES[0]!.toUpperCase()], projects: ["EDC89B490D7D4392898E19B2DEB34797"], domains: ["3A2D95404F964A6ABA78819BF8DDC1E3"] }, "addImageMembers");
+    const issues = await issuesOf(
+      { images: [IMAGES[0]!.toUpperCase()], projects: ["EDC89B490D7D4392898E19B2DEB34797"], domains: ["3A2D95404F964A6ABA78819BF8DDC1E3"] },
+      "addImageMembers",
+    );
     expect(issues.map((i) => i.path)).toEqual(["images[0]", "projects[0]", "domains[0]"]);
     for (const issue of issues) expect(issue.message).toMatch(/^must be an? .* lower-case .*, got ".*": write it in lower case$/);
   });
@@ -55,7 +68,9 @@ describe("deleteImageMembers rejects before sending", () => {
     const before = server.requests.length;
     await ims.deleteImageMembers({ images: [IMAGES[0]!], projects: ["EDC89B490D7D4392898E19B2DEB34797"] });
     expect(server.requests.length).toBe(before + 1);
-    expect((await issuesOf({ images: [IMAGES[0]!.toUpperCase()], projects: ["edc89b490d7d4392898e19b2deb34797"] }))[0]?.message).toMatch(/write it in lower case$/);
+    expect((await issuesOf({ images: [IMAGES[0]!.toUpperCase()], projects: ["edc89b490d7d4392898e19b2deb34797"] }))[0]?.message).toMatch(
+      /write it in lower case$/,
+    );
   });
 
   it("duplicates, pointing at the first occurrence (they are rejected, not silently removed)", async () => {
@@ -71,9 +86,7 @@ describe("deleteImageMembers rejects before sending", () => {
 
   it("unknown keys", async () => {
     const issues = await issuesOf({ images: IMAGES, projects: PROJECTS, imageIds: [] });
-    expect(issues).toEqual([
-      { path: "imageIds", message: "is not a known field (expected images, projects, domains, organizations)" },
-    ]);
+    expect(issues).toEqual([{ path: "imageIds", message: "is not a known field (expected images, projects, domains, organizations)" }]);
   });
 
   it.each([
@@ -88,24 +101,49 @@ describe("deleteImageMembers rejects before sending", () => {
 
   it.each([
     ["accounts only", { images: IMAGES, domains: ["3a2d95404f964a6aba78819bf8ddc1e3"] }],
-    ["organization URNs", { images: IMAGES, organizations: ["organizations::3a2d95404f964a6aba78819bf8ddc1e3:organization:o-wvntq58r3poyv180t5df1mdna4uwy9se", "organizations::3a2d95404f964a6aba78819bf8ddc1e3:root:o-wvntq58r3poyv180t5df1mdna4uwy9se/r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5", "organizations::3a2d95404f964a6aba78819bf8ddc1e3:ou:o-wvntq58r3poyv180t5df1mdna4uwy9se/ou-5x1bvygwrplokk622i9gbn3f5ftfb2l9"] }],
-    ["bare organization IDs (Huawei's delete example)", { images: IMAGES, organizations: ["o-wvntq58r3poyv180t5df1mdna4uwy9se", "r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5", "ou-x29s62b1e4w3xasa39w8sg1hkmujqxqc"] }],
+    [
+      "organization URNs",
+      {
+        images: IMAGES,
+        organizations: [
+          "organizations::3a2d95404f964a6aba78819bf8ddc1e3:organization:o-wvntq58r3poyv180t5df1mdna4uwy9se",
+          "organizations::3a2d95404f964a6aba78819bf8ddc1e3:root:o-wvntq58r3poyv180t5df1mdna4uwy9se/r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5",
+          "organizations::3a2d95404f964a6aba78819bf8ddc1e3:ou:o-wvntq58r3poyv180t5df1mdna4uwy9se/ou-5x1bvygwrplokk622i9gbn3f5ftfb2l9",
+        ],
+      },
+    ],
+    [
+      "bare organization IDs (Huawei's delete example)",
+      {
+        images: IMAGES,
+        organizations: ["o-wvntq58r3poyv180t5df1mdna4uwy9se", "r-2boe19iobnhxzs4hq3ncsgph9uz5mrj5", "ou-x29s62b1e4w3xasa39w8sg1hkmujqxqc"],
+      },
+    ],
   ])("lets %s through, to add and to delete", async (_what, body) => {
     await expect(ims.addImageMembers(body)).resolves.toMatchObject({ jobId: JOB_ID });
     await expect(ims.deleteImageMembers(body)).resolves.toMatchObject({ jobId: JOB_ID });
   });
 
   it("says what is wrong in the message itself", async () => {
-    await expect(ims.deleteImageMembers({ images: [], projects: PROJECTS })).rejects.toThrow("Invalid request body: images must not be empty");
+    await expect(ims.deleteImageMembers({ images: [], projects: PROJECTS })).rejects.toThrow(
+      "Invalid request body: images must not be empty",
+    );
   });
 
   it("lets a valid body through", async () => {
-    await expect(ims.deleteImageMembers({ images: IMAGES, projects: PROJECTS })).resolves.toEqual({ jobId: JOB_ID, requestId: expect.any(String) });
+    await expect(ims.deleteImageMembers({ images: IMAGES, projects: PROJECTS })).resolves.toEqual({
+      jobId: JOB_ID,
+      requestId: expect.any(String),
+    });
   });
 });
 
 describe("job IDs are checked before sending", () => {
-  it.each([["", "must not be empty"], ["../../etc", "does not match"], ["a".repeat(129), "at most 128"]])("%j", async (jobId, message) => {
+  it.each([
+    ["", "must not be empty"],
+    ["../../etc", "does not match"],
+    ["a".repeat(129), "at most 128"],
+  ])("%j", async (jobId, message) => {
     const before = server.requests.length;
     await expect(ims.getJobProgress(jobId)).rejects.toThrow(message);
     await expect(ims.waitForJob(jobId)).rejects.toBeInstanceOf(ImsValidationError);

@@ -2,8 +2,16 @@
 // schedule, against a real HTTP server playing the job endpoints.
 import { afterEach, describe, expect, it } from "vitest";
 import {
-  createImsClient, ImsAbortedError, ImsApiError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError,
-  type AnyJob, type ImsClientOptions, type PollErrorEvent,
+  createImsClient,
+  ImsAbortedError,
+  ImsApiError,
+  ImsJobFailedError,
+  ImsNetworkError,
+  ImsResponseError,
+  ImsTimeoutError,
+  type AnyJob,
+  type ImsClientOptions,
+  type PollErrorEvent,
 } from "../../src/index.js";
 import { DEFAULT_POLL, nextPollDelay } from "../../src/wait.js";
 import { freePort } from "../../src/contract/prism.js";
@@ -15,19 +23,38 @@ afterEach(() => server?.close());
 
 async function start(handler: Handler, options: Partial<ImsClientOptions> = {}) {
   server = await startScriptedServer(handler);
-  return createImsClient({ endpoint: server.url, auth: { token: "t" }, poll: FAST_POLL, retry: { baseDelayMs: 1, maxDelayMs: 2 }, ...options });
+  return createImsClient({
+    endpoint: server.url,
+    auth: { token: "t" },
+    poll: FAST_POLL,
+    retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    ...options,
+  });
 }
 
 const jobReply = (status: AnyJob["status"], extra = {}): Reply => ({ status: 200, body: job(status, extra) });
 
 describe("lifecycles", () => {
   it("INIT → RUNNING → SUCCESS resolves with the final job; onProgress sees each new state once", async () => {
-    const ims = await start(inTurn(jobReply("INIT"), jobReply("INIT"), jobReply("RUNNING", { entities: { process_percent: 40 } }),
-      jobReply("RUNNING", { entities: { process_percent: 80 } }), jobReply("SUCCESS", { entities: { results: [] } })), { projectId: PROJECT_ID });
+    const ims = await start(
+      inTurn(
+        jobReply("INIT"),
+        jobReply("INIT"),
+        jobReply("RUNNING", { entities: { process_percent: 40 } }),
+        jobReply("RUNNING", { entities: { process_percent: 80 } }),
+        jobReply("SUCCESS", { entities: { results: [] } }),
+      ),
+      { projectId: PROJECT_ID },
+    );
     const seen: AnyJob[] = [];
     const done = await ims.waitForJob(JOB_ID, { onProgress: (j) => seen.push(j) });
     expect(done.status).toBe("SUCCESS");
-    expect(seen.map((j) => `${j.status}:${j.entities?.process_percent ?? "-"}`)).toEqual(["INIT:-", "RUNNING:40", "RUNNING:80", "SUCCESS:-"]);
+    expect(seen.map((j) => `${j.status}:${j.entities?.process_percent ?? "-"}`)).toEqual([
+      "INIT:-",
+      "RUNNING:40",
+      "RUNNING:80",
+      "SUCCESS:-",
+    ]);
     expect(server.requests.every((r) => r.path === `/v1/${PROJECT_ID}/jobs/${JOB_ID}`)).toBe(true);
   });
 
@@ -78,7 +105,9 @@ describe("the job ID is never lost", () => {
   it("unshareImages hands the job ID to onAccepted before waiting, and puts it on any later error", async () => {
     const ims = await start((r) => (r.method === "DELETE" ? { status: 200, body: { job_id: JOB_ID } } : jobReply("RUNNING")));
     const accepted: string[] = [];
-    const error = (await ims.unshareImages(SEED_BODY, { timeoutMs: 50, onAccepted: (id) => accepted.push(id) }).catch((e: unknown) => e)) as ImsTimeoutError;
+    const error = (await ims
+      .unshareImages(SEED_BODY, { timeoutMs: 50, onAccepted: (id) => accepted.push(id) })
+      .catch((e: unknown) => e)) as ImsTimeoutError;
     expect(accepted).toEqual([JOB_ID]);
     expect(error).toBeInstanceOf(ImsTimeoutError);
     expect(error.jobId).toBe(JOB_ID);
@@ -97,7 +126,13 @@ describe("aborts", () => {
     const controller = new AbortController();
     const waiting = ims.waitForJob(JOB_ID, { signal: controller.signal });
     setTimeout(() => controller.abort(new Error("stop")), 20);
-    const outcome = await Promise.race([waiting.then(() => "resolved", (e: Error) => e.message), new Promise((r) => setTimeout(() => r("still sleeping"), 10_000))]);
+    const outcome = await Promise.race([
+      waiting.then(
+        () => "resolved",
+        (e: Error) => e.message,
+      ),
+      new Promise((r) => setTimeout(() => r("still sleeping"), 10_000)),
+    ]);
     expect(outcome).toBe("stop");
     expect(server.requests).toHaveLength(0);
   });
@@ -106,7 +141,9 @@ describe("aborts", () => {
     const ims = await start((r) => (r.method === "DELETE" ? { status: 200, body: { job_id: JOB_ID } } : jobReply("RUNNING")));
     const controller = new AbortController();
     const reason = new Error("user pressed Ctrl-C");
-    const error = await ims.unshareImages(SEED_BODY, { signal: controller.signal, onAccepted: () => setTimeout(() => controller.abort(reason), 5) }).catch((e: unknown) => e);
+    const error = await ims
+      .unshareImages(SEED_BODY, { signal: controller.signal, onAccepted: () => setTimeout(() => controller.abort(reason), 5) })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsAbortedError);
     expect(error).toMatchObject({ name: "AbortError", jobId: JOB_ID, cause: reason });
     expect((error as Error).message).toContain(JOB_ID);
@@ -124,11 +161,20 @@ describe("aborts", () => {
 
 describe("callbacks", () => {
   it("a throwing onAccepted, onProgress or onPollError ends nothing: the job is followed to its end", async () => {
-    const ims = await start(inTurn({ status: 200, body: { job_id: JOB_ID } }, { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } }, jobReply("RUNNING"), jobReply("SUCCESS")));
+    const ims = await start(
+      inTurn(
+        { status: 200, body: { job_id: JOB_ID } },
+        { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+        jobReply("RUNNING"),
+        jobReply("SUCCESS"),
+      ),
+    );
     const boom = () => {
       throw new TypeError("a display bug");
     };
-    await expect(ims.unshareImages(SEED_BODY, { onAccepted: boom, onProgress: boom, onPollError: boom })).resolves.toMatchObject({ status: "SUCCESS" });
+    await expect(ims.unshareImages(SEED_BODY, { onAccepted: boom, onProgress: boom, onPollError: boom })).resolves.toMatchObject({
+      status: "SUCCESS",
+    });
     expect(server.requests).toHaveLength(4);
   });
 });
@@ -136,39 +182,86 @@ describe("callbacks", () => {
 describe("per-image results", () => {
   it("a SUCCESS job that reports a failed image rejects, naming it and carrying the whole job", async () => {
     const failedImage = "0b680482-acaa-4045-b14c-9a8c7dfe9c70";
-    const body = job("SUCCESS", { entities: { results: [
-      { image_id: "d164b5df-1bc3-4c3f-893e-3e471fd16e64", project_id: PROJECT_ID, status: "Success" },
-      { image_id: failedImage, project_id: PROJECT_ID, status: "failed" },
-    ] } });
+    const body = job("SUCCESS", {
+      entities: {
+        results: [
+          { image_id: "d164b5df-1bc3-4c3f-893e-3e471fd16e64", project_id: PROJECT_ID, status: "Success" },
+          { image_id: failedImage, project_id: PROJECT_ID, status: "failed" },
+        ],
+      },
+    });
     const ims = await start(() => ({ status: 200, body }), { projectId: PROJECT_ID });
     const error = (await ims.waitForJob(JOB_ID).catch((e: unknown) => e)) as ImsJobFailedError;
     expect(error).toBeInstanceOf(ImsJobFailedError);
     expect(error.job).toEqual(body);
     expect(error.failedImages).toEqual([{ image_id: failedImage, project_id: PROJECT_ID, status: "failed" }]);
-    expect(error.message).toBe(`Job ${JOB_ID} ended SUCCESS, but 1 of 2 image results failed: ${failedImage} with ${PROJECT_ID} (IMS gave no reason: status "failed")`);
+    expect(error.message).toBe(
+      `Job ${JOB_ID} ended SUCCESS, but 1 of 2 image results failed: ${failedImage} with ${PROJECT_ID} (IMS gave no reason: status "failed")`,
+    );
   });
 
   it("each failed image's own reason, when IMS gives one (its sub-job's), once; a FAIL's reason is not repeated", async () => {
     const [a, b] = ["d164b5df-1bc3-4c3f-893e-3e471fd16e64", "0b680482-acaa-4045-b14c-9a8c7dfe9c70"];
-    const subJob = (image: string, error_code: string, fail_reason: string) => ({ status: "FAIL" as const, job_id: "s", entities: { image_id: image }, error_code, fail_reason });
-    const partial = job("SUCCESS", { entities: {
-      results: [{ image_id: a, project_id: PROJECT_ID, status: "success" }, { image_id: b, project_id: PROJECT_ID, status: "failed" }],
-      sub_jobs_result: [{ status: "SUCCESS" as const, job_id: "t", entities: { image_id: a } }, subJob(b, "IMG.0088", "The image reached its sharing quota.")],
-    } });
-    expect(new ImsJobFailedError(partial).message).toBe(`Job ${JOB_ID} ended SUCCESS, but 1 of 2 image results failed: ${b} with ${PROJECT_ID} (IMG.0088: The image reached its sharing quota.)`);
-    const failed = job("FAIL", { error_code: "IMG.0113", fail_reason: `Failed to delete the tenant: ${a}, ${b}`, entities: {
-      results: [{ image_id: a, status: "failed" }, { image_id: b, status: "failed" }],
-    } });
+    const subJob = (image: string, error_code: string, fail_reason: string) => ({
+      status: "FAIL" as const,
+      job_id: "s",
+      entities: { image_id: image },
+      error_code,
+      fail_reason,
+    });
+    const partial = job("SUCCESS", {
+      entities: {
+        results: [
+          { image_id: a, project_id: PROJECT_ID, status: "success" },
+          { image_id: b, project_id: PROJECT_ID, status: "failed" },
+        ],
+        sub_jobs_result: [
+          { status: "SUCCESS" as const, job_id: "t", entities: { image_id: a } },
+          subJob(b, "IMG.0088", "The image reached its sharing quota."),
+        ],
+      },
+    });
+    expect(new ImsJobFailedError(partial).message).toBe(
+      `Job ${JOB_ID} ended SUCCESS, but 1 of 2 image results failed: ${b} with ${PROJECT_ID} (IMG.0088: The image reached its sharing quota.)`,
+    );
+    const failed = job("FAIL", {
+      error_code: "IMG.0113",
+      fail_reason: `Failed to delete the tenant: ${a}, ${b}`,
+      entities: {
+        results: [
+          { image_id: a, status: "failed" },
+          { image_id: b, status: "failed" },
+        ],
+      },
+    });
     // The reason names both images: nothing is said twice.
     expect(new ImsJobFailedError(failed).message).toBe(`Job ${JOB_ID} failed with IMG.0113: Failed to delete the tenant: ${a}, ${b}`);
-    const terse = job("FAIL", { error_code: "IMG.0113", fail_reason: "Failed to delete the tenant.", entities: {
-      results: [{ image_id: a, status: "failed" }], sub_jobs_result: [subJob(a, "IMG.0113", "Failed to delete the tenant.")],
-    } });
+    const terse = job("FAIL", {
+      error_code: "IMG.0113",
+      fail_reason: "Failed to delete the tenant.",
+      entities: {
+        results: [{ image_id: a, status: "failed" }],
+        sub_jobs_result: [subJob(a, "IMG.0113", "Failed to delete the tenant.")],
+      },
+    });
     expect(new ImsJobFailedError(terse).message).toBe(`Job ${JOB_ID} failed with IMG.0113: Failed to delete the tenant.; images: ${a}`);
   });
 
   it("compares results without regard to case", async () => {
-    const ims = await start(() => ({ status: 200, body: job("SUCCESS", { entities: { results: [{ image_id: "x", status: "SUCCESS" }, { image_id: "y", status: "success" }] } }) }), { projectId: PROJECT_ID });
+    const ims = await start(
+      () => ({
+        status: 200,
+        body: job("SUCCESS", {
+          entities: {
+            results: [
+              { image_id: "x", status: "SUCCESS" },
+              { image_id: "y", status: "success" },
+            ],
+          },
+        }),
+      }),
+      { projectId: PROJECT_ID },
+    );
     await expect(ims.waitForJob(JOB_ID)).resolves.toMatchObject({ status: "SUCCESS" });
   });
 });
@@ -188,24 +281,39 @@ describe("a wait that cannot reach IMS", () => {
   });
 
   it("once IMS has answered, later network failures cost polls until the time limit", async () => {
-    const ims = await start(inTurn(jobReply("RUNNING"), { destroy: true }, { destroy: true }, { destroy: true }, { destroy: true }, { destroy: true }, { destroy: true }, jobReply("SUCCESS")));
+    const ims = await start(
+      inTurn(
+        jobReply("RUNNING"),
+        { destroy: true },
+        { destroy: true },
+        { destroy: true },
+        { destroy: true },
+        { destroy: true },
+        { destroy: true },
+        jobReply("SUCCESS"),
+      ),
+    );
     await expect(ims.waitForJob(JOB_ID)).resolves.toMatchObject({ status: "SUCCESS" });
   });
 });
 
 describe("transient and permanent failures while polling", () => {
   it("a poll's Retry-After sets the next poll's delay", async () => {
-    const ims = await start(inTurn(
-      { status: 429, headers: { "retry-after": "1" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
-      jobReply("SUCCESS"),
-    ));
+    const ims = await start(
+      inTurn(
+        { status: 429, headers: { "retry-after": "1" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
+        jobReply("SUCCESS"),
+      ),
+    );
     const events: PollErrorEvent[] = [];
     await expect(ims.waitForJob(JOB_ID, { onPollError: (e) => events.push(e) })).resolves.toMatchObject({ status: "SUCCESS" });
     expect(events.map((e) => e.delayMs)).toEqual([1_000]);
   });
 
   it("polls once per poll: no retries inside the waiting loop's own retries", async () => {
-    const ims = await start(inTurn({ status: 503, body: { error: { code: "IMG.0000", message: "busy" } } }, jobReply("SUCCESS")), { retry: { attempts: 5, baseDelayMs: 1 } });
+    const ims = await start(inTurn({ status: 503, body: { error: { code: "IMG.0000", message: "busy" } } }, jobReply("SUCCESS")), {
+      retry: { attempts: 5, baseDelayMs: 1 },
+    });
     const events: PollErrorEvent[] = [];
     await ims.waitForJob(JOB_ID, { onPollError: (e) => events.push(e) });
     expect(server.requests).toHaveLength(2);
@@ -213,15 +321,18 @@ describe("transient and permanent failures while polling", () => {
   });
 
   it("503s, 429s and dropped connections cost polls, not the job", async () => {
-    const ims = await start(inTurn(
-      jobReply("RUNNING"),
-      { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
-      { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
-      { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
-      { status: 429, headers: { "retry-after": "0" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
-      { destroy: true },
-      jobReply("SUCCESS"),
-    ), { retry: { attempts: 1 } });
+    const ims = await start(
+      inTurn(
+        jobReply("RUNNING"),
+        { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+        { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+        { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } },
+        { status: 429, headers: { "retry-after": "0" }, body: { error_code: "APIGW.0308", error_msg: "throttled" } },
+        { destroy: true },
+        jobReply("SUCCESS"),
+      ),
+      { retry: { attempts: 1 } },
+    );
     await expect(ims.waitForJob(JOB_ID)).resolves.toMatchObject({ status: "SUCCESS" });
     expect(server.requests).toHaveLength(7);
   });
@@ -250,7 +361,9 @@ describe("transient and permanent failures while polling", () => {
 describe("the polling schedule", () => {
   it("starts at half a second and grows by a tenth of the time waited, up to 10 s", () => {
     const top = () => 1;
-    expect([0, 1_000, 10_000, 60_000, 95_000, 600_000].map((t) => nextPollDelay(t, DEFAULT_POLL, top))).toEqual([500, 600, 1_500, 6_500, 10_000, 10_000]);
+    expect([0, 1_000, 10_000, 60_000, 95_000, 600_000].map((t) => nextPollDelay(t, DEFAULT_POLL, top))).toEqual([
+      500, 600, 1_500, 6_500, 10_000, 10_000,
+    ]);
   });
 
   it("jitters downwards only, by at most a fifth, so the bound on detection delay holds", () => {
