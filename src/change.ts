@@ -11,7 +11,9 @@
  *   So when the repeat's job fails, the state is read back, for a while: the wanted state
  *   holding means done, and the result says so (`resolution`).
  */
+import type { ImageMember, ImageMembersRemoval, ImageMembersRequest, MemberStatus, SharedImage } from "../generated/ims.js";
 import { ImsAbortedError, ImsError, ImsJobFailedError, mayHaveTakenEffect, type AnyJob } from "./errors.js";
+import { compareListed, membersOfBody, size } from "./sharing/members.js";
 import { notify } from "./options.js";
 import { sleep } from "./signals.js";
 import { nextPollDelay, type PollSchedule, type WaitOptions } from "./wait.js";
@@ -90,7 +92,8 @@ export async function settleChange(steps: ChangeSteps, options: SettleOptions = 
         if (wrong === undefined) return { ...error.job, resolution: { firstAttempt: first.message, by: "read-back" } };
         found = `reading the state back still finds ${wrong}`;
       }
-      error.message += `. The first request's outcome was unknown (${first.message}); it was sent again as job ${jobId}, which failed, and ${found}`;
+      error.message +=
+        `. The first request's outcome was unknown (${first.message}); ` + `it was sent again as job ${jobId}, which failed, and ${found}`;
     }
     throw concerning(error, jobId);
   }
@@ -110,4 +113,43 @@ async function readBack(
     if (wrong === undefined || elapsed >= limitMs) return wrong;
     await sleep(Math.min(nextPollDelay(elapsed, poll), limitMs - elapsed), signal);
   }
+}
+
+/**
+ * The read-back of an owner's change: whether every image's members include (`present`: shared)
+ * or no longer include (`absent`: unshared) the body's members.
+ */
+export function membersHold(
+  members: (image: string, signal?: AbortSignal) => AsyncIterable<ImageMember>,
+  body: ImageMembersRequest | ImageMembersRemoval,
+  wanted: "present" | "absent",
+): NonNullable<ChangeSteps["holds"]> {
+  const set = membersOfBody(body);
+  return async (signal) => {
+    for (const image of body.images) {
+      const listed: ImageMember[] = [];
+      for await (const member of members(image, signal)) listed.push(member);
+      const { present, missing } = compareListed(listed, set);
+      const wrong = wanted === "present" ? missing : present;
+      if (size(wrong)) {
+        const names = [...wrong.projects, ...wrong.domains, ...wrong.organizations].join(", ");
+        return `image ${image} ${wanted === "present" ? "still lacks" : "still has"} ${names}`;
+      }
+    }
+    return undefined;
+  };
+}
+
+/** The read-back of a recipient's answer: whether the images are listed under their new status. */
+export function answerHolds(
+  shared: (status: MemberStatus, signal?: AbortSignal) => AsyncIterable<SharedImage>,
+  images: readonly string[],
+  status: "accepted" | "rejected",
+): NonNullable<ChangeSteps["holds"]> {
+  return async (signal) => {
+    const seen = new Set<string>();
+    for await (const image of shared(status, signal)) seen.add(image.id);
+    const missing = images.filter((i) => !seen.has(i));
+    return missing.length ? `${missing.join(", ")} not ${status} for this project` : undefined;
+  };
 }

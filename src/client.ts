@@ -1,7 +1,10 @@
 /**
- * `createImsClient`: the typed IMS image-sharing client. Wiring only: the options are checked,
- * then each method is one call of the generic transport (src/transport.ts) named after the
- * spec's operationId, plus the waiting helpers that follow an accepted job to its end.
+ * `createImsClient`: the typed IMS image-sharing client. Its core is two generic calls over the
+ * spec's operation table: `call(operationId, input)` (any operation; an asynchronous one
+ * resolves with its accepted job) and `paginate(operationId, input)` (every item of a paginated
+ * one), both typed from the generated table. The named methods (`shareImages`, `getJob`, …) are
+ * each one line over those, or a small composite: send a change and follow its job
+ * (src/change.ts), poll a job (src/wait.ts).
  */
 import createClient, { type Client, type Middleware } from "openapi-fetch";
 import type {
@@ -17,16 +20,30 @@ import type {
 } from "../generated/ims.js";
 import { schemas } from "../generated/schemas.js";
 import { authentication, secretsOf, type ImsAuth } from "./auth.js";
+import { answerHolds, membersHold, settleChange, type ChangeResult, type ChangeSteps } from "./change.js";
+import { checkHint } from "./check.js";
 import { isLoopback, resolveEndpoint } from "./endpoint.js";
-import { settleChange, type ChangeResult, type ChangeSteps } from "./change.js";
-import { createRedactor, ImsValidationError, redirectErrorFrom, type AnyJob } from "./errors.js";
-import { compareListed, membersOfBody, size } from "./sharing/members.js";
+import { createRedactor, ImsValidationError, isRedirect, redirectErrorFrom, type AnyJob } from "./errors.js";
+import {
+  isJobOperation,
+  operationSpec,
+  pick,
+  type AcceptedJob,
+  type CallResult,
+  type InputOf,
+  type ItemOf,
+  type JobOperationId,
+  type OperationId,
+  type PaginatedOperationId,
+} from "./operations.js";
+import { withDefaults } from "./options.js";
 import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
-import { createTransport } from "./transport.js";
+import { createTransport, type SendInput, type SendOptions } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
-import { withDefaults } from "./options.js";
 import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
+
+export type { AcceptedJob } from "./operations.js";
 
 export interface ImsClientOptions {
   /** A Huawei Cloud region ID, such as `cn-north-4`; the endpoint is `https://ims.{region}.myhuaweicloud.com`. */
@@ -91,13 +108,6 @@ export interface AcceptOptions extends ChangeOptions {
   vaultId?: string | undefined;
 }
 
-/** What an asynchronous operation resolves with once IMS accepted it. */
-export interface AcceptedJob {
-  jobId: string;
-  /** IMS's `X-Request-Id` for the accepting request. */
-  requestId?: string;
-}
-
 /** One page of an image's members. */
 export interface ImageMembersPage {
   members: ImageMember[];
@@ -115,7 +125,10 @@ export interface PageOptions extends CallOptions {
 
 /** Filters of `listSharedImages`. */
 export interface SharedImagesOptions extends CallOptions {
-  /** Your answer to the share: `pending`, `accepted` or `rejected` (left out: what the server lists by default; the fake, like OpenStack Glance, lists `accepted`). */
+  /**
+   * Your answer to the share: `pending`, `accepted` or `rejected` (left out: what the server
+   * lists by default; the fake, like OpenStack Glance, lists `accepted`).
+   */
   memberStatus?: MemberStatus | undefined;
   /** Only images shared by this project. */
   owner?: string | undefined;
@@ -124,6 +137,24 @@ export interface SharedImagesOptions extends CallOptions {
 }
 
 export interface ImsClient {
+  /**
+   * Any operation of the spec's table, typed from it: validated before sending, `project_id`
+   * filled from the client's project, retried as the operation's declared safety allows. An
+   * asynchronous (`x-ims-job`) operation resolves with its accepted job (`{ jobId, requestId }`),
+   * any other with its answer.
+   *
+   * @example
+   * const { members } = await ims.call("listImageMembers", { path: { image_id }, query: { limit: 10 } });
+   * const { jobId } = await ims.call("addImageMembers", { body: { images, projects } });
+   */
+  call<K extends OperationId>(operationId: K, input?: InputOf<K>, options?: CallOptions): Promise<CallResult<K>>;
+  /**
+   * Every item of a paginated (`x-ims-pagination`) operation, page after page.
+   *
+   * @example
+   * for await (const member of ims.paginate("listImageMembers", { path: { image_id } })) member.member_id;
+   */
+  paginate<K extends PaginatedOperationId>(operationId: K, input?: InputOf<K>, options?: CallOptions): AsyncIterable<ItemOf<K>>;
   /** `POST /v1/cloudimages/members`: share images with projects, accounts or organizations. Resolves once accepted. */
   addImageMembers(body: ImageMembersRequest, options?: CallOptions): Promise<AcceptedJob>;
   /**
@@ -199,10 +230,145 @@ function checkAuth(auth: unknown): ValidationIssue[] {
  * );
  */
 export function createImsClient(options: ImsClientOptions): ImsClient {
-  const { baseUrl, issues } = resolveEndpoint(options ?? {});
-  issues.push(...checkAuth(options?.auth));
-  if (options?.projectId !== undefined) issues.push(...validate(schemas.ProjectId, options.projectId, "projectId"));
-  const requestTimeoutMs = options?.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const { baseUrl, requestTimeoutMs } = checkOptions(options);
+  const { auth, projectId, signingHost } = options;
+  const redact = createRedactor(secretsOf(auth));
+  const transport = createTransport({
+    baseUrl,
+    region: options.endpoint === undefined ? options.region : undefined,
+    auth,
+    projectId,
+    signingHost,
+    fetch: options.fetch,
+    policy: retryPolicy(options.retry),
+    requestTimeoutMs,
+    redact,
+  });
+  const poll = withDefaults(DEFAULT_POLL, options.poll);
+
+  /** One call of the table: the answer, or for a job operation the accepted job. */
+  const send = async <K extends OperationId>(id: K, input: SendInput, sendOptions: SendOptions): Promise<CallResult<K>> => {
+    const job = isJobOperation(id);
+    const { data, requestId } = await transport.send(
+      id,
+      input,
+      job ? { ...sendOptions, checkHint: checkHint(id, input.body) } : sendOptions,
+    );
+    if (!job) return data as CallResult<K>;
+    const accepted: AcceptedJob = { jobId: (data as { job_id: string }).job_id };
+    if (requestId !== undefined) accepted.requestId = requestId;
+    return accepted as CallResult<K>;
+  };
+  const call: ImsClient["call"] = (id, input, callOptions = {}) => send(id, (input ?? {}) as SendInput, { signal: callOptions.signal });
+  const paginate: ImsClient["paginate"] = async function* (id, input, callOptions = {}) {
+    const paging = operationSpec(id).pagination;
+    if (!paging) throw new TypeError(`${id} is not paginated (its answers come in one piece): use call("${id}", …)`);
+    const { items } = paging;
+    for await (const page of transport.pages(id, (input ?? {}) as SendInput, { signal: callOptions.signal })) {
+      yield* pick(page.data, items) as Array<ItemOf<typeof id>>;
+    }
+  };
+  const job = (id: "showJob" | "showJobProgress", jobId: string, sendOptions: SendOptions) =>
+    send(id, { path: { job_id: jobId } }, { ...sendOptions, jobId });
+
+  /** Sends a change and follows its job, settling an unknown outcome (src/change.ts). */
+  const change = <K extends JobOperationId>(
+    id: K,
+    body: InputOf<K>["body"],
+    changeOptions: ChangeOptions | undefined,
+    holds: ChangeSteps["holds"],
+  ) =>
+    settleChange(
+      {
+        send: (signal) => send(id, { body }, { signal }),
+        wait: (jobId, o) => client.waitForJob(jobId, o),
+        holds,
+        poll,
+      },
+      changeOptions,
+    );
+  const recipientProject = (what: string): string => {
+    if (projectId !== undefined) return projectId;
+    throw new ImsValidationError(
+      [{ path: "projectId", message: `is required to ${what}: it is the recipient project that answers the share` }],
+      "client options",
+    );
+  };
+  const members = (imageId: string, signal?: AbortSignal) => paginate("listImageMembers", { path: { image_id: imageId } }, { signal });
+  const shared = (status: MemberStatus, signal?: AbortSignal) => client.listSharedImages({ memberStatus: status, signal });
+
+  const client: ImsClient = {
+    api: rawClient(options, redact, baseUrl),
+    baseUrl,
+    projectId,
+    call,
+    paginate,
+
+    addImageMembers: (body, o) => call("addImageMembers", { body }, o),
+    shareImages: (body, o) =>
+      change("addImageMembers", body, o, projectId === undefined ? undefined : membersHold(members, body, "present")),
+    updateImageMembers: (body, o) => call("updateImageMembers", { body }, o),
+    acceptImages: async (images, { vaultId, ...o } = {}) =>
+      change(
+        "updateImageMembers",
+        answerBody(images, recipientProject("accept images"), "accepted", vaultId),
+        o,
+        answerHolds(shared, images, "accepted"),
+      ),
+    rejectImages: async (images, o) =>
+      change(
+        "updateImageMembers",
+        answerBody(images, recipientProject("reject images"), "rejected"),
+        o,
+        answerHolds(shared, images, "rejected"),
+      ),
+    deleteImageMembers: (body, o) => call("deleteImageMembers", { body }, o),
+    unshareImages: (body, o) =>
+      change("deleteImageMembers", body, o, projectId === undefined ? undefined : membersHold(members, body, "absent")),
+
+    listImageMembers: (imageId, { limit, signal } = {}) =>
+      paginate("listImageMembers", { path: { image_id: imageId }, query: { limit } }, { signal }),
+    async listImageMembersPage(imageId, { limit, marker, signal } = {}) {
+      const data = await call("listImageMembers", { path: { image_id: imageId }, query: { limit, marker } }, { signal });
+      const next = data.page_info?.next_marker;
+      return next ? { members: data.members, nextMarker: next } : { members: data.members };
+    },
+    getImageMember: (imageId, memberId, o) => call("showImageMember", { path: { image_id: imageId, member_id: memberId } }, o),
+    listSharedImages: ({ memberStatus, owner, limit, signal } = {}) =>
+      paginate("listSharedImages", { query: { member_status: memberStatus, owner, limit } }, { signal }),
+
+    getJob: (jobId, o = {}) => job("showJob", jobId, { signal: o.signal }),
+    getJobProgress: (jobId, o = {}) => job("showJobProgress", jobId, { signal: o.signal }),
+    async waitForJob(jobId, waitOptions = {}) {
+      const issues = validate(schemas.JobId, jobId, "jobId");
+      if (issues.length) throw new ImsValidationError(issues);
+      // One attempt per poll: the polling loop counts failures and honours Retry-After itself.
+      const fetchJob = (id: string, signal: AbortSignal) =>
+        job(projectId === undefined ? "showJobProgress" : "showJob", id, { signal, retry: false });
+      return pollJob(fetchJob, jobId, { ...waitOptions, poll: withDefaults(poll, waitOptions.poll) });
+    },
+  };
+  return client;
+}
+
+/** The body of a recipient's answer to shares (`PUT /v1/cloudimages/members`): its own project, accepted or rejected. */
+export function answerBody(
+  images: string[],
+  projectId: string,
+  status: "accepted" | "rejected",
+  vaultId?: string,
+): UpdateImageMembersRequest {
+  return { images, project_id: projectId, status, ...(vaultId === undefined ? {} : { vault_id: vaultId }) };
+}
+
+/** The options, checked: every problem at once, as one `ImsValidationError`. */
+function checkOptions(given: ImsClientOptions | undefined): { baseUrl: string; requestTimeoutMs: number } {
+  // Called from JavaScript too: the options may be missing altogether.
+  const options: Partial<ImsClientOptions> = given ?? {};
+  const { baseUrl, issues } = resolveEndpoint(options);
+  issues.push(...checkAuth(options.auth));
+  if (options.projectId !== undefined) issues.push(...validate(schemas.ProjectId, options.projectId, "projectId"));
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   if (!(requestTimeoutMs > 0)) issues.push({ path: "requestTimeoutMs", message: `must be a positive number, got ${requestTimeoutMs}` });
   if (baseUrl !== undefined && !options.allowInsecureHttp) {
     const url = new URL(baseUrl);
@@ -214,152 +380,23 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     }
   }
   if (issues.length || baseUrl === undefined) throw new ImsValidationError(issues, "client options");
+  return { baseUrl, requestTimeoutMs };
+}
 
-  const { auth, projectId, signingHost } = options;
-  const policy = retryPolicy(options.retry);
-  const redact = createRedactor(secretsOf(auth));
-  const region = options.endpoint === undefined ? options.region : undefined;
-  const transport = createTransport({
-    baseUrl,
-    region,
-    auth,
-    projectId,
-    signingHost,
-    fetch: options.fetch,
-    policy,
-    requestTimeoutMs,
-    redact,
-  });
-
-  // The escape hatch: openapi-fetch over the generated paths, with the same authentication and
-  // the same refusal of redirects (its answers are the caller's to read).
-  const { headers, middleware } = authentication(auth, { projectId, signingHost });
+/**
+ * The escape hatch: openapi-fetch over the generated paths, with the same authentication and the
+ * same refusal of redirects (its answers are the caller's to read).
+ */
+function rawClient(options: ImsClientOptions, redact: ReturnType<typeof createRedactor>, baseUrl: string): Client<paths> {
+  const { headers, middleware } = authentication(options.auth, { projectId: options.projectId, signingHost: options.signingHost });
   const api = createClient<paths>({ baseUrl, headers, redirect: "manual", ...(options.fetch ? { fetch: options.fetch } : {}) });
   if (middleware) api.use(middleware);
   const noRedirects: Middleware = {
     onResponse({ response }) {
-      if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400) || response.redirected) {
-        throw redirectErrorFrom(response, { redact, baseUrl });
-      }
+      if (isRedirect(response)) throw redirectErrorFrom(response, { redact, baseUrl });
       return undefined;
     },
   };
   api.use(noRedirects);
-
-  type Write = "addImageMembers" | "updateImageMembers" | "deleteImageMembers";
-  /** How to see whether a write whose outcome is unknown took effect, named in its error. */
-  const checkHint = (operation: Write, body: unknown): string => {
-    const b = (body ?? {}) as { images?: unknown; status?: unknown };
-    const images = Array.isArray(b.images) ? b.images.filter((i): i is string => typeof i === "string") : [];
-    if (operation === "updateImageMembers") {
-      return `see how the images stand for your project (ims-sharing images shared --status ${String(b.status ?? "accepted")})`;
-    }
-    return `list the members of ${images.length === 1 ? "image" : "images"} ${images.join(", ")} (${images.map((i) => `ims-sharing members list --image ${i}`).join("; ")})`;
-  };
-  const accepted = async (operation: Write, body: unknown, call: CallOptions = {}): Promise<AcceptedJob> => {
-    const { data, requestId } = await transport.send(operation, { body }, { signal: call.signal, checkHint: checkHint(operation, body) });
-    return requestId === undefined ? { jobId: data.job_id } : { jobId: data.job_id, requestId };
-  };
-  const poll = withDefaults(DEFAULT_POLL, options.poll);
-  const change = (operation: Write, body: unknown, changeOptions: ChangeOptions | undefined, holds: ChangeSteps["holds"]) =>
-    settleChange(
-      { send: (signal) => accepted(operation, body, { signal }), wait: (jobId, o) => client.waitForJob(jobId, o), holds, poll },
-      changeOptions,
-    );
-
-  /** Whether every image's members include (or, removing, no longer include) the body's: the read-back of an owner's change. */
-  const membersHold = (body: ImageMembersRequest | ImageMembersRemoval, wanted: "present" | "absent"): ChangeSteps["holds"] => {
-    if (projectId === undefined) return undefined;
-    const set = membersOfBody(body);
-    return async (signal) => {
-      for (const image of body.images) {
-        const listed: ImageMember[] = [];
-        for await (const member of client.listImageMembers(image, { signal })) listed.push(member);
-        const { present, missing } = compareListed(listed, set);
-        const wrong = wanted === "present" ? missing : present;
-        if (size(wrong))
-          return `image ${image} ${wanted === "present" ? "still lacks" : "still has"} ${[...wrong.projects, ...wrong.domains, ...wrong.organizations].join(", ")}`;
-      }
-      return undefined;
-    };
-  };
-  /** Whether the recipient's images stand as answered: the read-back of accepting or rejecting. */
-  const answerHolds =
-    (images: readonly string[], status: "accepted" | "rejected"): ChangeSteps["holds"] =>
-    async (signal) => {
-      const seen = new Set<string>();
-      for await (const image of client.listSharedImages({ memberStatus: status, signal })) seen.add(image.id);
-      const missing = images.filter((i) => !seen.has(i));
-      return missing.length ? `${missing.join(", ")} not ${status} for this project` : undefined;
-    };
-
-  const recipientProject = (what: string): string => {
-    if (projectId === undefined) {
-      throw new ImsValidationError(
-        [{ path: "projectId", message: `is required to ${what}: it is the recipient project that answers the share` }],
-        "client options",
-      );
-    }
-    return projectId;
-  };
-
-  const client: ImsClient = {
-    api,
-    baseUrl,
-    projectId,
-
-    addImageMembers: (body, call) => accepted("addImageMembers", body, call),
-    shareImages: (body, changeOptions) => change("addImageMembers", body, changeOptions, membersHold(body, "present")),
-    updateImageMembers: (body, call) => accepted("updateImageMembers", body, call),
-    async acceptImages(images, { vaultId, ...changeOptions } = {}) {
-      const body = {
-        images,
-        project_id: recipientProject("accept images"),
-        status: "accepted" as const,
-        ...(vaultId === undefined ? {} : { vault_id: vaultId }),
-      };
-      return change("updateImageMembers", body, changeOptions, answerHolds(images, "accepted"));
-    },
-    async rejectImages(images, changeOptions) {
-      const body = { images, project_id: recipientProject("reject images"), status: "rejected" as const };
-      return change("updateImageMembers", body, changeOptions, answerHolds(images, "rejected"));
-    },
-    deleteImageMembers: (body, call) => accepted("deleteImageMembers", body, call),
-    unshareImages: (body, changeOptions) => change("deleteImageMembers", body, changeOptions, membersHold(body, "absent")),
-
-    async *listImageMembers(imageId, { limit, signal } = {}) {
-      for await (const page of transport.pages("listImageMembers", { path: { image_id: imageId }, query: { limit } }, { signal })) {
-        yield* page.data.members;
-      }
-    },
-    async listImageMembersPage(imageId, { limit, marker, signal } = {}) {
-      const { data } = await transport.send("listImageMembers", { path: { image_id: imageId }, query: { limit, marker } }, { signal });
-      const next = data.page_info?.next_marker;
-      return next ? { members: data.members, nextMarker: next } : { members: data.members };
-    },
-    async getImageMember(imageId, memberId, call = {}) {
-      return (await transport.send("showImageMember", { path: { image_id: imageId, member_id: memberId } }, call)).data;
-    },
-    async *listSharedImages({ memberStatus, owner, limit, signal } = {}) {
-      const query = { visibility: "shared", __imagetype: "shared", member_status: memberStatus, owner, limit };
-      for await (const page of transport.pages("listSharedImages", { query }, { signal })) yield* page.data.images;
-    },
-
-    async getJob(jobId, call = {}) {
-      return (await transport.send("showJob", { path: { job_id: jobId } }, { ...call, jobId })).data;
-    },
-    async getJobProgress(jobId, call = {}) {
-      return (await transport.send("showJobProgress", { path: { job_id: jobId } }, { ...call, jobId })).data;
-    },
-    async waitForJob(jobId, waitOptions = {}) {
-      const issues = validate(schemas.JobId, jobId, "jobId");
-      if (issues.length) throw new ImsValidationError(issues);
-      // One attempt per poll: the polling loop counts failures and honours Retry-After itself.
-      const operation = projectId === undefined ? "showJobProgress" : "showJob";
-      const fetchJob = async (id: string, signal: AbortSignal) =>
-        (await transport.send(operation, { path: { job_id: id } }, { signal, jobId: id, retry: false })).data;
-      return pollJob(fetchJob, jobId, { ...waitOptions, poll: withDefaults(poll, waitOptions.poll) });
-    },
-  };
-  return client;
+  return api;
 }

@@ -462,6 +462,11 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   });
 }
 
+/** Whether an answer is a redirect (or came through one a custom fetch followed): never followed. */
+export function isRedirect(response: Response): boolean {
+  return response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400) || response.redirected;
+}
+
 /** A 3xx (or a redirect a custom fetch followed): refused, never followed, since it would carry credentials elsewhere. */
 export function redirectErrorFrom(
   response: Response,

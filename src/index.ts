@@ -6,7 +6,6 @@
 export { createImsClient } from "./client.js";
 export type { ChangeResolution, ChangeResult } from "./change.js";
 export type {
-  AcceptedJob,
   AcceptOptions,
   CallOptions,
   ChangeOptions,
@@ -73,7 +72,9 @@ export type {
 /** The operation table generated from the spec: method, path, schemas and facts of every operation. */
 export { operations as OPERATIONS } from "../generated/operations.js";
 export type { OperationId } from "../generated/operations.js";
-export type { BodyOf, PathOf, QueryOf, ResponseOf } from "./transport.js";
+export type {
+  AcceptedJob, BodyOf, CallResult, InputOf, ItemOf, JobOperationId, PaginatedOperationId, PathOf, QueryOf, ResponseOf,
+} from "./operations.js";
 export type {
   components,
   paths,
@@ -106,7 +107,7 @@ export type {
   SubJob,
   UpdateImageMembersRequest,
 } from "../generated/ims.js";
-import type { BodyOf, ResponseOf } from "./transport.js";
+import type { BodyOf, ResponseOf } from "./operations.js";
 /** The body of `DELETE /v1/cloudimages/members` (the same shape as adding members). */
 export type DeleteImageMembersRequest = BodyOf<"deleteImageMembers">;
 /** What `DELETE /v1/cloudimages/members` answers: the accepted job. */

@@ -4,10 +4,9 @@
  * fills `project_id`, serialises the body once (the signer hashes the very string fetch sends),
  * authenticates, limits each attempt in time, refuses redirects, retries according to the
  * operation's declared safety, maps every failure to one error class, and checks each 2xx answer
- * for what the client relies on. Client methods are thin calls to it; `paginate` walks pages.
+ * for what the client relies on; `pages` walks every page of a paginated one. The client's
+ * `call` and `paginate` are these two, and its named methods are calls of those.
  */
-import { operations, type OperationId } from "../generated/operations.js";
-import type { operations as OperationTypes } from "../generated/ims.js";
 import type { ImsAuth } from "./auth.js";
 import {
   apiErrorFrom,
@@ -16,28 +15,16 @@ import {
   ImsResponseError,
   ImsTimeoutError,
   ImsValidationError,
+  isRedirect,
   redirectErrorFrom,
   safeCause,
   type Redactor,
 } from "./errors.js";
+import { constantQueryValue, operationSpec, pick, type OperationId, type OperationSpec, type ResponseOf } from "./operations.js";
 import { neverSent, unresolvable, withRetry, type RetryPolicy } from "./retry.js";
 import { deadline } from "./signals.js";
 import { createSigner } from "./signer.js";
-import { validate, type Schema, type ValidationIssue } from "./validate.js";
-
-type Op<K extends OperationId> = OperationTypes[K];
-type Defined<T> = Exclude<T, undefined>;
-
-/** An operation's path parameters, as the generated types name them. */
-export type PathOf<K extends OperationId> = Defined<Op<K>["parameters"]["path"]>;
-/** An operation's query parameters. */
-export type QueryOf<K extends OperationId> = Defined<Op<K>["parameters"]["query"]>;
-/** An operation's JSON request body. */
-export type BodyOf<K extends OperationId> = Op<K> extends { requestBody: { content: { "application/json": infer B } } } ? B : never;
-/** What an operation answers with on success. */
-export type ResponseOf<K extends OperationId> = Op<K>["responses"] extends { 200: { content: { "application/json": infer R } } }
-  ? R
-  : never;
+import { validate, type ValidationIssue } from "./validate.js";
 
 /** The input of one call. `project_id` may be left out: the client's `projectId` fills it. */
 export interface SendInput {
@@ -79,39 +66,39 @@ export interface TransportConfig {
   redact: Redactor;
 }
 
+/** One page as `pages` walked it, for whoever watches the paging (the contract suite checks it). */
+export interface PageSeen {
+  /** From 1. */
+  number: number;
+  /** The limit asked for, if one was. */
+  limit: number | undefined;
+  /** The marker the page was asked from (none for the first). */
+  marker: string | undefined;
+  /** The page's items. */
+  items: unknown[];
+  /** The marker of the next page, when there is one. */
+  next: string | undefined;
+}
+
+export interface PagesOptions extends SendOptions {
+  /** Sees each page before it is yielded; what it throws ends the walk. */
+  observe?: ((page: Sent<unknown>, seen: PageSeen) => void) | undefined;
+  /** Give up, as a server whose paging does not end, after this many pages (default: no limit). */
+  maxPages?: number | undefined;
+}
+
 export interface Transport {
   send<K extends OperationId>(operationId: K, input?: SendInput, options?: SendOptions): Promise<Sent<ResponseOf<K>>>;
-  /** Every page of a paginated operation, following the spec's `x-ims-pagination`. */
-  pages<K extends OperationId>(operationId: K, input: SendInput, options?: SendOptions): AsyncGenerator<Sent<ResponseOf<K>>>;
-}
-
-/** The table entry, seen through one shape (the generated table is a literal per operation). */
-interface OperationSpec {
-  method: string;
-  path: string;
-  safeToRepeat: boolean;
-  pathParams: readonly string[];
-  queryParams: readonly string[];
-  requiredQuery: readonly string[];
-  input: { path?: Record<string, Schema>; query?: Record<string, Schema>; body?: Schema };
-  response: Schema;
-  pagination: { items: string; limit: string; marker: string; next: string } | null;
-}
-
-export function operationSpec(id: OperationId): OperationSpec {
-  return operations[id] as unknown as OperationSpec;
+  /**
+   * Every page of a paginated operation, following the spec's `x-ims-pagination`; a marker
+   * that comes back (a loop) ends it with `ImsResponseError`.
+   */
+  pages<K extends OperationId>(operationId: K, input: SendInput, options?: PagesOptions): AsyncGenerator<Sent<ResponseOf<K>>>;
 }
 
 const JSON_TYPE = "application/json";
 /** The page size asked for when paging by the last item's ID and the caller named none. */
 const DEFAULT_PAGE_SIZE = 100;
-
-/** Reads a dotted path (`page_info.next_marker`) out of a parsed body. */
-export function pick(value: unknown, dotted: string): unknown {
-  return dotted
-    .split(".")
-    .reduce<unknown>((node, key) => (node && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), value);
-}
 
 export function createTransport(config: TransportConfig): Transport {
   const { baseUrl, region, auth, projectId, signingHost, policy, requestTimeoutMs, redact } = config;
@@ -146,19 +133,23 @@ export function createTransport(config: TransportConfig): Transport {
       const schema = spec.input.path?.[name];
       if (schema) issues.push(...validate(schema, path[name], name));
     }
-    // Most operations take no query: no URLSearchParams for them.
+    // Most operations take no query: no URLSearchParams for them. The parameters go in the
+    // spec's order, each given one or, for a required one-value parameter, its constant.
     const query = input.query === undefined && !spec.requiredQuery.length ? undefined : new URLSearchParams();
-    for (const [name, value] of Object.entries(input.query ?? {})) {
-      if (value === undefined) continue;
-      const schema = spec.input.query?.[name];
-      if (!schema) {
+    for (const name of Object.keys(input.query ?? {})) {
+      if (!spec.input.query?.[name]) {
         issues.push({ path: name, message: `is not a query parameter of ${id} (expected ${spec.queryParams.join(", ") || "none"})` });
+      }
+    }
+    for (const name of spec.queryParams) {
+      const value = input.query?.[name] ?? constantQueryValue(id, name);
+      if (value === undefined) {
+        if (spec.requiredQuery.includes(name)) issues.push({ path: name, message: "is required" });
         continue;
       }
-      issues.push(...validate(schema, value, name));
+      issues.push(...validate(spec.input.query![name]!, value, name));
       query!.append(name, String(value));
     }
-    for (const name of spec.requiredQuery) if (!query?.has(name)) issues.push({ path: name, message: "is required" });
     let body: string | undefined;
     if (spec.input.body) {
       issues.push(...validate(spec.input.body, input.body));
@@ -241,7 +232,7 @@ export function createTransport(config: TransportConfig): Transport {
         if (error instanceof ImsError) throw error;
         throw networkFailure(error, what, url, write, options);
       }
-      if (response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400) || response.redirected) {
+      if (isRedirect(response)) {
         throw redirectErrorFrom(response, { redact, jobId, baseUrl });
       }
       if (!response.ok) {
@@ -294,40 +285,46 @@ export function createTransport(config: TransportConfig): Transport {
       const spec = operationSpec(id);
       const paging = spec.pagination;
       if (!paging) throw new TypeError(`${id} is not paginated`);
+      const { observe, maxPages = Infinity, ...sendOptions } = options;
+      const where = () => `${spec.method} ${new URL(`${baseUrl}${filledPath(spec, pathParams(id, spec, input.path))}`).pathname}`;
       const seen = new Set<string>();
-      let marker = input.query?.[paging.marker];
+      let marker = input.query?.[paging.marker] as string | undefined;
       // Paging by the last item's ID only knows a page is the last when it is short: ask for a
       // known page size.
       const query =
         paging.next === "last-id"
           ? { ...input.query, [paging.limit]: input.query?.[paging.limit] ?? DEFAULT_PAGE_SIZE }
           : { ...input.query };
-      for (;;) {
-        const page = await transport.send(id, { ...input, query: { ...query, [paging.marker]: marker } }, options);
-        yield page;
+      const limit = query[paging.limit] === undefined ? undefined : Number(query[paging.limit]);
+      for (let number = 1; ; number++) {
+        if (number > maxPages) {
+          throw new ImsResponseError(`${where()}: still more pages after ${maxPages} pages: the server's paging does not end`, {
+            status: 200,
+            body: "",
+          });
+        }
+        const page = await transport.send(id, { ...input, query: { ...query, [paging.marker]: marker } }, sendOptions);
         const items = pick(page.data, paging.items) as unknown[];
         let next: unknown;
         if (paging.next === "last-id") {
-          const limit = Number(query[paging.limit]);
           // A page shorter than the limit asked for (or empty) is the last one.
-          next = items.length === 0 || items.length < limit ? undefined : (items.at(-1) as { id?: unknown } | undefined)?.id;
+          next = items.length === 0 || items.length < Number(limit) ? undefined : (items.at(-1) as { id?: unknown } | undefined)?.id;
         } else {
           next = pick(page.data, paging.next);
         }
-        if (typeof next !== "string" || next === "") return;
-        if (seen.has(next) || next === marker) {
-          const where = new URL(`${baseUrl}${filledPath(spec, pathParams(id, spec, input.path))}`).pathname;
-          throw new ImsResponseError(
-            `${spec.method} ${where} answered the marker ${JSON.stringify(next)} twice: the server's paging loops`,
-            {
-              status: page.status,
-              body: JSON.stringify(page.data),
-              requestId: page.requestId,
-            },
-          );
+        const nextMarker = typeof next === "string" && next !== "" ? next : undefined;
+        observe?.(page, { number, limit, marker, items, next: nextMarker });
+        yield page;
+        if (nextMarker === undefined) return;
+        if (seen.has(nextMarker) || nextMarker === marker) {
+          throw new ImsResponseError(`${where()} answered the marker ${JSON.stringify(nextMarker)} twice: the server's paging loops`, {
+            status: page.status,
+            body: JSON.stringify(page.data),
+            requestId: page.requestId,
+          });
         }
-        seen.add(next);
-        marker = next;
+        seen.add(nextMarker);
+        marker = nextMarker;
       }
     },
   };

@@ -20,7 +20,8 @@ import { createRedactor, ImsApiError, ImsJobFailedError } from "../errors.js";
 import { retryPolicy, type RetryEvent } from "../retry.js";
 import { createSigner } from "../signer.js";
 import { sleep } from "../signals.js";
-import { createTransport, operationSpec, type SendInput, type Transport } from "../transport.js";
+import { operationSpec } from "../operations.js";
+import { createTransport, type SendInput, type Transport } from "../transport.js";
 import type { PollErrorEvent, PollOptions, WaitOptions } from "../wait.js";
 import {
   ContractViolationError,

@@ -7,7 +7,8 @@
  */
 import type { OperationId } from "../../generated/operations.js";
 import { ImsError } from "../errors.js";
-import { operationSpec, pick, type SendInput, type Transport } from "../transport.js";
+import { operationSpec, pick } from "../operations.js";
+import type { SendInput, Transport } from "../transport.js";
 
 /** The server's paging is broken. */
 export class PagingError extends ImsError {}

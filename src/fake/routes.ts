@@ -5,7 +5,7 @@
  * is a new entry in `Handlers`, so the fake does not compile until it answers it.
  */
 import { operations, type OperationId } from "../../generated/operations.js";
-import type { BodyOf as TransportBody, PathOf as TransportPath, QueryOf as TransportQuery, ResponseOf } from "../transport.js";
+import type { BodyOf as TransportBody, PathOf as TransportPath, QueryOf as TransportQuery, ResponseOf } from "../operations.js";
 import { validate, type Schema, type ValidationIssue } from "../validate.js";
 import type { Refusal } from "./state.js";
 

@@ -111,3 +111,27 @@ test("auth is a token or AK/SK credentials", () => {
   // @ts-expect-error secretKey is required with accessKey
   createImsClient({ region: "cn-north-4", auth: { accessKey: "AK" } });
 });
+
+test("call and paginate are typed from the operation table", () => {
+  type Schemas = components["schemas"];
+  // An x-ims-job operation resolves with the accepted job; any other with its answer.
+  expectTypeOf(ims.call("addImageMembers", { body: { images: ["i"], projects: ["p"] } })).resolves.toEqualTypeOf<{
+    jobId: string;
+    requestId?: string;
+  }>();
+  expectTypeOf(ims.call("showJob", { path: { job_id: "j" } })).resolves.toEqualTypeOf<Job>();
+  expectTypeOf(ims.call("listImageMembers", { path: { image_id: "i" } })).resolves.toEqualTypeOf<Schemas["ImageMemberList"]>();
+  // project_id is the client's: it may be left out.
+  void ims.call("showImageMember", { path: { image_id: "i", member_id: "m" } });
+  // @ts-expect-error a body is required for a write
+  void ims.call("deleteImageMembers", {});
+  // @ts-expect-error path parameters are required
+  void ims.call("showJob", {});
+  // @ts-expect-error an operation the table does not have
+  void ims.call("deleteImage", {});
+  // Items of a paginated operation; only paginated operations page.
+  expectTypeOf(ims.paginate("listImageMembers", { path: { image_id: "i" } })).toEqualTypeOf<AsyncIterable<Schemas["ImageMember"]>>();
+  expectTypeOf(ims.paginate("listSharedImages")).toEqualTypeOf<AsyncIterable<SharedImage>>();
+  // @ts-expect-error showJob is not paginated
+  void ims.paginate("showJob", { path: { job_id: "j" } });
+});
