@@ -31,6 +31,12 @@ export const schemas = {
   }
 } as const;
 
+/** Facts of the API that are numbers (the spec's `x-ims-limits`). */
+export const limits = {
+  "membersPerImage": 128,
+  "membersPerFullEcsImage": 10
+} as const;
+
 /** The spec's server: URL template and its variables' defaults. */
 export const server = {
   "url": "https://ims.{region}.myhuaweicloud.com",

@@ -8,7 +8,7 @@ const { startFakeIms, LOCAL_AK_SK, LOCAL_CREDENTIALS, OWNER_TOKEN, RECIPIENT_TOK
   path.join(root, "dist", "src", "fake", "index.js")
 );
 const { BROKEN_VARIANTS } = await import(path.join(root, "dist", "src", "contract", "broken.js"));
-const { parseDuration } = await import(path.join(root, "dist", "src", "cli", "duration.js"));
+const { parseDuration } = await import(path.join(root, "dist", "src", "duration.js"));
 
 const { values } = parseArgs({
   options: { port: { type: "string", default: "0" }, "job-duration": { type: "string", default: "1s" }, broken: { type: "string" } },

@@ -262,7 +262,7 @@ function sharingSchema(spec) {
           quota: {
             type: "integer",
             minimum: 1,
-            description: "The most counted members the image may have (128 for system- and data-disk images, 10 for full-ECS images).",
+            description: `The most counted members the image may have (${spec["x-ims-limits"].membersPerImage} for system- and data-disk images, ${spec["x-ims-limits"].membersPerFullEcsImage} for full-ECS images).`,
           },
         },
       },
@@ -284,6 +284,9 @@ function schemasModule(spec) {
     "/** Component schemas that single values (IDs in options, sharing files) are checked against. */",
     `export const schemas = ${JSON.stringify(named, null, 2)} as const;`,
     "",
+    "/** Facts of the API that are numbers (the spec's `x-ims-limits`). */",
+    `export const limits = ${JSON.stringify(spec["x-ims-limits"], null, 2)} as const;`,
+    "",
     "/** The spec's server: URL template and its variables' defaults. */",
     `export const server = ${JSON.stringify({ url: server.url, defaultRegion: server.variables.region.default }, null, 2)} as const;`,
     "",
@@ -293,6 +296,9 @@ function schemasModule(spec) {
 async function main() {
   const check = process.argv.includes("--check");
   const spec = await bundleSpec();
+  for (const fact of ["membersPerImage", "membersPerFullEcsImage"]) {
+    if (!Number.isInteger(spec["x-ims-limits"]?.[fact])) throw new Error(`${SPEC}: state x-ims-limits.${fact} (a whole number)`);
+  }
   const outputs = {
     "generated/openapi.json": `${JSON.stringify(spec, null, 2)}\n`,
     "generated/schemas.ts": schemasModule(spec),

@@ -23,7 +23,9 @@ import { authentication, secretsOf, type ImsAuth } from "./auth.js";
 import { answerHolds, membersHold, settleChange, type ChangeResult, type ChangeSteps } from "./change.js";
 import { checkHint } from "./check.js";
 import { isLoopback, resolveEndpoint } from "./endpoint.js";
-import { createRedactor, ImsValidationError, isRedirect, redirectErrorFrom, type AnyJob } from "./errors.js";
+import { ImsValidationError, type AnyJob } from "./errors.js";
+import { createRedactor } from "./redact.js";
+import { isRedirect, redirectErrorFrom } from "./http-errors.js";
 import {
   isJobOperation,
   operationSpec,

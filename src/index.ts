@@ -26,10 +26,10 @@ export {
   ImsResponseError,
   ImsTimeoutError,
   ImsValidationError,
-  IMS_CODE_HINTS,
   mayHaveTakenEffect,
 } from "./errors.js";
-export type { AnyJob, ImageResult } from "./errors.js";
+export type { AnyJob, ImageResult } from "./job.js";
+export { IMS_CODE_HINTS } from "./codes.js";
 export { signRequest, createSigner } from "./signer.js";
 export type { AkSkCredentials, SignableRequest, SignedHeaders, SignOptions, Signature, Signer } from "./signer.js";
 export type { ImsAuth } from "./auth.js";
@@ -73,7 +73,16 @@ export type {
 export { operations as OPERATIONS } from "../generated/operations.js";
 export type { OperationId } from "../generated/operations.js";
 export type {
-  AcceptedJob, BodyOf, CallResult, InputOf, ItemOf, JobOperationId, PaginatedOperationId, PathOf, QueryOf, ResponseOf,
+  AcceptedJob,
+  BodyOf,
+  CallResult,
+  InputOf,
+  ItemOf,
+  JobOperationId,
+  PaginatedOperationId,
+  PathOf,
+  QueryOf,
+  ResponseOf,
 } from "./operations.js";
 export type {
   components,

@@ -8,18 +8,9 @@
  * `call` and `paginate` are these two, and its named methods are calls of those.
  */
 import type { ImsAuth } from "./auth.js";
-import {
-  apiErrorFrom,
-  ImsError,
-  ImsNetworkError,
-  ImsResponseError,
-  ImsTimeoutError,
-  ImsValidationError,
-  isRedirect,
-  redirectErrorFrom,
-  safeCause,
-  type Redactor,
-} from "./errors.js";
+import { ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError } from "./errors.js";
+import { apiErrorFrom, isRedirect, redirectErrorFrom } from "./http-errors.js";
+import { safeCause, type Redactor } from "./redact.js";
 import { constantQueryValue, operationSpec, pick, type OperationId, type OperationSpec, type ResponseOf } from "./operations.js";
 import { neverSent, unresolvable, withRetry, type RetryPolicy } from "./retry.js";
 import { deadline } from "./signals.js";

@@ -4,16 +4,8 @@
  * the job ending and the caller knowing stays within 10% of the job's duration plus the first
  * interval. Transient failures (network, 429, 5xx) cost a poll, never the job.
  */
-import {
-  failedResults,
-  ImsApiError,
-  ImsError,
-  ImsJobFailedError,
-  ImsNetworkError,
-  ImsResponseError,
-  ImsTimeoutError,
-  type AnyJob,
-} from "./errors.js";
+import { ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
+import { jobOutcome } from "./job.js";
 import { isRetryable } from "./retry.js";
 import { notify, withDefaults } from "./options.js";
 import { deadline, sleep } from "./signals.js";
@@ -127,8 +119,9 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
           lastSeen = seen;
           notify(onProgress, job);
         }
-        if (job.status === "SUCCESS" && !failedResults(job).length) return job;
-        if (job.status === "SUCCESS" || job.status === "FAIL") throw new ImsJobFailedError(job);
+        const outcome = jobOutcome(job).state;
+        if (outcome === "succeeded") return job;
+        if (outcome === "failed") throw new ImsJobFailedError(job);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (limit.timedOut) throw timedOut();

@@ -9,7 +9,7 @@
 import type { OperationId } from "../../generated/operations.js";
 import type { AcceptedJob, CallOptions, ImsClient } from "../client.js";
 import type { ImageMember, SharedImage } from "../../generated/ims.js";
-import { failedResults } from "../errors.js";
+import { failedResults } from "../job.js";
 import { bashCompletion, zshCompletion } from "./completion.js";
 import { describeJob, EXIT, jobFailed, UsageError, type CliIo, type Output } from "./output.js";
 import { COMMON_FLAGS, CONNECTION_FLAGS, CONNECTION_RULES, OUTPUT_FLAGS, WAIT_FLAGS, type Flags, type FlagValues } from "./flags.js";

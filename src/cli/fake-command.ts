@@ -5,7 +5,7 @@
  * trying the command line, and for tests in other languages, without a clone of this repository.
  */
 import { defineCommand } from "./commands.js";
-import { durationProblem, parseDuration } from "./duration.js";
+import { durationProblem, parseDuration } from "../duration.js";
 import { EXIT, UsageError } from "./output.js";
 
 /** The port as given: a whole number from 0 (any free port) to 65535. */

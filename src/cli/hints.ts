@@ -7,7 +7,7 @@
  * never by value. Credentials given as flags cannot be printed: the hint says to add them.
  */
 import { isLoopback } from "../endpoint.js";
-import { DEFAULT_CREDENTIAL_NAMES, type CredentialPiece, type CredentialSource, type Place } from "./env.js";
+import { DEFAULT_CREDENTIAL_NAMES, type CredentialPiece, type CredentialSource, type Place } from "../environment.js";
 
 /** What a hint's command must reach, as the run reached it. */
 export interface HintTarget {

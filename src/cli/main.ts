@@ -7,8 +7,8 @@
 import { createImsClient, type ImsClient } from "../client.js";
 import { ImsAbortedError, mayHaveTakenEffect } from "../errors.js";
 import { COMMANDS, commandName, type Command, type CommandContext } from "./commands.js";
-import { durationProblem, parseDuration } from "./duration.js";
-import { resolveCredentials, resolvePlace, type CredentialSource, type Place } from "./env.js";
+import { durationProblem, parseDuration } from "../duration.js";
+import { resolveCredentials, resolvePlace, type CredentialSource, type Place } from "../environment.js";
 import { VERSION } from "./help.js";
 import { commandHint, hintText, jobHint, type Hint, type HintTarget } from "./hints.js";
 import { EXIT, followJob, inCliTerms, Output, reportError, UsageError, type CliIo } from "./output.js";

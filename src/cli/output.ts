@@ -6,7 +6,6 @@
  */
 import type { ImsClient, ImsClientOptions } from "../client.js";
 import {
-  failedResults,
   ImsApiError,
   ImsError,
   ImsJobFailedError,
@@ -16,6 +15,7 @@ import {
   ImsValidationError,
   type AnyJob,
 } from "../errors.js";
+import { jobOutcome } from "../job.js";
 import { unresolvable } from "../retry.js";
 import type { PollErrorEvent } from "../wait.js";
 import { hintText, type Hint } from "./hints.js";
@@ -278,7 +278,7 @@ export function describeJob(job: AnyJob): string {
 
 /** A job that ended badly: FAIL, or SUCCESS with failed images. */
 export function jobFailed(job: AnyJob): boolean {
-  return job.status === "FAIL" || (job.status === "SUCCESS" && failedResults(job).length > 0);
+  return jobOutcome(job).state === "failed";
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;

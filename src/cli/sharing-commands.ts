@@ -10,7 +10,7 @@ import type { DesiredSharing } from "../sharing/desired.js";
 import { clientsForSharingFile, loadSharingFile } from "../sharing/file.js";
 import { formatPlan, formatReport } from "../sharing/render.js";
 import { defineCommand, type Command, type CommandContext } from "./commands.js";
-import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES } from "./env.js";
+import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES } from "../environment.js";
 import { INSECURE_HTTP_FLAG, type Flags } from "./flags.js";
 import { hintText, jobHint, type Hint, type HintTarget } from "./hints.js";
 import { CliFailure, errorJson, EXIT, inCliTerms, UsageError, type Output } from "./output.js";

@@ -16,7 +16,8 @@
 import { operations, type OperationId } from "../../generated/operations.js";
 import { secretsOf, type ImsAuth } from "../auth.js";
 import { createImsClient, type ImsClient } from "../client.js";
-import { createRedactor, ImsApiError, ImsJobFailedError } from "../errors.js";
+import { ImsApiError, ImsJobFailedError } from "../errors.js";
+import { createRedactor } from "../redact.js";
 import { retryPolicy, type RetryEvent } from "../retry.js";
 import { createSigner } from "../signer.js";
 import { sleep } from "../signals.js";

@@ -11,7 +11,8 @@
  * past, and every later request of the check fails the same way at once. An upstream Prism
  * could not reach (nothing listening, DNS, TLS) throws `UpstreamUnreachableError` instead.
  */
-import { ImsError, type Redactor } from "../errors.js";
+import { ImsError } from "../errors.js";
+import { type Redactor } from "../redact.js";
 import type { ContractSpec } from "./spec.js";
 
 export interface Violation {

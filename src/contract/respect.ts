@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRedactor } from "../errors.js";
+import { createRedactor } from "../redact.js";
 
 /** Redocly's CLI entry point, or undefined when it is not installed. */
 export function redoclyCli(): string | undefined {

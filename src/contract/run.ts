@@ -18,7 +18,7 @@
 import { parseArgs } from "node:util";
 import path from "node:path";
 import type { ImsAuth } from "../auth.js";
-import { parseDuration } from "../cli/duration.js";
+import { parseDuration } from "../duration.js";
 import { createImsClient } from "../client.js";
 import { isLoopback, regionEndpoint, resolveEndpoint } from "../endpoint.js";
 import { ImsApiError } from "../errors.js";

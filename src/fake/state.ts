@@ -18,8 +18,9 @@
  *   (IMG.0076), answering for another project (`project_id` not the caller's: IMG.0030).
  * - **In the job, per image and member**: what depends on other tenants, other services or the
  *   member records as they are when the job runs. The recipient project's region (an IAM
- *   lookup: IMG.0108), the quota (IMG.0088, counted when the job runs: 128 accepted members per
- *   system- or data-disk image, 10 per full-ECS image, pending and rejected shares not counted),
+ *   lookup: IMG.0108), the quota (IMG.0088, counted when the job runs: the spec's `x-ims-limits`
+ *   of accepted members per system- or data-disk image and per full-ECS image, pending and
+ *   rejected shares not counted),
  *   removing a member that is not one (IMG.0113), a share that vanished before it was answered
  *   (IMG.0027), accepting a full-ECS image without `vault_id` (IMG.0184: the reference lists
  *   IMG.0184/0188/0193 as vault missing/unavailable/wrong kind, and no vault at all is
@@ -46,6 +47,7 @@ import type {
   SharedImageList,
   UpdateImageMembersRequest,
 } from "../../generated/ims.js";
+import { limits } from "../../generated/schemas.js";
 import { systemClock, type Clock } from "./clock.js";
 
 /**
@@ -65,7 +67,7 @@ export const FOREIGN_OWNER = "b2d4f6a8c0e1f3a5b7c9d1e3f5a7b9c1";
 /** The fake's own region unless `region` says otherwise. */
 export const DEFAULT_REGION = "cn-north-4";
 /** Accepted members an image may have (Huawei, 2024): pending and rejected shares do not count. */
-export const MEMBER_QUOTA = { image: 128, fullEcs: 10 } as const;
+export const MEMBER_QUOTA = { image: limits.membersPerImage, fullEcs: limits.membersPerFullEcsImage } as const;
 
 export type MemberType = "project" | "domain" | "organization";
 /** System-disk, data-disk or full-ECS (whole-server) image. */

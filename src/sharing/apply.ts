@@ -4,7 +4,8 @@
  * resource trusts the job; this reads the truth back, so a share changed by someone else while
  * the plan was applied shows up as drift instead of going unnoticed.
  */
-import { failedResults, ImsValidationError, mayHaveTakenEffect } from "../errors.js";
+import { ImsValidationError, mayHaveTakenEffect } from "../errors.js";
+import { jobOutcome } from "../job.js";
 import { READ_BACK_MS } from "../change.js";
 import { sleep } from "../signals.js";
 import { notify } from "../options.js";
@@ -198,7 +199,9 @@ interface ImageOutcome {
  */
 function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageOutcome> {
   const failed = new Map<string, ImageOutcome>();
-  const bad = failedResults(job);
+  const outcome = jobOutcome(job);
+  if (outcome.state !== "failed") return failed;
+  const bad = outcome.failedImages;
   const code = job.error_code ? { code: job.error_code } : {};
   if (job.status !== "SUCCESS") {
     const reason = `job ${job.job_id} ended ${job.status}${job.error_code ? ` with ${job.error_code}` : ""}${job.fail_reason ? `: ${job.fail_reason}` : ""}`;

@@ -6,7 +6,7 @@
  * generated/schemas.ts); the file is checked as a whole, with paths into the file, before any
  * request body exists.
  */
-import { schemas } from "../../generated/schemas.js";
+import { limits, schemas } from "../../generated/schemas.js";
 import { resolveEndpoint } from "../endpoint.js";
 import { closest } from "../suggest.js";
 import { organizationKey } from "./members.js";
@@ -33,8 +33,8 @@ export interface DesiredImage {
   mode?: SharingMode | undefined;
   /**
    * The most members (that count against IMS's quota) this image may have after the change;
-   * overrides the plan's `quota` option. IMS allows 128 for system- and data-disk images and 10
-   * for full-ECS images.
+   * overrides the plan's `quota` option. IMS's own quotas are the spec's `x-ims-limits`
+   * (`QUOTAS` says them): fewer for full-ECS images than for system- and data-disk ones.
    */
   quota?: number | undefined;
 }
@@ -100,6 +100,9 @@ export interface DesiredSharing {
   $schema?: string | undefined;
   regions: Record<string, DesiredRegion>;
 }
+
+/** IMS's two member quotas (the spec's `x-ims-limits`), as a person reads them. */
+export const QUOTAS = `${limits.membersPerImage} for system- and data-disk images, ${limits.membersPerFullEcsImage} for full-ECS images`;
 
 /** The default mode: a sharing file describes the whole truth unless it says otherwise. */
 export const DEFAULT_MODE: SharingMode = "exclusive";
@@ -325,7 +328,7 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
       if (quota !== undefined && !(typeof quota === "number" && Number.isInteger(quota) && quota >= 1)) {
         issues.push({
           path: at(imagePath, "quota"),
-          message: `must be a positive whole number (128 for system- and data-disk images, 10 for full-ECS images), got ${show(quota)}`,
+          message: `must be a positive whole number (${QUOTAS}), got ${show(quota)}`,
         });
       }
     }

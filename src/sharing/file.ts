@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml";
-import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES, describeCredentialNames } from "../cli/env.js";
+import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES, describeCredentialNames } from "../environment.js";
 import { createImsClient, type ImsClient, type ImsClientOptions } from "../client.js";
 import { ImsValidationError } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";

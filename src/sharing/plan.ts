@@ -5,9 +5,10 @@
  * reused by a CLI) without a client.
  */
 import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResult } from "../../generated/ims.js";
+import { limits } from "../../generated/schemas.js";
 import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
 import type { ValidationIssue } from "../validate.js";
-import { DEFAULT_MODE, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
+import { DEFAULT_MODE, QUOTAS, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
 import {
   emptySet,
   isEmpty,
@@ -130,10 +131,10 @@ export interface SharingPlan {
 }
 
 /**
- * The default quota: IMS allows 128 members for system- and data-disk images (10 for full-ECS
- * images: set `quota` for those).
+ * The default quota: the members IMS allows a system- or data-disk image (the spec's
+ * `x-ims-limits`; full-ECS images allow fewer: set `quota` for those).
  */
-export const DEFAULT_QUOTA = 128;
+export const DEFAULT_QUOTA: number = limits.membersPerImage;
 /**
  * Images per request. IMS documents no maximum for `images`; a small batch keeps one failed job
  * (whose single `fail_reason` covers every image in it) from taking many images down with it,
@@ -459,7 +460,7 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
         image,
         kind: "quota",
         path: `regions.${region}.images.${image}`,
-        message: `would have ${after} members counting against a quota of ${limit} (accepted and rejected members kept, plus every one added; pending ones do not count): remove members or raise "quota" (128 for system- and data-disk images, 10 for full-ECS images)`,
+        message: `would have ${after} members counting against a quota of ${limit} (accepted and rejected members kept, plus every one added; pending ones do not count): remove members or raise "quota" (${QUOTAS})`,
       });
     }
   });

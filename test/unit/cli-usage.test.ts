@@ -4,9 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { COMMANDS, EXIT, runCli } from "../../src/cli/main.js";
 import { allFlags, commandName, CONNECTION_FLAGS, defineCommand, GROUPS } from "../../src/cli/commands.js";
-import { credentialsFromEnv, resolveCredentials } from "../../src/cli/env.js";
+import { credentialsFromEnv, resolveCredentials } from "../../src/environment.js";
 import { closest, parseCommandLine } from "../../src/cli/parse.js";
-import { parseDuration } from "../../src/cli/duration.js";
+import { parseDuration } from "../../src/duration.js";
 import { operations, type OperationId } from "../../generated/operations.js";
 import { cli } from "../helpers/cli.js";
 

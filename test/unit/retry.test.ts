@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createImsClient, ImsApiError, ImsNetworkError, type RetryEvent } from "../../src/index.js";
 import { backoffDelay, DEFAULT_RETRY, isRetryable } from "../../src/retry.js";
-import { parseRetryAfter } from "../../src/errors.js";
+import { parseRetryAfter } from "../../src/http-errors.js";
 import { freePort } from "../../src/contract/prism.js";
 import { JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 import { inTurn, startScriptedServer, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";

@@ -8,8 +8,8 @@
  * (clientsForSharingFile); the contract runner reads its two tenants' variables itself. Problems
  * name variables and flags, never values.
  */
-import type { ImsAuth } from "../auth.js";
-import type { CredentialRefs } from "../sharing/desired.js";
+import type { ImsAuth } from "./auth.js";
+import type { CredentialRefs } from "./sharing/desired.js";
 
 /** The NAMES of the variables that hold each piece of a credential; a piece without a name is not read. */
 export interface CredentialNames {
