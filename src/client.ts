@@ -41,7 +41,7 @@ import {
 import { withDefaults } from "./options.js";
 import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
-import { createTransport, type SendInput, type SendOptions } from "./transport.js";
+import { createTransport, type SendInput, type SendOptions, type Transport } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
 import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
 
@@ -350,7 +350,16 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       return pollJob(fetchJob, jobId, { ...waitOptions, poll: withDefaults(poll, waitOptions.poll) });
     },
   };
+  transports.set(client, transport);
   return client;
+}
+
+/** Each client's transport, for the package's own tools (the contract suite watches its paging); not a public API. */
+const transports = new WeakMap<ImsClient, Transport>();
+
+/** The transport a client made with `createImsClient` calls through (undefined for any other object). */
+export function transportOf(client: ImsClient): Transport | undefined {
+  return transports.get(client);
 }
 
 /** The body of a recipient's answer to shares (`PUT /v1/cloudimages/members`): its own project, accepted or rejected. */
