@@ -85,14 +85,14 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
   const limit = deadline(signal, timeoutMs);
   let lastJob: AnyJob | undefined;
   let lastSeen = "";
-  let lastError: unknown;
+  let lastError: ImsError | undefined;
   let answered = false;
   let failures = 0;
 
   const timedOut = () =>
     new ImsTimeoutError(
       `Gave up waiting for job ${jobId} after ${Math.round(timeoutMs / 100) / 10} s` +
-        (lastJob ? ` (last status ${lastJob.status})` : lastError instanceof Error ? ` (last error: ${lastError.message})` : ""),
+        (lastJob ? ` (last status ${lastJob.status})` : lastError ? ` (last error: ${lastError.message})` : ""),
       { timeoutMs, jobId, lastJob },
     );
 
@@ -125,7 +125,8 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (limit.timedOut) throw timedOut();
-        if (!isRetryable(error, true)) throw withJobId(error, jobId);
+        // Only an ImsError is ever retryable (a network failure, a time-out, 429 or 5xx).
+        if (!isRetryable(error, true) || !(error instanceof ImsError)) throw withJobId(error, jobId);
         lastError = error;
         failures++;
         if (error instanceof ImsApiError || (error as { status?: unknown }).status !== undefined) answered = true;
@@ -138,7 +139,7 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
             jobId,
           );
         }
-        retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+        retryAfterMs = error instanceof ImsApiError ? error.retryAfterMs : undefined;
       }
       if (Date.now() - started >= timeoutMs) throw timedOut();
       delay = Math.max(nextPollDelay(Date.now() - started, poll), retryAfterMs ?? 0);
@@ -146,7 +147,7 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         notify(onPollError, {
           jobId,
           attempt: failures,
-          error: lastError as ImsError,
+          error: lastError,
           delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())),
         });
     }

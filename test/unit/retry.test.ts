@@ -8,7 +8,8 @@ import { JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 import { inTurn, startScriptedServer, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
 let server: ScriptedServer;
-afterEach(() => server?.close());
+// Not every test starts a server.
+afterEach(() => (server as ScriptedServer | undefined)?.close());
 
 const unavailable: Reply = { status: 503, body: { error: { code: "IMG.0000", message: "busy" } } };
 const accepted: Reply = { status: 200, body: { job_id: JOB_ID } };

@@ -19,7 +19,8 @@ import { FAST_POLL, job, JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtur
 import { inTurn, startScriptedServer, type Handler, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
 let server: ScriptedServer;
-afterEach(() => server?.close());
+// Not every test starts a server.
+afterEach(() => (server as ScriptedServer | undefined)?.close());
 
 async function start(handler: Handler, options: Partial<ImsClientOptions> = {}) {
   server = await startScriptedServer(handler);
@@ -129,7 +130,7 @@ describe("aborts", () => {
     const outcome = await Promise.race([
       waiting.then(
         () => "resolved",
-        (e: Error) => e.message,
+        (e: unknown) => (e as Error).message,
       ),
       new Promise((r) => setTimeout(() => r("still sleeping"), 10_000)),
     ]);
@@ -200,7 +201,7 @@ describe("per-image results", () => {
     );
   });
 
-  it("each failed image's own reason, when IMS gives one (its sub-job's), once; a FAIL's reason is not repeated", async () => {
+  it("each failed image's own reason, when IMS gives one (its sub-job's), once; a FAIL's reason is not repeated", () => {
     const [a, b] = ["d164b5df-1bc3-4c3f-893e-3e471fd16e64", "0b680482-acaa-4045-b14c-9a8c7dfe9c70"];
     const subJob = (image: string, error_code: string, fail_reason: string) => ({
       status: "FAIL" as const,
