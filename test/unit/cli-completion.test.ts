@@ -2,9 +2,9 @@
 // words a user typed; the zsh one is checked for what it offers (and parsed by zsh where installed).
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { COMMANDS } from "../../src/cli/main.js";
-import { allFlags, commandName } from "../../src/cli/commands.js";
-import { bashCompletion, zshCompletion } from "../../src/cli/completion.js";
+import { CLI, COMMANDS } from "../../src/cli/main.js";
+import { allFlags, commandName } from "../../src/cli/framework/flags.js";
+import { bashCompletion, zshCompletion } from "../../src/cli/framework/completion.js";
 import { cli } from "../helpers/cli.js";
 
 const has = (shell: string) => spawnSync(shell, ["-c", "true"]).status === 0;
@@ -13,7 +13,7 @@ const has = (shell: string) => spawnSync(shell, ["-c", "true"]).status === 0;
 function complete(...typed: string[]): string[] {
   const words = ["ims-sharing", ...typed].map((w) => `'${w}'`).join(" ");
   const driver = `COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _ims_sharing; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const run = spawnSync("bash", ["--norc", "-c", `${bashCompletion(COMMANDS)}\n${driver}`], { encoding: "utf8" });
+  const run = spawnSync("bash", ["--norc", "-c", `${bashCompletion(CLI)}\n${driver}`], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return run.stdout.split("\n").filter(Boolean).sort();
 }
@@ -58,12 +58,12 @@ describe.skipIf(!has("bash"))("bash", () => {
   it("is what `ims-sharing completion bash` prints", async () => {
     const run = await cli(["completion", "bash"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`${bashCompletion(COMMANDS)}\n`);
+    expect(run.stdout).toBe(`${bashCompletion(CLI)}\n`);
   });
 });
 
 describe("zsh", () => {
-  const script = zshCompletion(COMMANDS);
+  const script = zshCompletion(CLI);
 
   it("offers every command word and every flag, with descriptions", () => {
     expect(script).toMatch(/^#compdef ims-sharing\n/);

@@ -2,18 +2,22 @@
  * Sharing as code on the command line: `plan -f FILE` shows what a sharing file would change,
  * `apply -f FILE` makes the changes (after asking, on a terminal) and reports them, and
  * `accept --from OWNER` answers, in one request, the shares an owner made. Entries of the
- * command table (commands.ts); the work is the library's (src/sharing/).
+ * command table; the work is the library's (src/sharing/).
  */
-import { ImsValidationError } from "../errors.js";
-import { applySharing, planSharing, type AppliedJob, type ApplyEvent, type ApplyReport, type SharingPlan } from "../sharing/index.js";
-import type { DesiredSharing } from "../sharing/desired.js";
-import { clientsForSharingFile, loadSharingFile } from "../sharing/file.js";
-import { formatPlan, formatReport } from "../sharing/render.js";
-import { defineCommand, type Command, type CommandContext } from "./commands.js";
-import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES } from "../environment.js";
-import { INSECURE_HTTP_FLAG, type Flags } from "./flags.js";
-import { hintText, jobHint, type Hint, type HintTarget } from "./hints.js";
-import { CliFailure, errorJson, EXIT, inCliTerms, UsageError, type Output } from "./output.js";
+import { answerBody } from "../../client.js";
+import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES } from "../../environment.js";
+import { ImsValidationError } from "../../errors.js";
+import { applySharing, planSharing, type AppliedJob, type ApplyEvent, type ApplyReport, type SharingPlan } from "../../sharing/index.js";
+import type { DesiredSharing } from "../../sharing/desired.js";
+import { clientsForSharingFile, loadSharingFile } from "../../sharing/file.js";
+import { formatPlan, formatReport } from "../../sharing/render.js";
+import { INSECURE_HTTP_FLAG } from "../framework/flags.js";
+import { defineCommand, type Command, type CommandContext, type Flags } from "../framework/types.js";
+import { hintText, jobHint, type Hint, type HintTarget } from "../hints.js";
+import { EXIT } from "../output/exit-codes.js";
+import type { Output } from "../output/printer.js";
+import { errorJson, inCliTerms } from "../output/report.js";
+import { CliFailure, UsageError } from "../output/usage-error.js";
 
 const FILE_FLAGS = {
   file: {
@@ -268,18 +272,7 @@ export const SHARING_COMMANDS: readonly Command[] = [
         return EXIT.ok;
       }
       ctx.out.line(`accepting ${images.length} image${images.length === 1 ? "" : "s"} from ${owner}: ${images.join(", ")}`);
-      const vault = ctx.values.vault;
-      return ctx.change((ims, call) =>
-        ims.updateImageMembers(
-          {
-            images,
-            project_id: projectId,
-            status: "accepted",
-            ...(vault === undefined ? {} : { vault_id: vault }),
-          },
-          call,
-        ),
-      );
+      return ctx.change("updateImageMembers", { body: answerBody(images, projectId, "accepted", ctx.values.vault) });
     },
   }),
 ];

@@ -1,10 +1,11 @@
 /**
- * Tab completion for bash and zsh, generated from the command table: command words, each
+ * Tab completion for bash and zsh, generated from the command table it is given: command words, each
  * command's flags, and the values of flags and arguments that have a fixed set of them. The
  * scripts find the command by skipping flags and the values of flags that take one.
  */
-import { allFlags, commandName, GROUPS, type Command, type Flags } from "./commands.js";
+import { allFlags, commandName } from "./flags.js";
 import { summaryOf, VERSION } from "./help.js";
+import type { Command, CommandTable, Flags } from "./types.js";
 
 interface Completions {
   /** Every spelling of a flag that takes a value (aliases too), so its value is not taken for a command word. */
@@ -19,7 +20,7 @@ function flagItems(flags: Flags): [string, string][] {
   return Object.entries(flags).map(([name, spec]) => [`--${name}`, spec.help]);
 }
 
-function completions(commands: readonly Command[]): Completions {
+function completions({ commands, groups }: CommandTable): Completions {
   const valued = new Set<string>();
   const choices = new Map<string, readonly string[]>();
   for (const command of commands) {
@@ -33,7 +34,7 @@ function completions(commands: readonly Command[]): Completions {
   }
   const top = [...new Set(commands.map((c) => c.path[0] ?? ""))].map((word): [string, string] => {
     const single = commands.find((c) => c.path.length === 1 && c.path[0] === word);
-    return [word, single ? summaryOf(single) : (GROUPS[word] ?? "")];
+    return [word, single ? summaryOf(single) : (groups[word] ?? "")];
   });
   const next: Completions["next"] = [
     { key: "", prefix: false, items: [...top, ["--help", "show the help"], ["--version", "print the version"]] },
@@ -44,21 +45,20 @@ function completions(commands: readonly Command[]): Completions {
       .map((c): [string, string] => [c.path.slice(1).join(" "), summaryOf(c)]);
     next.push({ key: group, prefix: false, items: [...items, ["--help", "show the help"]] });
   }
-  for (const command of commands) {
-    const flags = flagItems(allFlags(command)).filter(([f]) => f !== "--version");
-    const first = command.args?.[0];
-    if (first?.choices) {
-      next.push({
-        key: commandName(command),
-        prefix: false,
-        items: [...first.choices.map((c): [string, string] => [c, first.help]), ...flags],
-      });
-      next.push({ key: `${commandName(command)} `, prefix: true, items: flags });
-    } else {
-      next.push({ key: commandName(command), prefix: true, items: flags });
-    }
-  }
+  for (const command of commands) next.push(...commandCompletions(command));
   return { valued: [...valued].sort(), choices: [...choices], next };
+}
+
+/** What may follow a command's words: its flags, and first the values its first argument offers. */
+function commandCompletions(command: Command): Completions["next"] {
+  const flags = flagItems(allFlags(command)).filter(([f]) => f !== "--version");
+  const first = command.args?.[0];
+  const values = first?.choices?.map((v): [string, string] => [v, first.help]) ?? (first?.suggestions && Object.entries(first.suggestions));
+  if (!values) return [{ key: commandName(command), prefix: true, items: flags }];
+  return [
+    { key: commandName(command), prefix: false, items: [...values, ...flags] },
+    { key: `${commandName(command)} `, prefix: true, items: flags },
+  ];
 }
 
 /** `"members add"|"members add "*` */
@@ -68,8 +68,8 @@ function pattern(key: string, prefix: boolean): string {
 }
 
 /** The bash script: `source <(ims-sharing completion bash)`. */
-export function bashCompletion(commands: readonly Command[]): string {
-  const { valued, choices, next } = completions(commands);
+export function bashCompletion(table: CommandTable): string {
+  const { valued, choices, next } = completions(table);
   return `# bash completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion bash".
 # Install: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing
 # or, for this shell only: source <(ims-sharing completion bash)
@@ -105,8 +105,8 @@ function describeItem([word, description]: [string, string]): string {
 }
 
 /** The zsh script: in a directory of $fpath as `_ims-sharing`, or `source <(ims-sharing completion zsh)`. */
-export function zshCompletion(commands: readonly Command[]): string {
-  const { valued, choices, next } = completions(commands);
+export function zshCompletion(table: CommandTable): string {
+  const { valued, choices, next } = completions(table);
   return `#compdef ims-sharing
 # zsh completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion zsh".
 # Install: ims-sharing completion zsh > "\${fpath[1]}/_ims-sharing" (then start a new shell)
