@@ -22,11 +22,11 @@ export interface CliResult {
 /** Every run's output so far, in this test file. */
 export const outputs: string[] = [];
 
-/** The JSON lines of a stdout. */
+/** The JSON lines of a stdout (each starts with its event's name; `api` prints other JSON without --json). */
 export function eventsOf(stdout: string): CliEvent[] {
   return stdout
     .split("\n")
-    .filter((l) => l.startsWith("{"))
+    .filter((l) => l.startsWith('{"event":'))
     .map((l) => JSON.parse(l) as CliEvent);
 }
 

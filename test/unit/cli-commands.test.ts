@@ -369,6 +369,30 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       expect: /"accept" needs at least one of --all-pending, --image/,
     },
   },
+  api: {
+    success: {
+      args: () => ["api", "deleteImageMembers", "--body", JSON.stringify({ images: [IMAGE], projects: [MEMBER] }), "--wait"],
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
+    refused: {
+      args: () => ["api", "addImageMembers", "--body", JSON.stringify({ images: [MISSING_IMAGE], projects: [NEW_PROJECT] })],
+      code: EXIT.api,
+      expect: /IMS answered 400 IMG\.0027/,
+    },
+    failedJob: {
+      args: () => ["api", "addImageMembers", "--body", JSON.stringify({ images: [IMAGE], projects: [FAR_PROJECT] }), "--wait"],
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed with IMG\.0108/,
+    },
+    badInput: {
+      args: () => ["api", "listImageMembers", "--path", "image_id=nope", "--project-id", OWNER_PROJECT],
+      code: EXIT.usage,
+      expect: /invalid input: image_id must be an image ID \(a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64\), got "nope"/,
+    },
+  },
   contract: {
     success: { args: () => ["contract", "--list-broken"], code: EXIT.ok, expect: /^status-DONE\s+\S/m },
     badInput: { args: () => ["contract", "--upstream"], code: EXIT.usage, expect: /upstream/ },

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { CLI, COMMANDS } from "../../src/cli/main.js";
 import { allFlags, commandName } from "../../src/cli/framework/flags.js";
 import { bashCompletion, zshCompletion } from "../../src/cli/framework/completion.js";
+import { OPERATION_IDS } from "../../src/operations.js";
 import { cli } from "../helpers/cli.js";
 
 const has = (shell: string) => spawnSync(shell, ["-c", "true"]).status === 0;
@@ -24,6 +25,7 @@ describe.skipIf(!has("bash"))("bash", () => {
       "--help",
       "--version",
       "accept",
+      "api",
       "apply",
       "completion",
       "contract",
@@ -55,6 +57,15 @@ describe.skipIf(!has("bash"))("bash", () => {
     expect(complete("completion", "bash", "")).toEqual(["--help"]);
   });
 
+  it("offers api the operation IDs of the spec's table, then its flags", () => {
+    const flags = Object.keys(allFlags(COMMANDS.find((c) => commandName(c) === "api")!))
+      .filter((f) => f !== "version")
+      .map((f) => `--${f}`);
+    expect(complete("api", "")).toEqual([...OPERATION_IDS, ...flags].sort());
+    expect(complete("api", "listI")).toEqual(OPERATION_IDS.filter((id) => id.startsWith("listI")).sort());
+    expect(complete("api", "listImageMembers", "--pa")).toEqual(["--paginate", "--path"]);
+  });
+
   it("is what `ims-sharing completion bash` prints", async () => {
     const run = await cli(["completion", "bash"]);
     expect(run.code).toBe(0);
@@ -72,6 +83,7 @@ describe("zsh", () => {
       for (const flag of Object.keys(allFlags(command))) expect(script).toContain(`'--${flag}:`);
     }
     expect(script).toContain("--status) compadd -- pending accepted rejected; return ;;");
+    for (const id of OPERATION_IDS) expect(script).toContain(`'${id}:`);
     expect(script).toContain("compdef _ims_sharing ims-sharing");
   });
 

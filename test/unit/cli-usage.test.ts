@@ -153,15 +153,15 @@ describe("options", () => {
     ],
     [
       ["members", "list", "--image", IMAGE, "--wait"],
-      '--wait is an option of "members add", "members delete", "members accept" and 2 more, not of "members list"',
+      '--wait is an option of "members add", "members delete", "members accept" and 3 more, not of "members list"',
     ],
     [
       ["completion", "bash", "--json"],
-      '--json is an option of "members add", "members delete", "members list" and 9 more, not of "completion"',
+      '--json is an option of "members add", "members delete", "members list" and 10 more, not of "completion"',
     ],
     [
       ["completion", "zsh", "--region", "cn-north-4"],
-      '--region is an option of "members add", "members delete", "members list" and 8 more, not of "completion"',
+      '--region is an option of "members add", "members delete", "members list" and 9 more, not of "completion"',
     ],
     [["images", "shared", "--member", PROJECT], '--member is an option of "members show", not of "images shared"'],
   ])("%j: another command's option is refused by name", async (args, message) => {

@@ -6,6 +6,7 @@
  * entry here (and its group's description if its first word is new).
  */
 import type { Command, CommandTable } from "../framework/types.js";
+import { API_COMMAND } from "./api.js";
 import { COMPLETION_COMMAND } from "./completion.js";
 import { CONTRACT_COMMAND } from "./contract.js";
 import { FAKE_COMMAND } from "./fake.js";
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   ...MEMBERS_COMMANDS,
   ...IMAGES_COMMANDS,
   ...JOB_COMMANDS,
+  API_COMMAND,
   COMPLETION_COMMAND,
   ...SHARING_COMMANDS,
   FAKE_COMMAND,

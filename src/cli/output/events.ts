@@ -5,7 +5,9 @@
  */
 export const JSON_EVENTS = {
   accepted: {
-    when: "IMS accepted a change (members add, delete, accept, reject): printed at once, before any waiting",
+    when:
+      "IMS accepted a change (members add, delete, accept, reject; api with an operation that starts a job): " +
+      "printed at once, before any waiting",
     fields: {
       jobId: "the job's ID",
       requestId: "IMS's X-Request-Id for the request, or null",
@@ -48,6 +50,14 @@ export const JSON_EVENTS = {
       image: "the image as IMS returned it (id, name, owner, …)",
       status: "your answer to the share: pending, accepted or rejected (the filter it was listed with)",
     },
+  },
+  response: {
+    when: "api: the operation's answer, as IMS returned it (one page of a paginated operation without --paginate)",
+    fields: { operationId: "the operation called", body: "the answer's JSON body" },
+  },
+  item: {
+    when: "api --paginate: one item of a paginated operation's answers (one line per item, every page)",
+    fields: { operationId: "the operation called", item: "the item, as IMS returned it (a member, an image, …)" },
   },
   error: {
     when: "the command failed: the last line",
