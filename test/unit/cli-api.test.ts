@@ -96,7 +96,13 @@ describe("every operation of the table", () => {
       expect(JSON.parse(text.stdout), id).toEqual(run.events[0]?.body);
       if (!isPaginated(id)) continue;
       // One item a page: every page is read.
-      const input = { path: Object.fromEntries(operationSpec(id).pathParams.filter((p) => p !== "project_id").map((p) => [p, values[p]])) };
+      const input = {
+        path: Object.fromEntries(
+          operationSpec(id)
+            .pathParams.filter((p) => p !== "project_id")
+            .map((p) => [p, values[p]]),
+        ),
+      };
       const expected: unknown[] = [];
       for await (const item of owner().paginate(id, input as never)) expected.push(item);
       const paged = await cli(["api", id, ...pathArgs(id, values), "--query", "limit=1", "--paginate", "--json"], asOwner());
@@ -112,7 +118,8 @@ describe("api", () => {
   it("--help lists every operation of the table with its summary", async () => {
     const run = await cli(["api", "--help"]);
     expect(run.code).toBe(0);
-    for (const id of OPERATION_IDS) expect(run.stdout).toMatch(new RegExp(`^ {2}${id} +${operationSpec(id).method} .*${operationSpec(id).summary}`, "m"));
+    for (const id of OPERATION_IDS)
+      expect(run.stdout).toMatch(new RegExp(`^ {2}${id} +${operationSpec(id).method} .*${operationSpec(id).summary}`, "m"));
   });
 
   it("an unknown operation is refused with the closest name", async () => {
@@ -137,7 +144,10 @@ describe("api", () => {
   it.each([
     [["showJobProgress", "--path", "job_id=abc", "--wait"], "--wait: showJobProgress starts no job (it answers at once)"],
     [["showJobProgress", "--path", "job_id=abc", "--paginate"], "--paginate: showJobProgress answers in one piece (it is not paginated)"],
-    [["showJobProgress", "--path", "image_id=abc"], "--path image_id: not a path parameter of showJobProgress (its path parameters: job_id)"],
+    [
+      ["showJobProgress", "--path", "image_id=abc"],
+      "--path image_id: not a path parameter of showJobProgress (its path parameters: job_id)",
+    ],
     [["showJobProgress", "--path", "job_id"], '--path "job_id": give NAME=VALUE'],
     [["showJobProgress", "--path", "job_id=a", "--path", "job_id=b"], "--path job_id is given more than once: it takes one value"],
     [["addImageMembers"], "addImageMembers takes a JSON body: give --body JSON, or --body @FILE"],
@@ -159,14 +169,23 @@ describe("api", () => {
     await run.until(/INIT/);
     fake.advance(JOB_MS);
     expect(await run.done).toBe(0);
-    expect(run.stdout()).toMatch(/^accepted: job (\w{32})\njob \1: INIT \([\d.]+s\)\njob \1: SUCCESS \([\d.]+s\)\njob \1 succeeded at \S+\n$/);
+    expect(run.stdout()).toMatch(
+      /^accepted: job (\w{32})\njob \1: INIT \([\d.]+s\)\njob \1: SUCCESS \([\d.]+s\)\njob \1 succeeded at \S+\n$/,
+    );
     expect(fake.state.memberStatus(IMAGE, NEW_PROJECT)).toBe("pending");
 
     const recipient = { env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN } };
     const body = JSON.stringify({ images: [IMAGE], project_id: RECIPIENT_PROJECT, status: "rejected" });
     const answered = await cli(["api", "updateImageMembers", "--body", body, "--json"], recipient);
     expect(answered.code, answered.stderr).toBe(0);
-    expect(answered.events).toEqual([{ event: "accepted", jobId: expect.stringMatching(/^\w{32}$/), requestId: expect.any(String), resume: expect.stringContaining("ims-sharing job wait ") }]);
+    expect(answered.events).toEqual([
+      {
+        event: "accepted",
+        jobId: expect.stringMatching(/^\w{32}$/),
+        requestId: expect.any(String),
+        resume: expect.stringContaining("ims-sharing job wait "),
+      },
+    ]);
   });
 
   it("a change whose answer was lost: the commands that show whether it took effect, from the spec's check rules", async () => {
@@ -174,6 +193,8 @@ describe("api", () => {
     const body = JSON.stringify({ images: [IMAGE], projects: [NEW_PROJECT] });
     const run = await cli(["api", "addImageMembers", "--body", body], asOwner());
     expect(run.code).toBe(EXIT.api);
-    expect(run.stderr).toContain(`check with: ims-sharing members list --image ${IMAGE} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}\n`);
+    expect(run.stderr).toContain(
+      `check with: ims-sharing members list --image ${IMAGE} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}\n`,
+    );
   });
 });

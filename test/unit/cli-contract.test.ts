@@ -60,7 +60,9 @@ describe("the contract command's options", () => {
       recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
       environment: { projectId: OWNER_PROJECT },
     });
-    expect(optionsOf(["--access-key", "FAK", "--secret-key", "FSK", "--no-workflows", "--job", "J1", "--job", "J2"], { IMS_TOKEN: "t" })).toEqual({
+    expect(
+      optionsOf(["--access-key", "FAK", "--secret-key", "FSK", "--no-workflows", "--job", "J1", "--job", "J2"], { IMS_TOKEN: "t" }),
+    ).toEqual({
       commands: INSTALLED,
       auth: { accessKey: "FAK", secretKey: "FSK" },
       workflows: false,
@@ -142,11 +144,18 @@ describe("the contract command", () => {
     expect(help).toContain("start one that checks with: ims-sharing fake --verify-signatures");
     expect(help).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
     expect(help).not.toMatch(/npm run|in a clone/);
-    for (const flag of ["--recipient-token T", "--no-workflows", "--list-broken", "--broken NAME", "--timeout D"]) expect(help).toContain(flag);
+    for (const flag of ["--recipient-token T", "--no-workflows", "--list-broken", "--broken NAME", "--timeout D"])
+      expect(help).toContain(flag);
     expect(help).toMatch(/--recipient-token T +the second tenant's IAM token instead of AK\/SK \(IMS_RECIPIENT_TOKEN\)/);
 
     const lines: string[] = [];
-    const io = { out: (t: string) => void lines.push(t), err: (t: string) => void lines.push(t), env: {}, isTTY: false, signal: new AbortController().signal };
+    const io = {
+      out: (t: string) => void lines.push(t),
+      err: (t: string) => void lines.push(t),
+      env: {},
+      isTTY: false,
+      signal: new AbortController().signal,
+    };
     const clone = { commands: [contractCommand(CLONE)], groups: {} };
     expect(await runCli(["contract", "--help"], io, clone)).toBe(0);
     expect(lines.join("\n")).toMatch(/^Usage: npm run contract -- \[--upstream URL\][^]*start one that checks with: npm run fake\n/);

@@ -59,7 +59,18 @@ describe("JSON events", () => {
       (await cli(["api", "showJobProgress", "--path", `job_id=${jobId}`, "--json"], owner)).events,
       (
         await cli(
-          ["api", "listImageMembers", "--path", `image_id=${SEED_IMAGES[0]}`, "--query", "limit=1", "--paginate", "--project-id", OWNER_PROJECT, "--json"],
+          [
+            "api",
+            "listImageMembers",
+            "--path",
+            `image_id=${SEED_IMAGES[0]}`,
+            "--query",
+            "limit=1",
+            "--paginate",
+            "--project-id",
+            OWNER_PROJECT,
+            "--json",
+          ],
           owner,
         )
       ).events,

@@ -43,7 +43,11 @@ describe("the command table", () => {
       for (const [name, spec] of Object.entries(command.flags)) {
         if (!(name in CONNECTION_FLAGS)) continue;
         const shared = CONNECTION_FLAGS[name as keyof typeof CONNECTION_FLAGS];
-        if (spec.env === undefined) expect({ type: spec.type, value: spec.value }, `${commandName(command)} --${name}`).toEqual({ type: shared.type, value: "value" in shared ? shared.value : undefined });
+        if (spec.env === undefined)
+          expect({ type: spec.type, value: spec.value }, `${commandName(command)} --${name}`).toEqual({
+            type: shared.type,
+            value: "value" in shared ? shared.value : undefined,
+          });
         else expect(spec, `${commandName(command)} --${name}`).toBe(shared);
       }
     }
@@ -262,12 +266,9 @@ describe("durations (--timeout, fake --job-duration)", () => {
 });
 
 describe("every command's help", () => {
-  it.each(COMMANDS.map((c) => [commandName(c), c] as const))(
-    "%s --help lists its exit codes",
-    async (_, command) => {
-      expect((await cli([...command.path, "--help"])).stdout).toMatch(/\n\nExit codes: 0 [^\n]+/);
-    },
-  );
+  it.each(COMMANDS.map((c) => [commandName(c), c] as const))("%s --help lists its exit codes", async (_, command) => {
+    expect((await cli([...command.path, "--help"])).stdout).toMatch(/\n\nExit codes: 0 [^\n]+/);
+  });
 
   it("and every other text a user reads never sends them to 'the seed page' or a 'seed operation'", async () => {
     const texts = [

@@ -22,7 +22,13 @@ export function schemaWords(schema: Schema | undefined): string {
   if (type === "integer" || type === "number") {
     const { minimum: min, maximum: max } = schema;
     return `${type === "integer" ? "a whole number" : "a number"}${
-      min !== undefined && max !== undefined ? ` from ${min} to ${max}` : min !== undefined ? ` from ${min}` : max !== undefined ? ` up to ${max}` : ""
+      min !== undefined && max !== undefined
+        ? ` from ${min} to ${max}`
+        : min !== undefined
+          ? ` from ${min}`
+          : max !== undefined
+            ? ` up to ${max}`
+            : ""
     }`;
   }
   if (type === "string") return schema.maxLength ? `text of at most ${schema.maxLength} characters` : "text";
@@ -78,7 +84,10 @@ function queryRows(id: OperationId): [string, string][] {
   return op.queryParams.map((name) => {
     const constant = constantQueryValue(id, name);
     const words = schemaWords(op.input.query?.[name]);
-    return [name, constant !== undefined ? `always ${constant} (filled in)` : `${op.requiredQuery.includes(name) ? "required; " : ""}${words}`];
+    return [
+      name,
+      constant !== undefined ? `always ${constant} (filled in)` : `${op.requiredQuery.includes(name) ? "required; " : ""}${words}`,
+    ];
   });
 }
 
@@ -92,9 +101,10 @@ function atLeastOne(branches: readonly Schema[]): string {
 function bodyLines(id: OperationId): string[] {
   const body = operationSpec(id).input.body;
   if (!body) return ["Body: none."];
-  const fields = Object.entries(body.properties ?? {}).map(
-    ([name, schema]): [string, string] => [name, `${body.required?.includes(name) ? "required; " : ""}${schemaWords(schema)}`],
-  );
+  const fields = Object.entries(body.properties ?? {}).map(([name, schema]): [string, string] => [
+    name,
+    `${body.required?.includes(name) ? "required; " : ""}${schemaWords(schema)}`,
+  ]);
   const rules = [body, ...(body.allOf ?? [])].flatMap((s) => (s.anyOf ? [atLeastOne(s.anyOf)] : [])).filter(Boolean);
   return [
     `Body (--body JSON, or --body @FILE to read it from a file): ${schemaWords(body)}${rules.length ? `, with ${rules.join("; ")}` : ""}`,
@@ -105,15 +115,20 @@ function bodyLines(id: OperationId): string[] {
 /** `ims-sharing api OPERATION_ID --help`: one operation, from the table. */
 export function operationHelp(id: OperationId): string {
   const op = operationSpec(id);
-  const by = op.caller === "owner" ? ", called by the image's owner" : op.caller === "recipient" ? ", called by the recipient of a share" : "";
+  const by =
+    op.caller === "owner" ? ", called by the image's owner" : op.caller === "recipient" ? ", called by the recipient of a share" : "";
   const lines = [`Usage: ims-sharing api ${id} ${synopsis(id)}`, "", `${op.summary}: ${op.method} ${op.path}${by}.`];
-  if (op.job) lines.push(`It starts an asynchronous job (${op.job.type}): its job ID is printed at once, and --wait follows the job to its end.`);
+  if (op.job)
+    lines.push(`It starts an asynchronous job (${op.job.type}): its job ID is printed at once, and --wait follows the job to its end.`);
   if (op.pagination) {
     const { items, limit, marker } = op.pagination;
-    lines.push(`Its answers come in pages (${limit}, ${marker}): one page per call; --paginate reads every page and prints every item (${items}).`);
+    lines.push(
+      `Its answers come in pages (${limit}, ${marker}): one page per call; --paginate reads every page and prints every item (${items}).`,
+    );
   }
   if (op.pathParams.length) lines.push("", "Path parameters (--path NAME=VALUE):", ...rows(pathRows(id)));
-  if (op.queryParams.length) lines.push("", "Query parameters (--query NAME=VALUE; numbers where the schema says so):", ...rows(queryRows(id)));
+  if (op.queryParams.length)
+    lines.push("", "Query parameters (--query NAME=VALUE; numbers where the schema says so):", ...rows(queryRows(id)));
   lines.push("", ...bodyLines(id), "", "Everything is checked against the spec before it is sent. The other flags: ims-sharing api --help");
   return lines.join("\n");
 }

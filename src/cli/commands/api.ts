@@ -55,7 +55,10 @@ interface CallInput {
 function operationOf(text: string, name: string): OperationId {
   if (isOperationId(text)) return text;
   const guess = closest(text, OPERATION_IDS);
-  throw new UsageError(`unknown operation "${text}"${guess ? `; did you mean "${guess}"?` : ""} (every operation: ims-sharing api --help)`, name);
+  throw new UsageError(
+    `unknown operation "${text}"${guess ? `; did you mean "${guess}"?` : ""} (every operation: ims-sharing api --help)`,
+    name,
+  );
 }
 
 /** `NAME=VALUE` pairs, by name, each name's values in order. */
@@ -127,7 +130,10 @@ async function bodyInput(id: OperationId, spec: OperationSpec, text: string | un
   try {
     return JSON.parse(json) as unknown;
   } catch (error) {
-    throw new UsageError(`--body${text.startsWith("@") ? ` ${text}` : ""}: not JSON (${error instanceof Error ? error.message : String(error)})`, name);
+    throw new UsageError(
+      `--body${text.startsWith("@") ? ` ${text}` : ""}: not JSON (${error instanceof Error ? error.message : String(error)})`,
+      name,
+    );
   }
 }
 
@@ -180,7 +186,8 @@ export const API_COMMAND = defineCommand({
   ],
   async run(ctx) {
     const id = operationOf(ctx.args[0] ?? "", ctx.name);
-    if (ctx.values.paginate && !isPaginated(id)) throw new UsageError(`--paginate: ${id} answers in one piece (it is not paginated)`, ctx.name);
+    if (ctx.values.paginate && !isPaginated(id))
+      throw new UsageError(`--paginate: ${id} answers in one piece (it is not paginated)`, ctx.name);
     if (ctx.wait && !isJobOperation(id)) throw new UsageError(`--wait: ${id} starts no job (it answers at once)`, ctx.name);
     const input = await inputOf(id, ctx.values, ctx.name);
     if (isJobOperation(id)) return ctx.change(id, input as unknown as InputOf<typeof id>);

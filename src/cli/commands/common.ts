@@ -25,7 +25,8 @@ export const PAGE_SIZE = {
 export function pageSize(text: string | undefined, command: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < 1 || n > 1000) throw new UsageError(`--page-size: "${text}" is not a whole number from 1 to 1000`, command);
+  if (!/^\d+$/.test(text) || n < 1 || n > 1000)
+    throw new UsageError(`--page-size: "${text}" is not a whole number from 1 to 1000`, command);
   return n;
 }
 

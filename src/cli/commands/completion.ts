@@ -20,7 +20,10 @@ export const COMPLETION_COMMAND = defineCommand({
   waits: "never",
   connects: false,
   exitCodes: "Exit codes: 0 printed, 2 bad usage (a shell other than bash or zsh).",
-  examples: ["ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing", "source <(ims-sharing completion zsh)"],
+  examples: [
+    "ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing",
+    "source <(ims-sharing completion zsh)",
+  ],
   run(ctx) {
     ctx.out.line(ctx.args[0] === "zsh" ? zshCompletion(ctx.table) : bashCompletion(ctx.table));
     return Promise.resolve(EXIT.ok);

@@ -31,8 +31,18 @@ const RECIPIENT_FLAGS = {
     env: "HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID",
     help: "a second tenant for the two-tenant round trip (share → accept → reject → unshare): its project",
   },
-  "recipient-access-key": { type: "string", value: "AK", env: "HUAWEICLOUD_SDK_RECIPIENT_AK", help: "the second tenant's AK/SK: the access key" },
-  "recipient-secret-key": { type: "string", value: "SK", env: "HUAWEICLOUD_SDK_RECIPIENT_SK", help: "the second tenant's AK/SK: the secret key" },
+  "recipient-access-key": {
+    type: "string",
+    value: "AK",
+    env: "HUAWEICLOUD_SDK_RECIPIENT_AK",
+    help: "the second tenant's AK/SK: the access key",
+  },
+  "recipient-secret-key": {
+    type: "string",
+    value: "SK",
+    env: "HUAWEICLOUD_SDK_RECIPIENT_SK",
+    help: "the second tenant's AK/SK: the secret key",
+  },
   "recipient-security-token": {
     type: "string",
     value: "T",
@@ -58,7 +68,12 @@ const CONTRACT_FLAGS = {
     value: "ID",
     help: "an image of yours the checks may share and unshare, and whose members they list (repeat for several); it must exist",
   },
-  "member-project": { type: "string", multiple: true, value: "ID", help: "a project they may share the images with, then unshare (repeat)" },
+  "member-project": {
+    type: "string",
+    multiple: true,
+    value: "ID",
+    help: "a project they may share the images with, then unshare (repeat)",
+  },
   job: { type: "string", multiple: true, value: "ID", help: "a job to read (repeat for several)" },
   "access-key": CONNECTION_FLAGS["access-key"],
   "secret-key": CONNECTION_FLAGS["secret-key"],
@@ -113,7 +128,8 @@ function recipientAuth(values: ContractValues, env: Env, name: string): { auth: 
   if (Object.values(flags).some(given)) {
     // The rule's words name the owner's flags; these are the recipient's.
     const resolved = resolveCredentials(flags, {});
-    if ("problem" in resolved) throw new UsageError(resolved.problem.replace(/--(?=access-key|secret-key|security-token|token\b)/g, "--recipient-"), name);
+    if ("problem" in resolved)
+      throw new UsageError(resolved.problem.replace(/--(?=access-key|secret-key|security-token|token\b)/g, "--recipient-"), name);
     return { auth: resolved.auth, fromFlags: true };
   }
   const choose = "give --recipient-token, or --recipient-access-key and --recipient-secret-key, to choose";
@@ -128,7 +144,8 @@ function recipientOf(values: ContractValues, env: Env, name: string): { recipien
   const projectVariable = RECIPIENT_FLAGS["recipient-project-id"].env;
   const projectFlag = given(values["recipient-project-id"]);
   const projectId = projectFlag ?? given(env[projectVariable]);
-  if (auth && !projectId) throw new UsageError(`the recipient's credentials need its project ID: --recipient-project-id (or ${projectVariable})`, name);
+  if (auth && !projectId)
+    throw new UsageError(`the recipient's credentials need its project ID: --recipient-project-id (or ${projectVariable})`, name);
   if (!auth && projectId) {
     const variables = `${RECIPIENT_NAMES.token}, ${RECIPIENT_NAMES.accessKey}/${RECIPIENT_NAMES.secretKey}`;
     throw new UsageError(
@@ -149,7 +166,10 @@ export function contractOptions(values: ContractValues, env: Env, commands: Cont
   const upstream = given(values.upstream);
   const region = given(values.region);
   if (upstream && region) {
-    throw new UsageError("--upstream and --region are both given: give one (--upstream URL checks that endpoint, --region R the region's own)", name);
+    throw new UsageError(
+      "--upstream and --region are both given: give one (--upstream URL checks that endpoint, --region R the region's own)",
+      name,
+    );
   }
   const options: ContractOptions = { commands };
   const environment: Environment = {};

@@ -10,14 +10,14 @@ import { API_COMMAND } from "./api.js";
 import { COMPLETION_COMMAND } from "./completion.js";
 import { CONTRACT_COMMAND } from "./contract.js";
 import { FAKE_COMMAND } from "./fake.js";
-import { IMAGES_COMMANDS } from "./images.js";
+import { SHARED_IMAGES_COMMAND } from "./images.js";
 import { JOB_COMMANDS } from "./job.js";
 import { MEMBERS_COMMANDS } from "./members.js";
 import { SHARING_COMMANDS } from "./sharing.js";
 
 export const COMMANDS: readonly Command[] = [
   ...MEMBERS_COMMANDS,
-  ...IMAGES_COMMANDS,
+  SHARED_IMAGES_COMMAND,
   ...JOB_COMMANDS,
   API_COMMAND,
   COMPLETION_COMMAND,

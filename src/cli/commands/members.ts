@@ -35,8 +35,7 @@ const MEMBER_FLAGS = {
     value: "URN",
     aliases: ["organization"],
     help:
-      "an organization: its URN (organizations::ACCOUNT:organization:o-…, …:ou:o-…/ou-…) or a bare o-/r-/ou- ID; " +
-      "repeat for several",
+      "an organization: its URN (organizations::ACCOUNT:organization:o-…, …:ou:o-…/ou-…) or a bare o-/r-/ou- ID; " + "repeat for several",
   },
 } as const satisfies Flags;
 
@@ -54,32 +53,36 @@ const memberRow = (m: ImageMember) => [m.member_id, m.member_type ?? "project", 
 const EXAMPLE_IMAGE = "d164b5df-1bc3-4c3f-893e-3e471fd16e64";
 const EXAMPLE_PROJECT = "9c61004714024f9586705d090530f9fa";
 
+/** `members add` and `members delete`: the same flags, one change each. */
+function memberChange(
+  word: "add" | "delete",
+  operation: "addImageMembers" | "deleteImageMembers",
+  text: { description: string; example: string },
+) {
+  return defineCommand({
+    path: ["members", word],
+    operation,
+    description: text.description,
+    flags: MEMBER_FLAGS,
+    waits: "optional",
+    examples: [
+      `ims-sharing members ${word} --region cn-north-4 --image ${EXAMPLE_IMAGE} \\\n      --member-project ${EXAMPLE_PROJECT} --wait`,
+      text.example,
+    ],
+    run: (ctx) => ctx.change(operation, { body: membersBody(ctx.values) }),
+  });
+}
+
 export const MEMBERS_COMMANDS: readonly Command[] = [
-  defineCommand({
-    path: ["members", "add"],
-    operation: "addImageMembers",
+  memberChange("add", "addImageMembers", {
     description:
       "Shares images with projects, accounts or organizations. Each project must then accept the share " +
       "(members accept, from its own project); accounts and organizations need not.",
-    flags: MEMBER_FLAGS,
-    waits: "optional",
-    examples: [
-      `ims-sharing members add --region cn-north-4 --image ${EXAMPLE_IMAGE} \\\n      --member-project ${EXAMPLE_PROJECT} --wait`,
-      "ims-sharing members add --image ID --member-domain ACCOUNT_ID --member-organization o-abc123 --json",
-    ],
-    run: (ctx) => ctx.change("addImageMembers", { body: membersBody(ctx.values) }),
+    example: "ims-sharing members add --image ID --member-domain ACCOUNT_ID --member-organization o-abc123 --json",
   }),
-  defineCommand({
-    path: ["members", "delete"],
-    operation: "deleteImageMembers",
+  memberChange("delete", "deleteImageMembers", {
     description: "Stops sharing images with projects, accounts or organizations.",
-    flags: MEMBER_FLAGS,
-    waits: "optional",
-    examples: [
-      `ims-sharing members delete --region cn-north-4 --image ${EXAMPLE_IMAGE} \\\n      --member-project ${EXAMPLE_PROJECT} --wait`,
-      "ims-sharing members delete --endpoint http://127.0.0.1:4010 --image ID --member-project ID --json",
-    ],
-    run: (ctx) => ctx.change("deleteImageMembers", { body: membersBody(ctx.values) }),
+    example: "ims-sharing members delete --endpoint http://127.0.0.1:4010 --image ID --member-project ID --json",
   }),
   defineCommand({
     path: ["members", "list"],

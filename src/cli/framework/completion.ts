@@ -67,6 +67,23 @@ function pattern(key: string, prefix: boolean): string {
   return prefix && !key.endsWith(" ") ? `"${key}"|"${key} "*` : prefix ? `"${key}"*` : `"${key}"`;
 }
 
+/**
+ * The loop both scripts find the command's words with: every word typed before the one being
+ * completed, flags and the values of the flags that take one skipped.
+ */
+function wordLoop(valued: readonly string[], shell: { head: string; word: string; add: string }): string {
+  return `  ${shell.head}
+    word=${shell.word}
+    if ((skip)); then skip=0; continue; fi
+    case $word in
+      --*=*) ;;
+      ${valued.join("|")}) skip=1 ;;
+      -*) ;;
+      *) ${shell.add} ;;
+    esac
+  done`;
+}
+
 /** The bash script: `source <(ims-sharing completion bash)`. */
 export function bashCompletion(table: CommandTable): string {
   const { valued, choices, next } = completions(table);
@@ -76,16 +93,7 @@ export function bashCompletion(table: CommandTable): string {
 _ims_sharing() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
   local cmd="" word i skip=0
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    word=\${COMP_WORDS[i]}
-    if ((skip)); then skip=0; continue; fi
-    case $word in
-      --*=*) ;;
-      ${valued.join("|")}) skip=1 ;;
-      -*) ;;
-      *) cmd="\${cmd:+$cmd }$word" ;;
-    esac
-  done
+${wordLoop(valued, { head: "for ((i = 1; i < COMP_CWORD; i++)); do", word: "${COMP_WORDS[i]}", add: 'cmd="${cmd:+$cmd }$word"' })}
   case $prev in
 ${choices.map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(" ")}" -- "$cur")); return ;;`).join("\n")}
     ${valued.join("|")}) COMPREPLY=(); return ;;
@@ -114,16 +122,7 @@ export function zshCompletion(table: CommandTable): string {
 _ims_sharing() {
   local -a cmd items
   local i word skip=0
-  for ((i = 2; i < CURRENT; i++)); do
-    word=\${words[i]}
-    if ((skip)); then skip=0; continue; fi
-    case $word in
-      --*=*) ;;
-      ${valued.join("|")}) skip=1 ;;
-      -*) ;;
-      *) cmd+=("$word") ;;
-    esac
-  done
+${wordLoop(valued, { head: "for ((i = 2; i < CURRENT; i++)); do", word: "${words[i]}", add: 'cmd+=("$word")' })}
   case \${words[CURRENT-1]} in
 ${choices.map(([flag, values]) => `    ${flag}) compadd -- ${values.join(" ")}; return ;;`).join("\n")}
     ${valued.join("|")}) _message 'a value'; return ;;

@@ -3,23 +3,16 @@
  * command's help starts with its operation's summary, method and path, then lists its own flags
  * before the shared ones. Each command and each group has its own.
  */
-import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { operationSpec, type OperationId } from "../../operations.js";
 import { commandName, CONNECTION_FLAGS, CONNECTION_RULES, flagSections, invocation, OUTPUT_FLAGS } from "./flags.js";
 import type { Command, CommandTable, FlagSpec, Flags } from "./types.js";
 
-/** The package's version, from its package.json (found from dist/ and from the sources alike). */
-export const VERSION: string = (() => {
-  for (const path of ["../../../../package.json", "../../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "ims-sharing" && pkg.version) return pkg.version;
-    } catch {
-      // not this one
-    }
-  }
-  return "0.0.0";
-})();
+/**
+ * The package's version, from its own package.json, reached by the package's name (its exports
+ * map lists `./package.json`), from dist/, the sources and an installed copy alike.
+ */
+export const VERSION: string = (createRequire(import.meta.url)("ims-sharing/package.json") as { version: string }).version;
 
 export const EXIT_CODES_HELP = `Exit codes: 0 done, 2 bad usage or input, 3 API or network error, 4 job failed (or succeeded with
 failed images), 5 timed out, 130 interrupted (the job goes on: the command that follows it is printed).`;

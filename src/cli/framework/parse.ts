@@ -57,7 +57,13 @@ function parseArgsMessage(error: unknown): string {
 function scan(argv: readonly string[], commands: readonly Command[]): { positionals: string[]; given: Given[] } {
   const union: Record<string, Flags[string]> = {};
   for (const command of commands) Object.assign(union, allFlags(command));
-  const { tokens } = parseArgs({ args: [...argv], options: parseArgsOptions(union, true), strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...argv],
+    options: parseArgsOptions(union, true),
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const positionals: string[] = [];
   const given: Given[] = [];
   for (const token of tokens) {
@@ -82,7 +88,8 @@ function noCommand(positionals: readonly string[], table: CommandTable, help: bo
   const first = positionals[0];
   const groupCommands = commands.filter((c) => c.path.length > 1 && c.path[0] === first);
   if (first === undefined) return { kind: "help", text: mainHelp(table), exitCode: help ? 0 : 2 };
-  if (groupCommands.length && (positionals.length === 1 || help)) return { kind: "help", text: groupHelp(first, table), exitCode: help ? 0 : 2 };
+  if (groupCommands.length && (positionals.length === 1 || help))
+    return { kind: "help", text: groupHelp(first, table), exitCode: help ? 0 : 2 };
   if (help && !groupCommands.length) return { kind: "help", text: mainHelp(table), exitCode: 0 };
   const tried = groupCommands.length ? positionals.slice(0, 2) : positionals.slice(0, 1);
   const tops = [...new Set(commands.map((c) => c.path[0] ?? ""))];
@@ -90,7 +97,12 @@ function noCommand(positionals: readonly string[], table: CommandTable, help: bo
   const guess = closest(tried.at(-1) ?? "", known);
   const list = groupCommands.length ? `${first} commands: ${known.join(", ")}` : `commands: ${tops.join(", ")}`;
   const meant = guess ? `; did you mean "${[...tried.slice(0, -1), guess].join(" ")}"?` : "";
-  return { kind: "error", message: `unknown command "${tried.join(" ")}"${meant} (${list})`, helpFor: groupCommands.length ? first : "", json };
+  return {
+    kind: "error",
+    message: `unknown command "${tried.join(" ")}"${meant} (${list})`,
+    helpFor: groupCommands.length ? first : "",
+    json,
+  };
 }
 
 /** `"a"`, `"a" and "b"`, `"a", "b", "c" and 4 more` */
@@ -117,7 +129,11 @@ function foreignOption(given: readonly Given[], command: Command, commands: read
 }
 
 /** Pass 2: the command's own flags, strictly (values missing, booleans given values, …), aliases merged into their canonical names. */
-function strictValues(argv: readonly string[], command: Command, given: readonly Given[]): { values: ParsedValues; positionals: string[] } | string {
+function strictValues(
+  argv: readonly string[],
+  command: Command,
+  given: readonly Given[],
+): { values: ParsedValues; positionals: string[] } | string {
   const flags = allFlags(command);
   let parsed;
   try {

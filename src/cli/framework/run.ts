@@ -130,7 +130,8 @@ class CommandRun {
       table: this.#table,
       client: () => this.#client(),
       requireProjectId(why) {
-        if (!projectId) throw new UsageError(`"${name}" needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID), your own project: ${why}`, name);
+        if (!projectId)
+          throw new UsageError(`"${name}" needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID), your own project: ${why}`, name);
         return projectId;
       },
       change: (operation, input) => this.#change(operation, input, wait, timeoutMs),
@@ -215,7 +216,9 @@ class CommandRun {
     // On a terminal the live line was erased: the message takes its place.
     const start = out.live ? "" : "\n";
     if (jobId) {
-      out.note(`${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `ims-sharing job wait ${jobId}`}`);
+      out.note(
+        `${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `ims-sharing job wait ${jobId}`}`,
+      );
     } else if (this.#sending && this.#sent) {
       const checks = this.#checks();
       const how = checks.length ? "" : `; ${checkHint(this.#sent.operation, this.#sent.body)}`;

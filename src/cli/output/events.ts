@@ -78,7 +78,8 @@ export const JSON_EVENTS = {
       problems: "what stops the plan from being applied (a quota it would exceed)",
       batches: "the requests apply would send: region, kind (remove or add), images, members",
       unread:
-        "what could not be read, so the plan is partial (apply refuses it): region, image (null for the whole region), images, message, error",
+        "what could not be read, so the plan is partial (apply refuses it): region, image (null for the whole region), images, " +
+        "message, error",
     },
   },
   applyJob: {

@@ -3,7 +3,15 @@
  * --json), the details with --verbose, and what became of the job it concerns (may it still run,
  * and the command that checks). Also the library's advice in the command line's terms.
  */
-import { ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError } from "../../errors.js";
+import {
+  ImsApiError,
+  ImsError,
+  ImsJobFailedError,
+  ImsNetworkError,
+  ImsResponseError,
+  ImsTimeoutError,
+  ImsValidationError,
+} from "../../errors.js";
 import { unresolvable } from "../../retry.js";
 import { hintText, type Hint } from "../hints.js";
 import { EXIT } from "./exit-codes.js";
@@ -91,7 +99,15 @@ function details(error: unknown): string[] {
 
 /** A value that is not an Error, as text. */
 function plain(value: unknown): string {
-  return typeof value === "string" ? value : (JSON.stringify(value) as string | undefined) ?? typeof value;
+  if (typeof value === "string") return value;
+  if (value !== null && typeof value === "object") {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return "an object that cannot be shown";
+    }
+  }
+  return String(value);
 }
 
 /** An error's `cause`, if it has one. */
@@ -138,8 +154,7 @@ export function reportError(out: Output, error: unknown, context: ErrorContext):
     });
   } else {
     out.note(`error: ${oneLine(error, out.verbose)}`);
-    if (error instanceof UsageError)
-      out.note(`See: ${context.helpCommand(error.helpFor || context.command)}`);
+    if (error instanceof UsageError) out.note(`See: ${context.helpCommand(error.helpFor || context.command)}`);
     if (code === EXIT.internal && out.verbose && error instanceof Error && error.stack) out.note(error.stack);
   }
   if (out.verbose) for (const line of details(error)) out.note(line);
