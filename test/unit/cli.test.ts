@@ -77,7 +77,7 @@ describe("the binary", () => {
         { env: env() },
       );
       expect(failed.code).toBe(4);
-      expect(failed.stderr).toMatch(/^error: Job \w{32} failed with IMG\.0113: /);
+      expect(failed.stderr).toMatch(/^error: Job \w{32} failed: .*IMG\.0113 /);
 
       const slow = await startFakeIms({ jobDurationMs: 600_000 });
       try {
