@@ -118,11 +118,13 @@ export function cliProcess(
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
       stdout += d;
       options.onStdout?.(stdout, child);
     });
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stderr.on("data", (d: string) => (stderr += d));
     child.on("close", (code) => {
       outputs.push(stdout + stderr);
       resolve({ code, stdout, stderr });
@@ -160,8 +162,10 @@ export async function runAsPrinted(command: string, env: Record<string, string |
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => (stdout += d));
+    child.stderr.on("data", (d: string) => (stderr += d));
     child.on("close", (code) => {
       outputs.push(stdout + stderr);
       resolve({ code, stdout, stderr });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import { COMMANDS, EXIT } from "../../src/cli/main.js";
 import { operations, type OperationId } from "../../generated/operations.js";
+import { operationIds } from "../../src/cli/framework/help.js";
 import { createImsClient } from "../../src/client.js";
 import {
   createManualClock,
@@ -73,7 +74,8 @@ async function ownerJob(body: { images: string[]; projects: string[] }, finish: 
 interface Case {
   args: (setup: { jobId?: string }) => string[];
   options?: () => InProcessOptions;
-  setup?: () => Promise<{ jobId?: string } | void> | void;
+  /** What it sets up first; it may name a job for `args`. */
+  setup?: () => unknown;
   /** Advance the clock to the job's end once the output shows this (the job ID by default). */
   advance?: RegExp | true;
   /** Ctrl-C once the output shows this. */
@@ -413,12 +415,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
 };
 
 const nameOf = (c: (typeof COMMANDS)[number]) => c.path.join(" ");
-const operationsOf = (c: (typeof COMMANDS)[number]): OperationId[] =>
-  c.operation === undefined
-    ? []
-    : typeof c.operation === "string"
-      ? [c.operation as OperationId]
-      : [...(c.operation as readonly OperationId[])];
+const operationsOf = (c: (typeof COMMANDS)[number]): readonly OperationId[] => operationIds(c);
 
 describe("exit codes, per command", () => {
   it("every command has a case for each outcome that applies to it", () => {
@@ -435,7 +432,7 @@ describe("exit codes, per command", () => {
   for (const [name, cases] of Object.entries(MATRIX)) {
     for (const [outcome, c] of Object.entries(cases) as [Outcome, Case][]) {
       it(`${name}: ${outcome} exits ${c.code}`, async () => {
-        const setup = (await c.setup?.()) ?? {};
+        const setup = ((await c.setup?.()) ?? {}) as { jobId?: string };
         const run = startCli(c.args(setup), c.options?.() ?? asOwner());
         if (c.advance) {
           await run.until(c.advance === true ? ACCEPTED : c.advance);
@@ -539,6 +536,7 @@ describe("following a job", () => {
       expect(await run.done, mode).toBe(0);
       if (mode === "tty")
         expect(run.stdout()).toMatch(
+          // eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what is tested
           /\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: .+\), trying again in [\d.]+s/,
         );
       if (mode === "plain")
@@ -575,7 +573,10 @@ describe("when waiting ends early", () => {
     expect(text.code).toBe(EXIT.api);
     expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: fetch failed/gm)).toHaveLength(4);
     expect(text.stderr).toMatch(
-      new RegExp(`^error: Could not reach IMS to follow job ${UNKNOWN_JOB}, which may still be running: 5 polls in a row got no answer`, "m"),
+      new RegExp(
+        `^error: Could not reach IMS to follow job ${UNKNOWN_JOB}, which may still be running: 5 polls in a row got no answer`,
+        "m",
+      ),
     );
     expect(text.stderr).toContain(`check with: ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}\n`);
 

@@ -98,7 +98,7 @@ describe("JSON events", () => {
     runs.push((await cli(["plan", "-f", file, "--json"], { env: {}, client: ticking })).events);
     const applied = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
     expect(applied.code).toBe(4);
-    expect(applied.events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual([
+    expect(applied.events.map((e) => `${e.event}${typeof e.type === "string" ? `:${e.type}` : ""}`)).toEqual([
       "plan",
       "applyJob:accepted",
       "applyJob:failed",

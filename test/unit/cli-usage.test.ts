@@ -84,7 +84,7 @@ describe("help", () => {
     expect(run.stdout).not.toContain("Connection and credentials");
     const bare = await cli([group]);
     expect(bare.code).toBe(EXIT.usage);
-    expect(bare.stdout).toBe(run.stdout + "");
+    expect(bare.stdout).toBe(run.stdout);
   });
 
   it("the global help lists every command; with no arguments it exits 2", async () => {
