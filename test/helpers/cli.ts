@@ -66,6 +66,8 @@ export function startCli(args: string[], options: InProcessOptions = {}): InProc
     isTTY: options.isTTY ?? false,
     signal: controller.signal,
     client: options.client ?? FAST_CLIENT,
+    // Hints are run as printed through a shim named ims-sharing on PATH (runAsPrinted).
+    program: "ims-sharing",
     confirm: options.confirm,
   };
   const done = runCli(args, io).finally(() => {
@@ -111,25 +113,29 @@ export function cliProcess(
   args: string[],
   options: { env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", IMS_TOKEN: SECRET_TOKEN, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => {
-      stdout += d;
-      options.onStdout?.(stdout, child);
-    });
-    child.stderr.on("data", (d: string) => (stderr += d));
-    child.on("close", (code) => {
-      outputs.push(stdout + stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  // As a user with the package installed: `ims-sharing` on PATH, so hints print it bare.
+  return shim().then(
+    (dir) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+          env: { PATH: `${dir}:${process.env.PATH ?? ""}`, IMS_TOKEN: SECRET_TOKEN, ...options.env },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8");
+        child.stderr.setEncoding("utf8");
+        child.stdout.on("data", (d: string) => {
+          stdout += d;
+          options.onStdout?.(stdout, child);
+        });
+        child.stderr.on("data", (d: string) => (stderr += d));
+        child.on("close", (code) => {
+          outputs.push(stdout + stderr);
+          resolve({ code, stdout, stderr });
+        });
+      }),
+  );
 }
 
 let shimDir: Promise<string> | undefined;

@@ -589,6 +589,7 @@ describe("when waiting ends early", () => {
       exitCode: 3,
       jobId: UNKNOWN_JOB,
       resume: `ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}`,
+      check: [],
       error: expect.objectContaining({ name: "ImsNetworkError", jobId: UNKNOWN_JOB }),
     });
   });

@@ -225,6 +225,7 @@ describe("options", () => {
         exitCode: 2,
         jobId: null,
         resume: null,
+        check: [],
         error: { name: "UsageError", message: '--vault is an option of "members accept" and "accept", not of "members reject"' },
       },
     ]);

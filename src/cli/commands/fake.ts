@@ -73,13 +73,32 @@ async function serve(ctx: CommandContext<typeof SERVE_FLAGS>, serving: Serving):
     throw error;
   }
   ctx.out.line(banner(fakeModule, fake.url, jobDurationMs, serving));
-  await new Promise<void>((resolve) => {
-    if (ctx.signal.aborted) resolve();
-    else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
+  await untilStopped(ctx.signal);
   await fake.close();
   ctx.out.line("Fake IMS stopped.");
   return EXIT.ok;
+}
+
+/**
+ * Until Ctrl-C (or kill's SIGTERM), or until the process that started this one is gone: `npx
+ * ims-sharing fake &` runs under npm, and a script's `kill %1` stops npm without passing the
+ * signal on; the fake, left with no parent, then stops too instead of holding its port.
+ */
+function untilStopped(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const parent = process.ppid;
+    const orphaned = setInterval(() => {
+      if (process.ppid !== parent) done();
+    }, 500);
+    orphaned.unref();
+    const done = () => {
+      clearInterval(orphaned);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    if (signal.aborted) done();
+    else signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** Where the fake listens and who its tenants are. */
@@ -113,7 +132,7 @@ export const FAKE_COMMAND = defineCommand({
   connects: false,
   exitCodes: EXIT_CODES,
   examples: ["ims-sharing fake", "ims-sharing fake --port 4010 --job-duration 300ms --verify-signatures"],
-  run: (ctx) => serve(ctx, { verify: ctx.values["verify-signatures"] === true, cli: "ims-sharing" }),
+  run: (ctx) => serve(ctx, { verify: ctx.values["verify-signatures"] === true, cli: ctx.program }),
 });
 
 /** The flag that turns on signature checking, as the installed fake takes it (for the commands that name it). */

@@ -97,6 +97,7 @@ function hintTargets(desired: DesiredSharing, ctx: CommandContext<typeof FILE_FL
       allowInsecureHttp: ctx.values["allow-insecure-http"] === true,
       credentials: { from: "env", names: credentials.names },
       env: ctx.env,
+      program: ctx.program,
     };
   }
   return targets;

@@ -10,6 +10,7 @@ import { durationProblem, parseDuration } from "../../duration.js";
 import { ImsAbortedError, mayHaveTakenEffect } from "../../errors.js";
 import { operationSpec, type InputOf, type JobOperationId } from "../../operations.js";
 import { commandHint, hintText, jobHint, type Hint, type HintTarget } from "../hints.js";
+import { programName } from "./program.js";
 import { EXIT } from "../output/exit-codes.js";
 import { followJob } from "../output/follow.js";
 import { Output } from "../output/printer.js";
@@ -110,6 +111,7 @@ class CommandRun {
         exitCode: this.#command.errorExitCode?.(argv),
         hint: (jobId, verb) => this.#hint(jobId, verb),
         helpCommand: helpCommandIn(this.#table),
+        checks: mayHaveTakenEffect(error) ? this.#checks() : [],
       });
       if (!this.#out.json && mayHaveTakenEffect(error)) for (const line of this.#checks()) this.#out.note(`check with: ${line}`);
       return code;
@@ -140,6 +142,7 @@ class CommandRun {
       clientOptions: this.#io.client,
       confirm: this.#io.confirm,
       timeoutMs,
+      program: this.#io.program ?? programName(this.#io.env),
     };
   }
 
@@ -158,6 +161,7 @@ class CommandRun {
         allowInsecureHttp: this.#values["allow-insecure-http"] === true,
         credentials: connection.credentials,
         env: this.#io.env,
+        program: this.#io.program ?? programName(this.#io.env),
       }
     );
   }
@@ -177,7 +181,7 @@ class CommandRun {
     this.#jobId = accepted.jobId;
     this.#accepted = true;
     const next = this.#hint(accepted.jobId);
-    this.#out.event("accepted", { jobId: accepted.jobId, requestId: accepted.requestId ?? null, resume: next?.command ?? null });
+    this.#out.event("accepted", { jobId: accepted.jobId, requestId: accepted.requestId ?? null, resume: next ? hintText(next) : null });
     this.#out.line(`accepted: job ${accepted.jobId}${wait || !next ? "" : `\nfollow it with: ${hintText(next)}`}`);
     return wait ? this.#follow(accepted.jobId, timeoutMs) : EXIT.ok;
   }
@@ -209,15 +213,15 @@ class CommandRun {
     const resume = jobId ? this.#hint(jobId) : undefined;
     out.event("interrupted", {
       jobId: jobId ?? null,
-      resume: resume?.command ?? null,
-      jobs: jobId ? [{ region: null, jobId, resume: resume?.command ?? null }] : [],
+      resume: resume ? hintText(resume) : null,
+      jobs: jobId ? [{ region: null, jobId, resume: resume ? hintText(resume) : null }] : [],
     });
     if (out.json) return EXIT.interrupted;
     // On a terminal the live line was erased: the message takes its place.
     const start = out.live ? "" : "\n";
     if (jobId) {
       out.note(
-        `${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `ims-sharing job wait ${jobId}`}`,
+        `${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `${this.#io.program ?? programName(this.#io.env)} job wait ${jobId}`}`,
       );
     } else if (this.#sending && this.#sent) {
       const checks = this.#checks();

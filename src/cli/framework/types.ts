@@ -75,6 +75,11 @@ export interface CliIo extends OutputIo {
    * terminal to ask on (then apply needs --yes).
    */
   confirm?: ((question: string) => Promise<boolean>) | undefined;
+  /**
+   * How the user runs this program from their shell, for the commands hints print (default:
+   * found from `env`, see framework/program.ts: `ims-sharing`, or `npx ims-sharing`).
+   */
+  program?: string | undefined;
 }
 
 /** The commands the framework runs, and what their groups are for. */
@@ -120,6 +125,8 @@ export interface CommandContext<F extends Flags = Flags> {
   readonly confirm: CliIo["confirm"];
   /** How long to wait for a job (--timeout, default 5 minutes). */
   readonly timeoutMs: number;
+  /** How the user runs this program from their shell (`ims-sharing`, `npx ims-sharing`), for printed commands. */
+  readonly program: string;
 }
 
 /** One command of the table. */

@@ -66,7 +66,10 @@ export const JSON_EVENTS = {
       jobId: "the job concerned, or null",
       resume:
         "the command that follows the job on, complete for this environment (--endpoint or --region, --project-id, " +
-        "credentials' variables by name; credentials given as flags must be added), or null",
+        "credentials' variables by name; credentials given as flags must be added: a shell comment says which), or null",
+      check:
+        "for a change whose outcome is unknown (error.mayHaveTakenEffect): the commands, complete for this environment, " +
+        "that show whether it took effect; else []",
       error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
     },
   },

@@ -129,6 +129,8 @@ export interface ErrorContext {
   exitCode?: number | undefined;
   /** The command that follows a job on, in this run's environment; undefined when it cannot be made. */
   hint?: ((jobId: string, verb?: "wait" | "show") => Hint | undefined) | undefined;
+  /** For a change whose outcome is unknown: the commands, complete for this run, that show whether it took effect. */
+  checks?: readonly string[] | undefined;
 }
 
 /** Prints an error (one line, or an `error` event) and says what became of the job; returns the exit code. */
@@ -149,7 +151,8 @@ export function reportError(out: Output, error: unknown, context: ErrorContext):
     out.event("error", {
       exitCode: code,
       jobId: jobId ?? null,
-      resume: hint?.command ?? null,
+      resume: hint ? hintText(hint) : null,
+      check: context.checks ?? [],
       error: error instanceof ImsError ? error.toJSON() : { ...errorJson(error), message: oneLine(error, out.verbose) },
     });
   } else {
