@@ -21,7 +21,7 @@ export const COMPLETION_COMMAND = defineCommand({
   connects: false,
   exitCodes: "Exit codes: 0 printed, 2 bad usage (a shell other than bash or zsh).",
   examples: [
-    "mkdir -p ~/.local/share/bash-completion/completions && ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing",
+    "ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing   # after mkdir -p of that folder",
     "source <(ims-sharing completion zsh)",
   ],
   run(ctx) {
