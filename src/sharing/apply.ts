@@ -7,12 +7,11 @@
 import { ImsValidationError, mayHaveTakenEffect } from "../errors.js";
 import { jobOutcome } from "../job.js";
 import { READ_BACK_MS } from "../change.js";
-import { sleep } from "../signals.js";
+import { regionLimiters, sleep } from "../signals.js";
 import { notify } from "../options.js";
 import {
   batchBody,
   DEFAULT_CONCURRENCY,
-  regionLimiters,
   diffSharing,
   groupBatches,
   messageOf,

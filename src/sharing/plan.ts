@@ -7,6 +7,7 @@
 import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResult } from "../../generated/ims.js";
 import { limits } from "../../generated/schemas.js";
 import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
+import { linkedController, regionLimiters, type LinkedController } from "../signals.js";
 import type { ValidationIssue } from "../validate.js";
 import { DEFAULT_MODE, QUOTAS, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
 import {
@@ -245,41 +246,6 @@ export function batchBody(batch: Pick<SharingBatch, "images" | "members">): Imag
   return body;
 }
 
-/**
- * A limiter: `run(task)` starts the task when fewer than `limit` are running, so that many
- * images or batches never mean many requests at once.
- */
-export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  const next = () => {
-    running--;
-    queue.shift()?.();
-  };
-  return (task) =>
-    new Promise((resolve, reject) => {
-      const start = () => {
-        running++;
-        task().then(resolve, reject).finally(next);
-      };
-      if (running < limit) start();
-      else queue.push(start);
-    });
-}
-
-/**
- * One limiter per region: regions are independent services, so each gets `limit` requests in
- * flight of its own and a slow region never holds another back.
- */
-export function regionLimiters(limit: number): (region: string) => <T>(task: () => Promise<T>) => Promise<T> {
-  const limiters = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
-  return (region) => {
-    let run = limiters.get(region);
-    if (!run) limiters.set(region, (run = createLimiter(limit)));
-    return run;
-  };
-}
-
 /** Problems with options shared by planning and applying. */
 export function optionIssues(options: {
   concurrency?: unknown;
@@ -312,22 +278,6 @@ export function missingClients(regions: Iterable<string>, clients: Readonly<Reco
     }
   }
   return issues;
-}
-
-/**
- * A signal that ends when the caller's does, or when `abort` is called (on the first failure).
- * `deadline` in signals.ts cannot be ended by hand, which is what stopping siblings needs.
- */
-export function linkedController(parent: AbortSignal | undefined): { signal: AbortSignal; abort(reason: unknown): void; dispose(): void } {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
-    dispose: () => parent?.removeEventListener("abort", onAbort),
-  };
 }
 
 /** Reads every member of an image, every page. */
@@ -395,7 +345,7 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   const unread: SharingReadFailure[] = [];
   // One controller per region: a failure that concerns the whole region stops its other
   // listings (they would fail the same way), and leaves the other regions alone.
-  const links = new Map<string, ReturnType<typeof linkedController>>();
+  const links = new Map<string, LinkedController>();
   const linkOf = (region: string) => {
     let link = links.get(region);
     if (!link) links.set(region, (link = linkedController(signal)));
