@@ -48,6 +48,7 @@ import type {
   UpdateImageMembersRequest,
 } from "../../generated/ims.js";
 import { limits } from "../../generated/schemas.js";
+import { entriesOf, MEMBER_KEY, MEMBER_TYPE, membersOfBody, type MemberType } from "../sharing/members.js";
 import { systemClock, type Clock } from "./clock.js";
 
 /**
@@ -69,7 +70,7 @@ export const DEFAULT_REGION = "cn-north-4";
 /** Accepted members an image may have (Huawei, 2024): pending and rejected shares do not count. */
 export const MEMBER_QUOTA = { image: limits.membersPerImage, fullEcs: limits.membersPerFullEcsImage } as const;
 
-export type MemberType = "project" | "domain" | "organization";
+export type { MemberType };
 /** System-disk, data-disk or full-ECS (whole-server) image. */
 export type ImageKind = "system" | "data" | "full-ecs";
 export type JobType = "imsAddImageMembersJob" | "imsDelImageMembersJob" | "imsUpdateImageMembersJob";
@@ -210,19 +211,15 @@ export function defaultImages(): SeedImage[] {
 const memberTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const jobTime = (ms: number) => new Date(ms).toISOString();
 
-/** An organization URN or bare ID → the member ID IMS lists (`o-…`, `r-…`, `ou-…`). */
-export function organizationMember(ref: string): MemberRef {
-  if (!ref.startsWith("organizations::")) return { id: ref, type: "organization" };
-  const cut = ref.includes("/") ? ref.lastIndexOf("/") : ref.lastIndexOf(":");
-  return { id: ref.slice(cut + 1), type: "organization", urn: ref };
-}
-
+/**
+ * The members a body names, as IMS lists them: an organization by its bare ID (`o-…`, `r-…`,
+ * `ou-…`, the key sharing compares it by), with the URN it was named by, if any.
+ */
 function membersNamed(body: MembersBody): MemberRef[] {
-  return [
-    ...(body.projects ?? []).map((id): MemberRef => ({ id, type: "project" })),
-    ...(body.domains ?? []).map((id): MemberRef => ({ id, type: "domain" })),
-    ...(body.organizations ?? []).map(organizationMember),
-  ];
+  return entriesOf(membersOfBody(body)).map(({ kind, entry }): MemberRef => {
+    const id = MEMBER_KEY[kind](entry);
+    return { id, type: MEMBER_TYPE[kind], ...(id !== entry ? { urn: entry } : {}) };
+  });
 }
 
 interface Outcome {

@@ -24,7 +24,7 @@ import {
   type SharingJob,
   type SharingPlan,
 } from "./plan.js";
-import { append, emptySet, without, type MemberSet } from "./members.js";
+import { append, emptySet, isListedIn, keysOf, without, type MemberSet } from "./members.js";
 
 /** Job results are matched to the request's projects without regard to case: a result is read, not sent. */
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -226,8 +226,8 @@ function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageO
  * against the quota, before anything is removed, plus the additions, exceed the quota.
  */
 function needsRemovalsFirst(change: ImageChange): boolean {
-  const removed = new Set([...change.remove.projects, ...change.remove.domains, ...change.remove.organizations]);
-  const countedRemoved = change.current.filter((m) => removed.has(m.member_id) && m.status !== "pending").length;
+  const removed = keysOf(change.remove);
+  const countedRemoved = change.current.filter((m) => m.status !== "pending" && isListedIn(m, removed)).length;
   return change.quota.after + countedRemoved > change.quota.limit;
 }
 

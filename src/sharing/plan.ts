@@ -10,16 +10,7 @@ import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
 import { linkedController, regionLimiters, type LinkedController } from "../signals.js";
 import type { ValidationIssue } from "../validate.js";
 import { DEFAULT_MODE, QUOTAS, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
-import {
-  emptySet,
-  isEmpty,
-  kindOf,
-  MEMBER_KEY as KEY,
-  MEMBER_KINDS as KINDS,
-  size,
-  type MemberKind as Kind,
-  type MemberSet,
-} from "./members.js";
+import { bodyLists, emptySet, isEmpty, kindOf, listedKeys, MEMBER_KEY, MEMBER_KINDS, setKey, size, type MemberSet } from "./members.js";
 
 export { emptySet, size, type MemberSet } from "./members.js";
 
@@ -167,22 +158,17 @@ export function diffSharing(
   const mode = desired.mode ?? DEFAULT_MODE;
   const add = emptySet();
   const remove = emptySet();
-  const present: Record<Kind, Set<string>> = { projects: new Set(), domains: new Set(), organizations: new Set() };
-  for (const member of current) {
-    const kind = kindOf(member);
-    if (kind) present[kind].add(KEY[kind](member.member_id));
-  }
+  const present = listedKeys(current);
   let counted = 0;
-  for (const kind of KINDS) {
+  for (const kind of MEMBER_KINDS) {
+    const keyOf = MEMBER_KEY[kind];
     const wanted = desired[kind] ?? [];
-    const wantedKeys = new Set(wanted.map(KEY[kind]));
-    for (const entry of wanted) {
-      if (!present[kind].has(KEY[kind](entry))) add[kind].push(entry);
-    }
+    const wantedKeys = new Set(wanted.map(keyOf));
+    add[kind].push(...wanted.filter((entry) => !present[kind].has(keyOf(entry))));
     const removed = new Set<string>();
     for (const member of current) {
       if (kindOf(member) !== kind) continue;
-      const key = KEY[kind](member.member_id);
+      const key = keyOf(member.member_id);
       const keep = mode === "additive" || wantedKeys.has(key);
       if (!keep && !removed.has(key)) {
         removed.add(key);
@@ -227,7 +213,7 @@ export function groupBatches(changes: readonly ImageChange[], options: { maxBatc
       const members = change[kind];
       if (isEmpty(members)) continue;
       // The exact strings sent, order aside: two images share a request only if the same body fits both.
-      const key = JSON.stringify([change.region, ...KINDS.map((k) => [...members[k]].sort())]);
+      const key = JSON.stringify([change.region, setKey(members)]);
       const group = groups.get(key);
       if (group) group.images.push(change.image);
       else groups.set(key, { region: change.region, images: [change.image], members });
@@ -241,9 +227,7 @@ export function groupBatches(changes: readonly ImageChange[], options: { maxBatc
 
 /** The request body for a batch: only the lists that have members (the spec refuses empty ones). */
 export function batchBody(batch: Pick<SharingBatch, "images" | "members">): ImageMembersBody {
-  const body: ImageMembersBody = { images: [...batch.images] };
-  for (const kind of KINDS) if (batch.members[kind].length) body[kind] = [...batch.members[kind]];
-  return body;
+  return { images: [...batch.images], ...bodyLists(batch.members) };
 }
 
 /** Problems with options shared by planning and applying. */
