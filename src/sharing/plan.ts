@@ -118,8 +118,18 @@ export interface SharingPlan {
    * refuses it. Empty when every image was read.
    */
   unread: SharingReadFailure[];
-  /** The clients the plan read with, by region; `applySharing` uses them unless given others. Not enumerable, so it stays out of JSON. */
-  readonly clients: Readonly<Record<string, SharingClient>>;
+}
+
+/**
+ * The clients each plan made in this process was read with, by region: `applySharing` uses them
+ * when it is given none. Kept beside the plan, not on it, so that a plan is plain data (it goes
+ * through JSON and `structuredClone` as it is; a copy has no clients and needs them given).
+ */
+const planClients = new WeakMap<SharingPlan, Readonly<Record<string, SharingClient>>>();
+
+/** The clients `planSharing` made this plan with, if it made this very object. */
+export function clientsOfPlan(plan: SharingPlan): Readonly<Record<string, SharingClient>> | undefined {
+  return planClients.get(plan);
 }
 
 /**
@@ -230,6 +240,16 @@ export function batchBody(batch: Pick<SharingBatch, "images" | "members">): Imag
   return { images: [...batch.images], ...bodyLists(batch.members) };
 }
 
+/** Options as given: none at all (a call from JavaScript) reads as none set, so that what is missing is named. */
+function optionsAsGiven<T extends object>(options: T | undefined): Partial<T> {
+  return options ?? {};
+}
+
+/** An option's value as a message shows it. */
+function shown(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
 /** Problems with options shared by planning and applying. */
 export function optionIssues(options: {
   concurrency?: unknown;
@@ -241,11 +261,11 @@ export function optionIssues(options: {
   for (const name of ["concurrency", "maxBatchImages", "quota"] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
-      issues.push({ path: name, message: `must be a positive whole number, got ${String(value)}` });
+      issues.push({ path: name, message: `must be a positive whole number, got ${shown(value)}` });
     }
   }
   if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === "number" && options.timeoutMs > 0)) {
-    issues.push({ path: "timeoutMs", message: `must be a positive number, got ${String(options.timeoutMs)}` });
+    issues.push({ path: "timeoutMs", message: `must be a positive number, got ${shown(options.timeoutMs)}` });
   }
   return issues;
 }
@@ -263,6 +283,9 @@ export function missingClients(regions: Iterable<string>, clients: Readonly<Reco
   }
   return issues;
 }
+
+/** Whether a signal has aborted, now (a call, so that no earlier check's narrowing is taken for the present). */
+const isAborted = (signal: AbortSignal) => signal.aborted;
 
 /** Reads every member of an image, every page. */
 export async function readMembers(client: SharingClient, image: string, signal: AbortSignal): Promise<ImageMember[]> {
@@ -314,11 +337,12 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   for (const [region, entry] of Object.entries(desired.regions)) {
     for (const [image, wanted] of Object.entries(entry.images)) targets.push({ region, image, wanted });
   }
+  const given = optionsAsGiven(options);
   const issues = [
-    ...optionIssues(options ?? {}),
+    ...optionIssues(given),
     ...missingClients(
       targets.map((t) => t.region),
-      options?.clients,
+      given.clients,
     ),
   ];
   if (issues.length) throw new ImsValidationError(issues, "sharing options");
@@ -346,7 +370,8 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
             return await readMembers(clients[region] as SharingClient, image, link.signal);
           } catch (error) {
             if (signal?.aborted) throw signal.reason;
-            if (link.signal.aborted) return undefined;
+            // Read again: another listing may have stopped the region meanwhile.
+            if (isAborted(link.signal)) return undefined;
             const ofImage = error instanceof ImsApiError && (error.status === 400 || error.status === 404);
             if (!ofImage) link.abort(error);
             unread.push({
@@ -394,20 +419,23 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
         image,
         kind: "quota",
         path: `regions.${region}.images.${image}`,
-        message: `would have ${after} members counting against a quota of ${limit} (accepted and rejected members kept, plus every one added; pending ones do not count): remove members or raise "quota" (${QUOTAS})`,
+        message:
+          `would have ${after} members counting against a quota of ${limit} ` +
+          `(accepted and rejected members kept, plus every one added; pending ones do not count): ` +
+          `remove members or raise "quota" (${QUOTAS})`,
       });
     }
   });
 
-  const plan = {
+  const plan: SharingPlan = {
     desired,
     changes,
     inSync,
     problems,
     batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }),
     unread,
-  } as SharingPlan;
-  Object.defineProperty(plan, "clients", { value: clients, enumerable: false });
+  };
+  planClients.set(plan, clients);
   return plan;
 }
 

@@ -579,6 +579,8 @@ describe("applySharing: what is never sent", () => {
     const plan = await planSharing({ regions: { [NORTH]: { images: { [I4]: { projects: [P1] } } } } }, { clients: { [NORTH]: fake } });
     const listings = fake.listings;
     expect(await applySharing(plan)).toEqual({ images: [], jobs: [], interrupted: false, ok: true });
+    // A copy (read from a file, say) needs no clients when there is nothing to change.
+    expect(await applySharing(structuredClone(plan))).toEqual({ images: [], jobs: [], interrupted: false, ok: true });
     expect(fake.writes).toEqual([]);
     expect(fake.listings).toBe(listings);
   });

@@ -558,12 +558,20 @@ describe("planSharing", () => {
     expect(plan.desired).toBe(desired);
   });
 
-  it("keeps its clients for applySharing but out of JSON", async () => {
+  it("is plain data: its clients are remembered beside it for applySharing, not kept on it", async () => {
     const client = listingClient({});
     const plan = await planSharing(desired, { clients: { [REGION]: client } });
-    expect(plan.clients[REGION]).toBe(client);
-    expect(Object.keys(plan)).not.toContain("clients");
-    expect(JSON.parse(JSON.stringify(plan))).not.toHaveProperty("clients");
+    expect(Object.getOwnPropertyNames(plan)).not.toContain("clients");
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(structuredClone(plan));
+    // The plan itself is applied with the clients it was made with (this one refuses every write)…
+    const report = await applySharing(plan);
+    expect(client.stats.writes).toBe(plan.batches.length);
+    expect(report.jobs.map((j) => j.status)).toEqual(plan.batches.map(() => "error"));
+    // …a copy has none, and needs them given.
+    const copy = structuredClone(plan);
+    const error = await applySharing(copy).catch((e: unknown) => e);
+    expect((error as ImsValidationError).issues.map((i) => i.path)).toEqual([`clients.${REGION}`]);
+    expect(client.stats.writes).toBe(plan.batches.length);
   });
 
   it("keeps at most `concurrency` listings in flight (default 8)", async () => {
