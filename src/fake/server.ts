@@ -18,10 +18,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { randomBytes } from "node:crypto";
-import { operations, type OperationId } from "../../generated/operations.js";
+import type { OperationId } from "../../generated/operations.js";
+import { operationSpec, type JobOperationId } from "../operations.js";
 import { createSigner } from "../signer.js";
 import { isManualClock, systemClock, type Clock } from "./clock.js";
 import { FAKE_HEADER, fakeIdentity } from "./identity.js";
+import { WRITE_RULES } from "./writes.js";
 import { matchRoute, parseInput, ROUTE_METHODS, type Answer, type Call, type Handler, type Handlers } from "./routes.js";
 import {
   defaultImages,
@@ -206,24 +208,26 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     return failures;
   }
 
-  const jobAccepted = (job: FakeJob | Refusal) => (isRefusal(job) ? job : { status: 200 as const, body: { job_id: job.id } });
   const ownJob = (caller: string, jobId: string): FakeJob | Refusal =>
     state.jobOf(caller, jobId) ?? { status: 404, code: "IMG.0023", message: `Failed to query the job: job ${jobId} does not exist.` };
   const ok = <T>(body: T | Refusal): { status: 200; body: T } | Refusal => (isRefusal(body) ? body : { status: 200, body });
-  const failuresFor = (
-    id: "addImageMembers" | "deleteImageMembers" | "updateImageMembers",
-    images: readonly string[],
-    defaultCode: string,
-  ) => imageFailures(operations[id].method, operations[id].path, images, defaultCode);
 
-  /** One handler per operation in the spec's table. */
+  /** An asynchronous write answers as each does (its rules: writes.ts): refused at once, or its accepted job. */
+  function writeHandler<K extends JobOperationId>(id: K): Handler<K> {
+    const { method, path } = operationSpec(id);
+    return ({ caller, body }) => {
+      const job = state.write(id, caller, body, jobDurationMs, (images, code) => imageFailures(method, path, images, code));
+      // Every x-ims-job operation answers with its job's ID (the spec's JobAccepted), as `ims.call` relies on.
+      return isRefusal(job) ? job : ({ status: 200, body: { job_id: job.id } } as Answer<K>);
+    };
+  }
+  const writes = Object.fromEntries(Object.keys(WRITE_RULES).map((id) => [id, writeHandler(id as JobOperationId)])) as {
+    [K in JobOperationId]: Handler<K>;
+  };
+
+  /** One handler per operation in the spec's table: the writes from their rules, the reads here. */
   const handlers: Handlers = {
-    addImageMembers: ({ caller, body }) =>
-      jobAccepted(state.addMembers(caller, body, jobDurationMs, failuresFor("addImageMembers", body.images, "IMG.0112"))),
-    deleteImageMembers: ({ caller, body }) =>
-      jobAccepted(state.deleteMembers(caller, body, jobDurationMs, failuresFor("deleteImageMembers", body.images, "IMG.0113"))),
-    updateImageMembers: ({ caller, body }) =>
-      jobAccepted(state.updateMembers(caller, body, jobDurationMs, failuresFor("updateImageMembers", body.images, "IMG.0112"))),
+    ...writes,
     showJob: ({ caller, path }) => {
       const job = ownJob(caller, path.job_id);
       return isRefusal(job) ? job : { status: 200, body: state.showJob(job) };
