@@ -17,6 +17,9 @@ import {
   type SharingClient,
 } from "../../src/sharing/index.js";
 
+/** Asymmetric matchers typed as what they stand for (vitest types them `any`). */
+const matching = (pattern: RegExp) => expect.stringMatching(pattern) as string;
+
 const REGION = "cn-north-4";
 const IMG = [
   "d164b5df-1bc3-4c3f-893e-3e471fd16e64",
@@ -118,7 +121,8 @@ describe("validateDesiredSharing", () => {
     },
     {
       name: "an all-digit ID left unquoted, which YAML reads as a number",
-      value: file({ projects: [12345678901234567890123456789012] }),
+      // What YAML makes of it: the nearest double (the literal itself would be rounded by the compiler's rules too).
+      value: file({ projects: [Number("12345678901234567890123456789012")] }),
       issues: [
         {
           path: `${base}.projects[0]`,
@@ -486,9 +490,9 @@ describe("groupBatches and batchBody", () => {
 /** An in-memory listing: members served `pageSize` at a time, each page after a few microtasks. */
 function listingClient(members: Record<string, ImageMember[]>, pageSize = 2) {
   const stats = { listings: 0, pages: 0, inFlight: 0, maxInFlight: 0, writes: 0, signals: [] as (AbortSignal | undefined)[] };
-  const noWrite = async (): Promise<never> => {
+  const noWrite = (): Promise<never> => {
     stats.writes++;
-    throw new Error("planning must not write");
+    return Promise.reject(new Error("planning must not write"));
   };
   const client: SharingClient & { stats: typeof stats; fail?: Error } = {
     stats,
@@ -624,18 +628,16 @@ describe("planSharing", () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsValidationError);
     expect((error as ImsValidationError).issues).toEqual([
-      { path: "clients.cn-east-3", message: expect.stringMatching(/region cn-east-3 has images but no client/) },
+      { path: "clients.cn-east-3", message: matching(/region cn-east-3 has images but no client/) },
     ]);
   });
 
   it("refuses a concurrency that is not a positive whole number", async () => {
     const error = await planSharing(desired, { clients: { [REGION]: listingClient({}) }, concurrency: 0 }).catch((e: unknown) => e);
-    expect((error as ImsValidationError).issues).toEqual([
-      { path: "concurrency", message: expect.stringMatching(/positive whole number/) },
-    ]);
+    expect((error as ImsValidationError).issues).toEqual([{ path: "concurrency", message: matching(/positive whole number/) }]);
   });
 
-  it("a region that cannot be read is reported in unread with its images, its other listings stopped; the other regions are planned", async () => {
+  it("a region that cannot be read is reported in unread with its images, its other listings stopped; the others are planned", async () => {
     const north = listingClient({});
     north.fail = new ImsNetworkError("GET /v1/p/cloudimages/x/members failed: connect ECONNREFUSED", { cause: new Error("refused") });
     const east = listingClient({ [I4]: [member(P1)] });
@@ -647,14 +649,14 @@ describe("planSharing", () => {
     // The two listings in flight failed; none was started after the first failure.
     expect(north.stats.listings).toBe(2);
     expect(plan.unread).toEqual([
-      { region: REGION, images: IMG, message: expect.stringMatching(/^cn-north-4: could not be read .*ECONNREFUSED/), error: north.fail },
+      { region: REGION, images: IMG, message: matching(/^cn-north-4: could not be read .*ECONNREFUSED/), error: north.fail },
     ]);
     expect(plan.changes.map((c) => [c.region, c.image])).toEqual([["cn-east-3", I4]]);
     expect(plan.inSync).toEqual([]);
     const refused = await applySharing(plan).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ImsValidationError);
     expect((refused as ImsValidationError).issues).toEqual([
-      { path: `regions.${REGION}`, message: expect.stringMatching(/^was not read, so the plan is partial/) },
+      { path: `regions.${REGION}`, message: matching(/^was not read, so the plan is partial/) },
     ]);
   });
 
@@ -664,9 +666,9 @@ describe("planSharing", () => {
     const listImageMembers = client.listImageMembers.bind(client);
     client.listImageMembers = (image, options) =>
       image === I1
-        ? (async function* () {
-            throw refusal;
-          })()
+        ? {
+            [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refusal) }),
+          }
         : listImageMembers(image, options);
     const plan = await planSharing(
       { regions: { [REGION]: { images: { [I1]: { projects: [P1] }, [I2]: { projects: [P1] } } } } },
