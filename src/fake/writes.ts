@@ -61,7 +61,19 @@ function membersNamed(body: MembersBody): MemberRef[] {
   });
 }
 
-const noSuchImage = (id: string) => refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
+/** The first refusal for a request's images, in order: one that does not exist (IMG.0027), or what `check` finds. */
+function firstRefusal(
+  world: World,
+  images: readonly string[],
+  check: (image: FakeImage, id: string) => Refusal | undefined,
+): Refusal | undefined {
+  for (const id of images) {
+    const image = world.images.get(id);
+    const refusal = image ? check(image, id) : refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
 const quotaReached = (image: FakeImage): PairFailure | undefined =>
   acceptedCount(image) >= quotaOf(image)
     ? { code: "IMG.0088", reason: `the image already has ${quotaOf(image)} accepted members, its quota` }
@@ -71,16 +83,16 @@ const quotaReached = (image: FakeImage): PairFailure | undefined =>
 const addImageMembers: WriteRule<"addImageMembers"> = {
   start: (_caller, body) => ({ images: [...body.images], members: membersNamed(body) }),
   refuse(world, caller, body) {
-    for (const id of body.images) {
-      const image = world.images.get(id);
-      if (!image) return noSuchImage(id);
+    const refusal = firstRefusal(world, body.images, (image, id) => {
       if (image.owner !== caller) return refuse("IMG.0106", `The image ${id} is owned by another tenant.`);
       if (image.encrypted) return refuse("IMG.0098", `An encrypted image cannot be shared: ${id}.`);
       if (image.visibility === "public") return refuse("IMG.0089", `A public image cannot be shared: ${id}.`);
       if (image.kind === "full-ecs" && !image.fromBackup) {
         return refuse("IMG.0135", `A full-ECS image can be shared only if it was created from a cloud server backup: ${id}.`);
       }
-    }
+      return undefined;
+    });
+    if (refusal) return refusal;
     if (body.projects?.includes(caller)) return refuse("IMG.0076", `An image cannot be shared with yourself: project ${caller}.`);
     return undefined;
   },
@@ -105,14 +117,10 @@ const addImageMembers: WriteRule<"addImageMembers"> = {
 /** `DELETE /v1/cloudimages/members`: the owner stops sharing. */
 const deleteImageMembers: WriteRule<"deleteImageMembers"> = {
   start: (_caller, body) => ({ images: [...body.images], members: membersNamed(body) }),
-  refuse(world, caller, body) {
-    for (const id of body.images) {
-      const image = world.images.get(id);
-      if (!image) return noSuchImage(id);
-      if (image.owner !== caller) return refuse("IMG.0047", `Only the image owner can perform this operation: ${id}.`);
-    }
-    return undefined;
-  },
+  refuse: (world, caller, body) =>
+    firstRefusal(world, body.images, (image, id) =>
+      image.owner === caller ? undefined : refuse("IMG.0047", `Only the image owner can perform this operation: ${id}.`),
+    ),
   pair(_world, _job, image, member) {
     const existing = image.members.get(member.id);
     if (existing?.type !== member.type) return { code: "IMG.0113", reason: `${member.id} is not a member of the image` };

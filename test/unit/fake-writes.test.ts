@@ -6,19 +6,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Job } from "../../generated/ims.js";
 import { isJobOperation, OPERATION_IDS, operationSpec } from "../../src/operations.js";
 import { WRITE_RULES } from "../../src/fake/writes.js";
-import {
-  createManualClock,
-  OWNER_PROJECT,
-  OWNER_TOKEN,
-  RECIPIENT_PROJECT,
-  RECIPIENT_TOKEN,
-  SEED_IMAGES,
-  SEED_PROJECTS,
-  startFakeIms,
-  type FakeIms,
-} from "../../src/fake/index.js";
+import * as ims from "../../src/fake/index.js";
 
-let fake: FakeIms | undefined;
+const { createManualClock, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms } = ims;
+
+let fake: ims.FakeIms | undefined;
 afterEach(() => fake?.close());
 
 const DURATION = 1_000;

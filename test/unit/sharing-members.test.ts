@@ -1,27 +1,11 @@
 // Members as sets (src/sharing/members.ts): the one place that says what a member is compared by
 // and how sets are combined, used by planning, applying, the client's read-backs and the fake.
 import { describe, expect, it } from "vitest";
-import {
-  append,
-  bodyLists,
-  compareListed,
-  emptySet,
-  entriesOf,
-  isEmpty,
-  isListedIn,
-  keysOf,
-  kindOf,
-  listedKeys,
-  MEMBER_KEY,
-  MEMBER_KINDS,
-  MEMBER_TYPE,
-  membersOfBody,
-  organizationKey,
-  setKey,
-  size,
-  without,
-  type MemberSet,
-} from "../../src/sharing/members.js";
+import * as members from "../../src/sharing/members.js";
+import type { MemberSet } from "../../src/sharing/members.js";
+
+const { append, bodyLists, compareListed, emptySet, entriesOf, isEmpty, isListedIn, keysOf, kindOf, listedKeys } = members;
+const { MEMBER_KEY, MEMBER_KINDS, MEMBER_TYPE, membersOfBody, organizationKey, setKey, size, without } = members;
 
 const P1 = "9c61004714024f9586705d090530f9fa";
 const P2 = "edc89b490d7d4392898e19b2deb34797";
