@@ -20,11 +20,6 @@ import {
   type FakeImsOptions,
 } from "../../src/fake/index.js";
 
-/** Asymmetric matchers typed as what they stand for (vitest types them `any`). */
-const matching = (pattern: RegExp) => expect.stringMatching(pattern) as string;
-const containing = (text: string) => expect.stringContaining(text) as string;
-const anyString = expect.any(String) as string;
-
 const DURATION = 1_000;
 let fake: FakeIms;
 afterEach(() => (fake as FakeIms | undefined)?.close());
@@ -119,8 +114,8 @@ describe("two tenants, one round trip on raw HTTP", () => {
         image_id: NEW_IMAGE,
         member_type: "project",
         schema: "/v2/schemas/member",
-        created_at: matching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
-        updated_at: matching(/Z$/),
+        created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        updated_at: expect.stringMatching(/Z$/),
       },
     ]);
 
@@ -245,7 +240,7 @@ describe("deleting members (the owner, at any time)", () => {
   it("the job FAILs with IMG.0113 when every pair failed", async () => {
     await start();
     const done = await finished("DELETE", { images: [SEED_IMAGES[0]], projects: [OTHER_PROJECT] });
-    expect(done).toMatchObject({ status: "FAIL", error_code: "IMG.0113", fail_reason: containing(OTHER_PROJECT) });
+    expect(done).toMatchObject({ status: "FAIL", error_code: "IMG.0113", fail_reason: expect.stringContaining(OTHER_PROJECT) });
     expect(done.entities?.results).toEqual([{ image_id: SEED_IMAGES[0], project_id: OTHER_PROJECT, status: "failed" }]);
   });
 });
@@ -329,7 +324,7 @@ describe("rules that fail in the job (per image and member)", () => {
   ])("$rule", async ({ options, method, body, code }) => {
     await start(options);
     const done = method === "PUT" ? await finished(method, body, RECIPIENT_TOKEN, RECIPIENT_PROJECT) : await finished(method, body);
-    expect(done).toMatchObject({ status: "FAIL", error_code: code, fail_reason: containing(code) });
+    expect(done).toMatchObject({ status: "FAIL", error_code: code, fail_reason: expect.stringContaining(code) });
     expect(done.entities?.results?.every((r) => r.status === "failed")).toBe(true);
   });
 
@@ -660,7 +655,7 @@ describe("jobs", () => {
     } = await members("DELETE", { images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] });
     expect((await job(job_id)).status).toBe(200);
     expect((await job(job_id, RECIPIENT_PROJECT, RECIPIENT_TOKEN)).body).toEqual({
-      error: { code: "IMG.0023", message: anyString },
+      error: { code: "IMG.0023", message: expect.any(String) },
     });
     expect((await call("GET", `/v1/cloudimages/job/${job_id}`, { token: RECIPIENT_TOKEN })).status).toBe(404);
   });

@@ -26,11 +26,6 @@ import {
 } from "../../src/fake/index.js";
 import { createSigner } from "../../src/signer.js";
 
-/** Asymmetric matchers typed as what they stand for (vitest types them `any`). */
-const matching = (pattern: RegExp) => expect.stringMatching(pattern) as string;
-const containing = (text: string) => expect.stringContaining(text) as string;
-const anyString = expect.any(String) as string;
-
 let fake: FakeIms;
 afterEach(() => (fake as FakeIms | undefined)?.close());
 
@@ -76,7 +71,7 @@ const codeOf = (reply: Reply) => {
 };
 
 describe("the seed", () => {
-  it("starts with Huawei's Deleting Image Sharing Members example's images, shared (accepted) with its projects; one not its", async () => {
+  it("starts with the images of Huawei's Deleting Image Sharing Members example shared (accepted) with its projects, and someone else's image", async () => {
     await start();
     for (const image of SEED_IMAGES) {
       expect(fake.state.membersOf(image)).toEqual([...SEED_PROJECTS].sort());
@@ -160,7 +155,7 @@ describe("jobs on a manual clock", () => {
     expect(await getJob(jobId)).toMatchObject({
       status: "FAIL",
       error_code: "IMG.0113",
-      fail_reason: matching(/^Failed to delete the tenant: /),
+      fail_reason: expect.stringMatching(/^Failed to delete the tenant: /),
     });
   });
 
@@ -201,7 +196,7 @@ describe("AK/SK verification with the project's own signer", () => {
     await start({ credentials });
     expect(await signed("DELETE", MEMBERS, "fake-secret-key", undefined, seedBody)).toMatchObject({
       status: 200,
-      json: { job_id: anyString },
+      json: { job_id: expect.any(String) },
     });
     expect(fake.requests.at(-1)?.project).toBe(OWNER_PROJECT);
     const answer = { images: [SEED_IMAGES[1]], project_id: RECIPIENT_PROJECT, status: "rejected" };
@@ -222,7 +217,7 @@ describe("AK/SK verification with the project's own signer", () => {
   it("refuses a wrong secret with APIGW.0301, echoing its canonical request", async () => {
     await start({ credentials });
     const refused = await signed("DELETE", MEMBERS, "wrong-secret", OWNER_PROJECT, seedBody);
-    expect(refused).toMatchObject({ status: 401, json: { error_code: "APIGW.0301", request_id: matching(/^[0-9a-f]{32}$/) } });
+    expect(refused).toMatchObject({ status: 401, json: { error_code: "APIGW.0301", request_id: expect.stringMatching(/^[0-9a-f]{32}$/) } });
     expect(refused.json.error_msg).toMatch(/canonicalRequest: DELETE\n\/v1\/cloudimages\/members\/\n\n/);
     expect(fake.state.jobs.size).toBe(0);
   });
@@ -231,7 +226,7 @@ describe("AK/SK verification with the project's own signer", () => {
     await start({ credentials: { OTHERAK: { secretKey: "x" } } });
     expect(await signed("GET", `/v1/cloudimages/job/abc`, "fake-secret-key", undefined)).toMatchObject({
       status: 401,
-      json: { error_code: "APIGW.0301", error_msg: containing("unknown access key") },
+      json: { error_code: "APIGW.0301", error_msg: expect.stringContaining("unknown access key") },
     });
     await fake.close();
     await start();

@@ -15,9 +15,6 @@ import {
   type SharingClient,
 } from "../../src/sharing/index.js";
 
-/** Asymmetric matchers typed as what they stand for (vitest types them `any`). */
-const matching = (pattern: RegExp) => expect.stringMatching(pattern) as string;
-
 const NORTH = "cn-north-4";
 const EAST = "cn-east-3";
 const I1 = "d164b5df-1bc3-4c3f-893e-3e471fd16e64";
@@ -326,7 +323,7 @@ describe("applySharing: jobs that succeed", () => {
 });
 
 describe("applySharing: jobs that fail", () => {
-  it("a job ending FAIL fails all its images, whatever its results say, with its code; the read-back shows what is missing", async () => {
+  it("a job that ends FAIL fails all its images (whatever its results say) with the job's code; the read-back shows what is still missing", async () => {
     const { north, plan } = setup();
     north.behave = (kind, body) => (kind === "add" && body.images.includes(I3) ? { status: "FAIL" } : {});
     const events: ApplyEvent[] = [];
@@ -448,7 +445,7 @@ describe("applySharing: jobs that fail", () => {
 });
 
 describe("applySharing: interruption", () => {
-  it("jobs that never finish: aborting resolves with every started job ID, still running (not failed); reads nothing back", async () => {
+  it("jobs that never finish: aborting resolves with every started job ID, reported still running (not failed), and reads nothing back", async () => {
     const { north, east, plan } = setup();
     north.behave = () => ({ hang: true });
     east.behave = () => ({ hang: true });
@@ -478,12 +475,12 @@ describe("applySharing: interruption", () => {
         kind: "remove",
         members: set({ projects: [P2] }),
         jobId: north.writes[0]?.jobId,
-        reason: matching(/still running, not waited for: job \S+ was accepted/),
+        reason: expect.stringMatching(/still running, not waited for: job \S+ was accepted/),
       },
       { kind: "add", members: set({ projects: [P3] }), reason: "not sent: interrupted before this request" },
     ]);
     expect(report.images.find((i) => i.image === I3)?.unfinished).toEqual([
-      expect.objectContaining({ kind: "add", reason: matching(/^still running, not waited for/) }),
+      expect.objectContaining({ kind: "add", reason: expect.stringMatching(/^still running, not waited for/) }),
     ]);
     // A job not waited for is not a failure: nothing is reported failed, no "failed" event.
     expect(report.images.every((i) => !i.failed.length && !i.verified && i.drift === undefined)).toBe(true);
@@ -597,7 +594,9 @@ describe("applySharing: what is never sent", () => {
     const error = await applySharing(plan).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsValidationError);
     expect((error as ImsValidationError).message).toMatch(/^Invalid sharing plan: /);
-    expect((error as ImsValidationError).issues).toEqual([{ path: `regions.${NORTH}.images.${I1}`, message: matching(/quota of 1/) }]);
+    expect((error as ImsValidationError).issues).toEqual([
+      { path: `regions.${NORTH}.images.${I1}`, message: expect.stringMatching(/quota of 1/) },
+    ]);
     expect(fake.writes).toEqual([]);
   });
 

@@ -42,8 +42,7 @@ describe("reading a sharing file", () => {
     ].join("\n");
     const issues = issuesOf(text);
     expect(issues.map((i) => `${i.path} ${i.message.split(";")[0]}`)).toEqual([
-      `sharing.yaml:7:13 regions.cn-north-4.images.${IMAGE}.projects[1] "not-a-project" is not a project ID ` +
-        "(32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
+      `sharing.yaml:7:13 regions.cn-north-4.images.${IMAGE}.projects[1] "not-a-project" is not a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)`,
       `sharing.yaml:8:13 regions.cn-north-4.images.${IMAGE}.projects[2] duplicates regions.cn-north-4.images.${IMAGE}.projects[0]`,
       `sharing.yaml:9:9 regions.cn-north-4.images.${IMAGE}.mood is not a known field`,
     ]);

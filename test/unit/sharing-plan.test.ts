@@ -17,9 +17,6 @@ import {
   type SharingClient,
 } from "../../src/sharing/index.js";
 
-/** Asymmetric matchers typed as what they stand for (vitest types them `any`). */
-const matching = (pattern: RegExp) => expect.stringMatching(pattern) as string;
-
 const REGION = "cn-north-4";
 const IMG = [
   "d164b5df-1bc3-4c3f-893e-3e471fd16e64",
@@ -628,16 +625,18 @@ describe("planSharing", () => {
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsValidationError);
     expect((error as ImsValidationError).issues).toEqual([
-      { path: "clients.cn-east-3", message: matching(/region cn-east-3 has images but no client/) },
+      { path: "clients.cn-east-3", message: expect.stringMatching(/region cn-east-3 has images but no client/) },
     ]);
   });
 
   it("refuses a concurrency that is not a positive whole number", async () => {
     const error = await planSharing(desired, { clients: { [REGION]: listingClient({}) }, concurrency: 0 }).catch((e: unknown) => e);
-    expect((error as ImsValidationError).issues).toEqual([{ path: "concurrency", message: matching(/positive whole number/) }]);
+    expect((error as ImsValidationError).issues).toEqual([
+      { path: "concurrency", message: expect.stringMatching(/positive whole number/) },
+    ]);
   });
 
-  it("a region that cannot be read is reported in unread with its images, its other listings stopped; the others are planned", async () => {
+  it("a region that cannot be read is reported in unread with its images, its other listings stopped; the other regions are planned", async () => {
     const north = listingClient({});
     north.fail = new ImsNetworkError("GET /v1/p/cloudimages/x/members failed: connect ECONNREFUSED", { cause: new Error("refused") });
     const east = listingClient({ [I4]: [member(P1)] });
@@ -649,14 +648,14 @@ describe("planSharing", () => {
     // The two listings in flight failed; none was started after the first failure.
     expect(north.stats.listings).toBe(2);
     expect(plan.unread).toEqual([
-      { region: REGION, images: IMG, message: matching(/^cn-north-4: could not be read .*ECONNREFUSED/), error: north.fail },
+      { region: REGION, images: IMG, message: expect.stringMatching(/^cn-north-4: could not be read .*ECONNREFUSED/), error: north.fail },
     ]);
     expect(plan.changes.map((c) => [c.region, c.image])).toEqual([["cn-east-3", I4]]);
     expect(plan.inSync).toEqual([]);
     const refused = await applySharing(plan).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ImsValidationError);
     expect((refused as ImsValidationError).issues).toEqual([
-      { path: `regions.${REGION}`, message: matching(/^was not read, so the plan is partial/) },
+      { path: `regions.${REGION}`, message: expect.stringMatching(/^was not read, so the plan is partial/) },
     ]);
   });
 
