@@ -476,14 +476,8 @@ function draftOf(plan: SharingPlan): Draft {
 /** The request's entry in the report (copies, so that nothing in the report aliases the plan). */
 function appliedJob(outcome: Exclude<BatchOutcome, { type: "not-sent" }>): AppliedJob {
   const { region, kind, images, members } = outcome.batch;
-  const status: AppliedJobStatus =
-    outcome.type === "ended"
-      ? outcome.job.status === "SUCCESS"
-        ? "SUCCESS"
-        : "FAIL"
-      : outcome.type === "interrupted"
-        ? "interrupted"
-        : "error";
+  // A job seen at its end says how it ended; otherwise the outcome names the status (`interrupted`, `error`).
+  const status: AppliedJobStatus = outcome.type === "ended" ? (outcome.job.status === "SUCCESS" ? "SUCCESS" : "FAIL") : outcome.type;
   return {
     region,
     kind,
