@@ -22,11 +22,11 @@ export interface CliResult {
 /** Every run's output so far, in this test file. */
 export const outputs: string[] = [];
 
-/** The JSON lines of a stdout. */
+/** The JSON lines of a stdout (each starts with its event's name; `api` prints other JSON without --json). */
 export function eventsOf(stdout: string): CliEvent[] {
   return stdout
     .split("\n")
-    .filter((l) => l.startsWith("{"))
+    .filter((l) => l.startsWith('{"event":'))
     .map((l) => JSON.parse(l) as CliEvent);
 }
 
@@ -118,11 +118,13 @@ export function cliProcess(
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
       stdout += d;
       options.onStdout?.(stdout, child);
     });
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stderr.on("data", (d: string) => (stderr += d));
     child.on("close", (code) => {
       outputs.push(stdout + stderr);
       resolve({ code, stdout, stderr });
@@ -160,8 +162,10 @@ export async function runAsPrinted(command: string, env: Record<string, string |
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => (stdout += d));
+    child.stderr.on("data", (d: string) => (stderr += d));
     child.on("close", (code) => {
       outputs.push(stdout + stderr);
       resolve({ code, stdout, stderr });

@@ -247,6 +247,7 @@ describe("an interrupted apply in two regions", () => {
     expect(hints).toEqual(expectedHints(jobs).sort());
     // The live line says what became of the jobs, and is erased before the report.
     expect(out).toMatch(
+      // eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what is tested
       /\r\x1b\[2Kapplying: 0 jobs running, 0 done, 0 failed, 2 still running, not waited for\x1b\[1A\n\r\x1b\[2K\x1b\[1A\n… cn-/,
     );
     expect(out).toMatch(
@@ -269,6 +270,7 @@ describe("an interrupted apply in two regions", () => {
     expect(await run.done).toBe(130);
     const out = run.stdout();
     expect(out.match(/^still running, not waited for: job \w{32} \(remove on 1 image in cn-(north-4|south-1)\)$/gm)).toHaveLength(2);
+    // eslint-disable-next-line no-control-regex -- no escape sequence without a terminal
     expect(out).not.toMatch(/\x1b|^failed/m);
     const jobs = Object.fromEntries(
       [...out.matchAll(/^job (\w{32}) \((cn-[\w-]+), remove\) is still running, not waited for; resume with: /gm)].map((m) => [m[2], m[1]]),
@@ -284,7 +286,7 @@ describe("an interrupted apply in two regions", () => {
     run.interrupt();
     expect(await run.done).toBe(130);
     const events = run.events();
-    expect(events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual([
+    expect(events.map((e) => `${e.event}${typeof e.type === "string" ? `:${e.type}` : ""}`)).toEqual([
       "plan",
       "applyJob:accepted",
       "applyJob:accepted",
