@@ -1,16 +1,25 @@
 /**
- * Cancellation plumbing: an abortable sleep, and a signal that fires when the caller aborts or a
- * time limit passes, telling the two apart. Written out rather than using `AbortSignal.any` so
- * that listeners on a long-lived caller signal are always removed.
+ * Signal plumbing: an abortable sleep; a signal that fires when the caller aborts or a time limit
+ * passes, telling the two apart; a signal that can also be ended by hand (to stop siblings); and
+ * the limiters that keep many tasks from meaning many requests at once. Written out rather than
+ * using `AbortSignal.any` so that listeners on a long-lived caller signal are always removed.
  */
+
+/**
+ * What an aborted signal rejects with: its reason as it is (a `DOMException` named `AbortError`
+ * unless the caller aborted with something else), typed as the error it nearly always is.
+ */
+function reasonOf(signal: AbortSignal): Error {
+  return signal.reason as Error;
+}
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) return reject(reasonOf(signal));
     const onAbort = () => {
       clearTimeout(timer);
-      reject(signal?.reason);
+      if (signal) reject(reasonOf(signal));
     };
     const timer = setTimeout(
       () => {
@@ -90,5 +99,69 @@ export function deadline(parent: AbortSignal | undefined, timeoutMs: number | un
       if (timer !== undefined) clearTimeout(timer);
       if (parent) detach(parent, controller);
     },
+  };
+}
+
+/** A signal that ends when its parent does, or by hand. */
+export interface LinkedController {
+  signal: AbortSignal;
+  /** Ends the signal now, with this reason. */
+  abort(reason: unknown): void;
+  /** Removes the listener on the parent. */
+  dispose(): void;
+}
+
+/**
+ * A signal that ends when the caller's does, or when `abort` is called (on the first failure).
+ * `deadline` cannot be ended by hand, which is what stopping siblings needs.
+ */
+export function linkedController(parent: AbortSignal | undefined): LinkedController {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent?.reason);
+  if (parent?.aborted) controller.abort(parent.reason);
+  else parent?.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
+    dispose: () => parent?.removeEventListener("abort", onAbort),
+  };
+}
+
+/** Runs a task when a slot is free; resolves or rejects as the task does. */
+export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/**
+ * A limiter: `run(task)` starts the task at once when fewer than `limit` are running, else when
+ * one ends (first come, first served), so that many images or batches never mean many requests
+ * at once.
+ */
+export function createLimiter(limit: number): Limiter {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    running--;
+    queue.shift()?.();
+  };
+  return (task) =>
+    new Promise((resolve, reject) => {
+      const start = () => {
+        running++;
+        task().then(resolve, reject).finally(next);
+      };
+      if (running < limit) start();
+      else queue.push(start);
+    });
+}
+
+/**
+ * One limiter per region: regions are independent services, so each gets `limit` requests in
+ * flight of its own and a slow region never holds another back.
+ */
+export function regionLimiters(limit: number): (region: string) => Limiter {
+  const limiters = new Map<string, Limiter>();
+  return (region) => {
+    let run = limiters.get(region);
+    if (!run) limiters.set(region, (run = createLimiter(limit)));
+    return run;
   };
 }
