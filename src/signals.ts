@@ -13,21 +13,36 @@ function reasonOf(signal: AbortSignal): Error {
   return signal.reason as Error;
 }
 
+/** The longest a platform timer waits (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Calls `fire` after `ms` (however long: past the platform's limit the timer is set again until
+ * the time has come); the function returned cancels it.
+ */
+export function after(ms: number, fire: () => void): () => void {
+  const due = Date.now() + Math.max(0, ms);
+  let timer: ReturnType<typeof setTimeout>;
+  const arm = () => {
+    const left = due - Date.now();
+    timer = setTimeout(left > MAX_TIMER_MS ? arm : fire, Math.min(Math.max(0, left), MAX_TIMER_MS));
+  };
+  arm();
+  return () => clearTimeout(timer);
+}
+
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(reasonOf(signal));
     const onAbort = () => {
-      clearTimeout(timer);
+      cancel();
       if (signal) reject(reasonOf(signal));
     };
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
+    const cancel = after(ms, () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
@@ -80,15 +95,12 @@ export function deadline(parent: AbortSignal | undefined, timeoutMs: number | un
   let timedOut = false;
   if (parent?.aborted) controller.abort(parent.reason);
   else if (parent) attach(parent, controller);
-  const timer =
+  const cancel =
     timeoutMs !== undefined && Number.isFinite(timeoutMs)
-      ? setTimeout(
-          () => {
-            timedOut = true;
-            controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
-          },
-          Math.max(0, timeoutMs),
-        )
+      ? after(timeoutMs, () => {
+          timedOut = true;
+          controller.abort(new DOMException("The operation timed out.", "TimeoutError"));
+        })
       : undefined;
   return {
     signal: controller.signal,
@@ -96,7 +108,7 @@ export function deadline(parent: AbortSignal | undefined, timeoutMs: number | un
       return timedOut;
     },
     dispose() {
-      if (timer !== undefined) clearTimeout(timer);
+      cancel?.();
       if (parent) detach(parent, controller);
     },
   };

@@ -3,7 +3,7 @@
 // still reaches every one of them; a linked signal can also be ended by hand; limiters keep
 // many tasks from meaning many requests at once, per region.
 import { describe, expect, it } from "vitest";
-import { createLimiter, deadline, linkedController, regionLimiters } from "../../src/signals.js";
+import { after, createLimiter, deadline, linkedController, regionLimiters } from "../../src/signals.js";
 
 describe("deadline", () => {
   it("hangs any number of children on one listener of the parent, and removes it with the last", () => {
@@ -142,5 +142,24 @@ describe("linkedController", () => {
     link.dispose();
     parent.abort(new Error("late"));
     expect(link.signal.aborted).toBe(false);
+  });
+});
+
+describe("time limits longer than a platform timer", () => {
+  it("a deadline of 30 days does not fire at once (Node's timers stop at about 24.8 days)", async () => {
+    const limit = deadline(undefined, 30 * 24 * 3_600_000);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(limit.signal.aborted).toBe(false);
+    expect(limit.timedOut).toBe(false);
+    limit.dispose();
+  });
+
+  it("after() fires when its time comes, and can be cancelled", async () => {
+    let fired = 0;
+    after(5, () => fired++);
+    const cancel = after(5, () => fired++);
+    cancel();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(fired).toBe(1);
   });
 });
