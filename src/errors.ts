@@ -143,7 +143,8 @@ export class ImsJobFailedError extends ImsError {
     let message: string;
     if (job.status === "FAIL") {
       const why = reason ?? (code ? codeHint(code) : undefined);
-      const head = `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${why ? `: ${why}` : ""}`;
+      // The code is said once: not again when the reason already names it.
+      const head = `Job ${job.job_id} failed${code && !why?.includes(code) ? ` with ${code}` : ""}${why ? `: ${why}` : ""}`;
       // The images are named, unless the job's reason already names each and adds nothing.
       const allSaid = entries.every((e) => e.why === undefined && typeof e.image === "string" && said.includes(e.image));
       message =

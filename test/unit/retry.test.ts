@@ -160,7 +160,7 @@ describe("a host name that does not resolve", () => {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ImsNetworkError);
       expect((error as Error).message).toMatch(
-        /ims\.cn-nrth-4\.myhuaweicloud\.com does not resolve \(DNS: no such name\): no IMS endpoint exists for region "cn-nrth-4" as seen from this machine \(check the region ID, such as cn-north-4\)$/,
+        /ims\.cn-nrth-4\.myhuaweicloud\.com does not resolve \(DNS: no such name\): no IMS endpoint exists for region "cn-nrth-4" as seen from this machine \(check the region ID, such as cn-north-4, and this machine's DNS\)$/,
       );
     }
     expect(retries).toEqual([]);
