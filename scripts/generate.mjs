@@ -285,6 +285,16 @@ function sharingSchema(spec) {
   };
 }
 
+/** The first server of the operations IAM answers (each names IAM's own). */
+function iamServer(spec) {
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (op && typeof op === "object" && op["x-ims-service"] === "iam" && op.servers?.[0]?.url) return op.servers[0].url;
+    }
+  }
+  throw new Error(`${SPEC}: an operation with x-ims-service: iam names IAM's servers`);
+}
+
 function schemasModule(spec) {
   const named = Object.fromEntries(NAMED_SCHEMAS.map((name) => [name, resolveSchema(spec, spec.components.schemas[name], name)]));
   const server = spec.servers[0];
@@ -300,6 +310,9 @@ function schemasModule(spec) {
     "",
     "/** The spec's server: URL template and its variables' defaults. */",
     `export const server = ${JSON.stringify({ url: server.url, defaultRegion: server.variables.region.default }, null, 2)} as const;`,
+    "",
+    "/** IAM's endpoint, the first of IAM's operations' own `servers` (x-ims-service: iam): where a region's project is found. */",
+    `export const iamServer = ${JSON.stringify({ url: iamServer(spec) }, null, 2)} as const;`,
     "",
   ].join("\n");
 }

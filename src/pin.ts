@@ -1,0 +1,121 @@
+/**
+ * Copying an image in its region, and pinning shared images: the composites the client's
+ * `copyImage` and `acceptImages({ pin })` are made of.
+ *
+ * A copy is not a set operation (a second request makes a second copy), so a request whose
+ * outcome is unknown is never sent again: the client looks for the copy instead (an image of
+ * that name that was not there before the request). A pin accepts the share, then copies each
+ * image into a private one of the recipient's, so the owner's unsharing can no longer take it
+ * away; a private image already named as the pin would be is the pin (not copied again), and
+ * the quota is checked before anything is sent.
+ */
+import type { AnyJob } from "./job.js";
+import type { CopyImageRequest, ImageInfo } from "../generated/ims.js";
+import type { ChangeResolution } from "./change.js";
+import { READ_BACK_MS } from "./change.js";
+import { ImsAbortedError, ImsError, ImsResponseError, ImsValidationError, mayHaveTakenEffect } from "./errors.js";
+import { operationSpec, pick, type AcceptedJob } from "./operations.js";
+import { notify } from "./options.js";
+import { sleep } from "./signals.js";
+import { nextPollDelay, type PollSchedule, type WaitOptions } from "./wait.js";
+
+/** What copying needs of a client. */
+export interface CopySteps {
+  send(imageId: string, body: CopyImageRequest, signal: AbortSignal | undefined): Promise<AcceptedJob>;
+  wait(jobId: string, options: WaitOptions): Promise<AnyJob>;
+  /** Your private images of a name. */
+  privateImages(name: string, signal: AbortSignal | undefined): AsyncIterable<ImageInfo>;
+  poll: PollSchedule;
+}
+
+export interface CopyOptions extends WaitOptions {
+  onAccepted?: ((jobId: string) => void) | undefined;
+}
+
+/** A copy made, or found. */
+export interface Copied {
+  imageId: string;
+  job?: AnyJob | undefined;
+  resolution?: ChangeResolution | undefined;
+}
+
+async function idsNamed(steps: CopySteps, name: string, signal: AbortSignal | undefined): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for await (const image of steps.privateImages(name, signal)) if (image.name === name) ids.add(image.id);
+  return ids;
+}
+
+/** Copies and waits; the new image's ID is the finished job's (the table's `x-ims-job.result`). */
+export async function copyAndWait(steps: CopySteps, imageId: string, body: CopyImageRequest, options: CopyOptions = {}): Promise<Copied> {
+  const { onAccepted, ...waitOptions } = options;
+  const { signal } = waitOptions;
+  const before = await idsNamed(steps, body.name, signal);
+  let jobId: string;
+  try {
+    ({ jobId } = await steps.send(imageId, body, signal));
+  } catch (error) {
+    if (signal?.aborted || !mayHaveTakenEffect(error)) throw error;
+    const found = await lookForCopy(steps, body.name, before, signal);
+    if (found === undefined) throw error;
+    return { imageId: found, resolution: { by: "read-back", firstAttempt: (error as ImsError).message } };
+  }
+  notify(onAccepted, jobId);
+  let job: AnyJob;
+  try {
+    job = await steps.wait(jobId, waitOptions);
+  } catch (error) {
+    if (!(error instanceof ImsError)) throw signal?.aborted ? new ImsAbortedError(jobId, error) : error;
+    error.jobId ??= jobId;
+    throw error;
+  }
+  const result = operationSpec("copyImageInRegion").job?.result ?? "entities.image_id";
+  const copy = pick(job, result);
+  if (typeof copy !== "string" || copy === "") {
+    throw new ImsResponseError(`Job ${jobId} succeeded but names no new image (${result})`, { status: 200, body: JSON.stringify(job), jobId });
+  }
+  return { imageId: copy, job };
+}
+
+/** After a copy request whose outcome is unknown: the image of that name that was not there before, for up to a minute. */
+async function lookForCopy(steps: CopySteps, name: string, before: ReadonlySet<string>, signal: AbortSignal | undefined) {
+  const started = Date.now();
+  for (;;) {
+    const now = [...(await idsNamed(steps, name, signal))].filter((id) => !before.has(id));
+    if (now.length === 1) return now[0];
+    const elapsed = Date.now() - started;
+    if (now.length > 1 || elapsed >= READ_BACK_MS) return undefined;
+    await sleep(Math.min(nextPollDelay(elapsed, steps.poll), READ_BACK_MS - elapsed), signal);
+  }
+}
+
+/** A pin's name: the template with `{name}` (the shared image's name) and `{id}` (its ID) filled in. */
+export function pinName(template: string, image: { id: string; name?: string | null | undefined }): string {
+  return template.replace(/\{name\}/g, image.name ?? image.id).replace(/\{id\}/g, image.id);
+}
+
+/** The default name of a pinned copy. */
+export const DEFAULT_PIN_NAME = "{name}-pinned";
+
+/** What pinning one image needs: its shared image, its pin's name, and the pin if one is there already. */
+export interface PinPlan {
+  image: string;
+  name: string;
+  /** A private image of that name, already there: the pin (not copied again). */
+  existing?: string | undefined;
+}
+
+/** Refuses, before anything is sent, copies the quota would not allow. */
+export function checkPinQuota(toCopy: number, quota: { used: number; quota: number }): void {
+  if (toCopy === 0 || quota.used + toCopy <= quota.quota) return;
+  throw new ImsValidationError(
+    [
+      {
+        path: "pin",
+        message:
+          `would make ${toCopy} private image${toCopy === 1 ? "" : "s"}, and ${quota.used} of the project's ${quota.quota} are used: ` +
+          "delete some (ims-sharing images delete) or raise the quota first; nothing was sent",
+      },
+    ],
+    "pin",
+  );
+}
