@@ -155,7 +155,7 @@ export interface CopyResult {
 }
 
 /** Your private-image quota in the region: how many you have, and may have. */
-export interface ImageQuota {
+export interface PrivateImageQuota {
   used: number;
   quota: number;
   min?: number | null | undefined;
@@ -273,7 +273,7 @@ export interface ImsClient {
   /** `copyImageInRegion`, then waits for the job: resolves with the new image's ID. */
   copyImage(imageId: string, body: CopyImageRequest, options?: ChangeOptions): Promise<CopyResult>;
   /** `GET /v1/cloudimages/quota`: your private images, used and allowed. */
-  getImageQuota(options?: CallOptions): Promise<ImageQuota>;
+  getImageQuota(options?: CallOptions): Promise<PrivateImageQuota>;
   /** `DELETE /v2/images/{image_id}`: delete one of your images (`deleteBackup`: a full-ECS image's backup too). */
   deleteImage(imageId: string, options?: CallOptions & { deleteBackup?: boolean | undefined }): Promise<void>;
 }

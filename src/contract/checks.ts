@@ -21,7 +21,7 @@ import { createRedactor } from "../redact.js";
 import { retryPolicy, type RetryEvent } from "../retry.js";
 import { createSigner } from "../signer.js";
 import { sleep } from "../signals.js";
-import { operationSpec } from "../operations.js";
+import { operationSpec, preset } from "../operations.js";
 import { createTransport, type SendInput, type Transport } from "../transport.js";
 import type { PollErrorEvent, PollOptions, WaitOptions } from "../wait.js";
 import {
@@ -241,13 +241,8 @@ async function membersOf(ctx: CheckContext, image: string): Promise<Map<string, 
 /** The images shared with the recipient whose share is `status`, every page. */
 async function sharedWith(ctx: CheckContext, status: "pending" | "accepted" | "rejected"): Promise<Set<string>> {
   const recipient = ctx.recipient!;
-  const query = { visibility: "shared", __imagetype: "shared", member_status: status };
-  const walk = await walkPages(
-    recipient.transport,
-    "listSharedImages",
-    { query },
-    { pageSize: maxPageSize("listSharedImages"), signal: ctx.signal },
-  );
+  const query = { ...preset("listImages", "shared"), member_status: status };
+  const walk = await walkPages(recipient.transport, "listImages", { query }, { pageSize: maxPageSize("listImages"), signal: ctx.signal });
   return new Set(walk.items.map(itemKey));
 }
 
@@ -415,7 +410,7 @@ const stopSharing: Check = {
 
 const roundTrip: Check = {
   name: "two tenants: share → the recipient sees it pending → accept → the owner sees it accepted → reject → the owner sees it rejected → unshare → the recipient no longer sees it",
-  operations: ["addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listSharedImages"],
+  operations: ["addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listImages"],
   writes: true,
   skip: (target) =>
     !target.recipient
