@@ -16,8 +16,11 @@ export type {
 } from "./run.js";
 export { BROKEN_VARIANTS } from "./broken.js";
 export type { BrokenVariant } from "./broken.js";
-export { CHECKS, formatReport, runContractChecks, uncoveredOperations } from "./checks.js";
-export type { Check, CheckResult, ContractRecipient, ContractTarget } from "./checks.js";
+export { CHECKS, uncoveredOperations } from "./checks.js";
+export { runContractChecks } from "./runner.js";
+export type { RunChecksOptions } from "./runner.js";
+export { formatReport } from "./report.js";
+export type { Check, CheckResult, ContractRecipient, ContractTarget } from "./context.js";
 export { PRISM_INSTALL, PRISM_PACKAGE, PRISM_VERSION, PrismMissingError, resolvePrism, startPrism } from "./prism.js";
 export { ContractViolationError, UpstreamUnreachableError } from "./observe.js";
 export type { Exchange, Violation } from "./observe.js";

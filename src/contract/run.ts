@@ -36,7 +36,9 @@ import {
 } from "../fake/index.js";
 import type { PollOptions } from "../wait.js";
 import { BROKEN_VARIANTS } from "./broken.js";
-import { formatResult, formatTotals, runContractChecks, type CheckResult, type ContractRecipient, type ContractTarget } from "./checks.js";
+import type { CheckResult, ContractRecipient, ContractTarget } from "./context.js";
+import { formatResult, formatTotals } from "./report.js";
+import { runContractChecks } from "./runner.js";
 import { failureText, isUnreachable } from "./observe.js";
 import { PRISM_INSTALL, PrismMissingError, resolvePrism, startPrism, type PrismInstallation } from "./prism.js";
 import { runWorkflow, workflowsDir, workflowsUnavailable } from "./respect.js";
@@ -401,7 +403,7 @@ async function unusableImages(
   const problems: string[] = [];
   for (const image of images) {
     try {
-      await ims.listImageMembersPage(image, { limit: 1, ...(signal ? { signal } : {}) });
+      await ims.call("listImageMembers", { path: { image_id: image }, query: { limit: 1 } }, { signal });
     } catch (error) {
       if (!(error instanceof ImsApiError)) continue;
       const answer = `${error.status}${error.code ? ` ${error.code}` : ""}`;

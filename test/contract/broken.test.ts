@@ -32,8 +32,8 @@ const expected: Record<string, RegExp> = {
   "undeclared-418": /job\/\w+ → 418: warning at response: Unable to match the returned status code/,
   "member-status-uppercase":
     /members\?limit=1000 → 500: error at response\.body\.members\.0\.status: Response body property members\.0\.status must be equal to one of the allowed values/,
-  "next_marker-repeats":
-    /members page 2 \(limit 1, marker "[^"]+"\) gives the marker "[^"]+" for the next page, which came before: the paging loops/,
+  // The client's own walk (transport.pages) refuses a marker that comes back.
+  "next_marker-repeats": /GET \/v1\/\w+\/cloudimages\/[\w-]+\/members answered the marker "[^"]+" twice: the server's paging loops/,
   "page-drops-a-member": /one page of 1000 and 2 pages of 1 list different items; missing from the big page: \w+: a page drops items/,
   "member-without-member_id": /members\/\w+ → 500: error at response\.body: Response body must have required property 'member_id'/,
   "shared-image-id-malformed":

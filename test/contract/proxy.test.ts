@@ -5,7 +5,10 @@
 import { describe, expect, inject, it } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CHECKS, formatReport, runContractChecks, uncoveredOperations, type ContractTarget } from "../../src/contract/checks.js";
+import { CHECKS, uncoveredOperations } from "../../src/contract/checks.js";
+import type { ContractTarget } from "../../src/contract/context.js";
+import { formatReport } from "../../src/contract/report.js";
+import { runContractChecks } from "../../src/contract/runner.js";
 import { startPrism } from "../../src/contract/prism.js";
 import { CONTRACT_EXIT, parseContractArgs, runContract } from "../../src/contract/run.js";
 import {
