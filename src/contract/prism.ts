@@ -20,7 +20,8 @@ export const PRISM_INSTALL = `npm install --save-dev ${PRISM_PACKAGE}@${PRISM_VE
 export class PrismMissingError extends Error {
   constructor(packageName: string) {
     super(
-      `The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing that is not installed. Install it with:\n  ${PRISM_INSTALL}`,
+      `The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing ` +
+        `that is not installed. Install it with:\n  ${PRISM_INSTALL}`,
     );
     this.name = "PrismMissingError";
   }
@@ -81,7 +82,10 @@ export interface PrismProcess {
 export function freePort(preferred = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", (error) => (preferred ? freePort().then(resolve, reject) : reject(error)));
+    server.once("error", (error) => {
+      if (preferred) freePort().then(resolve, reject);
+      else reject(error);
+    });
     server.listen(preferred, "127.0.0.1", () => {
       const address = server.address();
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
@@ -123,8 +127,8 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
   child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
   const collect = (data: Buffer) => (output += data.toString());
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error(`Prism did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`)),
@@ -136,7 +140,7 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
     const onExit = (code: number | null) => fail(new Error(`Prism exited (${code}) before listening:\n${output}`));
     function cleanup() {
       clearTimeout(timer);
-      child.stdout!.off("data", onData);
+      child.stdout.off("data", onData);
       child.off("exit", onExit);
     }
     function done() {
@@ -147,7 +151,7 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
       cleanup();
       void stopChild(child).then(() => reject(error));
     }
-    child.stdout!.on("data", onData);
+    child.stdout.on("data", onData);
     child.once("exit", onExit);
   });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, output: () => output, stop: () => stopChild(child) };
