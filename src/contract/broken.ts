@@ -15,7 +15,7 @@ import { isJobOperation, OPERATION_IDS, operationSpec, pick, type OperationId } 
 
 export interface BrokenVariant {
   description: string;
-  transform(this: void, reply: FakeReply, request: { method: string; path: string }): FakeReply;
+  transform: (reply: FakeReply, request: { method: string; path: string }) => FakeReply;
 }
 
 interface Request {
@@ -45,15 +45,21 @@ const isWrite = (r: Request) => {
 const paging = (id: OperationId) => operationSpec(id).pagination!;
 const ok = (reply: FakeReply) => reply.status === 200;
 
-function rewriteJson(reply: FakeReply, edit: (json: Record<string, unknown>) => void): FakeReply {
+/** The reply with its JSON body replaced by what `make` makes of it (a body that is not JSON: the reply as it is). */
+function replaceJson(reply: FakeReply, make: (json: Record<string, unknown>) => unknown): FakeReply {
   try {
-    const json = JSON.parse(reply.body) as Record<string, unknown>;
-    edit(json);
-    return { ...reply, body: JSON.stringify(json) };
+    return { ...reply, body: JSON.stringify(make(JSON.parse(reply.body) as Record<string, unknown>)) };
   } catch {
     return reply;
   }
 }
+
+/** The reply with its JSON body edited in place by `edit`. */
+const rewriteJson = (reply: FakeReply, edit: (json: Record<string, unknown>) => void): FakeReply =>
+  replaceJson(reply, (json) => {
+    edit(json);
+    return json;
+  });
 
 const imsError = (reply: FakeReply, status: number, code: string, message: string): FakeReply => ({
   ...reply,
@@ -204,7 +210,7 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
       isJobRead(request) && ok(reply)
         ? rewriteJson(reply, (j) => {
             const e = j.entities as Record<string, unknown> | undefined;
-            if (e) e.process_percent = `${String(e.process_percent ?? 0)}%`;
+            if (e) e.process_percent = `${typeof e.process_percent === "number" ? e.process_percent : 0}%`;
           })
         : reply,
   },
@@ -304,12 +310,7 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
     transform: (reply, request) => {
       const found = ok(reply) ? routed(request) : undefined;
       const frozen = found && FROZEN[found.route.id];
-      if (!frozen) return reply;
-      try {
-        return { ...reply, body: JSON.stringify(frozen(JSON.parse(reply.body) as Record<string, unknown>, found.params, query(request))) };
-      } catch {
-        return reply;
-      }
+      return frozen ? replaceJson(reply, (j) => frozen(j, found.params, query(request))) : reply;
     },
   },
 
@@ -324,14 +325,7 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
   },
   "error-body-wrong-shape": {
     description: "errors come as {\"message\": …} instead of IMS's or the gateway's shape",
-    transform: (reply) =>
-      reply.status >= 400
-        ? rewriteJson(reply, (j) => {
-            const message = JSON.stringify(j);
-            for (const key of Object.keys(j)) delete j[key];
-            j.message = message;
-          })
-        : reply,
+    transform: (reply) => (reply.status >= 400 ? replaceJson(reply, (j) => ({ message: JSON.stringify(j) })) : reply),
   },
 
   // ---- Credentials. ----

@@ -91,13 +91,13 @@ export interface CheckContext {
   /** Options for every wait for a job: the run's limit and schedule, failed polls reported. */
   wait: WaitOptions;
   /** Ends the check with a failed expectation. */
-  fail(this: void, message: string): never;
+  fail: (message: string) => never;
   /** Ends the check as skipped. */
-  skip(this: void, reason: string): never;
+  skip: (reason: string) => never;
   /** Reports a retry or a failed poll: something that went wrong on the way and was overcome. */
-  note(this: void, message: string): void;
+  note: (message: string) => void;
   /** Reports what the check did besides its plan (a share it had to stop first). */
-  info(this: void, message: string): void;
+  info: (message: string) => void;
 }
 
 export interface Check {
@@ -109,8 +109,8 @@ export interface Check {
   /** Violations are the expected outcome of this check (an invalid request sent on purpose). */
   expectsViolations?: boolean;
   /** Why it cannot run against this target, if it cannot. */
-  skip?(this: void, target: ContractTarget): string | undefined;
-  run(this: void, ctx: CheckContext): Promise<void>;
+  skip?: ((target: ContractTarget) => string | undefined) | undefined;
+  run: (ctx: CheckContext) => Promise<void>;
 }
 
 /** A failed expectation: the check's problem is its message. */

@@ -38,7 +38,8 @@ const wrongSignature: Check = {
   skip: (target) =>
     target.fake && !target.fake.verifiesSignatures
       ? "cannot be judged: the upstream is ims-sharing's own fake IMS, started without signature checking, so it accepts any signature; " +
-        `start it with signature checking: ${target.verifyingFakeCommand ?? "ims-sharing fake --verify-signatures"} (or startFakeIms({ credentials: LOCAL_CREDENTIALS }))`
+        `start it with signature checking: ${target.verifyingFakeCommand ?? "ims-sharing fake --verify-signatures"} ` +
+        "(or startFakeIms({ credentials: LOCAL_CREDENTIALS }))"
       : undefined,
   async run(ctx) {
     const { target } = ctx;
@@ -64,7 +65,7 @@ function unknownJobRead(id: OperationId, what: string): Check {
     skip: (target) =>
       operationSpec(id).pathParams.includes("project_id") && !target.projectId ? "needs a project ID (--project-id)" : undefined,
     async run(ctx) {
-      const error = await ctx.owner.call(id, { path: { job_id: randomHex(32) } } as never, { signal: ctx.signal }).then(
+      const error = await ctx.owner.call(id, { path: { job_id: randomHex(32) } }, { signal: ctx.signal }).then(
         () => undefined,
         (e: unknown) => e,
       );

@@ -115,9 +115,8 @@ export async function checkPaging(
   if (onlyWhole.length || onlyPaged.length) {
     const fromSmall = onlyWhole.length ? `; missing from the small pages: ${onlyWhole.join(", ")}` : "";
     const fromBig = onlyPaged.length ? `; missing from the big page: ${onlyPaged.join(", ")}` : "";
-    fail(
-      `${where}: one page of ${whole.pageSize} and ${paged.pages} pages of ${pageSize} list different items${fromSmall}${fromBig}: a page drops items`,
-    );
+    const pages = `one page of ${whole.pageSize} and ${paged.pages} pages of ${pageSize}`;
+    fail(`${where}: ${pages} list different items${fromSmall}${fromBig}: a page drops items`);
   }
 }
 

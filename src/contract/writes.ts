@@ -66,7 +66,9 @@ function roundTripProbes(ctx: CheckContext, image: string) {
 }
 
 const roundTrip: Check = {
-  name: "two tenants: share → the recipient sees it pending → accept → the owner sees it accepted → reject → the owner sees it rejected → unshare → the recipient no longer sees it",
+  name:
+    "two tenants: share → the recipient sees it pending → accept → the owner sees it accepted → " +
+    "reject → the owner sees it rejected → unshare → the recipient no longer sees it",
   operations: ["addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listSharedImages"],
   writes: true,
   skip: (target) =>

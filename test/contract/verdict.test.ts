@@ -104,7 +104,7 @@ describe("what cannot be judged is not a broken contract", () => {
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.usage);
       expect(result.verdict).toBe("usage");
       expect(result.report).toContain(
-        `--image ${missing}: there is no such image in project ${OWNER_PROJECT} (GET …/cloudimages/${missing}/members answered 404 IMG.0144)`,
+        `--image ${missing}: there is no such image in project ${OWNER_PROJECT} (GET /v1/${OWNER_PROJECT}/cloudimages/${missing}/members answered 404 IMG.0144)`,
       );
       expect(result.report).not.toContain(`--image ${SEED_IMAGES[0]}:`);
       expect(result.report).not.toMatch(/breaks the contract/);
