@@ -1,17 +1,17 @@
 /**
- * The contract suite's public face, for `ims-sharing contract` and `npm run contract`: parse the
- * command line, run the suite, read its verdict. Node only; needs Stoplight Prism (an optional
- * peer dependency, `npm install --save-dev @stoplight/prism-cli@5.14.2`).
+ * The contract suite's public face, for `ims-sharing contract` and `npm run contract` (whose
+ * command line makes the options): run the suite, read its verdict. Node only; needs Stoplight
+ * Prism (an optional peer dependency, `npm install --save-dev @stoplight/prism-cli@5.14.2`).
  */
-export { CONTRACT_EXIT, CONTRACT_HELP, contractHelp, INSTALLED_COMMANDS, parseContractArgs, probeUpstream, runContract } from "./run.js";
+export { CONTRACT_EXIT, INSTALLED_COMMANDS, probeUpstream, runContract } from "./run.js";
 export type {
   ContractCommands,
   ContractEnvironment,
   ContractOptions,
   ContractRunResult,
   ContractVerdict,
-  ParsedContractArgs,
   UpstreamProbe,
+  ValidatingProxy,
   WorkflowOutcome,
 } from "./run.js";
 export { BROKEN_VARIANTS } from "./broken.js";

@@ -39,8 +39,6 @@ import { bundledSpecPath } from "./spec.js";
 import { probeUpstream, unusableImages } from "./upstream.js";
 import { runWorkflows, type WorkflowOutcome, type WorkflowWorld } from "./workflows.js";
 
-export { CONTRACT_HELP, contractHelp, parseContractArgs } from "./args.js";
-export type { ParsedContractArgs } from "./args.js";
 export { probeUpstream } from "./upstream.js";
 export type { UpstreamProbe } from "./upstream.js";
 export type { WorkflowOutcome } from "./workflows.js";
