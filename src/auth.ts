@@ -46,7 +46,8 @@ function signingMiddleware(auth: AkSkCredentials, options: AuthMiddlewareOptions
         { method: request.method, url: request.url, headers: request.headers, body },
         { host: options.signingHost },
       );
-      for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
+      const signed: Record<string, string | undefined> = { ...headers };
+      for (const [name, value] of Object.entries(signed)) if (value !== undefined) request.headers.set(name, value);
       return request;
     },
   };

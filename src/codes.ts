@@ -25,7 +25,9 @@ export const IMS_CODE_HINTS: Readonly<Record<string, string>> = {
   "IMG.0083": "public images cannot be shared",
   "IMG.0086": "no image was found",
   "IMG.0087": "the token is incorrect",
-  "IMG.0088": `the image reached its sharing quota (${limits.membersPerImage} accepted members, ${limits.membersPerFullEcsImage} for a full-ECS image; pending ones do not count)`,
+  "IMG.0088":
+    `the image reached its sharing quota (${limits.membersPerImage} accepted members, ` +
+    `${limits.membersPerFullEcsImage} for a full-ECS image; pending ones do not count)`,
   "IMG.0089": "public images cannot be shared",
   "IMG.0098": "encrypted images cannot be shared",
   "IMG.0106": "the image is owned by another tenant",

@@ -64,7 +64,9 @@ export function credentialsFromEnv(
   if (token && akskSet.length) {
     const choose = options.choose ? `${options.choose}, or unset one` : "unset one";
     return {
-      problem: `conflicting credentials: an IAM token (${names.token}) and AK/SK (${and(akskSet)}) are both set, and nothing says which to use: ${choose}`,
+      problem:
+        `conflicting credentials: an IAM token (${names.token}) and AK/SK (${and(akskSet)}) are both set, ` +
+        `and nothing says which to use: ${choose}`,
     };
   }
   if (token) return { auth: { token }, names: { token: names.token } };
@@ -77,7 +79,9 @@ export function credentialsFromEnv(
       (n): n is string => n !== undefined,
     );
     return {
-      problem: `incomplete credentials: ${and(akskSet)} ${akskSet.length > 1 ? "are" : "is"} set but ${and(missing)} ${missing.length > 1 ? "are" : "is"} not`,
+      problem:
+        `incomplete credentials: ${and(akskSet)} ${akskSet.length > 1 ? "are" : "is"} set ` +
+        `but ${and(missing)} ${missing.length > 1 ? "are" : "is"} not`,
     };
   }
   return {
@@ -128,7 +132,9 @@ export function resolveCredentials(
       (f): f is string => Boolean(f),
     );
     return {
-      problem: `conflicting credentials: --token is given with ${and(others)}: give either --token or --access-key and --secret-key, not both`,
+      problem:
+        `conflicting credentials: --token is given with ${and(others)}: ` +
+        "give either --token or --access-key and --secret-key, not both",
     };
   }
   if (accessKey || secretKey) {
@@ -178,7 +184,8 @@ export function resolvePlace(
   if (envEndpoint && envRegion) {
     return {
       problem:
-        "IMS_ENDPOINT and HUAWEICLOUD_SDK_REGION are both set, and nothing says which to use: give --endpoint or --region to choose, or unset one",
+        "IMS_ENDPOINT and HUAWEICLOUD_SDK_REGION are both set, and nothing says which to use: " +
+        "give --endpoint or --region to choose, or unset one",
     };
   }
   if (envEndpoint) return { endpoint: envEndpoint };

@@ -89,10 +89,11 @@ export class ImsApiError extends ImsError {
         : details.status >= 400
           ? "The endpoint (not IMS: the answer has neither IMS's nor the gateway's error shape)"
           : "The endpoint";
-    super(
-      `${who} answered ${details.status}${details.code ? ` ${details.code}` : ""}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`,
-      { jobId: details.jobId, mayHaveTakenEffect: details.mayHaveTakenEffect },
-    );
+    const code = details.code ? ` ${details.code}` : "";
+    super(`${who} answered ${details.status}${code}: ${details.message}${id}${details.note ? `. ${details.note}` : ""}`, {
+      jobId: details.jobId,
+      mayHaveTakenEffect: details.mayHaveTakenEffect,
+    });
     this.status = details.status;
     this.fromIms = details.fromIms !== false;
     for (const key of ["code", "requestId", "body", "retryAfterMs", "canonicalRequest", "signedCanonicalRequest"] as const) {
@@ -141,7 +142,9 @@ export class ImsJobFailedError extends ImsError {
     });
     let message: string;
     if (job.status === "FAIL") {
-      const head = `Job ${job.job_id} failed${code ? ` with ${code}` : ""}${reason ? `: ${reason}` : code && codeHint(code) ? `: ${codeHint(code)}` : ""}`;
+      const why = reason ?? (code ? codeHint(code) : undefined);
+      // The code is said once: not again when the reason already names it.
+      const head = `Job ${job.job_id} failed${code && !why?.includes(code) ? ` with ${code}` : ""}${why ? `: ${why}` : ""}`;
       // The images are named, unless the job's reason already names each and adds nothing.
       const allSaid = entries.every((e) => e.why === undefined && typeof e.image === "string" && said.includes(e.image));
       message =
@@ -149,7 +152,8 @@ export class ImsJobFailedError extends ImsError {
     } else {
       const images = entries.map((e) => `${e.name} (${e.why ?? `IMS gave no reason: status ${JSON.stringify(e.status ?? null)}`})`);
       const of = jobResults(job).length;
-      message = `Job ${job.job_id} ended ${job.status}, but ${failedImages.length} of ${of} image result${of === 1 ? "" : "s"} failed: ${images.join(", ")}`;
+      const results = `${of} image result${of === 1 ? "" : "s"}`;
+      message = `Job ${job.job_id} ended ${job.status}, but ${failedImages.length} of ${results} failed: ${images.join(", ")}`;
     }
     super(message, { jobId: job.job_id });
     this.job = job;
@@ -221,11 +225,7 @@ export class ImsResponseError extends ImsError {
 }
 
 /** The request never got an answer (connection refused or reset, DNS failure, …). */
-export class ImsNetworkError extends ImsError {
-  constructor(message: string, options: { cause: unknown; jobId?: string | undefined; mayHaveTakenEffect?: boolean | undefined }) {
-    super(message, options);
-  }
-}
+export class ImsNetworkError extends ImsError {}
 
 const EXCERPT = 500;
 /** The start of a text, at most 500 characters. */

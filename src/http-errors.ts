@@ -52,9 +52,9 @@ export function apiErrorFrom(response: Response, text: string, context: ErrorCon
   try {
     const json = JSON.parse(text) as Record<string, unknown> | null;
     if (json && typeof json === "object") {
-      const nestedError = json.error as Record<string, unknown> | undefined;
+      const nestedError: unknown = json.error;
       fromIms =
-        (typeof nestedError === "object" && nestedError !== null && typeof nestedError.code === "string") ||
+        (typeof nestedError === "object" && nestedError !== null && typeof (nestedError as { code?: unknown }).code === "string") ||
         (typeof json.error_code === "string" && typeof json.error_msg === "string");
       body = redactDeep(json, redact);
       const nested = json.error as { code?: unknown; message?: unknown } | undefined;
@@ -120,7 +120,9 @@ export function redirectErrorFrom(
   return new ImsRedirectError({
     status,
     fromIms: false,
-    message: `a redirect${location ? ` to ${context.redact(location)}` : ""}, which is never followed: IMS does not redirect, and following would send credentials away from ${context.baseUrl}`,
+    message:
+      `a redirect${location ? ` to ${context.redact(location)}` : ""}, which is never followed: ` +
+      `IMS does not redirect, and following would send credentials away from ${context.baseUrl}`,
     requestId: response.headers.get("x-request-id") ?? undefined,
     jobId: context.jobId,
     location: location === undefined ? undefined : context.redact(location),

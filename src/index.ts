@@ -14,6 +14,7 @@ export type {
   ImsClientOptions,
   PageOptions,
   SharedImagesOptions,
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing code (deprecated, not removed)
   UnshareOptions,
 } from "./client.js";
 export {

@@ -25,7 +25,7 @@ export function jobResults(job: AnyJob): ImageResult[] {
 
 /** The entries of `entities.results` that did not succeed (status compared without regard to case). */
 export function failedResults(job: AnyJob): ImageResult[] {
-  return jobResults(job).filter((r) => String(r.status ?? "").toLowerCase() !== "success");
+  return jobResults(job).filter((r) => (typeof r.status === "string" ? r.status : "").toLowerCase() !== "success");
 }
 
 /**

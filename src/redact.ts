@@ -30,14 +30,26 @@ export function redactDeep(value: unknown, redact: Redactor): unknown {
  * A cause that is safe to keep: the original error when no secret appears anywhere in its
  * chain, otherwise a copy of the chain with the secrets replaced.
  */
+/** A thrown value that is not an Error, as text. */
+function describe(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    // undefined for what JSON cannot say (undefined, a function, a symbol).
+    const json = JSON.stringify(value) as string | undefined;
+    return json ?? Object.prototype.toString.call(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 export function safeCause(cause: unknown, redact: Redactor): unknown {
   const texts: string[] = [];
-  for (let c: unknown = cause, depth = 0; c !== undefined && depth < 8; c = (c as { cause?: unknown })?.cause, depth++) {
-    texts.push(c instanceof Error ? `${c.message}\n${c.stack ?? ""}` : String(c));
+  for (let c: unknown = cause, depth = 0; c !== undefined && c !== null && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    texts.push(c instanceof Error ? `${c.message}\n${c.stack ?? ""}` : describe(c));
   }
   if (texts.every((t) => redact(t) === t)) return cause;
   const copy = (c: unknown, depth: number): unknown => {
-    if (!(c instanceof Error)) return redact(String(c));
+    if (!(c instanceof Error)) return redact(describe(c));
     const inner = c.cause !== undefined && depth < 8 ? copy(c.cause, depth + 1) : undefined;
     const safe = new Error(redact(c.message), inner === undefined ? undefined : { cause: inner });
     safe.name = c.name;

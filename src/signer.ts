@@ -153,7 +153,7 @@ export function signerWith(hashing: Hashing, credentials: AkSkCredentials): Sign
   return {
     async sign(request, options = {}) {
       const url = new URL(request.url);
-      const given = new Headers(request.headers as HeadersInit | undefined);
+      const given = new Headers(request.headers);
       const date = options.date ?? parseSdkDate(given.get("x-sdk-date") ?? "") ?? new Date();
       const sdkDate = formatSdkDate(date);
 

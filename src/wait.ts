@@ -6,7 +6,7 @@
  */
 import { ImsApiError, ImsError, ImsJobFailedError, ImsNetworkError, ImsResponseError, ImsTimeoutError, type AnyJob } from "./errors.js";
 import { jobOutcome } from "./job.js";
-import { isRetryable } from "./retry.js";
+import { isRetryable, neverSent } from "./retry.js";
 import { notify, withDefaults } from "./options.js";
 import { deadline, sleep } from "./signals.js";
 
@@ -18,8 +18,10 @@ export interface PollOptions {
   /** The interval never exceeds this (default 10 s), unless the server asks for longer. */
   maxDelayMs?: number | undefined;
   /**
-   * A wait that has never had an answer ends as an `ImsNetworkError` after this many polls in a
-   * row got none (default 5): an endpoint that refuses connections is not a slow job.
+   * A wait ends as an `ImsNetworkError` after this many polls in a row could not connect at all
+   * (refused, unreachable; default 5), whether or not earlier polls had an answer: an endpoint
+   * that refuses connections is not a slow job. A lost answer (a reset, a time-out) or any
+   * answer, an error included, starts the count again.
    */
   maxUnansweredPolls?: number | undefined;
 }
@@ -85,14 +87,15 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
   const limit = deadline(signal, timeoutMs);
   let lastJob: AnyJob | undefined;
   let lastSeen = "";
-  let lastError: unknown;
-  let answered = false;
+  let lastError: ImsError | undefined;
+  /** Polls in a row whose connection could not be made at all (refused, unreachable). */
+  let unanswered = 0;
   let failures = 0;
 
   const timedOut = () =>
     new ImsTimeoutError(
       `Gave up waiting for job ${jobId} after ${Math.round(timeoutMs / 100) / 10} s` +
-        (lastJob ? ` (last status ${lastJob.status})` : lastError instanceof Error ? ` (last error: ${lastError.message})` : ""),
+        (lastJob ? ` (last status ${lastJob.status})` : lastError ? ` (last error: ${lastError.message})` : ""),
       { timeoutMs, jobId, lastJob },
     );
 
@@ -112,7 +115,7 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         }
         lastJob = job;
         lastError = undefined;
-        answered = true;
+        unanswered = 0;
         failures = 0;
         const seen = JSON.stringify(job);
         if (seen !== lastSeen) {
@@ -125,20 +128,24 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (limit.timedOut) throw timedOut();
-        if (!isRetryable(error, true)) throw withJobId(error, jobId);
+        // Only an ImsError is ever retryable (a network failure, a time-out, 429 or 5xx).
+        if (!isRetryable(error, true) || !(error instanceof ImsError)) throw withJobId(error, jobId);
         lastError = error;
         failures++;
-        if (error instanceof ImsApiError || (error as { status?: unknown }).status !== undefined) answered = true;
-        if (!answered && error instanceof ImsNetworkError && failures >= poll.maxUnansweredPolls) {
+        // A connection that cannot be made poll after poll (refused, unreachable: before the
+        // first answer or after many) means nothing is there, which is no slow job. A lost
+        // answer (a reset, a time-out) or an error answer is a flaky path: it costs a poll.
+        unanswered = error instanceof ImsNetworkError && neverSent(error) ? unanswered + 1 : 0;
+        if (unanswered >= poll.maxUnansweredPolls) {
           throw withJobId(
             new ImsNetworkError(
-              `Could not reach IMS to follow job ${jobId}: ${failures} polls in a row got no answer (last: ${error.message})`,
+              `Could not reach IMS to follow job ${jobId}, which may still be running: ${unanswered} polls in a row got no answer (last: ${error.message})`,
               { cause: error, jobId },
             ),
             jobId,
           );
         }
-        retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
+        retryAfterMs = error instanceof ImsApiError ? error.retryAfterMs : undefined;
       }
       if (Date.now() - started >= timeoutMs) throw timedOut();
       delay = Math.max(nextPollDelay(Date.now() - started, poll), retryAfterMs ?? 0);
@@ -146,7 +153,7 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         notify(onPollError, {
           jobId,
           attempt: failures,
-          error: lastError as ImsError,
+          error: lastError,
           delayMs: Math.min(delay, Math.max(0, started + timeoutMs - Date.now())),
         });
     }

@@ -19,6 +19,8 @@ export interface HintTarget {
   credentials: CredentialSource;
   /** The environment the hint will be run in: variables that would make it ambiguous are emptied for it. */
   env: Readonly<Record<string, string | undefined>>;
+  /** How the user runs the program (`ims-sharing`, `npx ims-sharing`). */
+  program: string;
 }
 
 /** A command to run, and what to add to it that cannot be printed. */
@@ -81,7 +83,7 @@ export function jobHint(jobId: string, target: HintTarget, verb: "wait" | "show"
 
 /** `ims-sharing ARGS… --region R --project-id P`, with the credentials' variables before it. */
 export function commandHint(args: readonly string[], target: HintTarget): Hint {
-  const words = [...assignments(target), "ims-sharing", ...[...args, ...placeArgs(target)].map(shellWord)];
+  const words = [...assignments(target), target.program, ...[...args, ...placeArgs(target)].map(shellWord)];
   const { credentials } = target;
   const flags = credentials.from === "flags" ? credentials.flags : [];
   const list = flags.length > 1 ? `${flags.slice(0, -1).join(", ")} and ${flags.at(-1)}` : flags[0];

@@ -22,11 +22,11 @@ export interface CliResult {
 /** Every run's output so far, in this test file. */
 export const outputs: string[] = [];
 
-/** The JSON lines of a stdout. */
+/** The JSON lines of a stdout (each starts with its event's name; `api` prints other JSON without --json). */
 export function eventsOf(stdout: string): CliEvent[] {
   return stdout
     .split("\n")
-    .filter((l) => l.startsWith("{"))
+    .filter((l) => l.startsWith('{"event":'))
     .map((l) => JSON.parse(l) as CliEvent);
 }
 
@@ -66,6 +66,8 @@ export function startCli(args: string[], options: InProcessOptions = {}): InProc
     isTTY: options.isTTY ?? false,
     signal: controller.signal,
     client: options.client ?? FAST_CLIENT,
+    // Hints are run as printed through a shim named ims-sharing on PATH (runAsPrinted).
+    program: "ims-sharing",
     confirm: options.confirm,
   };
   const done = runCli(args, io).finally(() => {
@@ -111,23 +113,29 @@ export function cliProcess(
   args: string[],
   options: { env?: Record<string, string>; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
 ): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? "", IMS_TOKEN: SECRET_TOKEN, ...options.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d;
-      options.onStdout?.(stdout, child);
-    });
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("close", (code) => {
-      outputs.push(stdout + stderr);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  // As a user with the package installed: `ims-sharing` on PATH, so hints print it bare.
+  return shim().then(
+    (dir) =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [BIN, ...args], {
+          env: { PATH: `${dir}:${process.env.PATH ?? ""}`, IMS_TOKEN: SECRET_TOKEN, ...options.env },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8");
+        child.stderr.setEncoding("utf8");
+        child.stdout.on("data", (d: string) => {
+          stdout += d;
+          options.onStdout?.(stdout, child);
+        });
+        child.stderr.on("data", (d: string) => (stderr += d));
+        child.on("close", (code) => {
+          outputs.push(stdout + stderr);
+          resolve({ code, stdout, stderr });
+        });
+      }),
+  );
 }
 
 let shimDir: Promise<string> | undefined;
@@ -160,8 +168,10 @@ export async function runAsPrinted(command: string, env: Record<string, string |
     });
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stdout.setEncoding("utf8");
+    child.stderr.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => (stdout += d));
+    child.stderr.on("data", (d: string) => (stderr += d));
     child.on("close", (code) => {
       outputs.push(stdout + stderr);
       resolve({ code, stdout, stderr });

@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createServer } from "node:net";
 import { COMMANDS, EXIT } from "../../src/cli/main.js";
 import { operations, type OperationId } from "../../generated/operations.js";
+import { operationIds } from "../../src/cli/framework/help.js";
 import { createImsClient } from "../../src/client.js";
 import {
   createManualClock,
@@ -73,7 +74,8 @@ async function ownerJob(body: { images: string[]; projects: string[] }, finish: 
 interface Case {
   args: (setup: { jobId?: string }) => string[];
   options?: () => InProcessOptions;
-  setup?: () => Promise<{ jobId?: string } | void> | void;
+  /** What it sets up first; it may name a job for `args`. */
+  setup?: () => unknown;
   /** Advance the clock to the job's end once the output shows this (the job ID by default). */
   advance?: RegExp | true;
   /** Ctrl-C once the output shows this. */
@@ -101,7 +103,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       args: () => ["members", "add", "--image", IMAGE, "--member-project", FAR_PROJECT, "--wait"],
       advance: true,
       code: EXIT.jobFailed,
-      expect: /failed with IMG\.0108/,
+      expect: /failed: .*IMG\.0108 /,
     },
     badInput: {
       args: () => ["members", "add", "--image", "nope", "--member-project", NEW_PROJECT],
@@ -126,7 +128,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       args: () => ["members", "delete", "--image", IMAGE, "--member-project", NEW_PROJECT, "--wait"],
       advance: true,
       code: EXIT.jobFailed,
-      expect: /^error: Job \w{32} failed with IMG\.0113: /m,
+      expect: /^error: Job \w{32} failed: .*IMG\.0113 /m,
     },
     badInput: {
       args: () => ["members", "delete", "--image", IMAGE],
@@ -187,7 +189,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       options: asRecipient,
       advance: true,
       code: EXIT.jobFailed,
-      expect: /failed with IMG\.0112/,
+      expect: /failed: .*IMG\.0112 /,
     },
     badInput: {
       args: () => ["members", "accept", "--image", IMAGE],
@@ -212,7 +214,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       options: asRecipient,
       advance: true,
       code: EXIT.jobFailed,
-      expect: /failed with IMG\.0112/,
+      expect: /failed: .*IMG\.0112 /,
     },
     badInput: {
       args: () => ["members", "reject", "--image", IMAGE, "--image", "not-an-image"],
@@ -272,7 +274,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       args: ({ jobId }) => ["job", "wait", jobId!],
       advance: /RUNNING 50%/,
       code: EXIT.jobFailed,
-      expect: /^error: Job \w{32} failed with IMG\.0113/m,
+      expect: /^error: Job \w{32} failed: .*IMG\.0113 /m,
     },
     badInput: { args: () => ["job", "wait"], code: EXIT.usage, expect: /job wait takes one JOB_ID/ },
   },
@@ -360,13 +362,37 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       options: asRecipient,
       advance: true,
       code: EXIT.jobFailed,
-      expect: /failed with IMG\.0112/,
+      expect: /failed: .*IMG\.0112 /,
     },
     badInput: {
       args: () => ["accept", "--from", OWNER_PROJECT],
       options: asRecipient,
       code: EXIT.usage,
       expect: /"accept" needs at least one of --all-pending, --image/,
+    },
+  },
+  api: {
+    success: {
+      args: () => ["api", "deleteImageMembers", "--body", JSON.stringify({ images: [IMAGE], projects: [MEMBER] }), "--wait"],
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at/,
+    },
+    refused: {
+      args: () => ["api", "addImageMembers", "--body", JSON.stringify({ images: [MISSING_IMAGE], projects: [NEW_PROJECT] })],
+      code: EXIT.api,
+      expect: /IMS answered 400 IMG\.0027/,
+    },
+    failedJob: {
+      args: () => ["api", "addImageMembers", "--body", JSON.stringify({ images: [IMAGE], projects: [FAR_PROJECT] }), "--wait"],
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed: .*IMG\.0108 /,
+    },
+    badInput: {
+      args: () => ["api", "listImageMembers", "--path", "image_id=nope", "--project-id", OWNER_PROJECT],
+      code: EXIT.usage,
+      expect: /invalid input: image_id must be an image ID \(a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64\), got "nope"/,
     },
   },
   contract: {
@@ -389,12 +415,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
 };
 
 const nameOf = (c: (typeof COMMANDS)[number]) => c.path.join(" ");
-const operationsOf = (c: (typeof COMMANDS)[number]): OperationId[] =>
-  c.operation === undefined
-    ? []
-    : typeof c.operation === "string"
-      ? [c.operation as OperationId]
-      : [...(c.operation as readonly OperationId[])];
+const operationsOf = (c: (typeof COMMANDS)[number]): readonly OperationId[] => operationIds(c);
 
 describe("exit codes, per command", () => {
   it("every command has a case for each outcome that applies to it", () => {
@@ -411,7 +432,7 @@ describe("exit codes, per command", () => {
   for (const [name, cases] of Object.entries(MATRIX)) {
     for (const [outcome, c] of Object.entries(cases) as [Outcome, Case][]) {
       it(`${name}: ${outcome} exits ${c.code}`, async () => {
-        const setup = (await c.setup?.()) ?? {};
+        const setup = ((await c.setup?.()) ?? {}) as { jobId?: string };
         const run = startCli(c.args(setup), c.options?.() ?? asOwner());
         if (c.advance) {
           await run.until(c.advance === true ? ACCEPTED : c.advance);
@@ -515,6 +536,7 @@ describe("following a job", () => {
       expect(await run.done, mode).toBe(0);
       if (mode === "tty")
         expect(run.stdout()).toMatch(
+          // eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what is tested
           /\r\x1b\[2Kjob \w{32}: waiting for IMS \([\d.]+s\); poll 2 failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: .+\), trying again in [\d.]+s/,
         );
       if (mode === "plain")
@@ -551,7 +573,10 @@ describe("when waiting ends early", () => {
     expect(text.code).toBe(EXIT.api);
     expect(text.stderr.match(/^job \w{32}: poll \d failed \(GET \/v1\/cloudimages\/job\/\w{32} failed: fetch failed/gm)).toHaveLength(4);
     expect(text.stderr).toMatch(
-      new RegExp(`^error: Could not reach IMS to follow job ${UNKNOWN_JOB}: 5 polls in a row got no answer`, "m"),
+      new RegExp(
+        `^error: Could not reach IMS to follow job ${UNKNOWN_JOB}, which may still be running: 5 polls in a row got no answer`,
+        "m",
+      ),
     );
     expect(text.stderr).toContain(`check with: ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}\n`);
 
@@ -564,6 +589,7 @@ describe("when waiting ends early", () => {
       exitCode: 3,
       jobId: UNKNOWN_JOB,
       resume: `ims-sharing job wait ${UNKNOWN_JOB} --endpoint ${endpoint}`,
+      check: [],
       error: expect.objectContaining({ name: "ImsNetworkError", jobId: UNKNOWN_JOB }),
     });
   });

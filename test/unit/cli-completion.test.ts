@@ -2,9 +2,10 @@
 // words a user typed; the zsh one is checked for what it offers (and parsed by zsh where installed).
 import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { COMMANDS } from "../../src/cli/main.js";
-import { allFlags, commandName } from "../../src/cli/commands.js";
-import { bashCompletion, zshCompletion } from "../../src/cli/completion.js";
+import { CLI, COMMANDS } from "../../src/cli/main.js";
+import { allFlags, commandName } from "../../src/cli/framework/flags.js";
+import { bashCompletion, zshCompletion } from "../../src/cli/framework/completion.js";
+import { OPERATION_IDS } from "../../src/operations.js";
 import { cli } from "../helpers/cli.js";
 
 const has = (shell: string) => spawnSync(shell, ["-c", "true"]).status === 0;
@@ -13,7 +14,7 @@ const has = (shell: string) => spawnSync(shell, ["-c", "true"]).status === 0;
 function complete(...typed: string[]): string[] {
   const words = ["ims-sharing", ...typed].map((w) => `'${w}'`).join(" ");
   const driver = `COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); COMPREPLY=(); _ims_sharing; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const run = spawnSync("bash", ["--norc", "-c", `${bashCompletion(COMMANDS)}\n${driver}`], { encoding: "utf8" });
+  const run = spawnSync("bash", ["--norc", "-c", `${bashCompletion(CLI)}\n${driver}`], { encoding: "utf8" });
   expect(run.stderr).toBe("");
   return run.stdout.split("\n").filter(Boolean).sort();
 }
@@ -24,6 +25,7 @@ describe.skipIf(!has("bash"))("bash", () => {
       "--help",
       "--version",
       "accept",
+      "api",
       "apply",
       "completion",
       "contract",
@@ -55,15 +57,24 @@ describe.skipIf(!has("bash"))("bash", () => {
     expect(complete("completion", "bash", "")).toEqual(["--help"]);
   });
 
+  it("offers api the operation IDs of the spec's table, then its flags", () => {
+    const flags = Object.keys(allFlags(COMMANDS.find((c) => commandName(c) === "api")!))
+      .filter((f) => f !== "version")
+      .map((f) => `--${f}`);
+    expect(complete("api", "")).toEqual([...OPERATION_IDS, ...flags].sort());
+    expect(complete("api", "listI")).toEqual(OPERATION_IDS.filter((id) => id.startsWith("listI")).sort());
+    expect(complete("api", "listImageMembers", "--pa")).toEqual(["--paginate", "--path"]);
+  });
+
   it("is what `ims-sharing completion bash` prints", async () => {
     const run = await cli(["completion", "bash"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toBe(`${bashCompletion(COMMANDS)}\n`);
+    expect(run.stdout).toBe(`${bashCompletion(CLI)}\n`);
   });
 });
 
 describe("zsh", () => {
-  const script = zshCompletion(COMMANDS);
+  const script = zshCompletion(CLI);
 
   it("offers every command word and every flag, with descriptions", () => {
     expect(script).toMatch(/^#compdef ims-sharing\n/);
@@ -72,6 +83,7 @@ describe("zsh", () => {
       for (const flag of Object.keys(allFlags(command))) expect(script).toContain(`'--${flag}:`);
     }
     expect(script).toContain("--status) compadd -- pending accepted rejected; return ;;");
+    for (const id of OPERATION_IDS) expect(script).toContain(`'${id}:`);
     expect(script).toContain("compdef _ims_sharing ims-sharing");
   });
 

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { stringify } from "yaml";
+import { programName } from "../../src/cli/framework/program.js";
 import { jobHint, hintText } from "../../src/cli/hints.js";
 import {
   createManualClock,
@@ -51,6 +52,7 @@ describe("the hint builder", () => {
           projectId: OWNER_PROJECT,
           env,
           credentials: { from: "env", names: { accessKey: "CN_NORTH_AK", secretKey: "CN_NORTH_SK" } },
+          program: "ims-sharing",
         }),
       ),
     ).toBe(
@@ -63,21 +65,48 @@ describe("the hint builder", () => {
           allowInsecureHttp: true,
           env: {},
           credentials: { from: "env", names: { token: "X" } },
+          program: "ims-sharing",
         }),
       ),
     ).toBe('IMS_TOKEN="$X" ims-sharing job wait j1 --endpoint http://10.0.0.5:8080 --allow-insecure-http');
     expect(
-      hintText(jobHint("j1", { place: { region: "cn-north-4" }, env: {}, credentials: { from: "env", names: { token: "IMS_TOKEN" } } })),
-    ).toBe("ims-sharing job wait j1 --region cn-north-4");
+      hintText(
+        jobHint("j1", {
+          place: { region: "cn-north-4" },
+          env: {},
+          credentials: { from: "env", names: { token: "IMS_TOKEN" } },
+          program: "npx ims-sharing",
+        }),
+      ),
+    ).toBe("npx ims-sharing job wait j1 --region cn-north-4");
     expect(
       hintText(
         jobHint("j1", {
           place: { region: "cn-north-4" },
           env: {},
           credentials: { from: "flags", flags: ["--access-key", "--secret-key"] },
+          program: "ims-sharing",
         }),
       ),
     ).toBe("ims-sharing job wait j1 --region cn-north-4  # add the --access-key and --secret-key you gave: secrets are not printed");
+  });
+});
+
+describe("how the user runs the program, in the commands hints print", () => {
+  const on =
+    (...dirs: string[]) =>
+    (file: string) =>
+      dirs.some((d) => file === `${d}/ims-sharing`);
+  it("ims-sharing when it is on the user's PATH (a global install), npx ims-sharing when it is not (a project's install)", () => {
+    expect(programName({ PATH: "/usr/bin:/opt/global/bin" }, on("/opt/global/bin"))).toBe("ims-sharing");
+    expect(programName({ PATH: "/usr/bin" }, on("/opt/global/bin"))).toBe("npx ims-sharing");
+    expect(programName({}, on("/opt/global/bin"))).toBe("npx ims-sharing");
+  });
+  it("npx ims-sharing when run through npm (npx, npm exec, an npm script), whose PATH is not the user's shell's", () => {
+    expect(programName({ PATH: "/proj/node_modules/.bin", npm_command: "exec" }, on("/proj/node_modules/.bin"))).toBe("npx ims-sharing");
+    expect(programName({ PATH: "/proj/node_modules/.bin", npm_lifecycle_event: "start" }, on("/proj/node_modules/.bin"))).toBe(
+      "npx ims-sharing",
+    );
   });
 });
 
@@ -147,6 +176,10 @@ describe("hints run as printed", () => {
     expect(add.code).toBe(3);
     const list = hintAfter(add.stderr, "check with: ");
     expect(list).toBe(`ims-sharing members list --image ${IMAGE} --endpoint ${fake.url} --project-id ${OWNER_PROJECT}`);
+    // With --json, the error event carries the same complete commands.
+    fake.inject({ type: "dropAnswer", method: "POST", times: 1 });
+    const json = await cli(["members", "add", "--image", IMAGE, "--member-project", NEW, ...where(), "--json"], { env });
+    expect(json.events.at(-1)).toMatchObject({ event: "error", exitCode: 3, check: [list], error: { mayHaveTakenEffect: true } });
     fake.advance(JOB_MS);
     const listed = await runAsPrinted(list, env);
     expect(listed.code, listed.stderr).toBe(0);
@@ -247,6 +280,7 @@ describe("an interrupted apply in two regions", () => {
     expect(hints).toEqual(expectedHints(jobs).sort());
     // The live line says what became of the jobs, and is erased before the report.
     expect(out).toMatch(
+      // eslint-disable-next-line no-control-regex -- the terminal's escape sequences are what is tested
       /\r\x1b\[2Kapplying: 0 jobs running, 0 done, 0 failed, 2 still running, not waited for\x1b\[1A\n\r\x1b\[2K\x1b\[1A\n… cn-/,
     );
     expect(out).toMatch(
@@ -269,6 +303,7 @@ describe("an interrupted apply in two regions", () => {
     expect(await run.done).toBe(130);
     const out = run.stdout();
     expect(out.match(/^still running, not waited for: job \w{32} \(remove on 1 image in cn-(north-4|south-1)\)$/gm)).toHaveLength(2);
+    // eslint-disable-next-line no-control-regex -- no escape sequence without a terminal
     expect(out).not.toMatch(/\x1b|^failed/m);
     const jobs = Object.fromEntries(
       [...out.matchAll(/^job (\w{32}) \((cn-[\w-]+), remove\) is still running, not waited for; resume with: /gm)].map((m) => [m[2], m[1]]),
@@ -284,7 +319,7 @@ describe("an interrupted apply in two regions", () => {
     run.interrupt();
     expect(await run.done).toBe(130);
     const events = run.events();
-    expect(events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual([
+    expect(events.map((e) => `${e.event}${typeof e.type === "string" ? `:${e.type}` : ""}`)).toEqual([
       "plan",
       "applyJob:accepted",
       "applyJob:accepted",

@@ -38,7 +38,7 @@ describe("JSON events", () => {
     fake.advance(JOB_MS);
     expect(await add.done).toBe(0);
     const jobId = String(add.events()[0]?.jobId);
-    // job, member, image, error, interrupted
+    // job, member, image, response, item, error, interrupted
     const runs = [
       add.events(),
       (await cli(["job", "show", jobId, "--json"], owner)).events,
@@ -55,6 +55,25 @@ describe("JSON events", () => {
         })
       ).events,
       (await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--json"], owner)).events,
+      // response, item
+      (await cli(["api", "showJobProgress", "--path", `job_id=${jobId}`, "--json"], owner)).events,
+      (
+        await cli(
+          [
+            "api",
+            "listImageMembers",
+            "--path",
+            `image_id=${SEED_IMAGES[0]}`,
+            "--query",
+            "limit=1",
+            "--paginate",
+            "--project-id",
+            OWNER_PROJECT,
+            "--json",
+          ],
+          owner,
+        )
+      ).events,
     ];
     // plan, applyJob, report: a sharing file that adds a member and fails to add another.
     const { mkdtemp, writeFile } = await import("node:fs/promises");
@@ -79,7 +98,7 @@ describe("JSON events", () => {
     runs.push((await cli(["plan", "-f", file, "--json"], { env: {}, client: ticking })).events);
     const applied = await cli(["apply", "-f", file, "--yes", "--json"], { env: {}, client: ticking });
     expect(applied.code).toBe(4);
-    expect(applied.events.map((e) => `${e.event}${e.type ? `:${String(e.type)}` : ""}`)).toEqual([
+    expect(applied.events.map((e) => `${e.event}${typeof e.type === "string" ? `:${e.type}` : ""}`)).toEqual([
       "plan",
       "applyJob:accepted",
       "applyJob:failed",

@@ -101,12 +101,12 @@ describe("plan and apply", () => {
   it("asks on a terminal; any answer but yes cancels (exit 1, like Terraform) and changes nothing", async () => {
     fake.state.unshare(IMAGE, SEED_PROJECTS[1]);
     const questions: string[] = [];
-    const no = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async (q) => (questions.push(q), false) });
+    const no = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: (q) => (questions.push(q), Promise.resolve(false)) });
     expect(no.code).toBe(1);
     expect(questions).toEqual(["Apply these changes? Type yes to go on: "]);
     expect(no.stdout).toMatch(/\nApply cancelled: nothing was changed\.\n$/);
     expect(writes()).toBe(0);
-    const yes = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async () => true });
+    const yes = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: () => Promise.resolve(true) });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toMatch(/applying: 0 jobs running, 1 done, 0 failed/);
     expect(fake.state.membersOf(IMAGE)).toContain(SEED_PROJECTS[1]);
@@ -143,7 +143,7 @@ describe("plan and apply", () => {
     );
     const run = await cli(["apply", "-f", file, "--yes"], owner);
     expect(run.code, run.stderr).toBe(2);
-    expect(run.stdout).toMatch(/^    ! .*10/m);
+    expect(run.stdout).toMatch(/^ {4}! .*10/m);
     expect(writes()).toBe(0);
   });
 });
@@ -316,7 +316,7 @@ describe("a region that cannot be read", () => {
 
   it("apply refuses the partial plan before asking or sending anything, naming what was not read", async () => {
     const questions: string[] = [];
-    const run = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: async (q) => (questions.push(q), true) });
+    const run = await cli(["apply", "-f", file], { ...owner, isTTY: true, confirm: (q) => (questions.push(q), Promise.resolve(true)) });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
       /^error: the plan is partial, 1 image could not be read, so nothing was applied: cn-south-1: could not be read/m,

@@ -6,7 +6,8 @@ import { JOB_ID, PROJECT_ID, SEED_BODY } from "../helpers/fixtures.js";
 import { inTurn, startScriptedServer, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
 let server: ScriptedServer;
-afterEach(() => server?.close());
+// Not every test starts a server.
+afterEach(() => (server as ScriptedServer | undefined)?.close());
 
 async function deleteWith(...replies: Reply[]) {
   server = await startScriptedServer(inTurn(...replies));

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { COMMANDS, JSON_EVENTS } from "../../src/cli/main.js";
-import { CONNECTION_RULES } from "../../src/cli/commands.js";
+import { CONNECTION_RULES } from "../../src/cli/framework/flags.js";
 
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const section = readme.slice(readme.indexOf("## Command line"), readme.indexOf("## The fake IMS"));

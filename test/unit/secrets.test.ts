@@ -45,7 +45,8 @@ function expectNoSecret(error: unknown) {
 }
 
 let server: ScriptedServer;
-afterEach(() => server?.close());
+// Not every test starts a server.
+afterEach(() => (server as ScriptedServer | undefined)?.close());
 
 async function failing<T extends Error>(
   handler: Handler,
@@ -83,7 +84,7 @@ describe("no error class ever shows a credential", () => {
         status: 401,
         body: {
           error_code: "APIGW.0301",
-          error_msg: `verify aksk signature fail, canonicalRequest: DELETE\n/v1/cloudimages/members/\n\nx-security-token:${r.headers["x-security-token"]}\n`,
+          error_msg: `verify aksk signature fail, canonicalRequest: DELETE\n/v1/cloudimages/members/\n\nx-security-token:${String(r.headers["x-security-token"])}\n`,
         },
       }),
       (ims) => ims.deleteImageMembers(SEED_BODY),
@@ -132,9 +133,10 @@ describe("no error class ever shows a credential", () => {
       (ims) => ims.deleteImageMembers(SEED_BODY),
       AKSK_AUTH,
       {
-        fetch: async (request: Request) => {
-          throw new TypeError("fetch failed", { cause: new Error(`proxy refused ${request.headers.get("x-security-token")} / ${SK}`) });
-        },
+        fetch: (request: Request) =>
+          Promise.reject(
+            new TypeError("fetch failed", { cause: new Error(`proxy refused ${String(request.headers.get("x-security-token"))} / ${SK}`) }),
+          ),
       },
     );
     expect(error).toBeInstanceOf(ImsNetworkError);

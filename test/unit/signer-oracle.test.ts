@@ -25,7 +25,7 @@ function generator(seed: number) {
   };
   const pick = <T>(items: readonly T[]) => items[Math.floor(next() * items.length)]!;
   const text = (alphabet: string, min: number, max: number) =>
-    Array.from({ length: min + Math.floor(next() * (max - min + 1)) }, () => pick([...alphabet])).join("");
+    Array.from({ length: min + Math.floor(next() * (max - min + 1)) }, () => pick(Array.from(alphabet))).join("");
   return { next, pick, text };
 }
 

@@ -19,16 +19,17 @@ const spec = bundled as unknown as {
 };
 
 /** Follows one local `$ref` (`#/components/responses/X`, `#/components/examples/X`). */
-function deref<T>(node: unknown): T {
+function deref(node: unknown): unknown {
   const ref = (node as { $ref?: unknown } | undefined)?.$ref;
-  if (typeof ref !== "string") return node as T;
+  if (typeof ref !== "string") return node;
   const [, section, name] = /^#\/components\/(\w+)\/(.+)$/.exec(ref) ?? [];
   const target = (spec.components as Record<string, Record<string, unknown> | undefined>)[section ?? ""]?.[name ?? ""];
   if (target === undefined) throw new Error(`unresolved ${ref}`);
-  return target as T;
+  return target;
 }
 
-const content = (node: Json) => (deref<Json>(node).content as Record<string, { examples?: Record<string, Example> }>)["application/json"];
+const content = (node: Json) =>
+  ((deref(node) as Json).content as Record<string, { examples?: Record<string, Example> }>)["application/json"];
 
 /** The named examples of an operation's request body, values resolved, in the spec's order. */
 function requestExamples(path: string, method: string): Record<string, unknown> {
@@ -45,7 +46,7 @@ function responseExamples(path: string, method: string, status: string): Record<
 }
 
 function values(examples: Record<string, Example> | undefined): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(examples ?? {}).map(([name, e]) => [name, deref<Example>(e).value]));
+  return Object.fromEntries(Object.entries(examples ?? {}).map(([name, e]) => [name, (deref(e) as Example).value]));
 }
 
 const MEMBERS = "/v1/cloudimages/members";

@@ -7,7 +7,8 @@ import { FAST_POLL, JOB_ID, PROJECT_ID } from "../helpers/fixtures.js";
 import { inTurn, startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
 
 let server: ScriptedServer;
-afterEach(() => server?.close());
+// Not every test starts a server.
+afterEach(() => (server as ScriptedServer | undefined)?.close());
 
 const running = {
   job_id: JOB_ID,
@@ -31,14 +32,14 @@ const finished = {
   },
 };
 
-async function client() {
+function client() {
   return createImsClient({ endpoint: server.url, projectId: PROJECT_ID, auth: { token: "t" }, poll: FAST_POLL, retry: false });
 }
 
 describe("a running job described with nulls", () => {
   it("is waited on to the end, and every field reaches the caller unchanged", async () => {
     server = await startScriptedServer(inTurn({ body: running }, { body: finished }));
-    const ims = await client();
+    const ims = client();
     const seen: unknown[] = [];
     const done = await ims.waitForJob(JOB_ID, { onProgress: (j) => seen.push(j) });
     expect(seen[0]).toEqual(running);
@@ -59,7 +60,7 @@ describe("a running job described with nulls", () => {
     ["unknown_field", "x"],
   ])("%s = %j passes", async (field, value) => {
     server = await startScriptedServer(() => ({ body: { job_id: JOB_ID, status: "RUNNING", [field]: value } }));
-    await expect((await client()).getJob(JOB_ID)).resolves.toMatchObject({ [field]: value });
+    await expect(client().getJob(JOB_ID)).resolves.toMatchObject({ [field]: value });
   });
 });
 
@@ -72,7 +73,9 @@ describe("what the client relies on is checked", () => {
     ["an unknown status", { job_id: JOB_ID, status: "DONE" }, /status must be one of/],
   ])("%s is an ImsResponseError", async (_what, body, message) => {
     server = await startScriptedServer(() => ({ body }));
-    const error = await (await client()).getJob(JOB_ID).catch((e: unknown) => e);
+    const error = await client()
+      .getJob(JOB_ID)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsResponseError);
     expect((error as Error).message).toMatch(message);
   });
@@ -84,7 +87,7 @@ describe("what the client relies on is checked", () => {
         { body: { members: [{ status: "accepted" }] } },
       ),
     );
-    const ims = await client();
+    const ims = client();
     await expect(ims.listImageMembersPage("d164b5df-1bc3-4c3f-893e-3e471fd16e64")).resolves.toEqual({
       members: [{ member_id: PROJECT_ID, status: "pending", something_new: 1, member_type: null }],
     });

@@ -46,7 +46,7 @@ test("the fake's constants are readonly tuples: indexing them gives a string, no
   expectTypeOf(SEED_PROJECTS[0]).toBeString();
   expectTypeOf(SEED_IMAGES).toExtend<readonly string[]>();
   // @ts-expect-error readonly: the seed is not the caller's to change
-  SEED_IMAGES.push("x");
+  SEED_IMAGES.push("x"); // eslint-disable-line @typescript-eslint/no-unsafe-call -- the call is the type error under test
   for (const id of [OWNER_PROJECT, RECIPIENT_PROJECT, OWNER_TOKEN, RECIPIENT_TOKEN]) expectTypeOf(id).toBeString();
   // So they go straight into a request body.
   void ims.addImageMembers({ images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[1]] });

@@ -178,7 +178,7 @@ describe("client options", () => {
 
   it("never echoes a credential", () => {
     const error = errorOf({ region: "cn-north-4", auth: { accessKey: "AK", secretKey: "SK-VALUE-123", securityToken: "" } });
-    expect(JSON.stringify(error) + error.message + error.stack).not.toContain("SK-VALUE-123");
+    expect(`${JSON.stringify(error)}${error.message}${String(error.stack)}`).not.toContain("SK-VALUE-123");
   });
 
   it("checks retry settings", () => {

@@ -2,18 +2,22 @@
  * Sharing as code on the command line: `plan -f FILE` shows what a sharing file would change,
  * `apply -f FILE` makes the changes (after asking, on a terminal) and reports them, and
  * `accept --from OWNER` answers, in one request, the shares an owner made. Entries of the
- * command table (commands.ts); the work is the library's (src/sharing/).
+ * command table; the work is the library's (src/sharing/).
  */
-import { ImsValidationError } from "../errors.js";
-import { applySharing, planSharing, type AppliedJob, type ApplyEvent, type ApplyReport, type SharingPlan } from "../sharing/index.js";
-import type { DesiredSharing } from "../sharing/desired.js";
-import { clientsForSharingFile, loadSharingFile } from "../sharing/file.js";
-import { formatPlan, formatReport } from "../sharing/render.js";
-import { defineCommand, type Command, type CommandContext } from "./commands.js";
-import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES } from "../environment.js";
-import { INSECURE_HTTP_FLAG, type Flags } from "./flags.js";
-import { hintText, jobHint, type Hint, type HintTarget } from "./hints.js";
-import { CliFailure, errorJson, EXIT, inCliTerms, UsageError, type Output } from "./output.js";
+import { answerBody } from "../../client.js";
+import { credentialNamesOf, credentialsFromEnv, DEFAULT_CREDENTIAL_NAMES } from "../../environment.js";
+import { ImsValidationError } from "../../errors.js";
+import { applySharing, planSharing, type AppliedJob, type ApplyEvent, type ApplyReport, type SharingPlan } from "../../sharing/index.js";
+import type { DesiredSharing } from "../../sharing/desired.js";
+import { clientsForSharingFile, loadSharingFile } from "../../sharing/file.js";
+import { formatPlan, formatReport } from "../../sharing/render.js";
+import { INSECURE_HTTP_FLAG } from "../framework/flags.js";
+import { defineCommand, type Command, type CommandContext, type Flags } from "../framework/types.js";
+import { hintText, jobHint, type Hint, type HintTarget } from "../hints.js";
+import { EXIT } from "../output/exit-codes.js";
+import type { Output } from "../output/printer.js";
+import { errorJson, inCliTerms } from "../output/report.js";
+import { CliFailure, UsageError } from "../output/usage-error.js";
 
 const FILE_FLAGS = {
   file: {
@@ -64,8 +68,9 @@ function printPlan(out: Output, plan: SharingPlan): void {
 function refuseIfNotWhole(plan: SharingPlan, doing: string): void {
   if (plan.unread.length) {
     const images = plan.unread.reduce((n, u) => n + u.images.length, 0);
+    const why = plan.unread.map((u) => u.message).join("; ");
     throw new CliFailure(
-      `the plan is partial, ${images} image${images === 1 ? "" : "s"} could not be read${doing}: ${plan.unread.map((u) => u.message).join("; ")}`,
+      `the plan is partial, ${images} image${images === 1 ? "" : "s"} could not be read${doing}: ${why}`,
       EXIT.partial,
       "PartialPlanError",
     );
@@ -92,6 +97,7 @@ function hintTargets(desired: DesiredSharing, ctx: CommandContext<typeof FILE_FL
       allowInsecureHttp: ctx.values["allow-insecure-http"] === true,
       credentials: { from: "env", names: credentials.names },
       env: ctx.env,
+      program: ctx.program,
     };
   }
   return targets;
@@ -111,7 +117,7 @@ function progressView(out: Output) {
         (stopped ? `, ${stopped} stopped while sending` : ""),
     );
   return (event: ApplyEvent) => {
-    const jobId = "jobId" in event && event.jobId !== undefined ? event.jobId : null;
+    const jobId = event.jobId ?? null;
     const reason = event.type === "failed" || event.type === "interrupted" ? event.reason : null;
     out.event("applyJob", { type: event.type, region: event.region, kind: event.kind, images: event.images, jobId, reason });
     if (event.type === "accepted") running.add(event.jobId);
@@ -160,7 +166,11 @@ export const SHARING_COMMANDS: readonly Command[] = [
     path: ["plan"],
     summary: "Show what a sharing file would change",
     description:
-      "Reads the real members of every image the file names (every page, every region) and prints the changes as a diff: removals (-) first, then additions (+), per region and image, with a summary line. Changes nothing. Pending and rejected members count as present. A region or image that cannot be read is named, and the rest is planned (the plan is then partial, exit 1). Credentials come from the environment, or from the variables a region's `credentials` names (an IAM token and AK/SK both set is refused, as on the command line).",
+      "Reads the real members of every image the file names (every page, every region) and prints the changes as a diff: removals (-) " +
+      "first, then additions (+), per region and image, with a summary line. Changes nothing. Pending and rejected members count as " +
+      "present. A region or image that cannot be read is named, and the rest is planned (the plan is then partial, exit 1). " +
+      "Credentials come from the environment, or from the variables a region's `credentials` names (an IAM token and AK/SK both set is " +
+      "refused, as on the command line).",
     flags: {
       ...FILE_FLAGS,
       "detailed-exitcode": {
@@ -171,7 +181,8 @@ export const SHARING_COMMANDS: readonly Command[] = [
     waits: "never",
     connects: false,
     exitCodes:
-      "Exit codes: 0 planned, 1 the plan is partial (what could not be read is named), 2 bad usage or input (the file, a quota\nthe plan would exceed), 130 interrupted. With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error.",
+      "Exit codes: 0 planned, 1 the plan is partial (what could not be read is named), 2 bad usage or input (the file, a quota\nthe " +
+      "plan would exceed), 130 interrupted. With --detailed-exitcode: 0 in sync, 2 changes pending, 1 any error.",
     examples: ["ims-sharing plan -f sharing.yaml", "ims-sharing plan -f sharing.yaml --detailed-exitcode --json"],
     errorExitCode: (argv) => (argv.includes("--detailed-exitcode") ? 1 : undefined),
     async run(ctx) {
@@ -185,12 +196,18 @@ export const SHARING_COMMANDS: readonly Command[] = [
     path: ["apply"],
     summary: "Make the changes a sharing file asks for",
     description:
-      "Plans (as `plan` does), shows the plan, asks for confirmation on a terminal (--yes skips it; without a terminal --yes is required; any answer but yes cancels), then sends the changes in batches (removals first), waits for every job with a live view of jobs running, done and failed, reads every changed image's members back and reports per image what was done, what failed and what still differs. A partial plan (a region or image that could not be read) is refused before anything is asked or sent. On Ctrl-C, every job still running is listed with the command that follows it.",
+      "Plans (as `plan` does), shows the plan, asks for confirmation on a terminal (--yes skips it; without a terminal --yes is " +
+      "required; any answer but yes cancels), then sends the changes in batches (removals first), waits for every job with a live view " +
+      "of jobs running, done and failed, reads every changed image's members back and reports per image what was done, what failed and " +
+      "what still differs. A partial plan (a region or image that could not be read) is refused before anything is asked or sent. On " +
+      "Ctrl-C, every job still running is listed with the command that follows it.",
     flags: { ...FILE_FLAGS, yes: { type: "boolean", short: "y", help: "apply without asking" } },
     waits: "always",
     connects: false,
     exitCodes:
-      "Exit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial (nothing was sent),\n2 bad usage or input, 4 a change failed (or was not done within --timeout) or the read-back differs,\n130 interrupted (the jobs still running are listed, each with the command that follows it).",
+      "Exit codes: 0 everything is as the file says, 1 cancelled at the prompt, or the plan is partial (nothing was sent),\n2 bad " +
+      "usage or input, 4 a change failed (or was not done within --timeout) or the read-back differs,\n130 interrupted (the jobs still " +
+      "running are listed, each with the command that follows it).",
     examples: ["ims-sharing apply -f sharing.yaml", "ims-sharing apply -f sharing.yaml --yes --json"],
     async run(ctx) {
       const { out } = ctx;
@@ -238,7 +255,8 @@ export const SHARING_COMMANDS: readonly Command[] = [
     operation: ["listSharedImages", "updateImageMembers"],
     summary: "Accept, in one request, the images an owner shared with you",
     description:
-      "As the recipient: lists the images OWNER shared with your project that are still pending, and accepts them in one request (--all-pending), or only the ones named (--image). --project-id is your own project, sent as the request's project_id.",
+      "As the recipient: lists the images OWNER shared with your project that are still pending, and accepts them in one request " +
+      "(--all-pending), or only the ones named (--image). --project-id is your own project, sent as the request's project_id.",
     flags: {
       from: { type: "string", required: true, value: "OWNER", help: "the owner's project ID: whose shares to accept" },
       "all-pending": { type: "boolean", oneOf: "which", help: "every image OWNER shared with you that is pending" },
@@ -268,18 +286,7 @@ export const SHARING_COMMANDS: readonly Command[] = [
         return EXIT.ok;
       }
       ctx.out.line(`accepting ${images.length} image${images.length === 1 ? "" : "s"} from ${owner}: ${images.join(", ")}`);
-      const vault = ctx.values.vault;
-      return ctx.change((ims, call) =>
-        ims.updateImageMembers(
-          {
-            images,
-            project_id: projectId,
-            status: "accepted",
-            ...(vault === undefined ? {} : { vault_id: vault }),
-          },
-          call,
-        ),
-      );
+      return ctx.change("updateImageMembers", { body: answerBody(images, projectId, "accepted", ctx.values.vault) });
     },
   }),
 ];

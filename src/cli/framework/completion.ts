@@ -1,10 +1,11 @@
 /**
- * Tab completion for bash and zsh, generated from the command table: command words, each
+ * Tab completion for bash and zsh, generated from the command table it is given: command words, each
  * command's flags, and the values of flags and arguments that have a fixed set of them. The
  * scripts find the command by skipping flags and the values of flags that take one.
  */
-import { allFlags, commandName, GROUPS, type Command, type Flags } from "./commands.js";
+import { allFlags, commandName } from "./flags.js";
 import { summaryOf, VERSION } from "./help.js";
+import type { Command, CommandTable, Flags } from "./types.js";
 
 interface Completions {
   /** Every spelling of a flag that takes a value (aliases too), so its value is not taken for a command word. */
@@ -19,7 +20,7 @@ function flagItems(flags: Flags): [string, string][] {
   return Object.entries(flags).map(([name, spec]) => [`--${name}`, spec.help]);
 }
 
-function completions(commands: readonly Command[]): Completions {
+function completions({ commands, groups }: CommandTable): Completions {
   const valued = new Set<string>();
   const choices = new Map<string, readonly string[]>();
   for (const command of commands) {
@@ -33,7 +34,7 @@ function completions(commands: readonly Command[]): Completions {
   }
   const top = [...new Set(commands.map((c) => c.path[0] ?? ""))].map((word): [string, string] => {
     const single = commands.find((c) => c.path.length === 1 && c.path[0] === word);
-    return [word, single ? summaryOf(single) : (GROUPS[word] ?? "")];
+    return [word, single ? summaryOf(single) : (groups[word] ?? "")];
   });
   const next: Completions["next"] = [
     { key: "", prefix: false, items: [...top, ["--help", "show the help"], ["--version", "print the version"]] },
@@ -44,21 +45,20 @@ function completions(commands: readonly Command[]): Completions {
       .map((c): [string, string] => [c.path.slice(1).join(" "), summaryOf(c)]);
     next.push({ key: group, prefix: false, items: [...items, ["--help", "show the help"]] });
   }
-  for (const command of commands) {
-    const flags = flagItems(allFlags(command)).filter(([f]) => f !== "--version");
-    const first = command.args?.[0];
-    if (first?.choices) {
-      next.push({
-        key: commandName(command),
-        prefix: false,
-        items: [...first.choices.map((c): [string, string] => [c, first.help]), ...flags],
-      });
-      next.push({ key: `${commandName(command)} `, prefix: true, items: flags });
-    } else {
-      next.push({ key: commandName(command), prefix: true, items: flags });
-    }
-  }
+  for (const command of commands) next.push(...commandCompletions(command));
   return { valued: [...valued].sort(), choices: [...choices], next };
+}
+
+/** What may follow a command's words: its flags, and first the values its first argument offers. */
+function commandCompletions(command: Command): Completions["next"] {
+  const flags = flagItems(allFlags(command)).filter(([f]) => f !== "--version");
+  const first = command.args?.[0];
+  const values = first?.choices?.map((v): [string, string] => [v, first.help]) ?? (first?.suggestions && Object.entries(first.suggestions));
+  if (!values) return [{ key: commandName(command), prefix: true, items: flags }];
+  return [
+    { key: commandName(command), prefix: false, items: [...values, ...flags] },
+    { key: `${commandName(command)} `, prefix: true, items: flags },
+  ];
 }
 
 /** `"members add"|"members add "*` */
@@ -67,25 +67,33 @@ function pattern(key: string, prefix: boolean): string {
   return prefix && !key.endsWith(" ") ? `"${key}"|"${key} "*` : prefix ? `"${key}"*` : `"${key}"`;
 }
 
+/**
+ * The loop both scripts find the command's words with: every word typed before the one being
+ * completed, flags and the values of the flags that take one skipped.
+ */
+function wordLoop(valued: readonly string[], shell: { head: string; word: string; add: string }): string {
+  return `  ${shell.head}
+    word=${shell.word}
+    if ((skip)); then skip=0; continue; fi
+    case $word in
+      --*=*) ;;
+      ${valued.join("|")}) skip=1 ;;
+      -*) ;;
+      *) ${shell.add} ;;
+    esac
+  done`;
+}
+
 /** The bash script: `source <(ims-sharing completion bash)`. */
-export function bashCompletion(commands: readonly Command[]): string {
-  const { valued, choices, next } = completions(commands);
+export function bashCompletion(table: CommandTable): string {
+  const { valued, choices, next } = completions(table);
   return `# bash completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion bash".
 # Install: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing
 # or, for this shell only: source <(ims-sharing completion bash)
 _ims_sharing() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
   local cmd="" word i skip=0
-  for ((i = 1; i < COMP_CWORD; i++)); do
-    word=\${COMP_WORDS[i]}
-    if ((skip)); then skip=0; continue; fi
-    case $word in
-      --*=*) ;;
-      ${valued.join("|")}) skip=1 ;;
-      -*) ;;
-      *) cmd="\${cmd:+$cmd }$word" ;;
-    esac
-  done
+${wordLoop(valued, { head: "for ((i = 1; i < COMP_CWORD; i++)); do", word: "${COMP_WORDS[i]}", add: 'cmd="${cmd:+$cmd }$word"' })}
   case $prev in
 ${choices.map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(" ")}" -- "$cur")); return ;;`).join("\n")}
     ${valued.join("|")}) COMPREPLY=(); return ;;
@@ -105,8 +113,8 @@ function describeItem([word, description]: [string, string]): string {
 }
 
 /** The zsh script: in a directory of $fpath as `_ims-sharing`, or `source <(ims-sharing completion zsh)`. */
-export function zshCompletion(commands: readonly Command[]): string {
-  const { valued, choices, next } = completions(commands);
+export function zshCompletion(table: CommandTable): string {
+  const { valued, choices, next } = completions(table);
   return `#compdef ims-sharing
 # zsh completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion zsh".
 # Install: ims-sharing completion zsh > "\${fpath[1]}/_ims-sharing" (then start a new shell)
@@ -114,16 +122,7 @@ export function zshCompletion(commands: readonly Command[]): string {
 _ims_sharing() {
   local -a cmd items
   local i word skip=0
-  for ((i = 2; i < CURRENT; i++)); do
-    word=\${words[i]}
-    if ((skip)); then skip=0; continue; fi
-    case $word in
-      --*=*) ;;
-      ${valued.join("|")}) skip=1 ;;
-      -*) ;;
-      *) cmd+=("$word") ;;
-    esac
-  done
+${wordLoop(valued, { head: "for ((i = 2; i < CURRENT; i++)); do", word: "${words[i]}", add: 'cmd+=("$word")' })}
   case \${words[CURRENT-1]} in
 ${choices.map(([flag, values]) => `    ${flag}) compadd -- ${values.join(" ")}; return ;;`).join("\n")}
     ${valued.join("|")}) _message 'a value'; return ;;

@@ -1,47 +1,32 @@
 /**
- * Help texts, made from the command table and the spec's operation table: a command's help
- * starts with its operation's summary, method and path, then lists its own flags before the
- * shared ones. Each command and each group has its own.
+ * Help texts, made from the command table it is given and the spec's operation table: a
+ * command's help starts with its operation's summary, method and path, then lists its own flags
+ * before the shared ones. Each command and each group has its own.
  */
-import { readFileSync } from "node:fs";
-import { operations, type OperationId } from "../../generated/operations.js";
-import {
-  commandName,
-  CONNECTION_FLAGS,
-  CONNECTION_RULES,
-  flagSections,
-  GROUPS,
-  OUTPUT_FLAGS,
-  type Command,
-  type FlagSpec,
-  type Flags,
-} from "./commands.js";
+import { createRequire } from "node:module";
+import { operationSpec, type OperationId } from "../../operations.js";
+import { commandName, CONNECTION_FLAGS, CONNECTION_RULES, flagSections, invocation, OUTPUT_FLAGS } from "./flags.js";
+import type { Command, CommandTable, FlagSpec, Flags } from "./types.js";
 
-/** The package's version, from its package.json (found from dist/ and from the sources alike). */
-export const VERSION: string = (() => {
-  for (const path of ["../../../package.json", "../../package.json"]) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8")) as { name?: string; version?: string };
-      if (pkg.name === "ims-sharing" && pkg.version) return pkg.version;
-    } catch {
-      // not this one
-    }
-  }
-  return "0.0.0";
-})();
+/**
+ * The package's version, from its own package.json, reached by the package's name (its exports
+ * map lists `./package.json`), from dist/, the sources and an installed copy alike.
+ */
+export const VERSION: string = (createRequire(import.meta.url)("ims-sharing/package.json") as { version: string }).version;
 
 export const EXIT_CODES_HELP = `Exit codes: 0 done, 2 bad usage or input, 3 API or network error, 4 job failed (or succeeded with
 failed images), 5 timed out, 130 interrupted (the job goes on: the command that follows it is printed).`;
 
-function operationIds(command: Command): readonly OperationId[] {
+/** The operations a command calls. */
+export function operationIds(command: Command): readonly OperationId[] {
   const op = command.operation;
-  return op === undefined ? [] : typeof op === "string" ? [op as OperationId] : (op as readonly OperationId[]);
+  return op === undefined ? [] : typeof op === "string" ? [op] : op;
 }
 
 /** The one-line summary: the command's own, else its operation's in the spec. */
 export function summaryOf(command: Command): string {
   const [first] = operationIds(command);
-  return command.summary ?? (first ? operations[first].summary : "");
+  return command.summary ?? (first ? operationSpec(first).summary : "");
 }
 
 /** `--image ID` */
@@ -81,11 +66,10 @@ function flagLines(flags: Flags): string[] {
 
 /** `ims-sharing members add --help` */
 export function commandHelp(command: Command): string {
-  const name = commandName(command);
-  const lines = [`Usage: ims-sharing ${name} ${synopsis(command)}`, "", `${summaryOf(command)}.`];
+  const lines = [`Usage: ${invocation(command)} ${synopsis(command)}`.trimEnd(), "", `${summaryOf(command)}.`];
   if (command.description) lines.push(command.description);
   for (const id of operationIds(command)) {
-    const op = operations[id];
+    const op = operationSpec(id);
     const by = op.caller === "owner" ? ", by the image's owner" : op.caller === "recipient" ? ", by the recipient of the share" : "";
     lines.push(`Calls ${id}: ${op.method} ${op.path} ("${op.summary}")${by}.`);
   }
@@ -93,6 +77,7 @@ export function commandHelp(command: Command): string {
     const width = Math.max(...command.args.map((a) => a.name.length));
     lines.push("", "Arguments:", ...command.args.map((a) => `  ${a.name.padEnd(width)}  ${a.help}`));
   }
+  for (const section of command.sections ?? []) lines.push("", `${section.title}:`, ...section.lines.map((l) => `  ${l}`));
   for (const section of flagSections(command)) {
     lines.push(
       "",
@@ -113,10 +98,10 @@ function commandList(commands: readonly Command[], words: (c: Command) => string
 }
 
 /** `ims-sharing members --help` */
-export function groupHelp(group: string, commands: readonly Command[]): string {
-  const members = commands.filter((c) => c.path[0] === group && c.path.length > 1);
+export function groupHelp(group: string, table: CommandTable): string {
+  const members = table.commands.filter((c) => c.path[0] === group && c.path.length > 1);
   return [
-    `ims-sharing ${group}: ${GROUPS[group] ?? ""}`.replace(/: $/, ""),
+    `ims-sharing ${group}: ${table.groups[group] ?? ""}`.replace(/: $/, ""),
     "",
     `Usage: ims-sharing ${group} <command> [options]`,
     "",
@@ -128,7 +113,7 @@ export function groupHelp(group: string, commands: readonly Command[]): string {
 }
 
 /** `ims-sharing --help` */
-export function mainHelp(commands: readonly Command[]): string {
+export function mainHelp(table: CommandTable): string {
   return [
     `ims-sharing ${VERSION}: share Huawei Cloud IMS images with other projects, accounts and organizations,`,
     "answer the shares made to you, and follow the jobs IMS runs them as.",
@@ -136,7 +121,7 @@ export function mainHelp(commands: readonly Command[]): string {
     "Usage: ims-sharing <command> [options]",
     "",
     "Commands:",
-    ...commandList(commands, commandName),
+    ...commandList(table.commands, commandName),
     "",
     "Help on a group or a command: ims-sharing members --help, ims-sharing members add --help.",
     "",
