@@ -106,8 +106,26 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Prism exited because its port was taken (by another process, between `freePort` and its listen). */
+class PortTaken extends Error {}
+
+/** How many times a port taken before Prism could listen on it is picked again. */
+const PORT_RETRIES = 3;
+
 export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await launch(options, port);
+    } catch (error) {
+      // A free port is free only until someone listens on it: on a busy machine another server may take it first.
+      if (!(error instanceof PortTaken) || options.port !== undefined || attempt > PORT_RETRIES) throw error;
+    }
+  }
+}
+
+/** Starts Prism on `port` and waits until it listens. */
+async function launch(options: PrismOptions, port: number): Promise<PrismProcess> {
   const args = [
     (options.prism ?? resolvePrism()).bin,
     options.mode,
@@ -137,7 +155,10 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
     const onData = () => {
       if (output.includes("Prism is listening")) done();
     };
-    const onExit = (code: number | null) => fail(new Error(`Prism exited (${code}) before listening:\n${output}`));
+    const onExit = (code: number | null) => {
+      const message = `Prism exited (${code}) before listening:\n${output}`;
+      fail(output.includes("EADDRINUSE") ? new PortTaken(message) : new Error(message));
+    };
     function cleanup() {
       clearTimeout(timer);
       child.stdout.off("data", onData);
