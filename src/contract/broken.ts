@@ -12,6 +12,7 @@ import type { FakeReply } from "../fake/server.js";
 import { matchRoute } from "../fake/routes.js";
 import { SEED_IMAGES, SEED_PROJECTS } from "../fake/state.js";
 import { isJobOperation, OPERATION_IDS, operationSpec, pick, type OperationId } from "../operations.js";
+import { readsAJob, route } from "./context.js";
 
 export interface BrokenVariant {
   description: string;
@@ -31,10 +32,8 @@ const isFor = (r: Request, ...ids: OperationId[]) => {
   const id = routed(r)?.route.id;
   return id !== undefined && ids.includes(id);
 };
-/** `GET /v1/cloudimages/job/{job_id}`, for descriptions. */
-const route = (id: OperationId) => `${operationSpec(id).method} ${operationSpec(id).path}`;
 /** The operations that read a job: the GETs whose path names one. */
-const JOB_READS = OPERATION_IDS.filter((id) => operationSpec(id).method === "GET" && operationSpec(id).pathParams.includes("job_id"));
+const JOB_READS = OPERATION_IDS.filter(readsAJob);
 const isJobRead = (r: Request) => isFor(r, ...JOB_READS);
 /** A write: an operation that answers with a job. */
 const isWrite = (r: Request) => {

@@ -134,6 +134,12 @@ export function route(id: OperationId): string {
   return `${method} ${path}`;
 }
 
+/** Whether an operation reads a job: a GET whose path names one (the reads of the jobs the writes start). */
+export function readsAJob(id: OperationId): boolean {
+  const { method, pathParams } = operationSpec(id);
+  return method === "GET" && pathParams.includes("job_id");
+}
+
 /** `route(id)` with some path parameters named otherwise: `GET /v1/cloudimages/job/{unknown}`. */
 export function routeWith(id: OperationId, names: Record<string, string>): string {
   return route(id).replace(/\{(\w+)\}/g, (whole, name: string) => (names[name] === undefined ? whole : `{${names[name]}}`));

@@ -7,7 +7,7 @@
 import type { OperationId } from "../../generated/operations.js";
 import { constantQueryValue, isPaginated, OPERATION_IDS, operationSpec } from "../operations.js";
 import type { SendInput } from "../transport.js";
-import { route, skip, type Check, type CheckContext } from "./context.js";
+import { readsAJob, route, skip, type Check, type CheckContext } from "./context.js";
 import { checkPaging, membersOf } from "./paging.js";
 
 type Query = Record<string, string | undefined>;
@@ -78,9 +78,8 @@ export function readCheck(id: OperationId): Check {
 }
 
 const GETS = OPERATION_IDS.filter((id) => operationSpec(id).method === "GET");
-const readsAfterWrites = (id: OperationId) => operationSpec(id).pathParams.includes("job_id");
 
 /** The reads that run before the writes (so that listings still hold what the account had). */
-export const READS_BEFORE_WRITES: readonly Check[] = GETS.filter((id) => !readsAfterWrites(id)).map(readCheck);
+export const READS_BEFORE_WRITES: readonly Check[] = GETS.filter((id) => !readsAJob(id)).map(readCheck);
 /** The reads of the jobs the writes started. */
-export const READS_AFTER_WRITES: readonly Check[] = GETS.filter(readsAfterWrites).map(readCheck);
+export const READS_AFTER_WRITES: readonly Check[] = GETS.filter(readsAJob).map(readCheck);
