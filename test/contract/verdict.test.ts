@@ -7,7 +7,7 @@
 // name the installed package's commands.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrism } from "../../src/contract/prism.js";
-import { CONTRACT_EXIT, probeUpstream, runContract } from "../../src/contract/run.js";
+import { CONTRACT_EXIT, probeUpstream, runContract, type ContractOptions } from "../../src/contract/run.js";
 import {
   FAKE_HEADER,
   LOCAL_AK_SK,
@@ -22,6 +22,18 @@ import {
 import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
 import pkg from "../../package.json" with { type: "json" };
 import { SPEC } from "./global-setup.js";
+import { startSwitchedProxy, type SwitchedProxy } from "./switched-proxy.js";
+
+// The runs here share one Prism (switched-proxy.ts), each switched to its own upstream; the first
+// starts its own, as every run does by default.
+let switched: SwitchedProxy | undefined;
+beforeAll(async () => {
+  switched = await startSwitchedProxy(SPEC);
+});
+afterAll(async () => {
+  await switched?.close();
+});
+const contract = (options: ContractOptions) => runContract({ ...options, startProxy: switched!.startProxy });
 
 const WRONG_SIGNATURE = /^a request with a wrong AK\/SK signature/;
 const writes = (fake: FakeIms) =>
@@ -80,14 +92,14 @@ describe("what cannot be judged is not a broken contract", () => {
   it("judges it against the fake that verifies signatures, and still catches one that does not (signature-not-checked)", async () => {
     const fake = await startFakeIms({ jobDurationMs: 200, credentials: LOCAL_CREDENTIALS });
     try {
-      const result = await runContract({ upstream: fake.url, spec: SPEC, workflows: false });
+      const result = await contract({ upstream: fake.url, spec: SPEC, workflows: false });
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
       const check = result.checks.find((c) => WRONG_SIGNATURE.test(c.name));
       expect(check?.ok && !check.skipped, result.report).toBe(true);
     } finally {
       await fake.close();
     }
-    const broken = await runContract({ broken: "signature-not-checked", spec: SPEC, workflows: false });
+    const broken = await contract({ broken: "signature-not-checked", spec: SPEC, workflows: false });
     expect(broken.exitCode, broken.report).toBe(CONTRACT_EXIT.broken);
   }, 120_000);
 
@@ -95,7 +107,7 @@ describe("what cannot be judged is not a broken contract", () => {
     const fake = await startFakeIms({ jobDurationMs: 200, credentials: LOCAL_CREDENTIALS });
     const missing = "11111111-2222-4333-8444-555555555555";
     try {
-      const result = await runContract({
+      const result = await contract({
         upstream: fake.url,
         spec: SPEC,
         images: [SEED_IMAGES[0], missing],
@@ -147,7 +159,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
   });
 
   it("needs credentials for it, and uses no token of the fake's", async () => {
-    const result = await runContract({ upstream: tunnel.url, spec: SPEC });
+    const result = await contract({ upstream: tunnel.url, spec: SPEC });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.usage);
     expect(result.report).toMatch(/it does not say it is ims-sharing's fake IMS \(no X-Ims-Fake header\): it is treated as a real IMS/);
     expect(result.report).toMatch(/no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN/);
@@ -155,7 +167,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
 
   it("writes nothing there unless told which images: read-only, the seed images untouched", async () => {
     const before = fake.requests.length;
-    const result = await runContract({ upstream: tunnel.url, spec: SPEC, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT });
+    const result = await contract({ upstream: tunnel.url, spec: SPEC, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     expect(result.report).toContain("Writes: none (read-only)");
     expect(result.checks.find((c) => c.name.startsWith("stop sharing"))?.skipped).toMatch(/name the images and member projects/);
@@ -169,7 +181,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
 
   it("writes where the user says, there too", async () => {
     const before = fake.requests.length;
-    const result = await runContract({
+    const result = await contract({
       upstream: tunnel.url,
       spec: SPEC,
       auth: { token: OWNER_TOKEN },
@@ -189,12 +201,12 @@ describe("writes only on the fake, known by what it says, not by its address", (
       auth: { accessKey: "USERSREALAK", secretKey: "users-real-secret-key" },
       projectId: "0123456789abcdef0123456789abcdef",
     };
-    const result = await runContract({ upstream: fake.url, workflows: false, environment, spec: SPEC });
+    const result = await contract({ upstream: fake.url, workflows: false, environment, spec: SPEC });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     expect(result.report).toContain("credentials and project IDs from the environment are not used against it");
     expect(result.report).not.toContain("USERSREALAK");
     // Flags are the user's own choice, and win: the fake's AK/SK given as options is used.
-    const withKeys = await runContract({ upstream: fake.url, workflows: false, auth: LOCAL_AK_SK, environment, spec: SPEC });
+    const withKeys = await contract({ upstream: fake.url, workflows: false, auth: LOCAL_AK_SK, environment, spec: SPEC });
     expect(withKeys.exitCode, withKeys.report).toBe(CONTRACT_EXIT.kept);
     expect(withKeys.report).not.toContain("USERSREALAK");
   }, 180_000);
@@ -202,7 +214,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
 
 describe("one count, and the installed package's commands", () => {
   it("counts skipped workflows in the one totals line", async () => {
-    const result = await runContract({ spec: SPEC, workflows: false });
+    const result = await contract({ spec: SPEC, workflows: false });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     const totals = result.report.split("\n").filter((l) => /^\d+ passed, \d+ failed, \d+ skipped/.test(l));
     expect(totals).toEqual([`${result.checks.length} passed, 0 failed, 3 skipped (${result.checks.length} checks, 3 Arazzo workflows)`]);
@@ -216,7 +228,7 @@ describe("one count, and the installed package's commands", () => {
     const fake = await startFakeIms({ jobDurationMs: 200 });
     try {
       const commands = { contract: "npm run contract --", verifyingFake: "npm run fake" };
-      const result = await runContract({ upstream: fake.url, spec: SPEC, workflows: false, commands });
+      const result = await contract({ upstream: fake.url, spec: SPEC, workflows: false, commands });
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
       expect(result.checks.find((c) => WRONG_SIGNATURE.test(c.name))?.skipped).toMatch(/start it with signature checking: npm run fake \(/);
       expect(result.report).not.toContain("ims-sharing fake");
