@@ -2,7 +2,7 @@
 // violations, with a token and with AK/SK, both tenants. The same checks run against any upstream
 // with `npm run contract`, and the whole run (`runContract`, what `ims-sharing contract` calls)
 // gives the right verdict and exit code: kept, unreachable, Prism missing, usage.
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CHECKS, uncoveredOperations } from "../../src/contract/checks.js";
@@ -21,6 +21,17 @@ import {
   startFakeIms,
 } from "../../src/fake/index.js";
 import { SPEC } from "./global-setup.js";
+import { startSwitchedProxy, type SwitchedProxy } from "./switched-proxy.js";
+
+// The checks against fakes of their own (faults, AK/SK) share one Prism (switched-proxy.ts); the
+// whole runs, and the upstream that goes away, start their own.
+let switched: SwitchedProxy | undefined;
+beforeAll(async () => {
+  switched = await startSwitchedProxy(SPEC);
+});
+afterAll(async () => {
+  await switched?.close();
+});
 
 const POLL = { initialDelayMs: 50, growth: 0.1, maxDelayMs: 200 };
 const fakeTarget = (baseUrl: string, upstream: string): ContractTarget => ({
@@ -76,7 +87,7 @@ describe("the fake IMS through the validating proxy", () => {
       jobDurationMs: 300,
       faults: [{ type: "status", status: 503, method: "GET", path: /\/jobs\//, times: 1 }],
     });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    const proxy = await switched!.startProxy(fake.url, SPEC);
     try {
       const results = await runContractChecks(fakeTarget(proxy.url, fake.url), {
         checks: CHECKS.filter((c) => c.name.startsWith("stop sharing")),
@@ -98,7 +109,7 @@ describe("the fake IMS through the validating proxy", () => {
       jobDurationMs: 300,
       faults: [{ type: "status", status: 503, method: "GET", path: "/v1/cloudimages/job/", times: 1 }],
     });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    const proxy = await switched!.startProxy(fake.url, SPEC);
     try {
       const results = await runContractChecks(fakeTarget(proxy.url, fake.url), {
         checks: CHECKS.filter((c) => c.name.startsWith("an unknown job's progress")),
@@ -121,7 +132,7 @@ describe("AK/SK through the validating proxy (which rewrites Host to the upstrea
 
   async function throughProxy(signingHost: (upstream: URL) => string | undefined) {
     const fake = await startFakeIms({ jobDurationMs: 100, credentials: { [credentials.accessKey]: { secretKey: credentials.secretKey } } });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    const proxy = await switched!.startProxy(fake.url, SPEC);
     try {
       return await runContractChecks({
         ...fakeTarget(proxy.url, fake.url),
