@@ -7,7 +7,7 @@
 import { operations, type OperationId } from "../../generated/operations.js";
 import type { BodyOf as TransportBody, PathOf as TransportPath, QueryOf as TransportQuery, ResponseOf } from "../operations.js";
 import { validate, type Schema, type ValidationIssue } from "../validate.js";
-import type { Refusal } from "./state.js";
+import type { Refusal } from "./model.js";
 
 /** An operation's path parameters (none: an empty record). */
 export type PathOf<K extends OperationId> = [TransportPath<K>] extends [never] ? Record<string, never> : TransportPath<K>;

@@ -6,7 +6,9 @@
  * nothing runs on a timer. Every due job is applied, in the order it completes, the moment anyone
  * looks: on every request and on every read helper here (`membersOf`, `memberStatus`, …).
  *
- * Which refusals are synchronous and which surface in the job (Huawei does not say; this is the
+ * What each asynchronous write refuses and does is one entry per operation in writes.ts (the
+ * records themselves are in model.ts); this module keeps the world and runs the jobs. Which
+ * refusals are synchronous and which surface in the job (Huawei does not say; this is the
  * fake's rule):
  * - **At once, 400 with no job**: what is wrong with the request in itself, as the request, the
  *   caller and the image records show it when it arrives. Malformed input (IMG.0001, IMG.0007,
@@ -35,20 +37,38 @@
  * `pending`. Re-adding an existing member leaves it as it is.
  */
 import { randomBytes } from "node:crypto";
-import type {
-  ImageMember,
-  ImageMemberList,
-  ImageMembersRequest,
-  Job,
-  JobProgress,
-  JobResult,
-  MemberStatus,
-  SharedImage,
-  SharedImageList,
-  UpdateImageMembersRequest,
-} from "../../generated/ims.js";
-import { limits } from "../../generated/schemas.js";
+import { operations } from "../../generated/operations.js";
+import type { ImageMember, ImageMemberList, Job, JobProgress, MemberStatus, SharedImage, SharedImageList } from "../../generated/ims.js";
+import type { JobOperationId } from "../operations.js";
+import type { BodyOf } from "./routes.js";
 import { systemClock, type Clock } from "./clock.js";
+import {
+  refuse,
+  type AnswerBody,
+  type FakeImage,
+  type FakeMember,
+  type FakeJob,
+  type ImageKind,
+  type MemberRef,
+  type MembersBody,
+  type MemberType,
+  type Refusal,
+} from "./model.js";
+import { WRITE_RULES, type PairFailure } from "./writes.js";
+
+export { isRefusal, MEMBER_QUOTA } from "./model.js";
+export type {
+  AnswerBody,
+  FakeImage,
+  FakeJob,
+  FakeMember,
+  ImageKind,
+  JobType,
+  MemberRef,
+  MembersBody,
+  MemberType,
+  Refusal,
+} from "./model.js";
 
 /**
  * The two images of Huawei's Deleting Image Sharing Members example, owned by OWNER_PROJECT and
@@ -66,24 +86,6 @@ export const FOREIGN_IMAGE = "7a3c9e1f-2b4d-4f6a-8c0e-1d3f5b7a9c2e";
 export const FOREIGN_OWNER = "b2d4f6a8c0e1f3a5b7c9d1e3f5a7b9c1";
 /** The fake's own region unless `region` says otherwise. */
 export const DEFAULT_REGION = "cn-north-4";
-/** Accepted members an image may have (Huawei, 2024): pending and rejected shares do not count. */
-export const MEMBER_QUOTA = { image: limits.membersPerImage, fullEcs: limits.membersPerFullEcsImage } as const;
-
-export type MemberType = "project" | "domain" | "organization";
-/** System-disk, data-disk or full-ECS (whole-server) image. */
-export type ImageKind = "system" | "data" | "full-ecs";
-export type JobType = "imsAddImageMembersJob" | "imsDelImageMembersJob" | "imsUpdateImageMembersJob";
-
-/** A refusal answered at once, IMS-shaped: `{"error": {"code", "message"}}` with `status`. */
-export interface Refusal {
-  status: 400 | 403 | 404;
-  code: string;
-  message: string;
-}
-const refuse = (code: string, message: string, status: Refusal["status"] = 400): Refusal => ({ status, code, message });
-export const isRefusal = (value: unknown): value is Refusal =>
-  typeof value === "object" && value !== null && "code" in value && "status" in value && "message" in value;
-
 export interface SeedMember {
   id: string;
   /** Default `project`. */
@@ -136,68 +138,6 @@ export interface FakeStateOptions {
   projects?: Record<string, FakeProject> | undefined;
 }
 
-export interface FakeMember {
-  /** A project ID, an account (domain) ID, or a bare organization ID (`o-…`, `r-…`, `ou-…`). */
-  id: string;
-  type: MemberType;
-  status: MemberStatus;
-  urn?: string | undefined;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface FakeImage {
-  id: string;
-  name: string;
-  owner: string;
-  kind: ImageKind;
-  fromBackup: boolean;
-  encrypted: boolean;
-  visibility: "private" | "public";
-  region: string;
-  osVersion: string;
-  minDisk: number;
-  minRam: number;
-  tags: string[];
-  protected: boolean;
-  createdAt: number;
-  /** Keyed by member ID. */
-  members: Map<string, FakeMember>;
-}
-
-/** A member named in an add or delete body. */
-export interface MemberRef {
-  id: string;
-  type: MemberType;
-  urn?: string | undefined;
-}
-
-export interface FakeJob {
-  id: string;
-  type: JobType;
-  /** The project that started the job (only it can read it). */
-  project: string;
-  images: string[];
-  /** Add and delete: the members named. Update: the caller's project. */
-  members: MemberRef[];
-  /** Update: the answer. */
-  answer?: { status: "accepted" | "rejected"; vaultId?: string | undefined } | undefined;
-  /** Images made to fail by an `imageFailure` fault, with the code to report. */
-  failures: Map<string, string>;
-  startedAt: number;
-  durationMs: number;
-  /** Set once the job has completed and its change has been applied. */
-  results?: JobResult[] | undefined;
-  /** Set when every pair failed. */
-  error?: { code: string; reason: string } | undefined;
-}
-
-/** An add or delete body, as validated against the spec (the generated type). */
-export type MembersBody = ImageMembersRequest;
-
-/** An update (accept/reject) body, as validated against the spec (the generated type). */
-export type AnswerBody = UpdateImageMembersRequest;
-
 export function defaultImages(): SeedImage[] {
   return [
     { id: SEED_IMAGES[0], name: "web-server-golden", members: [...SEED_PROJECTS] },
@@ -210,25 +150,10 @@ export function defaultImages(): SeedImage[] {
 const memberTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const jobTime = (ms: number) => new Date(ms).toISOString();
 
-/** An organization URN or bare ID → the member ID IMS lists (`o-…`, `r-…`, `ou-…`). */
-export function organizationMember(ref: string): MemberRef {
-  if (!ref.startsWith("organizations::")) return { id: ref, type: "organization" };
-  const cut = ref.includes("/") ? ref.lastIndexOf("/") : ref.lastIndexOf(":");
-  return { id: ref.slice(cut + 1), type: "organization", urn: ref };
-}
-
-function membersNamed(body: MembersBody): MemberRef[] {
-  return [
-    ...(body.projects ?? []).map((id): MemberRef => ({ id, type: "project" })),
-    ...(body.domains ?? []).map((id): MemberRef => ({ id, type: "domain" })),
-    ...(body.organizations ?? []).map(organizationMember),
-  ];
-}
-
 interface Outcome {
   image: string;
   member: MemberRef;
-  failure?: { code: string; reason: string } | undefined;
+  failure?: PairFailure | undefined;
 }
 
 export class FakeState {
@@ -331,73 +256,60 @@ export class FakeState {
     return this.projects[projectId]?.region ?? this.region;
   }
 
-  // ---- The three member operations: checked at once, applied when their job completes. ----
+  // ---- The asynchronous writes (their rules: writes.ts): checked at once, applied when their job completes. ----
+
+  /**
+   * Operation `id` by `caller`: the refusal answered at once, or the job started. `failures` says
+   * which images an `imageFailure` fault makes fail, with what code (its rule's unless the fault
+   * names one); it is asked before anything is checked, as faults match requests.
+   */
+  write<K extends JobOperationId>(
+    id: K,
+    caller: string,
+    body: BodyOf<K>,
+    durationMs: number,
+    failures: (images: readonly string[], defaultCode: string) => Map<string, string> = () => new Map(),
+  ): FakeJob | Refusal {
+    const rule = WRITE_RULES[id];
+    const start = rule.start(caller, body);
+    const failed = failures(start.images, rule.failure.code);
+    this.settle();
+    const refusal = rule.refuse(this, caller, body);
+    if (refusal) return refusal;
+    let jobId: string;
+    do jobId = randomBytes(16).toString("hex");
+    while (this.jobs.has(jobId));
+    const { images, members, answer } = start;
+    const job: FakeJob = {
+      id: jobId,
+      operation: id,
+      type: operations[id].job.type,
+      project: caller,
+      images,
+      members,
+      ...(answer ? { answer } : {}),
+      failures: failed,
+      startedAt: this.now(),
+      durationMs,
+    };
+    this.jobs.set(jobId, job);
+    this.unsettled.add(job);
+    return job;
+  }
 
   /** `POST /v1/cloudimages/members` by `caller`. */
   addMembers(caller: string, body: MembersBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
-    this.settle();
-    for (const id of body.images) {
-      const image = this.images.get(id);
-      if (!image) return refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
-      if (image.owner !== caller) return refuse("IMG.0106", `The image ${id} is owned by another tenant.`);
-      if (image.encrypted) return refuse("IMG.0098", `An encrypted image cannot be shared: ${id}.`);
-      if (image.visibility === "public") return refuse("IMG.0089", `A public image cannot be shared: ${id}.`);
-      if (image.kind === "full-ecs" && !image.fromBackup) {
-        return refuse("IMG.0135", `A full-ECS image can be shared only if it was created from a cloud server backup: ${id}.`);
-      }
-    }
-    if (body.projects?.includes(caller)) return refuse("IMG.0076", `An image cannot be shared with yourself: project ${caller}.`);
-    return this.startJob("imsAddImageMembersJob", caller, body.images, membersNamed(body), durationMs, failures);
+    return this.write("addImageMembers", caller, body, durationMs, () => failures);
   }
 
   /** `DELETE /v1/cloudimages/members` by `caller`. */
   deleteMembers(caller: string, body: MembersBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
-    this.settle();
-    for (const id of body.images) {
-      const image = this.images.get(id);
-      if (!image) return refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
-      if (image.owner !== caller) return refuse("IMG.0047", `Only the image owner can perform this operation: ${id}.`);
-    }
-    return this.startJob("imsDelImageMembersJob", caller, body.images, membersNamed(body), durationMs, failures);
+    return this.write("deleteImageMembers", caller, body, durationMs, () => failures);
   }
 
   /** `PUT /v1/cloudimages/members` by `caller`, the recipient. */
   updateMembers(caller: string, body: AnswerBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
-    this.settle();
-    if (body.project_id.toLowerCase() !== caller.toLowerCase()) {
-      return refuse(
-        "IMG.0030",
-        `The project ID and token are invalid: project_id ${body.project_id} is not your project (${caller}); a share is answered from the recipient's own project.`,
-      );
-    }
-    for (const id of body.images) {
-      const image = this.images.get(id);
-      if (image?.owner === caller)
-        return refuse("IMG.0076", `The image ${id} is your own: the owner cannot accept or reject it, its recipients do.`);
-      if (!image || image.members.get(caller)?.type !== "project") {
-        return refuse("IMG.0027", `The image in the request does not exist: ${id} is not shared with project ${caller}.`);
-      }
-    }
-    const job = this.startJob("imsUpdateImageMembersJob", caller, body.images, [{ id: caller, type: "project" }], durationMs, failures);
-    job.answer = { status: body.status, vaultId: body.vault_id };
-    return job;
-  }
-
-  private startJob(
-    type: JobType,
-    project: string,
-    images: string[],
-    members: MemberRef[],
-    durationMs: number,
-    failures: Map<string, string>,
-  ): FakeJob {
-    let id: string;
-    do id = randomBytes(16).toString("hex");
-    while (this.jobs.has(id));
-    const job: FakeJob = { id, type, project, images: [...images], members, failures, startedAt: this.now(), durationMs };
-    this.jobs.set(id, job);
-    this.unsettled.add(job);
-    return job;
+    return this.write("updateImageMembers", caller, body, durationMs, () => failures);
   }
 
   // ---- Jobs over time. ----
@@ -414,61 +326,11 @@ export class FakeState {
     }
   }
 
-  private quotaOf(image: FakeImage): number {
-    return image.kind === "full-ecs" ? MEMBER_QUOTA.fullEcs : MEMBER_QUOTA.image;
-  }
-
-  private acceptedCount(image: FakeImage): number {
-    let n = 0;
-    for (const m of image.members.values()) if (m.status === "accepted") n++;
-    return n;
-  }
-
-  /** One pair's outcome, the change made when it succeeds. */
-  private applyPair(job: FakeJob, image: FakeImage, member: MemberRef, at: number): Outcome["failure"] {
+  /** One pair's outcome, the change made when it succeeds (an injected failure first: it makes no change). */
+  private applyPair(job: FakeJob, image: FakeImage, member: MemberRef, at: number): PairFailure | undefined {
     const injected = job.failures.get(image.id);
     if (injected) return { code: injected, reason: "injected failure (imageFailure fault)" };
-    const existing = image.members.get(member.id);
-    switch (job.type) {
-      case "imsAddImageMembersJob": {
-        if (existing) return undefined;
-        if (member.type === "project" && this.regionOf(member.id) !== image.region) {
-          return {
-            code: "IMG.0108",
-            reason: `tenant ${member.id} is not found in region ${image.region} (it is in ${this.regionOf(member.id)})`,
-          };
-        }
-        if (this.acceptedCount(image) >= this.quotaOf(image)) {
-          return { code: "IMG.0088", reason: `the image already has ${this.quotaOf(image)} accepted members, its quota` };
-        }
-        const status: MemberStatus = member.type === "project" ? "pending" : "accepted";
-        image.members.set(member.id, { id: member.id, type: member.type, status, urn: member.urn, createdAt: at, updatedAt: at });
-        return undefined;
-      }
-      case "imsDelImageMembersJob": {
-        if (!existing || existing.type !== member.type) return { code: "IMG.0113", reason: `${member.id} is not a member of the image` };
-        image.members.delete(member.id);
-        return undefined;
-      }
-      case "imsUpdateImageMembersJob": {
-        const answer = job.answer;
-        if (!existing || existing.type !== "project" || !answer)
-          return { code: "IMG.0027", reason: `the image is no longer shared with project ${member.id}` };
-        if (answer.status === "accepted" && existing.status !== "accepted") {
-          if (image.kind === "full-ecs" && !answer.vaultId) {
-            return {
-              code: "IMG.0184",
-              reason: "the vault is missing: accepting a full-ECS image made from a cloud server backup needs vault_id",
-            };
-          }
-          if (this.acceptedCount(image) >= this.quotaOf(image)) {
-            return { code: "IMG.0088", reason: `the image already has ${this.quotaOf(image)} accepted members, its quota` };
-          }
-        }
-        if (existing.status !== answer.status) Object.assign(existing, { status: answer.status, updatedAt: at });
-        return undefined;
-      }
-    }
+    return WRITE_RULES[job.operation].pair(this, job, image, member, at);
   }
 
   private apply(job: FakeJob): void {
@@ -505,6 +367,12 @@ export class FakeState {
     return { status: "RUNNING", percent: Math.min(99, Math.max(1, Math.round((100 * elapsed) / job.durationMs))) };
   }
 
+  /** What a failed job's `fail_reason` opens with: its rule's words for the code it failed with, if it has them. */
+  private failureText(job: FakeJob, code: string): string {
+    const { failure } = WRITE_RULES[job.operation];
+    return failure.code === code && failure.text !== undefined ? failure.text : "The job failed";
+  }
+
   private common(job: FakeJob, status: Job["status"]) {
     return {
       job_id: job.id,
@@ -514,9 +382,7 @@ export class FakeState {
       end_time: job.results ? jobTime(job.startedAt + job.durationMs) : null,
       status,
       error_code: job.error?.code ?? null,
-      fail_reason: job.error
-        ? `${job.error.code === "IMG.0113" ? "Failed to delete the tenant" : "The job failed"}: ${job.error.reason}`
-        : null,
+      fail_reason: job.error ? `${this.failureText(job, job.error.code)}: ${job.error.reason}` : null,
     };
   }
 

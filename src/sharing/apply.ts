@@ -3,16 +3,21 @@
  * per image, what was done, what failed and what still differs from the file. Terraform's
  * resource trusts the job; this reads the truth back, so a share changed by someone else while
  * the plan was applied shows up as drift instead of going unnoticed.
+ *
+ * How it is built: each batch ends as one value (a `BatchOutcome`: not sent, its job ended,
+ * interrupted, or an error), each read-back as another (`ReadOutcome`); they are logged in the
+ * order they happen, and the report is a fold of that log. Nothing but the fold writes a report.
  */
 import { ImsValidationError, mayHaveTakenEffect } from "../errors.js";
 import { jobOutcome } from "../job.js";
 import { READ_BACK_MS } from "../change.js";
-import { sleep } from "../signals.js";
+import { regionLimiters, sleep, type Limiter } from "../signals.js";
 import { notify } from "../options.js";
+import type { ValidationIssue } from "../validate.js";
 import {
   batchBody,
+  clientsOfPlan,
   DEFAULT_CONCURRENCY,
-  regionLimiters,
   diffSharing,
   groupBatches,
   messageOf,
@@ -20,12 +25,13 @@ import {
   optionIssues,
   readMembers,
   type ImageChange,
+  type ImageMembersBody,
   type SharingBatch,
   type SharingClient,
   type SharingJob,
   type SharingPlan,
 } from "./plan.js";
-import { append, emptySet, without, type MemberSet } from "./members.js";
+import { append, emptySet, isListedIn, keysOf, without, type MemberSet } from "./members.js";
 
 /** Job results are matched to the request's projects without regard to case: a result is read, not sent. */
 const sameId = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
@@ -145,7 +151,10 @@ export type ApplyEvent =
 
 /** Options of {@link applySharing}. */
 export interface ApplyOptions {
-  /** Clients by region (default: the ones the plan was made with). */
+  /**
+   * Clients by region. Default: the ones `planSharing` made this plan with, in this process; a
+   * plan read from JSON (or copied) has none and needs them given.
+   */
   clients?: Readonly<Record<string, SharingClient>> | undefined;
   /** Requests (batches, read-backs) in flight at once in each region; regions run side by side (default {@link DEFAULT_CONCURRENCY}). */
   concurrency?: number | undefined;
@@ -183,12 +192,47 @@ function codeOf(error: unknown): string | undefined {
   return typeof code === "string" ? code : undefined;
 }
 
-/** What failed, per image, in a finished job. */
-interface ImageOutcome {
+const withCode = (code: string | null | undefined) => (code ? { code } : {});
+
+/** What one finished job did not do for one of its images. */
+export interface JobImageFailure {
+  image: string;
+  /** The members it was not done for. */
   members: MemberSet;
   reason: string;
   code?: string;
 }
+
+/** A request that was sent. */
+export interface SentBatch {
+  batch: SharingBatch;
+  /** The order requests were sent in (the report's `jobs` keep it). */
+  order: number;
+  /** The job IMS accepted the request as, once it did. */
+  jobId?: string;
+  /** The first request's outcome was unknown (its error's message), so it was sent again: this is the repeat. */
+  resent?: string;
+}
+
+/** A request IMS accepted. */
+type AcceptedBatch = SentBatch & { jobId: string };
+
+/**
+ * How one batch ended, as a value. `not-sent`: the signal had stopped the work before its turn.
+ * `ended`: its job was seen at its end (`failures`: the images it reports not done, see
+ * {@link jobFailures}). `interrupted`: the signal stopped the sending or the wait. `error`: the
+ * request was refused, or the wait failed without the job (ran out of time, …).
+ */
+export type BatchOutcome =
+  | { type: "not-sent"; batch: SharingBatch }
+  | (SentBatch & { type: "ended"; job: SharingJob; error?: unknown; failures: JobImageFailure[] })
+  | (SentBatch & { type: "interrupted"; error: unknown; reason: string })
+  | (SentBatch & { type: "error"; error: unknown; reason: string; code?: string });
+
+/** How one image's read-back ended, as a value (none when it was not read: interrupted, or `readBack: false`). */
+export type ReadOutcome =
+  | { type: "read"; region: string; image: string; drift: ImageChange | undefined }
+  | { type: "read-failed"; region: string; image: string; error: unknown };
 
 /**
  * Reads a finished job per image. A job that did not succeed fails every image in it: its
@@ -197,29 +241,27 @@ interface ImageOutcome {
  * `success` (compared without regard to case): only that project when the result names one of
  * the request's projects, the whole request otherwise. An image it has no result for succeeded.
  */
-function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageOutcome> {
-  const failed = new Map<string, ImageOutcome>();
+export function jobFailures(batch: SharingBatch, job: SharingJob): JobImageFailure[] {
   const outcome = jobOutcome(job);
-  if (outcome.state !== "failed") return failed;
-  const bad = outcome.failedImages;
-  const code = job.error_code ? { code: job.error_code } : {};
+  if (outcome.state !== "failed") return [];
+  const code = withCode(job.error_code);
   if (job.status !== "SUCCESS") {
-    const reason = `job ${job.job_id} ended ${job.status}${job.error_code ? ` with ${job.error_code}` : ""}${job.fail_reason ? `: ${job.fail_reason}` : ""}`;
-    for (const image of batch.images) failed.set(image, { members: batch.members, reason, ...code });
-    return failed;
+    const reason =
+      `job ${job.job_id} ended ${job.status}` +
+      `${job.error_code ? ` with ${job.error_code}` : ""}${job.fail_reason ? `: ${job.fail_reason}` : ""}`;
+    return batch.images.map((image) => ({ image, members: batch.members, reason, ...code }));
   }
-  for (const image of batch.images) {
-    const mine = bad.filter((r) => typeof r.image_id === "string" && r.image_id.toLowerCase() === image.toLowerCase());
-    if (!mine.length) continue;
+  return batch.images.flatMap((image) => {
+    const mine = outcome.failedImages.filter((r) => typeof r.image_id === "string" && sameId(r.image_id, image));
+    if (!mine.length) return [];
     const projects = mine.map((r) => r.project_id);
     const onlyThese = projects.every((p): p is string => typeof p === "string" && batch.members.projects.some((q) => sameId(q, p)));
     const members = onlyThese
       ? { ...emptySet(), projects: batch.members.projects.filter((q) => projects.some((p) => typeof p === "string" && sameId(p, q))) }
       : batch.members;
     const statuses = [...new Set(mine.map((r) => r.status ?? "no status"))].join(", ");
-    failed.set(image, { members, reason: `job ${job.job_id} reported ${statuses} for this image`, ...code });
-  }
-  return failed;
+    return [{ image, members, reason: `job ${job.job_id} reported ${statuses} for this image`, ...code }];
+  });
 }
 
 /**
@@ -227,41 +269,320 @@ function imageOutcomes(batch: SharingBatch, job: SharingJob): Map<string, ImageO
  * against the quota, before anything is removed, plus the additions, exceed the quota.
  */
 function needsRemovalsFirst(change: ImageChange): boolean {
-  const removed = new Set([...change.remove.projects, ...change.remove.domains, ...change.remove.organizations]);
-  const countedRemoved = change.current.filter((m) => removed.has(m.member_id) && m.status !== "pending").length;
+  const removed = keysOf(change.remove);
+  const countedRemoved = change.current.filter((m) => m.status !== "pending" && isListedIn(m, removed)).length;
   return change.quota.after + countedRemoved > change.quota.limit;
 }
 
+/** Which client call sends each kind of batch. */
+const SEND: Readonly<
+  Record<
+    SharingBatch["kind"],
+    (client: SharingClient, body: ImageMembersBody, signal: AbortSignal | undefined) => Promise<{ jobId: string }>
+  >
+> = {
+  add: (client, body, signal) => client.addImageMembers(body, { signal }),
+  remove: (client, body, signal) => client.deleteImageMembers(body, { signal }),
+};
+
+/** What a run shares: read from the options once. */
+interface Run {
+  plan: SharingPlan;
+  clients: Readonly<Record<string, SharingClient>>;
+  limiter: (region: string) => Limiter;
+  signal: AbortSignal | undefined;
+  timeoutMs: number | undefined;
+  readBack: boolean;
+  emit(event: ApplyEvent): void;
+  /** Requests sent so far. */
+  sent: number;
+}
+
+/** The outcome of a request (or its wait) that threw: the job it carries, the signal, or an error. */
+function outcomeOfError(sent: SentBatch, error: unknown, signal: AbortSignal | undefined): BatchOutcome {
+  const job = jobOf(error);
+  if (job && (sent.jobId === undefined || job.job_id === sent.jobId)) return ended(sent, job, error);
+  if (signal?.aborted) {
+    const reason = sent.jobId
+      ? `still running, not waited for: job ${sent.jobId} was accepted and goes on in IMS; plan again to see where it stands`
+      : "interrupted while sending: IMS may or may not have accepted the request; plan again to see where it stands";
+    return { ...sent, type: "interrupted", error, reason };
+  }
+  return { ...sent, type: "error", error, reason: messageOf(error), ...withCode(codeOf(error)) };
+}
+
+function ended(sent: SentBatch, job: SharingJob, error?: unknown): BatchOutcome {
+  return { ...sent, type: "ended", job, ...(error === undefined ? {} : { error }), failures: jobFailures(sent.batch, job) };
+}
+
 /**
- * Applies a plan made by `planSharing`: sends its batches (at most `concurrency` requests in
- * flight in each region, regions side by side), waits for every job (a wait holds no request
- * slot: it polls), then reads back the members of each changed image as soon as its jobs have
- * ended and compares them with the file. An image's additions wait for its removals only when
- * the removals free the places the additions need (the quota), or with `removalsFirst`;
- * otherwise both run at once, as they touch different members. A plan with no changes sends
- * nothing.
- *
- * Never rejects because of IMS: refused requests, failed jobs, images a job reports as failed,
- * time-outs and interruption by `signal` are all in the report (`ok` is then false), so a job
- * ID is never lost. Rejects only with `ImsValidationError`, before sending anything, when an
- * option is invalid, a region has no client, or the plan has `problems` (a quota it would
- * exceed).
- *
- * @example
- * const plan = await planSharing(desired, { clients });
- * const report = await applySharing(plan, {
- *   timeoutMs: 120_000,
- *   onProgress: (e) => console.error(e.type, e.kind, e.jobId ?? "", e.images.join(" ")),
- * });
- * if (!report.ok) process.exitCode = 1;
+ * Sends one batch's request now (in a request slot): not sent when the signal has stopped the
+ * work; sent again once when its outcome is unknown (a membership change is a set operation; the
+ * read-back settles what the repeat's job may report, see {@link readBack}).
  */
-export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}): Promise<ApplyReport> {
-  const { signal, onProgress, timeoutMs } = options;
-  const clients = options.clients ?? plan.clients;
+async function sendBatch(batch: SharingBatch, run: Run): Promise<BatchOutcome | { type: "accepted"; sent: AcceptedBatch }> {
+  const { signal } = run;
+  if (signal?.aborted) return { type: "not-sent", batch };
+  const order = run.sent++;
+  let resent: string | undefined;
+  const body = batchBody(batch);
+  const request = () => SEND[batch.kind](run.clients[batch.region] as SharingClient, body, signal);
+  let accepted: { jobId: string };
+  try {
+    try {
+      accepted = await request();
+    } catch (error) {
+      if (signal?.aborted || !mayHaveTakenEffect(error)) throw error;
+      resent = messageOf(error);
+      accepted = await request();
+    }
+  } catch (error) {
+    return outcomeOfError({ batch, order, ...(resent === undefined ? {} : { resent }) }, error, signal);
+  }
+  const sent: AcceptedBatch = { batch, order, jobId: accepted.jobId, ...(resent === undefined ? {} : { resent }) };
+  run.emit({ type: "accepted", region: batch.region, kind: batch.kind, images: batch.images, jobId: sent.jobId });
+  return { type: "accepted", sent };
+}
+
+/** Sends one batch (holding one of its region's request slots) and waits for its job (holding none: the wait polls). */
+async function runBatch(batch: SharingBatch, run: Run): Promise<BatchOutcome> {
+  const sending = await run.limiter(batch.region)(() => sendBatch(batch, run));
+  if (sending.type !== "accepted") return sending;
+  const { sent } = sending;
+  const { signal, timeoutMs } = run;
+  try {
+    const client = run.clients[batch.region] as SharingClient;
+    return ended(sent, await client.waitForJob(sent.jobId, { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) }));
+  } catch (error) {
+    return outcomeOfError(sent, error, signal);
+  }
+}
+
+/** What `onProgress` hears when a batch ends (nothing for one not sent). */
+function endEvent(outcome: BatchOutcome): ApplyEvent | undefined {
+  if (outcome.type === "not-sent") return undefined;
+  const { region, kind, images } = outcome.batch;
+  const jobId = outcome.jobId ? { jobId: outcome.jobId } : {};
+  switch (outcome.type) {
+    case "interrupted":
+      return { type: "interrupted", region, kind, images, ...jobId, reason: outcome.reason };
+    case "error":
+      return { type: "failed", region, kind, images, ...jobId, status: "error", failedImages: [...images], reason: outcome.reason };
+    case "ended": {
+      const { job, failures } = outcome;
+      if (!failures.length && job.status === "SUCCESS") return { type: "done", region, kind, images, jobId: job.job_id, job };
+      const status = job.status === "SUCCESS" ? "SUCCESS" : "FAIL";
+      const reason = failures[0]?.reason ?? `job ${job.status}`;
+      return { type: "failed", region, kind, images, jobId: job.job_id, status, failedImages: failures.map((f) => f.image), reason };
+    }
+  }
+}
+
+/**
+ * Reads a changed image's members back once its jobs have ended: the jobs say what IMS did, the
+ * listing says what is true now. A repeated request races the first one, whose job may still be
+ * running: when one of the image's requests was a repeat, a differing state is read again for a
+ * while before it counts as drift.
+ */
+async function readBack(change: ImageChange, outcomes: BatchOutcome[], run: Run): Promise<ReadOutcome | undefined> {
+  const { signal } = run;
+  if (signal?.aborted || !run.readBack) return undefined;
+  const { region, image } = change;
+  const resent = outcomes.some((o) => o.type !== "not-sent" && o.resent !== undefined);
+  const wanted = run.plan.desired.regions[region]?.images[image] ?? {};
+  const client = run.clients[region] as SharingClient;
+  const read = async () =>
+    diffSharing(await run.limiter(region)(() => readMembers(client, image, signal ?? new AbortController().signal)), wanted, {
+      region,
+      image,
+      quota: change.quota.limit,
+    });
+  try {
+    let drift = await read();
+    for (const started = Date.now(); drift && resent && Date.now() - started < READ_BACK_MS;) {
+      await sleep(1_000, signal);
+      drift = await read();
+    }
+    return { type: "read", region, image, drift };
+  } catch (error) {
+    return signal?.aborted ? undefined : { type: "read-failed", region, image, error };
+  }
+}
+
+const keyOf = (region: string, image: string) => `${region}\u0000${image}`;
+
+/**
+ * Starts every batch: removals at once, an image's additions once its removals have ended when
+ * they free the quota places the additions need (the plan's quota check counts them as gone), or
+ * when asked to; otherwise both go at once: they change different members. Returns, per image,
+ * the outcomes of its batches to come.
+ */
+function startBatches(
+  plan: SharingPlan,
+  batches: readonly SharingBatch[],
+  removalsFirst: boolean,
+  start: (batch: SharingBatch) => Promise<BatchOutcome>,
+): Map<string, Promise<BatchOutcome>[]> {
+  const ordered = new Set(plan.changes.filter((c) => removalsFirst || needsRemovalsFirst(c)).map((c) => keyOf(c.region, c.image)));
+  const removals = new Map<string, Promise<BatchOutcome>[]>();
+  const byImage = new Map<string, Promise<BatchOutcome>[]>();
+  const track = (map: Map<string, Promise<BatchOutcome>[]>, key: string, done: Promise<BatchOutcome>) => {
+    const list = map.get(key);
+    if (list) list.push(done);
+    else map.set(key, [done]);
+  };
+  for (const batch of batches.filter((b) => b.kind === "remove")) {
+    const done = start(batch);
+    for (const image of batch.images) {
+      track(removals, keyOf(batch.region, image), done);
+      track(byImage, keyOf(batch.region, image), done);
+    }
+  }
+  for (const batch of batches.filter((b) => b.kind === "add")) {
+    const before = batch.images
+      .filter((image) => ordered.has(keyOf(batch.region, image)))
+      .flatMap((image) => removals.get(keyOf(batch.region, image)) ?? []);
+    const done = Promise.all(before).then(() => start(batch));
+    for (const image of batch.images) track(byImage, keyOf(batch.region, image), done);
+  }
+  return byImage;
+}
+
+/** The report as the log is folded into it: every image of the plan's changes, every request by the order it was sent in. */
+interface Draft {
+  images: Map<string, ImageReport>;
+  jobs: AppliedJob[];
+}
+
+function draftOf(plan: SharingPlan): Draft {
+  const images = new Map<string, ImageReport>();
+  for (const { region, image } of plan.changes) {
+    const report: ImageReport = {
+      region,
+      image,
+      removed: emptySet(),
+      added: emptySet(),
+      failed: [],
+      unfinished: [],
+      notes: [],
+      verified: false,
+      drift: undefined,
+    };
+    images.set(keyOf(region, image), report);
+  }
+  return { images, jobs: [] };
+}
+
+/** The request's entry in the report (copies, so that nothing in the report aliases the plan). */
+function appliedJob(outcome: Exclude<BatchOutcome, { type: "not-sent" }>): AppliedJob {
+  const { region, kind, images, members } = outcome.batch;
+  // A job seen at its end says how it ended; otherwise the outcome names the status (`interrupted`, `error`).
+  const status: AppliedJobStatus = outcome.type === "ended" ? (outcome.job.status === "SUCCESS" ? "SUCCESS" : "FAIL") : outcome.type;
+  return {
+    region,
+    kind,
+    images: [...images],
+    members: structuredClone(members),
+    status,
+    ...(outcome.resent === undefined ? {} : { resent: outcome.resent }),
+    ...(outcome.jobId === undefined ? {} : { jobId: outcome.jobId }),
+    ...(outcome.type === "ended" ? { job: outcome.job } : {}),
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  };
+}
+
+/** What a batch's outcome says about one of its images: members done, a failure, or something left unfinished. */
+function foldBatchImage(report: ImageReport, outcome: BatchOutcome): void {
+  const { kind, members } = outcome.batch;
+  const jobId = outcome.type !== "not-sent" && outcome.jobId ? { jobId: outcome.jobId } : {};
+  switch (outcome.type) {
+    case "not-sent":
+      report.unfinished.push({ kind, members: structuredClone(members), reason: "not sent: interrupted before this request" });
+      return;
+    case "interrupted":
+      report.unfinished.push({ kind, members: structuredClone(members), ...jobId, reason: outcome.reason });
+      return;
+    case "error":
+      report.failed.push({ kind, members: structuredClone(members), ...jobId, reason: outcome.reason, ...withCode(outcome.code) });
+      return;
+    case "ended": {
+      const failure = outcome.failures.find((f) => f.image === report.image);
+      append(kind === "add" ? report.added : report.removed, failure ? without(members, failure.members) : members);
+      if (failure) {
+        const { reason, code } = failure;
+        report.failed.push({ kind, members: structuredClone(failure.members), jobId: outcome.job.job_id, reason, ...withCode(code) });
+      }
+    }
+  }
+}
+
+/**
+ * The image read back as the file says: a repeat's job that reported it failed did so because
+ * the first request (whose answer was lost) had already made the change. Those failures are
+ * settled, and said so.
+ */
+function settleRepeats(report: ImageReport, repeats: readonly AppliedJob[]): void {
+  for (const repeat of repeats) {
+    const settled = report.failed.filter((f) => f.jobId !== undefined && f.jobId === repeat.jobId);
+    if (!settled.length) continue;
+    report.failed = report.failed.filter((f) => !settled.includes(f));
+    report.notes.push(
+      `the first ${repeat.kind} request got no answer (${repeat.resent}); it was sent again as job ${repeat.jobId}, ` +
+        "which reported this image failed, but its members read back as the file says: the first request had made the change",
+    );
+  }
+}
+
+/** Folds one logged outcome into the report. */
+function fold(draft: Draft, outcome: BatchOutcome | ReadOutcome): Draft {
+  if (outcome.type === "read" || outcome.type === "read-failed") {
+    const report = draft.images.get(keyOf(outcome.region, outcome.image))!;
+    if (outcome.type === "read-failed") {
+      const reason = `reading the members back failed: ${messageOf(outcome.error)}`;
+      report.failed.push({ kind: "read", members: emptySet(), reason, ...withCode(codeOf(outcome.error)) });
+      return draft;
+    }
+    report.drift = outcome.drift;
+    report.verified = true;
+    const repeats = draft.jobs.filter((j) => j.resent !== undefined && j.region === report.region && j.images.includes(report.image));
+    if (!outcome.drift) settleRepeats(report, repeats);
+    return draft;
+  }
+  const { region, images } = outcome.batch;
+  if (outcome.type !== "not-sent") draft.jobs[outcome.order] = appliedJob(outcome);
+  for (const image of images) foldBatchImage(draft.images.get(keyOf(region, image))!, outcome);
+  return draft;
+}
+
+/**
+ * The report from the folded log: a repeat that did not succeed is `settled` when every image it
+ * concerns read back as the file says and kept no failure of its; `ok` when nothing stopped the
+ * work, every job succeeded (or was settled) and every image read back as the file says.
+ */
+function finish(draft: Draft, interrupted: boolean, readBack: boolean): ApplyReport {
+  const images = [...draft.images.values()];
+  const jobs = draft.jobs.map((job) => {
+    if (job.resent === undefined || job.status === "SUCCESS" || !job.jobId) return job;
+    const concerned = images.filter((i) => i.region === job.region && job.images.includes(i.image));
+    return concerned.every((i) => i.verified && !i.drift && !i.failed.some((f) => f.jobId === job.jobId)) ? { ...job, settled: true } : job;
+  });
+  const ok =
+    !interrupted &&
+    jobs.every((j) => j.status === "SUCCESS" || j.settled === true) &&
+    images.every((i) => (i.verified || !readBack) && !i.failed.length && !i.drift);
+  return { images, jobs, interrupted, ok };
+}
+
+/** Why a plan cannot be applied as it is, with these clients and options (nothing is sent when there is any). */
+function applyIssues(
+  plan: SharingPlan,
+  options: ApplyOptions,
+  clients: Readonly<Record<string, SharingClient>> | undefined,
+): ValidationIssue[] {
   const issues = optionIssues(options);
   issues.push(...plan.problems.map(({ path, message }) => ({ path, message })));
   issues.push(
-    ...(plan.unread ?? []).map((u) => ({
+    ...plan.unread.map((u) => ({
       path: `regions.${u.region}${u.image ? `.images.${u.image}` : ""}`,
       message: `was not read, so the plan is partial (${u.message}): plan again once it can be read`,
     })),
@@ -280,245 +601,67 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
       });
     }
   });
+  return issues;
+}
+
+/**
+ * Applies a plan made by `planSharing`: sends its batches (at most `concurrency` requests in
+ * flight in each region, regions side by side), waits for every job (a wait holds no request
+ * slot: it polls), then reads back the members of each changed image as soon as its jobs have
+ * ended and compares them with the file. An image's additions wait for its removals only when
+ * the removals free the places the additions need (the quota), or with `removalsFirst`;
+ * otherwise both run at once, as they touch different members. A plan with no changes sends
+ * nothing.
+ *
+ * Never rejects because of IMS: refused requests, failed jobs, images a job reports as failed,
+ * time-outs and interruption by `signal` are all in the report (`ok` is then false), so a job
+ * ID is never lost. Rejects only with `ImsValidationError`, before sending anything, when an
+ * option is invalid, a region has no client, or the plan has `problems` (a quota it would
+ * exceed) or is partial (`unread`).
+ *
+ * @example
+ * const plan = await planSharing(desired, { clients });
+ * const report = await applySharing(plan, {
+ *   timeoutMs: 120_000,
+ *   onProgress: (e) => console.error(e.type, e.kind, e.jobId ?? "", e.images.join(" ")),
+ * });
+ * if (!report.ok) process.exitCode = 1;
+ */
+export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}): Promise<ApplyReport> {
+  const clients = options.clients ?? clientsOfPlan(plan);
+  const issues = applyIssues(plan, options, clients);
   if (issues.length) throw new ImsValidationError(issues, "sharing plan");
+  if (!plan.changes.length) return { images: [], jobs: [], interrupted: false, ok: true };
 
-  const reports = new Map<string, ImageReport>();
-  const keyOf = (region: string, image: string) => `${region}\u0000${image}`;
-  for (const change of plan.changes) {
-    reports.set(keyOf(change.region, change.image), {
-      region: change.region,
-      image: change.image,
-      removed: emptySet(),
-      added: emptySet(),
-      failed: [],
-      unfinished: [],
-      notes: [],
-      verified: false,
-      drift: undefined,
-    });
-  }
-  const report = (region: string, image: string) => reports.get(keyOf(region, image)) as ImageReport;
-  const jobs: AppliedJob[] = [];
-  if (!plan.changes.length) return { images: [], jobs, interrupted: false, ok: true };
-
+  const { signal, onProgress } = options;
+  const run: Run = {
+    plan,
+    // Every region with a change has one (applyIssues says which do not).
+    clients: clients ?? {},
+    limiter: regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY),
+    signal,
+    timeoutMs: options.timeoutMs,
+    readBack: options.readBack !== false,
+    emit: (event) => notify(onProgress, event),
+    sent: 0,
+  };
+  // Every outcome, in the order it happened: what the report is folded from.
+  const log: (BatchOutcome | ReadOutcome)[] = [];
+  const start = async (batch: SharingBatch) => {
+    const outcome = await runBatch(batch, run);
+    log.push(outcome);
+    const event = endEvent(outcome);
+    if (event) run.emit(event);
+    return outcome;
+  };
   const batches =
     options.maxBatchImages === undefined ? plan.batches : groupBatches(plan.changes, { maxBatchImages: options.maxBatchImages });
-  const limiter = regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY);
-  const emit = (event: ApplyEvent) => notify(onProgress, event);
-
-  const fail = (
-    batch: SharingBatch,
-    images: readonly string[],
-    failure: Omit<ImageFailure, "kind" | "members">,
-    members = batch.members,
-  ) => {
-    for (const image of images) report(batch.region, image).failed.push({ kind: batch.kind, members, ...failure });
-  };
-  const leave = (batch: SharingBatch, unfinished: Omit<ImageUnfinished, "kind" | "members">) => {
-    for (const image of batch.images)
-      report(batch.region, image).unfinished.push({ kind: batch.kind, members: batch.members, ...unfinished });
-  };
-
-  /**
-   * Sends one batch (holding one of the region's request slots, and only once it has one) and
-   * waits for its job; records everything, throws nothing.
-   */
-  function send(batch: SharingBatch): Promise<void> {
-    return limiter(batch.region)(() => sendNow(batch)).then((waitForIt) => waitForIt?.());
-  }
-
-  /** Sends the request now; resolves with the wait for its job, to run outside the request slot. */
-  async function sendNow(batch: SharingBatch): Promise<(() => Promise<void>) | undefined> {
-    const { region, kind, images } = batch;
-    if (signal?.aborted) {
-      leave(batch, { reason: "not sent: interrupted before this request" });
-      return undefined;
-    }
-    const client = clients[region] as SharingClient;
-    // Copies, so that nothing in the report aliases the plan.
-    const entry: AppliedJob = { region, kind, images: [...images], members: structuredClone(batch.members), status: "error" };
-    jobs.push(entry);
-    const ended = (reason: string, error: unknown) => {
-      entry.status = "error";
-      entry.error = error;
-      emit({
-        type: "failed",
-        region,
-        kind,
-        images,
-        ...(entry.jobId ? { jobId: entry.jobId } : {}),
-        status: "error",
-        failedImages: [...images],
-        reason,
-      });
-    };
-    const settle = (job: SharingJob, error?: unknown) => {
-      entry.job = job;
-      entry.status = job.status === "SUCCESS" ? "SUCCESS" : "FAIL";
-      if (error !== undefined) entry.error = error;
-      const failed = imageOutcomes(batch, job);
-      for (const image of images) {
-        const outcome = failed.get(image);
-        const done = outcome ? without(batch.members, outcome.members) : batch.members;
-        append(kind === "add" ? report(region, image).added : report(region, image).removed, done);
-        if (outcome)
-          fail(
-            batch,
-            [image],
-            { jobId: job.job_id, reason: outcome.reason, ...(outcome.code ? { code: outcome.code } : {}) },
-            outcome.members,
-          );
-      }
-      if (failed.size || entry.status !== "SUCCESS") {
-        const reason = [...failed.values()][0]?.reason ?? `job ${job.status}`;
-        emit({ type: "failed", region, kind, images, jobId: job.job_id, status: entry.status, failedImages: [...failed.keys()], reason });
-      } else {
-        emit({ type: "done", region, kind, images, jobId: job.job_id, job });
-      }
-    };
-
-    const failed = (error: unknown) => {
-      const job = jobOf(error);
-      if (job && (entry.jobId === undefined || job.job_id === entry.jobId)) {
-        settle(job, error);
-      } else if (signal?.aborted) {
-        const reason = entry.jobId
-          ? `still running, not waited for: job ${entry.jobId} was accepted and goes on in IMS; plan again to see where it stands`
-          : "interrupted while sending: IMS may or may not have accepted the request; plan again to see where it stands";
-        const jobId = entry.jobId ? { jobId: entry.jobId } : {};
-        leave(batch, { ...jobId, reason });
-        entry.status = "interrupted";
-        entry.error = error;
-        emit({ type: "interrupted", region, kind, images, ...jobId, reason });
-      } else {
-        const reason = messageOf(error);
-        const code = codeOf(error);
-        fail(batch, images, { ...(entry.jobId ? { jobId: entry.jobId } : {}), reason, ...(code ? { code } : {}) });
-        ended(reason, error);
-      }
-    };
-
-    const body = batchBody(batch);
-    const sendBody = () => (kind === "add" ? client.addImageMembers(body, { signal }) : client.deleteImageMembers(body, { signal }));
-    let jobId: string;
-    try {
-      try {
-        ({ jobId } = await sendBody());
-      } catch (error) {
-        // The outcome is unknown: a membership change is a set operation, so it is sent again;
-        // the read-back settles what the repeat's job may report (see readBackImage).
-        if (signal?.aborted || !mayHaveTakenEffect(error)) throw error;
-        entry.resent = messageOf(error);
-        ({ jobId } = await sendBody());
-      }
-    } catch (error) {
-      failed(error);
-      return undefined;
-    }
-    entry.jobId = jobId;
-    emit({ type: "accepted", region, kind, images, jobId });
-    // The wait polls at its own pace and holds no request slot.
-    return async () => {
-      try {
-        settle(await client.waitForJob(jobId, { signal, ...(timeoutMs === undefined ? {} : { timeoutMs }) }));
-      } catch (error) {
-        failed(error);
-      }
-    };
-  }
-
-  // An image's additions wait for its removals when the removals free the quota places the
-  // additions need (the plan's quota check counts them as gone), or when asked to; otherwise
-  // both go at once: they change different members.
-  const ordered = new Set(plan.changes.filter((c) => options.removalsFirst || needsRemovalsFirst(c)).map((c) => keyOf(c.region, c.image)));
-  const removals = new Map<string, Promise<void>[]>();
-  const byImage = new Map<string, Promise<void>[]>();
-  const track = (map: Map<string, Promise<void>[]>, key: string, done: Promise<void>) => {
-    const list = map.get(key);
-    if (list) list.push(done);
-    else map.set(key, [done]);
-  };
-  for (const batch of batches.filter((b) => b.kind === "remove")) {
-    const done = send(batch);
-    for (const image of batch.images) {
-      track(removals, keyOf(batch.region, image), done);
-      track(byImage, keyOf(batch.region, image), done);
-    }
-  }
-  for (const batch of batches.filter((b) => b.kind === "add")) {
-    const before = batch.images
-      .filter((image) => ordered.has(keyOf(batch.region, image)))
-      .flatMap((image) => removals.get(keyOf(batch.region, image)) ?? []);
-    const done = Promise.all(before).then(() => send(batch));
-    for (const image of batch.images) track(byImage, keyOf(batch.region, image), done);
-  }
-
-  // Each changed image is read back as soon as its own jobs have ended: the jobs say what IMS
-  // did, the listing says what is true now.
+  const byImage = startBatches(plan, batches, options.removalsFirst === true, start);
   await Promise.all(
     plan.changes.map(async (change) => {
-      await Promise.all(byImage.get(keyOf(change.region, change.image)) ?? []);
-      if (signal?.aborted || options.readBack === false) return;
-      const image = report(change.region, change.image);
-      const repeats = jobs.filter((j) => j.resent !== undefined && j.region === change.region && j.images.includes(change.image));
-      const wanted = plan.desired.regions[change.region]?.images[change.image] ?? {};
-      const read = async () =>
-        diffSharing(
-          await limiter(change.region)(() =>
-            readMembers(clients[change.region] as SharingClient, change.image, signal ?? new AbortController().signal),
-          ),
-          wanted,
-          { region: change.region, image: change.image, quota: change.quota.limit },
-        );
-      try {
-        let drift = await read();
-        // A repeated request races the first one, whose job may still be running: the state may
-        // take a while to show it.
-        for (const started = Date.now(); drift && repeats.length && Date.now() - started < READ_BACK_MS;) {
-          await sleep(1_000, signal);
-          drift = await read();
-        }
-        image.drift = drift;
-        image.verified = true;
-        if (!drift) settleRepeats(image, repeats);
-      } catch (error) {
-        if (signal?.aborted) return;
-        const code = codeOf(error);
-        image.failed.push({
-          kind: "read",
-          members: emptySet(),
-          reason: `reading the members back failed: ${messageOf(error)}`,
-          ...(code ? { code } : {}),
-        });
-      }
+      const read = await readBack(change, await Promise.all(byImage.get(keyOf(change.region, change.image)) ?? []), run);
+      if (read) log.push(read);
     }),
   );
-
-  /**
-   * The image read back as the file says: a repeat's job that reported it failed did so because
-   * the first request (whose answer was lost) had already made the change. Those failures are
-   * settled, and said so.
-   */
-  function settleRepeats(image: ImageReport, repeats: AppliedJob[]): void {
-    for (const repeat of repeats) {
-      const settled = image.failed.filter((f) => f.jobId !== undefined && f.jobId === repeat.jobId);
-      if (!settled.length) continue;
-      image.failed = image.failed.filter((f) => !settled.includes(f));
-      image.notes.push(
-        `the first ${repeat.kind} request got no answer (${repeat.resent}); it was sent again as job ${repeat.jobId}, which reported this image failed, but its members read back as the file says: the first request had made the change`,
-      );
-    }
-  }
-  for (const repeat of jobs.filter((j) => j.resent !== undefined && j.status !== "SUCCESS" && j.jobId)) {
-    const concerned = [...reports.values()].filter((i) => i.region === repeat.region && repeat.images.includes(i.image));
-    if (concerned.every((i) => i.verified && !i.drift && !i.failed.some((f) => f.jobId === repeat.jobId))) repeat.settled = true;
-  }
-
-  const interrupted = signal?.aborted ?? false;
-  const images = [...reports.values()];
-  const ok =
-    !interrupted &&
-    jobs.every((j) => j.status === "SUCCESS" || j.settled === true) &&
-    images.every((i) => (i.verified || options.readBack === false) && !i.failed.length && !i.drift);
-  return { images, jobs, interrupted, ok };
+  return finish(log.reduce(fold, draftOf(plan)), signal?.aborted ?? false, run.readBack);
 }

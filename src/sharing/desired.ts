@@ -9,7 +9,7 @@
 import { limits, schemas } from "../../generated/schemas.js";
 import { resolveEndpoint } from "../endpoint.js";
 import { closest } from "../suggest.js";
-import { organizationKey } from "./members.js";
+import { MEMBER_KEY, MEMBER_KINDS, type MemberKind } from "./members.js";
 import type { ValidationIssue } from "../validate.js";
 
 /** How the members listed for an image relate to the members it has. */
@@ -62,7 +62,9 @@ function checkCredentialRefs(value: unknown, path: string, issues: ValidationIss
   if (!isObject(value)) {
     issues.push({
       path,
-      message: `must be an object naming environment variables ({ accessKeyEnv, secretKeyEnv, securityTokenEnv?, tokenEnv? }), got ${show(value)}`,
+      message:
+        "must be an object naming environment variables ({ accessKeyEnv, secretKeyEnv, securityTokenEnv?, tokenEnv? }), " +
+        `got ${show(value)}`,
     });
     return;
   }
@@ -195,6 +197,118 @@ function checkList(value: unknown, path: string, rule: ListRule, issues: Validat
   return valid;
 }
 
+/** What checking one region's images needs to know besides the image. */
+interface RegionContext {
+  region: string;
+  regionPath: string;
+  /** The owner's project in the region, when the file names one (valid or not). */
+  owner: unknown;
+  /** Project ID → the region it was first listed under: project IDs are per region. */
+  projectRegion: Map<string, string>;
+  issues: ValidationIssue[];
+}
+
+/** How each kind's entries are checked, in a region (project IDs name the region in their hint). */
+function listRule(kind: MemberKind, region: string): ListRule {
+  const check: Record<MemberKind, (entry: string) => string | undefined> = {
+    projects: (id) =>
+      PROJECT_ID.test(id) ? undefined : `${notAn(schemas.ProjectId, id)}; project IDs are per region: use the project ID of ${region}`,
+    domains: (id) => (DOMAIN_ID.test(id) ? undefined : notAn(schemas.DomainId, id)),
+    organizations: (ref) => (ORGANIZATION.test(ref) ? undefined : notAn(schemas.OrganizationRef, ref)),
+  };
+  return { check: check[kind], key: MEMBER_KEY[kind] };
+}
+
+/** The checks only projects have: not the owner's own, not under two regions. */
+function checkProjects(projects: { entry: string; index: number }[], path: string, context: RegionContext): void {
+  const { region, regionPath, owner, projectRegion, issues } = context;
+  for (const { entry: id, index } of projects) {
+    const entryPath = at(path, index);
+    if (typeof owner === "string" && owner === id) {
+      issues.push({
+        path: entryPath,
+        message: `is the owner's own project (${at(regionPath, "projectId")}); an image cannot be shared with its owner`,
+      });
+    }
+    const seenIn = projectRegion.get(id);
+    if (seenIn === undefined) projectRegion.set(id, region);
+    else if (seenIn !== region) {
+      issues.push({
+        path: entryPath,
+        message:
+          `is also listed under regions.${seenIn}; project IDs are per region, so it cannot be a project of both: ` +
+          `use the project ID of ${region}`,
+      });
+    }
+  }
+}
+
+/** One image's entry: its ID, its fields, each kind's list, `mode` and `quota`. */
+function checkImage(image: string, wanted: unknown, imagePath: string, context: RegionContext): void {
+  const { issues } = context;
+  if (!IMAGE_ID.test(image)) issues.push({ path: imagePath, message: notAn(schemas.ImageId, image) });
+  if (!isObject(wanted)) {
+    issues.push({ path: imagePath, message: `must be an object ({ projects, domains, organizations, mode }), got ${show(wanted)}` });
+    return;
+  }
+  unknownFields(wanted, [...MEMBER_KINDS, "mode", "quota"], imagePath, issues);
+  for (const kind of MEMBER_KINDS) {
+    const path = at(imagePath, kind);
+    const valid = checkList(wanted[kind], path, listRule(kind, context.region), issues);
+    if (kind === "projects") checkProjects(valid, path, context);
+  }
+  if (wanted.mode !== undefined && wanted.mode !== "exclusive" && wanted.mode !== "additive") {
+    issues.push({
+      path: at(imagePath, "mode"),
+      message: `must be "exclusive" (members not listed are removed) or "additive" (members are only added), got ${show(wanted.mode)}`,
+    });
+  }
+  const quota = wanted.quota;
+  if (quota !== undefined && !(typeof quota === "number" && Number.isInteger(quota) && quota >= 1)) {
+    issues.push({ path: at(imagePath, "quota"), message: `must be a positive whole number (${QUOTAS}), got ${show(quota)}` });
+  }
+}
+
+/** A region's ID and entry: its fields, credentials, endpoint, owner project and images. */
+function checkRegion(region: string, entry: unknown, projectRegion: Map<string, string>, issues: ValidationIssue[]): void {
+  const regionPath = at("regions", region);
+  const regionIssue = resolveEndpoint({ region }).issues[0];
+  if (regionIssue) issues.push({ path: regionPath, message: regionIssue.message });
+  if (!isObject(entry)) {
+    issues.push({ path: regionPath, message: `must be an object ({ images, endpoint?, projectId? }), got ${show(entry)}` });
+    return;
+  }
+  unknownFields(entry, ["images", "endpoint", "projectId", "credentials"], regionPath, issues);
+  checkCredentialRefs(entry.credentials, at(regionPath, "credentials"), issues);
+  if (entry.endpoint !== undefined) {
+    const endpointIssue =
+      typeof entry.endpoint === "string"
+        ? resolveEndpoint({ endpoint: entry.endpoint }).issues[0]?.message
+        : `must be a string, got ${show(entry.endpoint)}`;
+    if (endpointIssue) issues.push({ path: at(regionPath, "endpoint"), message: endpointIssue });
+  }
+  const owner = entry.projectId;
+  if (owner !== undefined && (typeof owner !== "string" || !PROJECT_ID.test(owner))) {
+    const problem =
+      typeof owner === "string" ? notAn(schemas.ProjectId, owner) : `must be a string, got ${show(owner)}${numberHint(owner)}`;
+    issues.push({ path: at(regionPath, "projectId"), message: `must be the owner's project ID in ${region}: ${problem}` });
+  }
+  const images = entry.images;
+  const imagesPath = at(regionPath, "images");
+  if (!isObject(images)) {
+    issues.push({
+      path: imagesPath,
+      message:
+        images === undefined
+          ? "is required: image ID → { projects, domains, organizations }"
+          : `must be an object (image ID → who may use it), got ${show(images)}`,
+    });
+    return;
+  }
+  const context: RegionContext = { region, regionPath, owner, projectRegion, issues };
+  for (const [image, wanted] of Object.entries(images)) checkImage(image, wanted, at(imagesPath, image), context);
+}
+
 /**
  * Every problem with a sharing file, each with its path (`regions.cn-north-4.images.<id>.projects[2]`)
  * and what is wrong. An empty list means the file is valid. Checks: region IDs, endpoints and
@@ -219,119 +333,7 @@ export function validateDesiredSharing(value: unknown): ValidationIssue[] {
     });
     return issues;
   }
-
-  // Project IDs are per region: remember where each was first seen.
   const projectRegion = new Map<string, string>();
-
-  for (const [region, entry] of Object.entries(regions)) {
-    const regionPath = at("regions", region);
-    const regionIssue = resolveEndpoint({ region }).issues[0];
-    if (regionIssue) issues.push({ path: regionPath, message: regionIssue.message });
-    if (!isObject(entry)) {
-      issues.push({ path: regionPath, message: `must be an object ({ images, endpoint?, projectId? }), got ${show(entry)}` });
-      continue;
-    }
-    unknownFields(entry, ["images", "endpoint", "projectId", "credentials"], regionPath, issues);
-    checkCredentialRefs(entry.credentials, at(regionPath, "credentials"), issues);
-    if (entry.endpoint !== undefined) {
-      const endpointIssue =
-        typeof entry.endpoint === "string"
-          ? resolveEndpoint({ endpoint: entry.endpoint }).issues[0]?.message
-          : `must be a string, got ${show(entry.endpoint)}`;
-      if (endpointIssue) issues.push({ path: at(regionPath, "endpoint"), message: endpointIssue });
-    }
-    const owner = entry.projectId;
-    if (owner !== undefined && (typeof owner !== "string" || !PROJECT_ID.test(owner))) {
-      const problem =
-        typeof owner === "string" ? notAn(schemas.ProjectId, owner) : `must be a string, got ${show(owner)}${numberHint(owner)}`;
-      issues.push({ path: at(regionPath, "projectId"), message: `must be the owner's project ID in ${region}: ${problem}` });
-    }
-    const images = entry.images;
-    const imagesPath = at(regionPath, "images");
-    if (!isObject(images)) {
-      issues.push({
-        path: imagesPath,
-        message:
-          images === undefined
-            ? "is required: image ID → { projects, domains, organizations }"
-            : `must be an object (image ID → who may use it), got ${show(images)}`,
-      });
-      continue;
-    }
-
-    for (const [image, wanted] of Object.entries(images)) {
-      const imagePath = at(imagesPath, image);
-      if (!IMAGE_ID.test(image)) issues.push({ path: imagePath, message: notAn(schemas.ImageId, image) });
-      if (!isObject(wanted)) {
-        issues.push({ path: imagePath, message: `must be an object ({ projects, domains, organizations, mode }), got ${show(wanted)}` });
-        continue;
-      }
-      unknownFields(wanted, ["projects", "domains", "organizations", "mode", "quota"], imagePath, issues);
-
-      const projectsPath = at(imagePath, "projects");
-      const projects = checkList(
-        wanted.projects,
-        projectsPath,
-        {
-          check: (id) =>
-            PROJECT_ID.test(id)
-              ? undefined
-              : `${notAn(schemas.ProjectId, id)}; project IDs are per region: use the project ID of ${region}`,
-          key: (id) => id,
-        },
-        issues,
-      );
-      for (const { entry: id, index } of projects) {
-        const entryPath = at(projectsPath, index);
-        if (typeof owner === "string" && owner === id) {
-          issues.push({
-            path: entryPath,
-            message: `is the owner's own project (${at(regionPath, "projectId")}); an image cannot be shared with its owner`,
-          });
-        }
-        const seenIn = projectRegion.get(id);
-        if (seenIn === undefined) projectRegion.set(id, region);
-        else if (seenIn !== region) {
-          issues.push({
-            path: entryPath,
-            message: `is also listed under regions.${seenIn}; project IDs are per region, so it cannot be a project of both: use the project ID of ${region}`,
-          });
-        }
-      }
-
-      checkList(
-        wanted.domains,
-        at(imagePath, "domains"),
-        {
-          check: (id) => (DOMAIN_ID.test(id) ? undefined : notAn(schemas.DomainId, id)),
-          key: (id) => id,
-        },
-        issues,
-      );
-      checkList(
-        wanted.organizations,
-        at(imagePath, "organizations"),
-        {
-          check: (ref) => (ORGANIZATION.test(ref) ? undefined : notAn(schemas.OrganizationRef, ref)),
-          key: organizationKey,
-        },
-        issues,
-      );
-
-      if (wanted.mode !== undefined && wanted.mode !== "exclusive" && wanted.mode !== "additive") {
-        issues.push({
-          path: at(imagePath, "mode"),
-          message: `must be "exclusive" (members not listed are removed) or "additive" (members are only added), got ${show(wanted.mode)}`,
-        });
-      }
-      const quota = wanted.quota;
-      if (quota !== undefined && !(typeof quota === "number" && Number.isInteger(quota) && quota >= 1)) {
-        issues.push({
-          path: at(imagePath, "quota"),
-          message: `must be a positive whole number (${QUOTAS}), got ${show(quota)}`,
-        });
-      }
-    }
-  }
+  for (const [region, entry] of Object.entries(regions)) checkRegion(region, entry, projectRegion, issues);
   return issues;
 }

@@ -127,7 +127,9 @@ export function clientsForSharingFile(
     if (!projectId) {
       issues.push({
         path: `regions.${region}.projectId`,
-        message: `is required: the owner's project in ${region}, where the images' members are listed (or set HUAWEICLOUD_SDK_PROJECT_ID); project IDs are per region`,
+        message:
+          `is required: the owner's project in ${region}, where the images' members are listed ` +
+          "(or set HUAWEICLOUD_SDK_PROJECT_ID); project IDs are per region",
       });
       continue;
     }

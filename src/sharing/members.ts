@@ -1,7 +1,7 @@
 /**
  * Members as sets: the three kinds an image is shared with (projects, accounts, organizations),
- * how a listed member and an entry are compared, and the set operations that planning, applying
- * and the client's read-backs share. Pure.
+ * how a listed member and an entry are compared, and the set operations that planning, applying,
+ * the client's read-backs and the fake share. Pure.
  */
 import type { ImageMember, ImageMembersRequest } from "../../generated/ims.js";
 
@@ -14,6 +14,15 @@ export interface MemberSet {
 
 export type MemberKind = keyof MemberSet;
 export const MEMBER_KINDS: readonly MemberKind[] = ["projects", "domains", "organizations"];
+
+/** A listed member's `member_type`. */
+export type MemberType = NonNullable<ImageMember["member_type"]>;
+/** The `member_type` IMS lists each kind's members with. */
+export const MEMBER_TYPE: Readonly<Record<MemberKind, MemberType>> = {
+  projects: "project",
+  domains: "domain",
+  organizations: "organization",
+};
 
 /** No members. */
 export function emptySet(): MemberSet {
@@ -50,6 +59,23 @@ export function membersOfBody(body: Pick<ImageMembersRequest, "projects" | "doma
   return { projects: [...(body.projects ?? [])], domains: [...(body.domains ?? [])], organizations: [...(body.organizations ?? [])] };
 }
 
+/** A request body's member lists for a set: only the lists that have members (the spec refuses empty ones), copied. */
+export function bodyLists(set: MemberSet): Partial<MemberSet> {
+  const lists: Partial<MemberSet> = {};
+  for (const kind of MEMBER_KINDS) if (set[kind].length) lists[kind] = [...set[kind]];
+  return lists;
+}
+
+/** Every member of a set, with its kind, in kind order. */
+export function entriesOf(set: MemberSet): { kind: MemberKind; entry: string }[] {
+  return MEMBER_KINDS.flatMap((kind) => set[kind].map((entry) => ({ kind, entry })));
+}
+
+/** What a set is, order aside: two sets with the same key name exactly the same strings. */
+export function setKey(set: MemberSet): string {
+  return JSON.stringify(MEMBER_KINDS.map((kind) => [...set[kind]].sort()));
+}
+
 /**
  * The ID an organization entry names: the bare `o-`/`r-`/`ou-` ID itself, or the last segment
  * of a URN (after its last `/` or `:`). A member listing gives the bare ID as `member_id` and
@@ -73,18 +99,39 @@ export const MEMBER_KEY: Readonly<Record<MemberKind, (id: string) => string>> = 
   organizations: organizationKey,
 };
 
-/** The kind a listed member is; undefined for a kind this library does not know (left alone). A member without `member_type` (older regions) is a project. */
+/**
+ * The kind a listed member is; undefined for a kind this library does not know (left alone). A
+ * member without `member_type` (older regions) is a project.
+ */
 export function kindOf(member: Pick<ImageMember, "member_type">): MemberKind | undefined {
-  switch (member.member_type ?? "project") {
-    case "project":
-      return "projects";
-    case "domain":
-      return "domains";
-    case "organization":
-      return "organizations";
-    default:
-      return undefined;
+  const type = member.member_type ?? "project";
+  return MEMBER_KINDS.find((kind) => MEMBER_TYPE[kind] === type);
+}
+
+/** Members by kind, each by its key ({@link MEMBER_KEY}): what entries are looked up in. */
+export type MemberKeys = Record<MemberKind, Set<string>>;
+
+/** The keys of a set's entries. */
+export function keysOf(set: MemberSet): MemberKeys {
+  const keys: MemberKeys = { projects: new Set(), domains: new Set(), organizations: new Set() };
+  for (const { kind, entry } of entriesOf(set)) keys[kind].add(MEMBER_KEY[kind](entry));
+  return keys;
+}
+
+/** The keys of listed members, of the kinds this library knows. */
+export function listedKeys(listed: Iterable<Pick<ImageMember, "member_id" | "member_type">>): MemberKeys {
+  const keys: MemberKeys = { projects: new Set(), domains: new Set(), organizations: new Set() };
+  for (const member of listed) {
+    const kind = kindOf(member);
+    if (kind) keys[kind].add(MEMBER_KEY[kind](member.member_id));
   }
+  return keys;
+}
+
+/** Whether a listed member is one of `keys`. */
+export function isListedIn(member: Pick<ImageMember, "member_id" | "member_type">, keys: MemberKeys): boolean {
+  const kind = kindOf(member);
+  return kind !== undefined && keys[kind].has(MEMBER_KEY[kind](member.member_id));
 }
 
 /** The members of `set` that `listed` has (`present`) and has not (`missing`), whatever their status. */
@@ -92,15 +139,9 @@ export function compareListed(
   listed: Iterable<Pick<ImageMember, "member_id" | "member_type">>,
   set: MemberSet,
 ): { present: MemberSet; missing: MemberSet } {
-  const keys: Record<MemberKind, Set<string>> = { projects: new Set(), domains: new Set(), organizations: new Set() };
-  for (const member of listed) {
-    const kind = kindOf(member);
-    if (kind) keys[kind].add(MEMBER_KEY[kind](member.member_id));
-  }
+  const keys = listedKeys(listed);
   const present = emptySet();
   const missing = emptySet();
-  for (const kind of MEMBER_KINDS) {
-    for (const entry of set[kind]) (keys[kind].has(MEMBER_KEY[kind](entry)) ? present : missing)[kind].push(entry);
-  }
+  for (const { kind, entry } of entriesOf(set)) (keys[kind].has(MEMBER_KEY[kind](entry)) ? present : missing)[kind].push(entry);
   return { present, missing };
 }

@@ -7,18 +7,10 @@
 import type { ImageMember as GeneratedImageMember, ImageMembersRequest, JobResult } from "../../generated/ims.js";
 import { limits } from "../../generated/schemas.js";
 import { ImsApiError, ImsValidationError, type AnyJob } from "../errors.js";
+import { linkedController, regionLimiters, type LinkedController } from "../signals.js";
 import type { ValidationIssue } from "../validate.js";
 import { DEFAULT_MODE, QUOTAS, validateDesiredSharing, type DesiredImage, type DesiredSharing, type SharingMode } from "./desired.js";
-import {
-  emptySet,
-  isEmpty,
-  kindOf,
-  MEMBER_KEY as KEY,
-  MEMBER_KINDS as KINDS,
-  size,
-  type MemberKind as Kind,
-  type MemberSet,
-} from "./members.js";
+import { bodyLists, emptySet, isEmpty, kindOf, listedKeys, MEMBER_KEY, MEMBER_KINDS, setKey, size, type MemberSet } from "./members.js";
 
 export { emptySet, size, type MemberSet } from "./members.js";
 
@@ -126,8 +118,18 @@ export interface SharingPlan {
    * refuses it. Empty when every image was read.
    */
   unread: SharingReadFailure[];
-  /** The clients the plan read with, by region; `applySharing` uses them unless given others. Not enumerable, so it stays out of JSON. */
-  readonly clients: Readonly<Record<string, SharingClient>>;
+}
+
+/**
+ * The clients each plan made in this process was read with, by region: `applySharing` uses them
+ * when it is given none. Kept beside the plan, not on it, so that a plan is plain data (it goes
+ * through JSON and `structuredClone` as it is; a copy has no clients and needs them given).
+ */
+const planClients = new WeakMap<SharingPlan, Readonly<Record<string, SharingClient>>>();
+
+/** The clients `planSharing` made this plan with, if it made this very object. */
+export function clientsOfPlan(plan: SharingPlan): Readonly<Record<string, SharingClient>> | undefined {
+  return planClients.get(plan);
 }
 
 /**
@@ -166,22 +168,17 @@ export function diffSharing(
   const mode = desired.mode ?? DEFAULT_MODE;
   const add = emptySet();
   const remove = emptySet();
-  const present: Record<Kind, Set<string>> = { projects: new Set(), domains: new Set(), organizations: new Set() };
-  for (const member of current) {
-    const kind = kindOf(member);
-    if (kind) present[kind].add(KEY[kind](member.member_id));
-  }
+  const present = listedKeys(current);
   let counted = 0;
-  for (const kind of KINDS) {
+  for (const kind of MEMBER_KINDS) {
+    const keyOf = MEMBER_KEY[kind];
     const wanted = desired[kind] ?? [];
-    const wantedKeys = new Set(wanted.map(KEY[kind]));
-    for (const entry of wanted) {
-      if (!present[kind].has(KEY[kind](entry))) add[kind].push(entry);
-    }
+    const wantedKeys = new Set(wanted.map(keyOf));
+    add[kind].push(...wanted.filter((entry) => !present[kind].has(keyOf(entry))));
     const removed = new Set<string>();
     for (const member of current) {
       if (kindOf(member) !== kind) continue;
-      const key = KEY[kind](member.member_id);
+      const key = keyOf(member.member_id);
       const keep = mode === "additive" || wantedKeys.has(key);
       if (!keep && !removed.has(key)) {
         removed.add(key);
@@ -226,7 +223,7 @@ export function groupBatches(changes: readonly ImageChange[], options: { maxBatc
       const members = change[kind];
       if (isEmpty(members)) continue;
       // The exact strings sent, order aside: two images share a request only if the same body fits both.
-      const key = JSON.stringify([change.region, ...KINDS.map((k) => [...members[k]].sort())]);
+      const key = JSON.stringify([change.region, setKey(members)]);
       const group = groups.get(key);
       if (group) group.images.push(change.image);
       else groups.set(key, { region: change.region, images: [change.image], members });
@@ -240,44 +237,17 @@ export function groupBatches(changes: readonly ImageChange[], options: { maxBatc
 
 /** The request body for a batch: only the lists that have members (the spec refuses empty ones). */
 export function batchBody(batch: Pick<SharingBatch, "images" | "members">): ImageMembersBody {
-  const body: ImageMembersBody = { images: [...batch.images] };
-  for (const kind of KINDS) if (batch.members[kind].length) body[kind] = [...batch.members[kind]];
-  return body;
+  return { images: [...batch.images], ...bodyLists(batch.members) };
 }
 
-/**
- * A limiter: `run(task)` starts the task when fewer than `limit` are running, so that many
- * images or batches never mean many requests at once.
- */
-export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const queue: (() => void)[] = [];
-  const next = () => {
-    running--;
-    queue.shift()?.();
-  };
-  return (task) =>
-    new Promise((resolve, reject) => {
-      const start = () => {
-        running++;
-        task().then(resolve, reject).finally(next);
-      };
-      if (running < limit) start();
-      else queue.push(start);
-    });
+/** Options as given: none at all (a call from JavaScript) reads as none set, so that what is missing is named. */
+function optionsAsGiven<T extends object>(options: T | undefined): Partial<T> {
+  return options ?? {};
 }
 
-/**
- * One limiter per region: regions are independent services, so each gets `limit` requests in
- * flight of its own and a slow region never holds another back.
- */
-export function regionLimiters(limit: number): (region: string) => <T>(task: () => Promise<T>) => Promise<T> {
-  const limiters = new Map<string, <T>(task: () => Promise<T>) => Promise<T>>();
-  return (region) => {
-    let run = limiters.get(region);
-    if (!run) limiters.set(region, (run = createLimiter(limit)));
-    return run;
-  };
+/** An option's value as a message shows it. */
+function shown(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
 
 /** Problems with options shared by planning and applying. */
@@ -291,11 +261,11 @@ export function optionIssues(options: {
   for (const name of ["concurrency", "maxBatchImages", "quota"] as const) {
     const value = options[name];
     if (value !== undefined && !(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
-      issues.push({ path: name, message: `must be a positive whole number, got ${String(value)}` });
+      issues.push({ path: name, message: `must be a positive whole number, got ${shown(value)}` });
     }
   }
   if (options.timeoutMs !== undefined && !(typeof options.timeoutMs === "number" && options.timeoutMs > 0)) {
-    issues.push({ path: "timeoutMs", message: `must be a positive number, got ${String(options.timeoutMs)}` });
+    issues.push({ path: "timeoutMs", message: `must be a positive number, got ${shown(options.timeoutMs)}` });
   }
   return issues;
 }
@@ -314,21 +284,8 @@ export function missingClients(regions: Iterable<string>, clients: Readonly<Reco
   return issues;
 }
 
-/**
- * A signal that ends when the caller's does, or when `abort` is called (on the first failure).
- * `deadline` in signals.ts cannot be ended by hand, which is what stopping siblings needs.
- */
-export function linkedController(parent: AbortSignal | undefined): { signal: AbortSignal; abort(reason: unknown): void; dispose(): void } {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(parent?.reason);
-  if (parent?.aborted) controller.abort(parent.reason);
-  else parent?.addEventListener("abort", onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    abort: (reason) => controller.abort(reason),
-    dispose: () => parent?.removeEventListener("abort", onAbort),
-  };
-}
+/** Whether a signal has aborted, now (a call, so that no earlier check's narrowing is taken for the present). */
+const isAborted = (signal: AbortSignal) => signal.aborted;
 
 /** Reads every member of an image, every page. */
 export async function readMembers(client: SharingClient, image: string, signal: AbortSignal): Promise<ImageMember[]> {
@@ -380,11 +337,12 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   for (const [region, entry] of Object.entries(desired.regions)) {
     for (const [image, wanted] of Object.entries(entry.images)) targets.push({ region, image, wanted });
   }
+  const given = optionsAsGiven(options);
   const issues = [
-    ...optionIssues(options ?? {}),
+    ...optionIssues(given),
     ...missingClients(
       targets.map((t) => t.region),
-      options?.clients,
+      given.clients,
     ),
   ];
   if (issues.length) throw new ImsValidationError(issues, "sharing options");
@@ -395,7 +353,7 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
   const unread: SharingReadFailure[] = [];
   // One controller per region: a failure that concerns the whole region stops its other
   // listings (they would fail the same way), and leaves the other regions alone.
-  const links = new Map<string, ReturnType<typeof linkedController>>();
+  const links = new Map<string, LinkedController>();
   const linkOf = (region: string) => {
     let link = links.get(region);
     if (!link) links.set(region, (link = linkedController(signal)));
@@ -412,7 +370,8 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
             return await readMembers(clients[region] as SharingClient, image, link.signal);
           } catch (error) {
             if (signal?.aborted) throw signal.reason;
-            if (link.signal.aborted) return undefined;
+            // Read again: another listing may have stopped the region meanwhile.
+            if (isAborted(link.signal)) return undefined;
             const ofImage = error instanceof ImsApiError && (error.status === 400 || error.status === 404);
             if (!ofImage) link.abort(error);
             unread.push({
@@ -460,20 +419,23 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
         image,
         kind: "quota",
         path: `regions.${region}.images.${image}`,
-        message: `would have ${after} members counting against a quota of ${limit} (accepted and rejected members kept, plus every one added; pending ones do not count): remove members or raise "quota" (${QUOTAS})`,
+        message:
+          `would have ${after} members counting against a quota of ${limit} ` +
+          `(accepted and rejected members kept, plus every one added; pending ones do not count): ` +
+          `remove members or raise "quota" (${QUOTAS})`,
       });
     }
   });
 
-  const plan = {
+  const plan: SharingPlan = {
     desired,
     changes,
     inSync,
     problems,
     batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }),
     unread,
-  } as SharingPlan;
-  Object.defineProperty(plan, "clients", { value: clients, enumerable: false });
+  };
+  planClients.set(plan, clients);
   return plan;
 }
 

@@ -4,16 +4,14 @@
  * command line prints it and `--json` prints the objects instead.
  */
 import type { AppliedJob, ApplyReport } from "./apply.js";
-import { size, type MemberSet, type SharingPlan } from "./plan.js";
+import { entriesOf, size, type MemberKind, type MemberSet } from "./members.js";
+import type { SharingPlan } from "./plan.js";
 
-const KINDS = [
-  ["projects", "project"],
-  ["domains", "account"],
-  ["organizations", "organization"],
-] as const;
+/** What a person calls a member of each kind. */
+const WORD: Readonly<Record<MemberKind, string>> = { projects: "project", domains: "account", organizations: "organization" };
 
 function lines(sign: "+" | "-", set: MemberSet, indent: string): string[] {
-  return KINDS.flatMap(([field, word]) => set[field].map((id) => `${indent}${sign} ${word} ${id}`));
+  return entriesOf(set).map(({ kind, entry }) => `${indent}${sign} ${WORD[kind]} ${entry}`);
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -31,7 +29,7 @@ export function formatPlan(plan: SharingPlan): string {
         out.push(`    ! ${problem.message}`);
     }
   }
-  const unread = plan.unread ?? [];
+  const unread = plan.unread;
   if (unread.length) out.push("Not read (the plan leaves these images out):", ...unread.map((u) => `  ! ${u.message}`));
   const added = plan.changes.reduce((n, c) => n + size(c.add), 0);
   const removed = plan.changes.reduce((n, c) => n + size(c.remove), 0);
@@ -68,10 +66,11 @@ export function formatReport(report: ApplyReport, format: ReportFormat = {}): st
   const out: string[] = [];
   for (const image of report.images) {
     const done = size(image.added) + size(image.removed);
-    const unfinished = image.unfinished ?? [];
+    const unfinished = image.unfinished;
     const state = image.failed.length ? "✖" : unfinished.length ? "…" : image.drift ? "~" : "✔";
+    const changed = done ? `${size(image.removed)} removed, ${size(image.added)} added` : "nothing changed";
     out.push(
-      `${state} ${image.region} image ${image.image}: ${done ? `${size(image.removed)} removed, ${size(image.added)} added` : "nothing changed"}` +
+      `${state} ${image.region} image ${image.image}: ${changed}` +
         (image.verified
           ? image.drift
             ? " (read back: still differs from the file)"
@@ -80,11 +79,10 @@ export function formatReport(report: ApplyReport, format: ReportFormat = {}): st
     );
     out.push(...lines("-", image.removed, "    "), ...lines("+", image.added, "    "));
     for (const failure of image.failed) {
-      out.push(
-        `    failed ${failure.kind}${failure.jobId ? ` (job ${failure.jobId})` : ""}: ${failure.reason}${failure.code ? ` [${failure.code}]` : ""}`,
-      );
+      const job = failure.jobId ? ` (job ${failure.jobId})` : "";
+      out.push(`    failed ${failure.kind}${job}: ${failure.reason}${failure.code ? ` [${failure.code}]` : ""}`);
     }
-    for (const note of image.notes ?? []) out.push(`    note: ${note}`);
+    for (const note of image.notes) out.push(`    note: ${note}`);
     for (const left of unfinished)
       out.push(
         `    unfinished ${left.kind}${left.jobId && !left.reason.includes(left.jobId) ? ` (job ${left.jobId})` : ""}: ${left.reason}`,
@@ -96,8 +94,8 @@ export function formatReport(report: ApplyReport, format: ReportFormat = {}): st
     out.push(`job ${job.jobId} (${job.region}, ${job.kind}) is still running, not waited for; resume with: ${resume}`);
   }
   const failedImages = report.images.filter((i) => i.failed.length).length;
-  const unfinishedImages = report.images.filter((i) => !i.failed.length && (i.unfinished ?? []).length).length;
-  const drifted = report.images.filter((i) => !i.failed.length && !(i.unfinished ?? []).length && i.drift).length;
+  const unfinishedImages = report.images.filter((i) => !i.failed.length && i.unfinished.length).length;
+  const drifted = report.images.filter((i) => !i.failed.length && !i.unfinished.length && i.drift).length;
   const asFile = report.images.length - failedImages - unfinishedImages - drifted;
   out.push(
     `${report.interrupted ? "Interrupted" : report.ok ? "Applied" : "Applied with problems"}: ${plural(report.jobs.length, "request")}, ` +

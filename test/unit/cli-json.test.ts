@@ -55,6 +55,12 @@ describe("JSON events", () => {
         })
       ).events,
       (await cli(["job", "show", "0123456789abcdef0123456789abcdef", "--json"], owner)).events,
+      // nothing: no image from a project that shared none is pending
+      (
+        await cli(["accept", "--from", "0123456789abcdef0123456789abcdef", "--all-pending", "--json"], {
+          env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
+        })
+      ).events,
       // response, item
       (await cli(["api", "showJobProgress", "--path", `job_id=${jobId}`, "--json"], owner)).events,
       (

@@ -175,6 +175,10 @@ describe("accept --from", () => {
     const run = await cli(["accept", "--from", OWNER_PROJECT, "--all-pending"], recipient());
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("nothing to accept");
+    // With --json too: a script reads why nothing was sent.
+    const json = await cli(["accept", "--from", OWNER_PROJECT, "--all-pending", "--json"], recipient());
+    expect(json.code).toBe(0);
+    expect(json.events.at(-1)).toEqual({ event: "nothing", reason: `no image from ${OWNER_PROJECT} is pending for your project` });
   });
 });
 

@@ -22,7 +22,7 @@ import {
 
 const DURATION = 1_000;
 let fake: FakeIms;
-afterEach(() => fake?.close());
+afterEach(() => (fake as FakeIms | undefined)?.close());
 
 /** A fake on a manual clock: jobs end exactly when the test says. */
 async function start(options: FakeImsOptions = {}): Promise<FakeIms> {

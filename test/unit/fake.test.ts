@@ -27,7 +27,7 @@ import {
 import { createSigner } from "../../src/signer.js";
 
 let fake: FakeIms;
-afterEach(() => fake?.close());
+afterEach(() => (fake as FakeIms | undefined)?.close());
 
 const DURATION = 1_000;
 async function start(options: FakeImsOptions = {}): Promise<FakeIms> {

@@ -176,8 +176,8 @@ class FakeIms implements SharingClient {
 
 function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_, reject) => {
-    if (signal?.aborted) reject(signal.reason);
-    signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
+    if (signal?.aborted) reject(signal.reason as Error);
+    signal?.addEventListener("abort", () => reject(signal.reason as Error), { once: true });
   });
 }
 
@@ -579,6 +579,8 @@ describe("applySharing: what is never sent", () => {
     const plan = await planSharing({ regions: { [NORTH]: { images: { [I4]: { projects: [P1] } } } } }, { clients: { [NORTH]: fake } });
     const listings = fake.listings;
     expect(await applySharing(plan)).toEqual({ images: [], jobs: [], interrupted: false, ok: true });
+    // A copy (read from a file, say) needs no clients when there is nothing to change.
+    expect(await applySharing(structuredClone(plan))).toEqual({ images: [], jobs: [], interrupted: false, ok: true });
     expect(fake.writes).toEqual([]);
     expect(fake.listings).toBe(listings);
   });

@@ -15,7 +15,7 @@ function issuesOf(text: string, name = "sharing.yaml"): SharingFileIssue[] {
     parseSharingFile(text, name);
   } catch (error) {
     expect(error).toBeInstanceOf(ImsValidationError);
-    return (error as ImsValidationError).issues as SharingFileIssue[];
+    return (error as ImsValidationError).issues;
   }
   throw new Error("the file was accepted");
 }

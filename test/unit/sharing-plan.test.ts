@@ -118,7 +118,8 @@ describe("validateDesiredSharing", () => {
     },
     {
       name: "an all-digit ID left unquoted, which YAML reads as a number",
-      value: file({ projects: [12345678901234567890123456789012] }),
+      // What YAML makes of it: the nearest double (the literal itself would be rounded by the compiler's rules too).
+      value: file({ projects: [Number("12345678901234567890123456789012")] }),
       issues: [
         {
           path: `${base}.projects[0]`,
@@ -486,9 +487,9 @@ describe("groupBatches and batchBody", () => {
 /** An in-memory listing: members served `pageSize` at a time, each page after a few microtasks. */
 function listingClient(members: Record<string, ImageMember[]>, pageSize = 2) {
   const stats = { listings: 0, pages: 0, inFlight: 0, maxInFlight: 0, writes: 0, signals: [] as (AbortSignal | undefined)[] };
-  const noWrite = async (): Promise<never> => {
+  const noWrite = (): Promise<never> => {
     stats.writes++;
-    throw new Error("planning must not write");
+    return Promise.reject(new Error("planning must not write"));
   };
   const client: SharingClient & { stats: typeof stats; fail?: Error } = {
     stats,
@@ -558,12 +559,20 @@ describe("planSharing", () => {
     expect(plan.desired).toBe(desired);
   });
 
-  it("keeps its clients for applySharing but out of JSON", async () => {
+  it("is plain data: its clients are remembered beside it for applySharing, not kept on it", async () => {
     const client = listingClient({});
     const plan = await planSharing(desired, { clients: { [REGION]: client } });
-    expect(plan.clients[REGION]).toBe(client);
-    expect(Object.keys(plan)).not.toContain("clients");
-    expect(JSON.parse(JSON.stringify(plan))).not.toHaveProperty("clients");
+    expect(Object.getOwnPropertyNames(plan)).not.toContain("clients");
+    expect(JSON.parse(JSON.stringify(plan))).toEqual(structuredClone(plan));
+    // The plan itself is applied with the clients it was made with (this one refuses every write)…
+    const report = await applySharing(plan);
+    expect(client.stats.writes).toBe(plan.batches.length);
+    expect(report.jobs.map((j) => j.status)).toEqual(plan.batches.map(() => "error"));
+    // …a copy has none, and needs them given.
+    const copy = structuredClone(plan);
+    const error = await applySharing(copy).catch((e: unknown) => e);
+    expect((error as ImsValidationError).issues.map((i) => i.path)).toEqual([`clients.${REGION}`]);
+    expect(client.stats.writes).toBe(plan.batches.length);
   });
 
   it("keeps at most `concurrency` listings in flight (default 8)", async () => {
@@ -656,9 +665,9 @@ describe("planSharing", () => {
     const listImageMembers = client.listImageMembers.bind(client);
     client.listImageMembers = (image, options) =>
       image === I1
-        ? (async function* () {
-            throw refusal;
-          })()
+        ? {
+            [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refusal) }),
+          }
         : listImageMembers(image, options);
     const plan = await planSharing(
       { regions: { [REGION]: { images: { [I1]: { projects: [P1] }, [I2]: { projects: [P1] } } } } },

@@ -4,5 +4,5 @@ import type { ImsClient } from "../../src/index.js";
 import type { SharingClient } from "../../src/sharing/index.js";
 
 it("ImsClient satisfies SharingClient", () => {
-  expectTypeOf<ImsClient>().toMatchTypeOf<SharingClient>();
+  expectTypeOf<ImsClient>().toExtend<SharingClient>();
 });

@@ -11,7 +11,8 @@ export const COMPLETION_COMMAND = defineCommand({
   summary: "Print a tab-completion script for bash or zsh",
   description: [
     "Prints a completion script made from the command table. Install it once:",
-    "  bash: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing",
+    "  bash: mkdir -p ~/.local/share/bash-completion/completions &&",
+    "        ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing",
     '  zsh:  ims-sharing completion zsh > "${fpath[1]}/_ims-sharing"   (then start a new shell)',
     "or load it in the current shell: source <(ims-sharing completion bash).",
   ].join("\n"),
@@ -21,7 +22,7 @@ export const COMPLETION_COMMAND = defineCommand({
   connects: false,
   exitCodes: "Exit codes: 0 printed, 2 bad usage (a shell other than bash or zsh).",
   examples: [
-    "ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing",
+    "ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing   # after mkdir -p of that folder",
     "source <(ims-sharing completion zsh)",
   ],
   run(ctx) {

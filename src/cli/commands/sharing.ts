@@ -282,7 +282,9 @@ export const SHARING_COMMANDS: readonly Command[] = [
         );
       const images = named ?? pending;
       if (!images.length) {
-        ctx.out.line(`nothing to accept: no image from ${owner} is pending for your project`);
+        const reason = `no image from ${owner} is pending for your project`;
+        ctx.out.event("nothing", { reason });
+        ctx.out.line(`nothing to accept: ${reason}`);
         return EXIT.ok;
       }
       ctx.out.line(`accepting ${images.length} image${images.length === 1 ? "" : "s"} from ${owner}: ${images.join(", ")}`);

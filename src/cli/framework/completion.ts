@@ -88,7 +88,8 @@ function wordLoop(valued: readonly string[], shell: { head: string; word: string
 export function bashCompletion(table: CommandTable): string {
   const { valued, choices, next } = completions(table);
   return `# bash completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion bash".
-# Install: ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing
+# Install: mkdir -p ~/.local/share/bash-completion/completions &&
+#          ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing
 # or, for this shell only: source <(ims-sharing completion bash)
 _ims_sharing() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}

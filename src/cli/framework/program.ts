@@ -19,7 +19,10 @@ function executable(file: string): boolean {
 }
 
 /** `ims-sharing` or `npx ims-sharing`, for this environment (see the module's comment). */
-export function programName(env: Readonly<Record<string, string | undefined>>, isExecutable: (file: string) => boolean = executable): string {
+export function programName(
+  env: Readonly<Record<string, string | undefined>>,
+  isExecutable: (file: string) => boolean = executable,
+): string {
   if (env.npm_command || env.npm_lifecycle_event || env.npm_execpath) return `npx ${PROGRAM}`;
   const onPath = (env.PATH ?? "").split(path.delimiter).some((dir) => dir !== "" && isExecutable(path.join(dir, PROGRAM)));
   return onPath ? PROGRAM : `npx ${PROGRAM}`;

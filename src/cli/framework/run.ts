@@ -220,9 +220,8 @@ class CommandRun {
     // On a terminal the live line was erased: the message takes its place.
     const start = out.live ? "" : "\n";
     if (jobId) {
-      out.note(
-        `${start}interrupted: job ${jobId} goes on in IMS; resume with: ${resume ? hintText(resume) : `${this.#io.program ?? programName(this.#io.env)} job wait ${jobId}`}`,
-      );
+      const command = resume ? hintText(resume) : `${this.#io.program ?? programName(this.#io.env)} job wait ${jobId}`;
+      out.note(`${start}interrupted: job ${jobId} goes on in IMS; resume with: ${command}`);
     } else if (this.#sending && this.#sent) {
       const checks = this.#checks();
       const how = checks.length ? "" : `; ${checkHint(this.#sent.operation, this.#sent.body)}`;

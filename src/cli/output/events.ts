@@ -111,6 +111,10 @@ export const JSON_EVENTS = {
         "error), job, error (name, message and fields), resent and settled (a request sent again after an unknown outcome)",
     },
   },
+  nothing: {
+    when: "accept --from: nothing to send (no image from the owner is pending for your project): the last line",
+    fields: { reason: "why nothing was sent" },
+  },
   interrupted: {
     when: "Ctrl-C: the last line",
     fields: {

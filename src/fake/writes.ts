@@ -1,0 +1,180 @@
+/**
+ * The fake's asynchronous writes, one entry per `x-ims-job` operation of the table (a new one in
+ * the spec does not compile until it has its entry): what is refused at once, what the job is
+ * about, what each (image, member) pair does when the job runs, and the code an injected image
+ * failure reports. The server answers every entry the same way (the accepted job), and state.ts
+ * runs the jobs over time; adding an asynchronous write to the fake is one entry here.
+ *
+ * Which refusals come at once and which in the job is the fake's rule (Huawei does not say):
+ * see state.ts.
+ */
+import type { JobOperationId } from "../operations.js";
+import type { BodyOf } from "./routes.js";
+import { entriesOf, MEMBER_KEY, MEMBER_TYPE, membersOfBody } from "../sharing/members.js";
+import type { MemberStatus } from "../../generated/ims.js";
+import { acceptedCount, quotaOf, refuse, type FakeImage, type FakeJob, type MembersBody, type MemberRef, type Refusal } from "./model.js";
+
+/** What the rules read of the world. */
+export interface World {
+  readonly images: ReadonlyMap<string, FakeImage>;
+  /** The region a project lives in. */
+  regionOf(projectId: string): string;
+}
+
+/** What a job is about: its images, the members it concerns, and (to accept or reject) the answer. */
+export interface JobStart {
+  images: string[];
+  members: MemberRef[];
+  answer?: FakeJob["answer"];
+}
+
+/** Why one (image, member) pair failed in its job. */
+export interface PairFailure {
+  code: string;
+  reason: string;
+}
+
+/** The rules of one asynchronous write. */
+export interface WriteRule<K extends JobOperationId> {
+  /** What the job is about. */
+  start(caller: string, body: BodyOf<K>): JobStart;
+  /** The first refusal answered at once (400, no job), as the request, the caller and the images show it when it arrives; or none. */
+  refuse(world: World, caller: string, body: BodyOf<K>): Refusal | undefined;
+  /** What one pair does when the job runs (the image exists): the change is made and undefined returned, or why it failed. */
+  pair(world: World, job: FakeJob, image: FakeImage, member: MemberRef, at: number): PairFailure | undefined;
+  /**
+   * The code an injected image failure (`imageFailure` fault) reports unless the fault names one;
+   * `text`, when given, is what the `fail_reason` of a job failed with that code opens with
+   * (Huawei's words for it), instead of "The job failed".
+   */
+  failure: { code: string; text?: string };
+}
+
+/**
+ * The members a body names, as IMS lists them: an organization by its bare ID (`o-…`, `r-…`,
+ * `ou-…`, the key sharing compares it by), with the URN it was named by, if any.
+ */
+function membersNamed(body: MembersBody): MemberRef[] {
+  return entriesOf(membersOfBody(body)).map(({ kind, entry }): MemberRef => {
+    const id = MEMBER_KEY[kind](entry);
+    return { id, type: MEMBER_TYPE[kind], ...(id !== entry ? { urn: entry } : {}) };
+  });
+}
+
+/** The first refusal for a request's images, in order: one that does not exist (IMG.0027), or what `check` finds. */
+function firstRefusal(
+  world: World,
+  images: readonly string[],
+  check: (image: FakeImage, id: string) => Refusal | undefined,
+): Refusal | undefined {
+  for (const id of images) {
+    const image = world.images.get(id);
+    const refusal = image ? check(image, id) : refuse("IMG.0027", `The image in the request does not exist: ${id}.`);
+    if (refusal) return refusal;
+  }
+  return undefined;
+}
+const quotaReached = (image: FakeImage): PairFailure | undefined =>
+  acceptedCount(image) >= quotaOf(image)
+    ? { code: "IMG.0088", reason: `the image already has ${quotaOf(image)} accepted members, its quota` }
+    : undefined;
+
+/** `POST /v1/cloudimages/members`: the owner shares its images. */
+const addImageMembers: WriteRule<"addImageMembers"> = {
+  start: (_caller, body) => ({ images: [...body.images], members: membersNamed(body) }),
+  refuse(world, caller, body) {
+    const refusal = firstRefusal(world, body.images, (image, id) => {
+      if (image.owner !== caller) return refuse("IMG.0106", `The image ${id} is owned by another tenant.`);
+      if (image.encrypted) return refuse("IMG.0098", `An encrypted image cannot be shared: ${id}.`);
+      if (image.visibility === "public") return refuse("IMG.0089", `A public image cannot be shared: ${id}.`);
+      if (image.kind === "full-ecs" && !image.fromBackup) {
+        return refuse("IMG.0135", `A full-ECS image can be shared only if it was created from a cloud server backup: ${id}.`);
+      }
+      return undefined;
+    });
+    if (refusal) return refusal;
+    if (body.projects?.includes(caller)) return refuse("IMG.0076", `An image cannot be shared with yourself: project ${caller}.`);
+    return undefined;
+  },
+  // Re-adding a member leaves it as it is; a project starts pending, an account or organization accepted.
+  pair(world, _job, image, member, at) {
+    if (image.members.has(member.id)) return undefined;
+    if (member.type === "project" && world.regionOf(member.id) !== image.region) {
+      return {
+        code: "IMG.0108",
+        reason: `tenant ${member.id} is not found in region ${image.region} (it is in ${world.regionOf(member.id)})`,
+      };
+    }
+    const full = quotaReached(image);
+    if (full) return full;
+    const status: MemberStatus = member.type === "project" ? "pending" : "accepted";
+    image.members.set(member.id, { id: member.id, type: member.type, status, urn: member.urn, createdAt: at, updatedAt: at });
+    return undefined;
+  },
+  failure: { code: "IMG.0112" },
+};
+
+/** `DELETE /v1/cloudimages/members`: the owner stops sharing. */
+const deleteImageMembers: WriteRule<"deleteImageMembers"> = {
+  start: (_caller, body) => ({ images: [...body.images], members: membersNamed(body) }),
+  refuse: (world, caller, body) =>
+    firstRefusal(world, body.images, (image, id) =>
+      image.owner === caller ? undefined : refuse("IMG.0047", `Only the image owner can perform this operation: ${id}.`),
+    ),
+  pair(_world, _job, image, member) {
+    const existing = image.members.get(member.id);
+    if (existing?.type !== member.type) return { code: "IMG.0113", reason: `${member.id} is not a member of the image` };
+    image.members.delete(member.id);
+    return undefined;
+  },
+  failure: { code: "IMG.0113", text: "Failed to delete the tenant" },
+};
+
+/** `PUT /v1/cloudimages/members`: the recipient accepts or rejects, for its own project. */
+const updateImageMembers: WriteRule<"updateImageMembers"> = {
+  start: (caller, body) => ({
+    images: [...body.images],
+    members: [{ id: caller, type: "project" }],
+    answer: { status: body.status, vaultId: body.vault_id },
+  }),
+  refuse(world, caller, body) {
+    if (body.project_id.toLowerCase() !== caller.toLowerCase()) {
+      return refuse(
+        "IMG.0030",
+        `The project ID and token are invalid: project_id ${body.project_id} is not your project (${caller}); ` +
+          "a share is answered from the recipient's own project.",
+      );
+    }
+    for (const id of body.images) {
+      const image = world.images.get(id);
+      if (image?.owner === caller)
+        return refuse("IMG.0076", `The image ${id} is your own: the owner cannot accept or reject it, its recipients do.`);
+      if (image?.members.get(caller)?.type !== "project") {
+        return refuse("IMG.0027", `The image in the request does not exist: ${id} is not shared with project ${caller}.`);
+      }
+    }
+    return undefined;
+  },
+  pair(_world, job, image, member, at) {
+    const existing = image.members.get(member.id);
+    const answer = job.answer;
+    if (existing?.type !== "project" || !answer)
+      return { code: "IMG.0027", reason: `the image is no longer shared with project ${member.id}` };
+    if (answer.status === "accepted" && existing.status !== "accepted") {
+      if (image.kind === "full-ecs" && !answer.vaultId) {
+        return {
+          code: "IMG.0184",
+          reason: "the vault is missing: accepting a full-ECS image made from a cloud server backup needs vault_id",
+        };
+      }
+      const full = quotaReached(image);
+      if (full) return full;
+    }
+    if (existing.status !== answer.status) Object.assign(existing, { status: answer.status, updatedAt: at });
+    return undefined;
+  },
+  failure: { code: "IMG.0112" },
+};
+
+/** Every asynchronous write of the table, by operation. */
+export const WRITE_RULES: { readonly [K in JobOperationId]: WriteRule<K> } = { addImageMembers, deleteImageMembers, updateImageMembers };

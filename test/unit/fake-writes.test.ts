@@ -1,0 +1,73 @@
+// The fake's asynchronous writes are one record keyed by operation (src/fake/writes.ts): every
+// x-ims-job operation of the table has its rules, the server answers each from them with the
+// table's job type, and an injected image failure reports the rule's default code. Driven over
+// HTTP with a manual clock.
+import { afterEach, describe, expect, it } from "vitest";
+import type { Job } from "../../generated/ims.js";
+import { isJobOperation, OPERATION_IDS, operationSpec } from "../../src/operations.js";
+import { WRITE_RULES } from "../../src/fake/writes.js";
+import * as ims from "../../src/fake/index.js";
+
+const { createManualClock, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS, startFakeIms } = ims;
+
+let fake: ims.FakeIms | undefined;
+afterEach(() => fake?.close());
+
+const DURATION = 1_000;
+const OTHER_PROJECT = "0123456789abcdef0123456789abcdef";
+
+/** One request of each asynchronous write, by the tenant that may make it. */
+const WRITES = {
+  addImageMembers: { token: OWNER_TOKEN, project: OWNER_PROJECT, body: { images: [SEED_IMAGES[0]], projects: [OTHER_PROJECT] } },
+  deleteImageMembers: { token: OWNER_TOKEN, project: OWNER_PROJECT, body: { images: [SEED_IMAGES[0]], projects: [SEED_PROJECTS[0]] } },
+  updateImageMembers: {
+    token: RECIPIENT_TOKEN,
+    project: RECIPIENT_PROJECT,
+    body: { images: [SEED_IMAGES[0]], project_id: RECIPIENT_PROJECT, status: "rejected" },
+  },
+} as const;
+const DEFAULT_CODES = [
+  ["addImageMembers", "IMG.0112", /^The job failed: /],
+  ["deleteImageMembers", "IMG.0113", /^Failed to delete the tenant: /],
+  ["updateImageMembers", "IMG.0112", /^The job failed: /],
+] as const;
+
+async function send(id: keyof typeof WRITES): Promise<Job> {
+  const { method, path } = operationSpec(id);
+  const { token, project, body } = WRITES[id];
+  const headers = { "content-type": "application/json", "x-auth-token": token };
+  const accepted = await fetch(`${fake!.url}${path}`, { method, headers, body: JSON.stringify(body) });
+  expect(accepted.status).toBe(200);
+  const { job_id } = (await accepted.json()) as { job_id: string };
+  fake!.advance(DURATION);
+  return (await (await fetch(`${fake!.url}/v1/${project}/jobs/${job_id}`, { headers })).json()) as Job;
+}
+
+describe("the write rules", () => {
+  it("cover exactly the table's x-ims-job operations", () => {
+    expect(Object.keys(WRITE_RULES).sort()).toEqual(OPERATION_IDS.filter(isJobOperation).sort());
+    expect(Object.keys(WRITES).sort()).toEqual(Object.keys(WRITE_RULES).sort());
+  });
+
+  it.each(Object.keys(WRITES) as (keyof typeof WRITES)[])("%s starts a job of the table's job type, which succeeds", async (id) => {
+    fake = await startFakeIms({ clock: createManualClock(), jobDurationMs: DURATION });
+    expect(await send(id)).toMatchObject({ status: "SUCCESS", job_type: operationSpec(id).job?.type, error_code: null });
+  });
+
+  it.each(DEFAULT_CODES)("an image failure injected into %s reports %s unless the fault names a code", async (id, code, reason) => {
+    const { method, path } = operationSpec(id);
+    fake = await startFakeIms({
+      clock: createManualClock(),
+      jobDurationMs: DURATION,
+      faults: [{ type: "imageFailure", image: SEED_IMAGES[0], method, path, times: 1 }],
+    });
+    const failed = await send(id);
+    expect(failed).toMatchObject({
+      status: "FAIL",
+      error_code: code,
+      entities: { results: [{ image_id: SEED_IMAGES[0], status: "failed" }] },
+    });
+    expect(failed.fail_reason).toMatch(reason);
+    expect(failed.fail_reason).toContain("injected failure (imageFailure fault)");
+  });
+});
