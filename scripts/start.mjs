@@ -24,7 +24,7 @@ await runTool("node", ["scripts/build.mjs"], { quiet: true }).catch((error) => {
   console.error(error.message);
   process.exit(1);
 });
-const docsFile = await buildDocs();
+const { file: docsFile } = await buildDocs({ reuse: true });
 
 const {
   startFakeIms,

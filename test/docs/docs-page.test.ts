@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("the published docs page", () => {
   let file: string;
   beforeAll(async () => {
-    file = await buildDocs({ output: path.join(dir, "index.html") });
+    ({ file } = await buildDocs({ output: path.join(dir, "index.html") }));
   });
 
   it("shows one version, the package's, and says what it is", async () => {
@@ -170,7 +170,7 @@ describe("the published docs page", () => {
 
 describe("the offline check itself", () => {
   it("catches a page that loads Redoc from the CDN (built without --inlineBundle)", async () => {
-    const cdnPage = await buildDocs({ output: path.join(dir, "cdn.html"), inlineBundle: false });
+    const { file: cdnPage } = await buildDocs({ output: path.join(dir, "cdn.html"), inlineBundle: false });
     const { blocked, close } = await openOffline(cdnPage);
     try {
       expect(blocked.length).toBeGreaterThan(0);
