@@ -1,8 +1,12 @@
 import { defineConfig } from "vitest/config";
 import { fileURLToPath } from "node:url";
 
-// One project per kind of test, so `npm test` can run them in the order the README gives and
-// each can be run alone (`npx vitest run --project docs`).
+// One project per kind of test, so `npm test` can run them as the README gives and each can be
+// run alone (`npx vitest run --project docs`).
+//
+// Vitest runs one test file at a time on a 2-core machine unless told otherwise (it keeps a core
+// for itself). The end-to-end files mostly wait (for npm, the sandbox, Chromium), so two of them
+// run side by side.
 export default defineConfig({
   // Tests run the sources under Node: #crypto is the node:crypto implementation (the browser
   // test bundles dist/ and so gets the Web Crypto one, as a browser would).
@@ -15,7 +19,11 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
-          typecheck: { enabled: true, include: ["test/unit/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
+          typecheck: {
+            enabled: true,
+            include: ["test/unit/**/*.test-d.ts"],
+            tsconfig: "./tsconfig.json",
+          },
         },
       },
       {
@@ -42,10 +50,12 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          // Builds dist/ when it is not fresh, packs the package once and installs it once into a
+          // fresh project, for every file that uses it (test/fixtures/packed-package.ts).
+          globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // These start whole programs (npm, the sandbox, Chromium): one at a time on 2 cores.
-          fileParallelism: false,
+          maxWorkers: 2,
         },
       },
     ],

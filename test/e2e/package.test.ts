@@ -1,8 +1,8 @@
 // The package as users get it: `npm pack`, checked by publint and arethetypeswrong, installed
 // into a fresh project which type-checks (as strictly as this project does) and runs a
 // TypeScript program against the fake, runs the CLI from its node_modules/.bin, and tells
-// CommonJS callers that it is ESM-only. The tarball and the install are shared with
-// readme.test.ts (test/fixtures/packed-package.ts).
+// CommonJS callers that it is ESM-only. The tarball and the install are made once for the e2e
+// project (test/e2e/global-setup.ts, test/fixtures/packed-package.ts).
 import { beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
@@ -16,10 +16,10 @@ let packed: PackedPackage;
 let tarball: string;
 let files: string[];
 
-beforeAll(async () => {
-  packed = await packedPackage();
+beforeAll(() => {
+  packed = packedPackage();
   ({ tarball, files } = packed);
-}, 300_000);
+});
 
 describe("the packed tarball", () => {
   it("holds dist/, the generated types, the bundled spec, the docs page, the CommonJS stub, README and LICENSE, and nothing else", () => {

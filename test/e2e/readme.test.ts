@@ -55,9 +55,9 @@ let packed: PackedPackage;
 let dir: string;
 
 beforeAll(async () => {
-  packed = await packedPackage();
+  packed = packedPackage();
   dir = await consumerFolder(packed, "readme");
-}, 300_000);
+});
 
 describe("the README's first screen", () => {
   const firstScreen = readme.slice(0, readme.indexOf("\n## "));
