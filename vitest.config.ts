@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 // run alone (`npx vitest run --project docs`).
 //
 // Vitest runs one test file at a time on a 2-core machine unless told otherwise (it keeps a core
-// for itself). The end-to-end files mostly wait (for npm, the sandbox, Chromium), so two of them
-// run side by side.
+// for itself). The contract and end-to-end files mostly wait (for Prism, the fake's jobs, npm,
+// the sandbox, Chromium), so two of them run side by side.
 export default defineConfig({
   // Tests run the sources under Node: #crypto is the node:crypto implementation (the browser
   // test bundles dist/ and so gets the Web Crypto one, as a browser would).
@@ -19,10 +19,17 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // A test that takes a second on a quiet machine (those that run the built CLI in a
+          // subprocess) can take five on a loaded one: the timeout is a guard against a hang, not
+          // a measure of speed.
+          testTimeout: 20_000,
           typecheck: {
             enabled: true,
             include: ["test/unit/**/*.test-d.ts"],
             tsconfig: "./tsconfig.json",
+            // tsc over tsconfig.json, as vitest runs it, but reusing the type-check step's
+            // incremental build info: the same program is not checked twice in one `npm test`.
+            checker: fileURLToPath(new URL("./scripts/lib/tsc-shared-build-info.mjs", import.meta.url)),
           },
         },
       },
@@ -34,6 +41,7 @@ export default defineConfig({
           globalSetup: ["test/contract/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          maxWorkers: 2,
         },
       },
       {
