@@ -15,7 +15,8 @@
 // each step's wall-clock and CPU time (its processes' user + system time).
 //
 // `npm test -- unit contract` runs only the steps named (by the first word of their names), in
-// the same arrangement; what they need is then not run for them.
+// the same arrangement; what they need is then not run for them. `--keep-going` starts the
+// remaining steps after a failure too (the run still fails).
 import { spawn } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
@@ -50,7 +51,8 @@ const STEPS = [
   { name: "end-to-end tests", command: vitest("e2e"), after: ["browser check", "build", "docs page test"] },
 ];
 
-const only = process.argv.slice(2);
+const keepGoing = process.argv.includes("--keep-going");
+const only = process.argv.slice(2).filter((a) => a !== "--keep-going");
 const unknown = only.filter((word) => !STEPS.some((s) => s.name.split(" ")[0] === word));
 if (unknown.length) {
   console.error(`No step named ${unknown.join(", ")}; the steps are: ${STEPS.map((s) => s.name.split(" ")[0]).join(", ")}`);
@@ -97,9 +99,11 @@ const results = new Map();
 const running = new Map();
 let exitCode = 0;
 for (;;) {
-  if (exitCode === 0) {
+  if (exitCode === 0 || keepGoing) {
     for (const step of steps) {
-      const ready = (step.after ?? []).every((name) => !steps.some((s) => s.name === name) || results.get(name)?.code === 0);
+      const ready = (step.after ?? []).every(
+        (name) => !steps.some((s) => s.name === name) || (keepGoing ? results.has(name) : results.get(name)?.code === 0),
+      );
       if (results.has(step.name) || running.has(step.name) || !ready) continue;
       console.log(`▶ ${step.name}`);
       running.set(
