@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { OWNER_PROJECT, RECIPIENT_PROJECT, SEED_IMAGES } from "../../src/fake/index.js";
 import { packedPackage } from "../fixtures/packed-package.js";
+import { failure } from "../helpers/exec.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const run = promisify(execFile);
@@ -97,7 +98,7 @@ describe("the README's first screen", () => {
       await writeFile(path.join(project, "first.mjs"), example!);
       const refused = await run(process.execPath, ["first.js"], { cwd: project }).then(
         () => undefined,
-        (e: { stderr?: string }) => e.stderr ?? String(e),
+        (e: unknown) => failure(e).stderr || failure(e).message,
       );
       expect(refused).toMatch(/SyntaxError|ERR_REQUIRE_ESM|Cannot use import statement/);
       expect((await run(process.execPath, ["first.mjs"], { cwd: project, timeout: 30_000 })).stdout).toContain("SUCCESS");
