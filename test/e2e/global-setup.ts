@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import type { PackedPackage } from "../fixtures/packed-package.js";
+import { consumerFolder, SEED, strictCompilerOptions, type PackedPackage } from "../fixtures/packed-package.js";
 
 const exec = promisify(execFile);
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -27,12 +27,26 @@ async function packAndInstall(folder: string): Promise<PackedPackage> {
   return { tarball, files: pack.files.map((f) => f.path).sort(), project };
 }
 
+/**
+ * Compiles, in the consumer project's seed folder, a file that imports every entry point, so that
+ * the libraries every test's compile checks are checked once (test/fixtures/packed-package.ts).
+ * A type error found there is not this setup's to report: each test's compile reports it again.
+ */
+async function seedCompile(packed: PackedPackage): Promise<void> {
+  const dir = await consumerFolder(packed, SEED);
+  await writeFile(path.join(dir, "seed.ts"), 'export * as ims from "ims-sharing";\nexport * as fake from "ims-sharing/fake";\n');
+  await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["seed.ts"] }));
+  await exec(path.join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: dir }).catch(() => undefined);
+}
+
 export default async function setup(project: TestProject) {
   await exec(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root });
   const folder = await mkdtemp(path.join(tmpdir(), "ims-sharing-packed-"));
   const remove = () => rm(folder, { recursive: true, force: true });
   try {
-    project.provide("packedPackage", await packAndInstall(folder));
+    const packed = await packAndInstall(folder);
+    await seedCompile(packed);
+    project.provide("packedPackage", packed);
   } catch (error) {
     await remove();
     throw error;
