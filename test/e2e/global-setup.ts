@@ -41,7 +41,8 @@ async function seedCompile(packed: PackedPackage): Promise<void> {
 
 export default async function setup(project: TestProject) {
   await exec(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root });
-  const folder = await mkdtemp(path.join(tmpdir(), "ims-sharing-packed-"));
+  // Not "ims-sharing-packed-…": older checkouts remove folders of that name that they did not make.
+  const folder = await mkdtemp(path.join(tmpdir(), "ims-sharing-e2e-"));
   const remove = () => rm(folder, { recursive: true, force: true });
   try {
     const packed = await packAndInstall(folder);
