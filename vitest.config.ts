@@ -5,8 +5,8 @@ import { fileURLToPath } from "node:url";
 // run alone (`npx vitest run --project docs`).
 //
 // Vitest runs one test file at a time on a 2-core machine unless told otherwise (it keeps a core
-// for itself). The contract and end-to-end files mostly wait (for Prism, the fake's jobs, npm,
-// the sandbox, Chromium), so two of them run side by side.
+// for itself). Test files here mostly wait (for a subprocess of the CLI, Prism, the fake's jobs,
+// npm, the sandbox, Chromium), so two of them run side by side in each project.
 export default defineConfig({
   // Tests run the sources under Node: #crypto is the node:crypto implementation (the browser
   // test bundles dist/ and so gets the Web Crypto one, as a browser would).
@@ -23,6 +23,7 @@ export default defineConfig({
           // subprocess) can take five on a loaded one: the timeout is a guard against a hang, not
           // a measure of speed.
           testTimeout: 20_000,
+          maxWorkers: 2,
           typecheck: {
             enabled: true,
             include: ["test/unit/**/*.test-d.ts"],

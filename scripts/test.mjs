@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm test [-- STEP…]`: every check the project has. The static checks (Chromium present,
-// installed from Debian when missing and root; drift: generated/ matches the spec; lint;
-// type-check; build) run side by side; then the tests, each as soon as what it needs has passed:
-// unit (needs the build, and reuses the type-check's tsc build info), contract (Prism mock, fake
-// IMS through the validating proxy, broken variants, Arazzo), docs page, end to end (packed
-// tarball installed and used, browser bundle in Chromium, the sandbox). Unit, docs and end to end
-// run one after another beside the contract tests: two lanes for two cores. Once a step fails no
-// other starts (those running finish), and the run fails.
+// `npm test [-- STEP…]`: every check the project has, each step started as soon as what it needs
+// has passed, so that steps run side by side: the static checks (Chromium present, installed from
+// Debian when missing and root; drift: generated/ matches the spec; lint; type-check; build) at
+// once, and the test projects as they can: unit (after the build, whose CLI it runs, and the
+// type-check, whose tsc build info its type tests reuse), contract (Prism mock, fake IMS through
+// the validating proxy, broken variants, Arazzo; after the build), docs page (after the Chromium
+// check) and end to end (packed tarball installed and used, browser bundle in Chromium, the
+// sandbox; after both). Their files mostly wait (on subprocesses, Prism, jobs, npm, Chromium), so
+// running them together fills the two cores. Once a step fails no other starts (those running
+// finish), and the run fails.
 //
 // Steps running together print their lines as they come, each line behind its step's name. Each
 // vitest project writes a JSON report to .tmp/reports/; whether the run passed or stopped at a
@@ -36,11 +38,15 @@ const vitest = (project) => [
   `--outputFile.json=${path.join(reports, `${project}.json`)}`,
 ];
 
-/** Each step: its command, and the steps that must have passed before it starts. */
+/**
+ * Each step: its command, the steps that must have passed before it starts, and whether it runs
+ * at a lower priority (`nice`): the lint, which no other step waits for, takes the most CPU of the
+ * static checks and would otherwise slow the build and the type-check that the tests wait for.
+ */
 const STEPS = [
   { name: "browser check", command: ["node", "scripts/ensure-chromium.mjs"] },
   { name: "drift check", command: ["node", "scripts/generate.mjs", "--check"] },
-  { name: "lint", command: ["node", "scripts/lint.mjs"] },
+  { name: "lint", command: ["node", "scripts/lint.mjs"], nice: true },
   {
     name: "type-check",
     command: [bin("tsc"), "-p", "tsconfig.json", "--noEmit", "--incremental", "--tsBuildInfoFile", TSC_BUILD_INFO],
@@ -48,8 +54,8 @@ const STEPS = [
   { name: "build", command: ["node", "scripts/build.mjs"] },
   { name: "unit tests", command: vitest("unit"), after: ["type-check", "build"] },
   { name: "contract tests", command: vitest("contract"), after: ["build"] },
-  { name: "docs page test", command: vitest("docs"), after: ["browser check", "unit tests"] },
-  { name: "end-to-end tests", command: vitest("e2e"), after: ["browser check", "build", "docs page test"] },
+  { name: "docs page test", command: vitest("docs"), after: ["browser check"] },
+  { name: "end-to-end tests", command: vitest("e2e"), after: ["browser check", "build"] },
 ];
 
 const keepGoing = process.argv.includes("--keep-going");
@@ -70,7 +76,8 @@ const width = Math.max(...steps.map((s) => s.name.length));
 function run(step) {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn("sh", ["-c", '"$@"; status=$?; times >&3; exit $status', "sh", ...step.command], {
+    const script = `${step.nice ? "nice -n 10 " : ""}"$@"; status=$?; times >&3; exit $status`;
+    const child = spawn("sh", ["-c", script, "sh", ...step.command], {
       cwd: root,
       // Piped through here, tools would drop their colours; on a terminal they keep them.
       env: process.stdout.isTTY && !("FORCE_COLOR" in toolEnv) ? { ...toolEnv, FORCE_COLOR: "1" } : toolEnv,
