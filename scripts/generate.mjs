@@ -273,7 +273,9 @@ function sharingSchema(spec) {
           quota: {
             type: "integer",
             minimum: 1,
-            description: `The most counted members the image may have (${spec["x-ims-limits"].membersPerImage} for system- and data-disk images, ${spec["x-ims-limits"].membersPerFullEcsImage} for full-ECS images).`,
+            description:
+              `The most counted members the image may have (${spec["x-ims-limits"].membersPerImage} for system- and data-disk images, ` +
+              `${spec["x-ims-limits"].membersPerFullEcsImage} for full-ECS images).`,
           },
         },
       },

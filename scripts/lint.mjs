@@ -97,7 +97,8 @@ async function functionSizes() {
   return {
     ok: over.length === 0,
     text: over.length
-      ? `function sizes: ${over.length} over ${MAX_OWN_LINES} lines of their own:\n${over.map((s) => `  ${s.own} ${s.where} ${s.name}`).join("\n")}`
+      ? `function sizes: ${over.length} over ${MAX_OWN_LINES} lines of their own:\n` +
+        over.map((s) => `  ${s.own} ${s.where} ${s.name}`).join("\n")
       : `function sizes: ${sizes.length} functions in src/, none over ${MAX_OWN_LINES} lines of its own (largest ${largest})`,
   };
 }

@@ -10,21 +10,39 @@
 // Cloud variables (test/e2e/sandbox.test.ts runs each): token users go through the validating
 // proxy; AK/SK users go to the fake itself, because the proxy rewrites Host and a signature
 // made for the proxy's address does not verify at the fake.
+//
+// `npm start -- --job-duration 200ms` makes the fake's jobs take that long instead of 2 s (the
+// sandbox's test uses it, so as not to wait for time to pass). The package and the docs are built
+// only when they are not already fresh (scripts/build.mjs, scripts/build-docs.mjs).
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { buildDocs } from "./build-docs.mjs";
 import { root, runTool } from "./lib/run.mjs";
 
 const step = (text) => console.log(`\n▶ ${text}`);
+const usage = "Usage: npm start [-- --job-duration DURATION]   (how long the fake's jobs take; default 2s)";
+
+let flags;
+try {
+  flags = parseArgs({ options: { "job-duration": { type: "string" }, help: { type: "boolean", short: "h" } } }).values;
+} catch (error) {
+  console.error(`${error.message}\n${usage}`);
+  process.exit(2);
+}
+if (flags.help) {
+  console.log(usage);
+  process.exit(0);
+}
 
 step("Building the package and the docs");
 await runTool("node", ["scripts/build.mjs"], { quiet: true }).catch((error) => {
   console.error(error.message);
   process.exit(1);
 });
-const docsFile = await buildDocs();
+const { file: docsFile } = await buildDocs({ reuse: true });
 
 const {
   startFakeIms,
@@ -38,6 +56,12 @@ const {
   LOCAL_CREDENTIALS,
 } = await import(path.join(root, "dist/src/fake/index.js"));
 const { startPrism, freePort } = await import(path.join(root, "dist/src/contract/prism.js"));
+const { parseDuration } = await import(path.join(root, "dist/src/duration.js"));
+const jobDurationMs = flags["job-duration"] === undefined ? 2_000 : parseDuration(flags["job-duration"]);
+if (jobDurationMs === undefined) {
+  console.error(`--job-duration: "${flags["job-duration"]}" is not a duration (try 200ms or 2s)\n${usage}`);
+  process.exit(2);
+}
 
 const stops = [];
 async function shutdown(code) {
@@ -54,7 +78,7 @@ try {
   step("Starting the fake IMS, Prism's validating proxy in front of it, and the docs server");
   // Signatures are verified, as the gateway does (LOCAL_CREDENTIALS), so the contract suite's
   // wrong-signature check gets the 401 it expects.
-  const fake = await startFakeIms({ port: await freePort(4011), jobDurationMs: 2_000, credentials: LOCAL_CREDENTIALS });
+  const fake = await startFakeIms({ port: await freePort(4011), jobDurationMs, credentials: LOCAL_CREDENTIALS });
   stops.push(() => fake.close());
   const proxy = await startPrism({
     mode: "proxy",
@@ -124,8 +148,9 @@ try {
   const violations = proxy.output().match(/violation/gi)?.length ?? 0;
 
   const { accessKey, secretKey } = LOCAL_AK_SK;
+  const checked = violations === 0 ? "with no contract violation" : `with ${violations} contract violations (see above)`;
   console.log(`
-✔ Sandbox ready: the Deleting Image Sharing Members request and the round trip ran end to end, ${violations === 0 ? "with no contract violation" : `with ${violations} contract violations (see above)`}.
+✔ Sandbox ready: the Deleting Image Sharing Members request and the round trip ran end to end, ${checked}.
 
   API (validating proxy)  ${proxy.url}   every request and response checked against the spec
   Fake IMS (direct)       ${fake.url}   for AK/SK: signatures verify here, not through the proxy

@@ -218,7 +218,8 @@ export function createTransport(config: TransportConfig): Transport {
       const where =
         region === undefined
           ? ""
-          : `: no IMS endpoint exists for region "${region}" as seen from this machine (check the region ID, such as cn-north-4, and this machine's DNS)`;
+          : `: no IMS endpoint exists for region "${region}" as seen from this machine ` +
+            "(check the region ID, such as cn-north-4, and this machine's DNS)";
       return new ImsNetworkError(`${what} failed: ${host} does not resolve (DNS: no such name)${where}`, { cause, jobId: options.jobId });
     }
     if (write && !neverSent(error)) {

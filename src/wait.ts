@@ -139,7 +139,8 @@ export async function pollJob(fetchJob: FetchJob, jobId: string, options: WaitOp
         if (unanswered >= poll.maxUnansweredPolls) {
           throw withJobId(
             new ImsNetworkError(
-              `Could not reach IMS to follow job ${jobId}, which may still be running: ${unanswered} polls in a row got no answer (last: ${error.message})`,
+              `Could not reach IMS to follow job ${jobId}, which may still be running: ` +
+                `${unanswered} polls in a row got no answer (last: ${error.message})`,
               { cause: error, jobId },
             ),
             jobId,

@@ -58,7 +58,11 @@ export async function footprint({ root, quick }) {
       path.join(dir, "ours.mjs"),
       `
 import { createImsClient } from "ims-sharing";
-const ims = createImsClient({ region: "cn-north-4", projectId: process.env.P, auth: { accessKey: process.env.AK, secretKey: process.env.SK } });
+const ims = createImsClient({
+  region: "cn-north-4",
+  projectId: process.env.P,
+  auth: { accessKey: process.env.AK, secretKey: process.env.SK },
+});
 const job = await ims.unshareImages({ images: [process.env.IMAGE], projects: [process.env.PROJECT] });
 console.log(job.status);`,
     );
@@ -69,10 +73,20 @@ const { BasicCredentials, ClientBuilder } = require("@huaweicloud/huaweicloud-sd
 const { AKSKSigner } = require("@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner");
 // The official IMS SDK is not on npm; this is what a caller of the core writes instead:
 // a client, a signed DELETE and a polling loop.
-const client = new ClientBuilder((c) => c).withCredential(new BasicCredentials().withAk(process.env.AK).withSk(process.env.SK).withProjectId(process.env.P)).withEndpoint("https://ims.cn-north-4.myhuaweicloud.com").build();
+const credentials = new BasicCredentials().withAk(process.env.AK).withSk(process.env.SK).withProjectId(process.env.P);
+const client = new ClientBuilder((c) => c)
+  .withCredential(credentials)
+  .withEndpoint("https://ims.cn-north-4.myhuaweicloud.com")
+  .build();
 async function main() {
   const body = { images: [process.env.IMAGE], projects: [process.env.PROJECT] };
-  const accepted = await client.sendRequest({ method: "DELETE", url: "/v1/cloudimages/members", contentType: "application/json", data: body, headers: {} });
+  const accepted = await client.sendRequest({
+    method: "DELETE",
+    url: "/v1/cloudimages/members",
+    contentType: "application/json",
+    data: body,
+    headers: {},
+  });
   for (;;) {
     await new Promise((r) => setTimeout(r, 1000));
     const job = await client.sendRequest({ method: "GET", url: "/v1/" + process.env.P + "/jobs/" + accepted.result.job_id, headers: {} });

@@ -30,5 +30,6 @@ export const fmt = (n, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 
 
 export function machine() {
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.type()} ${os.release()}`;
+  const memory = `${Math.round(os.totalmem() / 2 ** 30)} GiB`;
+  return `${cpu}, ${os.cpus().length} cores, ${memory}, Node ${process.version}, ${os.type()} ${os.release()}`;
 }

@@ -98,6 +98,7 @@ export async function buildVariants({ base, dist, root, withOfficial = true }) {
   const sharedUrl = `${base}/v2/cloudimages?visibility=shared&__imagetype=shared&limit=100`;
   const drain = async (iterable) => {
     let n = 0;
+    // eslint-disable-next-line no-unused-vars -- only the items' count matters
     for await (const _ of iterable) n++;
     return n;
   };

@@ -107,7 +107,8 @@ export async function overhead({ dist, root, quick }) {
         officialRatio >= OFFICIAL_GOAL ? "met" : "missed",
       ],
       [
-        "`showJob`: node:http request, signed with the client's signer (keep-alive agent; reference: what the official SDK's axios sits on)",
+        "`showJob`: node:http request, signed with the client's signer " +
+          "(keep-alive agent; reference: what the official SDK's axios sits on)",
         fmt(jobM.httpSigned, 0),
         fmt(ratio(job, "httpSigned", "clientAkSk")),
         "(reported)",
@@ -126,8 +127,10 @@ export async function overhead({ dist, root, quick }) {
     return {
       figures: { calls, warmup, rounds, sameRequest: run.checks, operations: figures },
       markdown:
-        `${rounds} interleaved rounds of ${calls} sequential calls per variant (after ${warmup} warm-up calls); µs per call are medians over the rounds, ratios the median of the per-round ratios. ` +
-        `Loopback, keep-alive, the server in its own process answering each path with the spec's example body; before timing, the server checked that each raw fetch sent the very request (method, URL, headers, body) the client sent.\n\n` +
+        `${rounds} interleaved rounds of ${calls} sequential calls per variant (after ${warmup} warm-up calls); µs per call are ` +
+        `medians over the rounds, ratios the median of the per-round ratios. ` +
+        `Loopback, keep-alive, the server in its own process answering each path with the spec's example body; before timing, the ` +
+        `server checked that each raw fetch sent the very request (method, URL, headers, body) the client sent.\n\n` +
         `Token auth, every operation of the table:\n\n` +
         table(["operation", "request", "client call", "raw fetch (µs)", "client (µs)", "client / raw", "goal", ""], rows) +
         `\n\nAK/SK, the official Node SDK as a peer (same server, same rounds; ratio: each call's cost over this client's):\n\n` +

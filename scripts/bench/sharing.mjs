@@ -279,12 +279,16 @@ export async function sharing({ dist, quick }) {
   const goals = [
     [
       `wall time ≤ 1.5 × (listing every image once + one job) = 1.5 × (${s(listingMs)} + ${s(config.jobDurationMs)}) = ${s(timeGoalMs)} s`,
-      `(a) ${s(a.wallMs)} s; with concurrency ${config.tuned}: ${s(aTuned.wallMs)} s (goal from its own listing: ${s(1.5 * (aTuned.planMs + config.jobDurationMs))} s)`,
+      `(a) ${s(a.wallMs)} s; with concurrency ${config.tuned}: ${s(aTuned.wallMs)} s (goal from its own listing: ` +
+        `${s(1.5 * (aTuned.planMs + config.jobDurationMs))} s)`,
       a.wallMs <= timeGoalMs ? "met" : "missed",
     ],
     [
-      `requests ≤ one listing per image (${totalImages}) + one write per distinct change group (${drift.groups}) = ${requestBudget}, job polls apart`,
-      `(a) ${counted(a.requests)} (${a.requests.listings} listings, ${a.requests.writes} writes) + ${a.requests.polls} job polls, the read-back being a second listing of every changed image; with \`readBack: false\`: ${counted(aBare.requests)} (${aBare.requests.listings} listings, ${aBare.requests.writes} writes) + ${aBare.requests.polls} job polls`,
+      `requests ≤ one listing per image (${totalImages}) + one write per distinct change group (${drift.groups}) = ` +
+        `${requestBudget}, job polls apart`,
+      `(a) ${counted(a.requests)} (${a.requests.listings} listings, ${a.requests.writes} writes) + ${a.requests.polls} job polls, ` +
+        `the read-back being a second listing of every changed image; with \`readBack: false\`: ${counted(aBare.requests)} ` +
+        `(${aBare.requests.listings} listings, ${aBare.requests.writes} writes) + ${aBare.requests.polls} job polls`,
       counted(aBare.requests) <= requestBudget
         ? counted(a.requests) <= requestBudget
           ? "met"
@@ -293,7 +297,9 @@ export async function sharing({ dist, quick }) {
     ],
     [
       `the second plan makes no write (and finds no change)`,
-      `(a) ${a.second.writes} writes, ${a.second.changes} changes; (a, no read-back) ${aBare.second.writes}, ${aBare.second.changes}; (a, ${config.tuned}) ${aTuned.second.writes}, ${aTuned.second.changes}; (b) ${b.second.writes}, ${b.second.changes}; (c) ${c.second.writes}, ${c.second.changes}`,
+      `(a) ${a.second.writes} writes, ${a.second.changes} changes; (a, no read-back) ${aBare.second.writes}, ` +
+        `${aBare.second.changes}; (a, ${config.tuned}) ${aTuned.second.writes}, ${aTuned.second.changes}; (b) ${b.second.writes}, ` +
+        `${b.second.changes}; (c) ${c.second.writes}, ${c.second.changes}`,
       [a, aBare, aTuned, b, c].every((x) => x.second.writes === 0 && x.second.changes === 0) ? "met" : "missed",
     ],
     [
@@ -338,22 +344,30 @@ export async function sharing({ dist, quick }) {
   };
 
   const markdown =
-    `${config.regions.length} regions (${config.regions.join(", ")}), one fake IMS per region, each in its own process; ${config.images} images per region, each meant for the region's ${config.projects} projects, in cohorts of ${config.cohortSize} images sharing one access list. ` +
+    `${config.regions.length} regions (${config.regions.join(", ")}), one fake IMS per region, each in its own process; ` +
+    `${config.images} images per region, each meant for the region's ${config.projects} projects, in cohorts of ` +
+    `${config.cohortSize} images sharing one access list. ` +
     `Injected: ${config.latencyMs} ms of latency on every request; every job takes ${s(config.jobDurationMs)} s. ` +
-    `Start state (the same seed for every variant, fresh fakes each time): ${fmt(100 * drift.missingShare, 1)}% of the ${drift.desired} desired shares missing, ${fmt(100 * drift.extraShare, 1)}% of the ${drift.current} current members extra (${drift.extras}); ${drift.groups} distinct change groups (region, add or remove, same members). ` +
-    `Requests are counted at the fakes; "job polls" are \`GET /v1/{project_id}/jobs/{job_id}\` (and the progress query), counted apart. (a) counts its plan and its apply (whose read-back lists every changed image again); the Terraform-like variants read each image's members once before changing it. One run each.\n\n` +
+    `Start state (the same seed for every variant, fresh fakes each time): ${fmt(100 * drift.missingShare, 1)}% of the ` +
+    `${drift.desired} desired shares missing, ${fmt(100 * drift.extraShare, 1)}% of the ${drift.current} current members extra ` +
+    `(${drift.extras}); ${drift.groups} distinct change groups (region, add or remove, same members). ` +
+    `Requests are counted at the fakes; "job polls" are \`GET /v1/{project_id}/jobs/{job_id}\` (and the progress query), counted ` +
+    `apart. (a) counts its plan and its apply (whose read-back lists every changed image again); the Terraform-like variants read ` +
+    `each image's members once before changing it. One run each.\n\n` +
     table(
       ["variant", "images", "listings", "writes", "job polls", "requests in all", "wall time (s)", "second plan: time, changes, writes"],
       rows,
     ) +
     `\n\n` +
     table(["goal", "measured", ""], goals) +
-    `\n\nPlan time against images: one region, ${config.projects} projects per image, the same drift, fresh fake each; median of ${config.reps} plans after one warm-up plan (8 listings in flight: the default).\n\n` +
+    `\n\nPlan time against images: one region, ${config.projects} projects per image, the same drift, fresh fake each; median of ` +
+    `${config.reps} plans after one warm-up plan (8 listings in flight: the default).\n\n` +
     table(
       ["latency per request", "images", "plan (ms)", "per image (ms)", `relative to linear from ${config.sizes[1]} images`],
       scaleRows,
     ) +
-    `\n\nGrowth from ${config.sizes[0]} to ${config.sizes.at(-1)} images over linear: ${fmt(linearity(config.latencyMs))} with latency, ${fmt(linearity(0))} without (1.00 is linear).`;
+    `\n\nGrowth from ${config.sizes[0]} to ${config.sizes.at(-1)} images over linear: ${fmt(linearity(config.latencyMs))} with ` +
+    `latency, ${fmt(linearity(0))} without (1.00 is linear).`;
 
   return {
     figures: {

@@ -78,7 +78,8 @@ export async function signing({ dist, root, quick }) {
   return {
     figures: { ...m, ratio: m.signer / m.official },
     markdown:
-      `Median over ${rounds} interleaved rounds of ${iterations} signatures each (200 distinct DELETE and GET requests), signatures per second; goal: at least as fast as the official signer (ratio ≥ 1).\n\n` +
+      `Median over ${rounds} interleaved rounds of ${iterations} signatures each (200 distinct DELETE and GET requests), signatures ` +
+      `per second; goal: at least as fast as the official signer (ratio ≥ 1).\n\n` +
       table(["signer", "signatures/s", "ratio to official", "goal ≥ 1.00"], rows),
   };
 }

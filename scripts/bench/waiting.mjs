@@ -57,7 +57,8 @@ export async function waiting({ dist, quick }) {
   return {
     figures: results,
     markdown:
-      `Real time, all durations at once, default schedule (first poll at 0.5 s, then every 0.5 s + 10% of the time waited, at most 10 s, jittered downwards); baseline: a fixed 1 s poll. One run per duration.\n\n` +
+      `Real time, all durations at once, default schedule (first poll at 0.5 s, then every 0.5 s + 10% of the time waited, at most ` +
+      `10 s, jittered downwards); baseline: a fixed 1 s poll. One run per duration.\n\n` +
       table(
         [
           "job takes",

@@ -38,3 +38,10 @@ export function runTool(bin, args, { quiet = false } = {}) {
     });
   });
 }
+
+/**
+ * Where the type-check of tsconfig.json keeps tsc's incremental build info: written by
+ * `npm test`'s type-check step, read again by the unit project's type tests (vitest runs tsc over
+ * the same program), so that the second run checks only what changed since the first.
+ */
+export const TSC_BUILD_INFO = path.join(root, ".tmp", "tsc", "tsconfig.tsbuildinfo");

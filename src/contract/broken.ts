@@ -9,11 +9,14 @@
  * `npm run fake -- --broken NAME` serves them too.
  */
 import type { FakeReply } from "../fake/server.js";
+import { matchRoute } from "../fake/routes.js";
 import { SEED_IMAGES, SEED_PROJECTS } from "../fake/state.js";
+import { isJobOperation, OPERATION_IDS, operationSpec, pick, type OperationId } from "../operations.js";
+import { readsAJob, route } from "./context.js";
 
 export interface BrokenVariant {
   description: string;
-  transform(reply: FakeReply, request: { method: string; path: string }): FakeReply;
+  transform: (reply: FakeReply, request: { method: string; path: string }) => FakeReply;
 }
 
 interface Request {
@@ -21,28 +24,41 @@ interface Request {
   path: string;
 }
 
-const pathname = (r: Request) => new URL(r.path, "http://fake").pathname;
-const query = (r: Request) => new URL(r.path, "http://fake").searchParams;
-const isGet = (r: Request, pattern: RegExp) => r.method === "GET" && pattern.test(pathname(r));
-const isJobRead = (r: Request) => isGet(r, /^\/v1\/(cloudimages\/job|[^/]+\/jobs)\/[^/]+$/);
-const isShowJob = (r: Request) => isGet(r, /^\/v1\/[^/]+\/jobs\/[^/]+$/);
-const isJobProgress = (r: Request) => isGet(r, /^\/v1\/cloudimages\/job\/[^/]+$/);
-const isMemberList = (r: Request) => isGet(r, /^\/v1\/[^/]+\/cloudimages\/[^/]+\/members$/);
-const isMemberShow = (r: Request) => isGet(r, /^\/v1\/[^/]+\/cloudimages\/[^/]+\/members\/[^/]+$/);
-const isSharedImages = (r: Request) => isGet(r, /^\/v2\/cloudimages$/);
-const isWrite = (r: Request, method?: string) =>
-  pathname(r) === "/v1/cloudimages/members" && (method ? r.method === method : ["POST", "PUT", "DELETE"].includes(r.method));
+const url = (r: Request) => new URL(r.path, "http://fake");
+const query = (r: Request) => url(r).searchParams;
+/** The operation a request is for, and its path parameters: the table's routes, as the fake routes them. */
+const routed = (r: Request) => matchRoute(r.method, url(r).pathname);
+const isFor = (r: Request, ...ids: OperationId[]) => {
+  const id = routed(r)?.route.id;
+  return id !== undefined && ids.includes(id);
+};
+/** The operations that read a job: the GETs whose path names one. */
+const JOB_READS = OPERATION_IDS.filter(readsAJob);
+const isJobRead = (r: Request) => isFor(r, ...JOB_READS);
+/** A write: an operation that answers with a job. */
+const isWrite = (r: Request) => {
+  const id = routed(r)?.route.id;
+  return id !== undefined && isJobOperation(id);
+};
+/** Where a paginated operation's items, limit, marker and next marker are. */
+const paging = (id: OperationId) => operationSpec(id).pagination!;
 const ok = (reply: FakeReply) => reply.status === 200;
 
-function rewriteJson(reply: FakeReply, edit: (json: Record<string, unknown>) => void): FakeReply {
+/** The reply with its JSON body replaced by what `make` makes of it (a body that is not JSON: the reply as it is). */
+function replaceJson(reply: FakeReply, make: (json: Record<string, unknown>) => unknown): FakeReply {
   try {
-    const json = JSON.parse(reply.body) as Record<string, unknown>;
-    edit(json);
-    return { ...reply, body: JSON.stringify(json) };
+    return { ...reply, body: JSON.stringify(make(JSON.parse(reply.body) as Record<string, unknown>)) };
   } catch {
     return reply;
   }
 }
+
+/** The reply with its JSON body edited in place by `edit`. */
+const rewriteJson = (reply: FakeReply, edit: (json: Record<string, unknown>) => void): FakeReply =>
+  replaceJson(reply, (json) => {
+    edit(json);
+    return json;
+  });
 
 const imsError = (reply: FakeReply, status: number, code: string, message: string): FakeReply => ({
   ...reply,
@@ -72,12 +88,71 @@ const member = (imageId: string, memberId: string) => ({
   member_type: "project",
 });
 
+/** The items of a paginated operation's answer (the array itself, to edit in place). */
+function items(json: Record<string, unknown>, id: OperationId): Array<Record<string, unknown>> {
+  const found = pick(json, paging(id).items);
+  return Array.isArray(found) ? (found as Array<Record<string, unknown>>) : [];
+}
+
+/** Sets a dotted path (`page_info.next_marker`) in a parsed body, making the objects on the way. */
+function setAt(json: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let node = json;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = next && typeof next === "object" ? (next as Record<string, unknown>) : (node[key] = {});
+  }
+  node[keys.at(-1)!] = value;
+}
+
+/** A page of `ids` in order, after the marker: the frozen member listing's own paging (its marker is the last ID, in base64). */
+function frozenPage(ids: readonly string[], id: OperationId, search: URLSearchParams) {
+  const { marker, limit } = paging(id);
+  const after = search.get(marker);
+  const last = after === null ? undefined : Buffer.from(after, "base64").toString("utf8");
+  const rest = [...ids].sort().filter((i) => last === undefined || i > last);
+  const page = rest.slice(0, Number(search.get(limit) ?? 500));
+  return { page, next: rest.length > page.length ? Buffer.from(page.at(-1)!, "utf8").toString("base64") : "" };
+}
+
+/** The answer a frozen read gives instead: the fake's own answer, edited, or another. */
+type Freeze = (json: Record<string, unknown>, params: Record<string, string>, search: URLSearchParams) => Record<string, unknown>;
+
+/** What the reads answer when nothing ever changes: the seed's members (all accepted), and the seed images as accepted shares. */
+const FROZEN: Partial<Record<OperationId, Freeze>> = {
+  listImageMembers(json, params, search) {
+    const { page, next } = frozenPage(SEED_PROJECTS, "listImageMembers", search);
+    setAt(
+      json,
+      paging("listImageMembers").items,
+      page.map((project) => member(params.image_id!, project)),
+    );
+    setAt(json, paging("listImageMembers").next, next);
+    setAt(json, "page_info.current_count", page.length);
+    return json;
+  },
+  showImageMember: (_json, params) => member(params.image_id!, params.member_id!),
+  listImages(json, _params, search) {
+    // The last-ID paging of the table: the marker is the last image seen, as it is.
+    const { marker, limit } = paging("listImages");
+    const after = search.get(marker);
+    const accepted = (search.get("member_status") ?? "accepted") === "accepted" ? [...SEED_IMAGES].sort() : [];
+    const ids = accepted.filter((id) => after === null || id > after).slice(0, Number(search.get(limit) ?? 500));
+    setAt(
+      json,
+      paging("listImages").items,
+      ids.map((id) => ({ id, name: "frozen", visibility: "shared", __imagetype: "shared", status: "active" })),
+    );
+    return json;
+  },
+};
+
 export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
   // ---- Writes. ----
   "jobId-instead-of-job_id": {
-    description: 'the DELETE answers {"jobId": …} instead of {"job_id": …}',
+    description: `${route("deleteImageMembers")} answers {"jobId": …} instead of {"job_id": …}`,
     transform: (reply, request) =>
-      isWrite(request, "DELETE") && ok(reply)
+      isFor(request, "deleteImageMembers") && ok(reply)
         ? rewriteJson(reply, (j) => {
             j.jobId = j.job_id;
             delete j.job_id;
@@ -85,17 +160,17 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
         : reply,
   },
   "202-instead-of-200": {
-    description: "the DELETE answers 202 instead of 200",
-    transform: (reply, request) => (isWrite(request, "DELETE") && ok(reply) ? { ...reply, status: 202 } : reply),
+    description: `${route("deleteImageMembers")} answers 202 instead of 200`,
+    transform: (reply, request) => (isFor(request, "deleteImageMembers") && ok(reply) ? { ...reply, status: 202 } : reply),
   },
   "add-without-job_id": {
-    description: "the POST (share) answers {} without the job_id",
-    transform: (reply, request) => (isWrite(request, "POST") && ok(reply) ? { ...reply, body: "{}" } : reply),
+    description: `${route("addImageMembers")} (share) answers {} without the job_id`,
+    transform: (reply, request) => (isFor(request, "addImageMembers") && ok(reply) ? { ...reply, body: "{}" } : reply),
   },
   "update-job_id-null": {
-    description: 'the PUT (accept/reject) answers {"job_id": null}',
+    description: `${route("updateImageMembers")} (accept/reject) answers {"job_id": null}`,
     transform: (reply, request) =>
-      isWrite(request, "PUT") && ok(reply)
+      isFor(request, "updateImageMembers") && ok(reply)
         ? rewriteJson(reply, (j) => {
             j.job_id = null;
           })
@@ -134,7 +209,7 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
       isJobRead(request) && ok(reply)
         ? rewriteJson(reply, (j) => {
             const e = j.entities as Record<string, unknown> | undefined;
-            if (e) e.process_percent = `${String(e.process_percent ?? 0)}%`;
+            if (e) e.process_percent = `${typeof e.process_percent === "number" ? e.process_percent : 0}%`;
           })
         : reply,
   },
@@ -152,9 +227,9 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
         : reply,
   },
   "results-not-array": {
-    description: "a job's per-image results (GET /v1/{project_id}/jobs/{job_id}) come as an object instead of a list",
+    description: `a job's per-image results (${route("showJob")}) come as an object instead of a list`,
     transform: (reply, request) =>
-      isShowJob(request) && ok(reply)
+      isFor(request, "showJob") && ok(reply)
         ? rewriteJson(reply, (j) => {
             const e = j.entities as Record<string, unknown> | undefined;
             if (e) e.results = { count: Array.isArray(e.results) ? e.results.length : 0 };
@@ -162,9 +237,9 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
         : reply,
   },
   "progress-entities-as-list": {
-    description: "a job's progress (GET /v1/cloudimages/job/{job_id}) carries entities as a list instead of an object",
+    description: `a job's progress (${route("showJobProgress")}) carries entities as a list instead of an object`,
     transform: (reply, request) =>
-      isJobProgress(request) && ok(reply)
+      isFor(request, "showJobProgress") && ok(reply)
         ? rewriteJson(reply, (j) => {
             j.entities = [j.entities];
           })
@@ -184,29 +259,26 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
   "member-status-uppercase": {
     description: "member listings give the status in upper case (ACCEPTED)",
     transform: (reply, request) =>
-      isMemberList(request) && ok(reply)
+      isFor(request, "listImageMembers") && ok(reply)
         ? rewriteJson(reply, (j) => {
-            for (const m of (j.members ?? []) as Array<Record<string, unknown>>) m.status = String(m.status).toUpperCase();
+            for (const m of items(j, "listImageMembers")) m.status = String(m.status).toUpperCase();
           })
         : reply,
   },
   "next_marker-repeats": {
     description: "member listings give, as the next marker, the marker they were asked for: the paging loops",
     transform: (reply, request) => {
-      const marker = query(request).get("marker");
-      return isMemberList(request) && ok(reply) && marker
-        ? rewriteJson(reply, (j) => {
-            j.page_info = { ...(j.page_info as object | undefined), next_marker: marker };
-          })
-        : reply;
+      const { marker: name, next } = paging("listImageMembers");
+      const marker = query(request).get(name);
+      return isFor(request, "listImageMembers") && ok(reply) && marker ? rewriteJson(reply, (j) => setAt(j, next, marker)) : reply;
     },
   },
   "page-drops-a-member": {
     description: "a member listing page of two or more drops its last member (its count adjusted to match)",
     transform: (reply, request) =>
-      isMemberList(request) && ok(reply)
+      isFor(request, "listImageMembers") && ok(reply)
         ? rewriteJson(reply, (j) => {
-            const members = j.members as unknown[];
+            const members = items(j, "listImageMembers");
             if (members.length < 2) return;
             members.pop();
             const info = j.page_info as Record<string, unknown> | undefined;
@@ -215,56 +287,29 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
         : reply,
   },
   "member-without-member_id": {
-    description: "one member (GET …/members/{member_id}) comes without its member_id",
+    description: `one member (${route("showImageMember")}) comes without its member_id`,
     transform: (reply, request) =>
-      isMemberShow(request) && ok(reply)
+      isFor(request, "showImageMember") && ok(reply)
         ? rewriteJson(reply, (j) => {
             delete j.member_id;
           })
         : reply,
   },
   "shared-image-id-malformed": {
-    description: "images shared with you (GET /v2/cloudimages) carry IDs that are not UUIDs",
+    description: `images shared with you (${route("listImages")}) carry IDs that are not UUIDs`,
     transform: (reply, request) =>
-      isSharedImages(request) && ok(reply)
+      isFor(request, "listImages") && ok(reply)
         ? rewriteJson(reply, (j) => {
-            for (const i of (j.images ?? []) as Array<Record<string, unknown>>) i.id = `img-${String(i.id)}`;
+            for (const i of items(j, "listImages")) i.id = `img-${String(i.id)}`;
           })
         : reply,
   },
   "success-changes-nothing": {
     description: "jobs end SUCCESS but nothing read back ever changes (member listings and shared images frozen at the seed)",
     transform: (reply, request) => {
-      if (!ok(reply)) return reply;
-      const parts = pathname(request).split("/");
-      if (isMemberList(request)) {
-        const image = parts[3]!;
-        const after = query(request).get("marker");
-        const last = after === null ? undefined : Buffer.from(after, "base64").toString("utf8");
-        const limit = Number(query(request).get("limit") ?? 500);
-        const rest = [...SEED_PROJECTS].sort().filter((id) => last === undefined || id > last);
-        const page = rest.slice(0, limit);
-        const more = rest.length > page.length;
-        return {
-          ...reply,
-          body: JSON.stringify({
-            members: page.map((id) => member(image, id)),
-            schema: "/v2/schemas/members",
-            page_info: { next_marker: more ? Buffer.from(page.at(-1)!, "utf8").toString("base64") : "", current_count: page.length },
-          }),
-        };
-      }
-      if (isMemberShow(request)) return { ...reply, body: JSON.stringify(member(parts[3]!, parts[5]!)) };
-      if (isSharedImages(request)) {
-        const status = query(request).get("member_status") ?? "accepted";
-        const after = query(request).get("marker");
-        const limit = Number(query(request).get("limit") ?? 500);
-        const ids = (status === "accepted" ? [...SEED_IMAGES].sort() : []).filter((id) => after === null || id > after).slice(0, limit);
-        return rewriteJson(reply, (j) => {
-          j.images = ids.map((id) => ({ id, name: "frozen", visibility: "shared", __imagetype: "shared", status: "active" }));
-        });
-      }
-      return reply;
+      const found = ok(reply) ? routed(request) : undefined;
+      const frozen = found && FROZEN[found.route.id];
+      return frozen ? replaceJson(reply, (j) => frozen(j, found.params, query(request))) : reply;
     },
   },
 
@@ -279,14 +324,7 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
   },
   "error-body-wrong-shape": {
     description: "errors come as {\"message\": …} instead of IMS's or the gateway's shape",
-    transform: (reply) =>
-      reply.status >= 400
-        ? rewriteJson(reply, (j) => {
-            const message = JSON.stringify(j);
-            for (const key of Object.keys(j)) delete j[key];
-            j.message = message;
-          })
-        : reply,
+    transform: (reply) => (reply.status >= 400 ? replaceJson(reply, (j) => ({ message: JSON.stringify(j) })) : reply),
   },
 
   // ---- Credentials. ----

@@ -89,12 +89,25 @@ const EXCERPT = 600;
 const UNREACHABLE =
   /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|ECONNRESET|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|CERT|SSL|TLS|EPROTO|self[- ]signed|wrong version number|unable to (verify|get)/i;
 
+/** A thrown value as text: an Error's message, a string as it is, anything else as JSON. */
+function textOf(value: unknown): string {
+  if (value instanceof Error) return value.message;
+  if (typeof value === "string") return value;
+  try {
+    // undefined for a function or a symbol, whatever the types say.
+    const json = JSON.stringify(value) as string | undefined;
+    return json ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
 /** What a failed fetch says, its causes included. */
 export function failureText(error: unknown): string {
   const parts: string[] = [];
   for (let c: unknown = error, depth = 0; c && depth < 6; c = (c as { cause?: unknown }).cause, depth++) {
     const code = (c as { code?: unknown }).code;
-    const message = (c instanceof Error ? c.message : String(c)).replace(/\s+/g, " ").trim();
+    const message = textOf(c).replace(/\s+/g, " ").trim();
     parts.push(typeof code === "string" && !message.includes(code) ? `${message} (${code})` : message);
   }
   return [...new Set(parts)].join(": ");
@@ -158,6 +171,40 @@ interface Problem {
   validation?: Violation[];
 }
 
+/** Prism's own problem+json answer (a refused request, an upstream it could not reach), if `response` is one. */
+function prismProblem(response: Response, text: string): Problem | undefined {
+  if (!response.headers.get("content-type")?.startsWith("application/problem+json")) return undefined;
+  let problem: Problem;
+  try {
+    problem = JSON.parse(text) as Problem;
+  } catch {
+    return undefined;
+  }
+  const fromPrism = typeof problem.type === "string" && (problem.type.startsWith(PRISM_TYPE) || problem.type === "FetchError");
+  return fromPrism ? problem : undefined;
+}
+
+/** The violation of an upstream error body with neither documented shape; undefined when it has one. */
+function errorBodyViolation(spec: ContractSpec, text: string): Violation | undefined {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const issues = body === undefined ? [{ path: "body", message: "is not JSON" }] : spec.errorBodyIssues(body);
+  if (!issues.length) return undefined;
+  const found = issues.map((i) => `${i.path} ${i.message}`).join("; ");
+  return {
+    location: ["response", "body"],
+    severity: "Error",
+    code: "errorBody",
+    message:
+      `the error body has neither IMS's {"error": {"code", "message"}} nor the gateway's {"error_code", "error_msg"} ` +
+      `documented shape (${found})`,
+  };
+}
+
 export function createObserver(options: ObserverOptions = {}): Observer {
   const exchanges: Exchange[] = [];
   const controller = new AbortController();
@@ -208,54 +255,21 @@ export function createObserver(options: ObserverOptions = {}): Observer {
           .clone()
           .text()
           .catch(() => "");
-        const contentType = response.headers.get("content-type") ?? "";
         let violations = parseViolations(response.headers.get("sl-violations"));
-        let problem: Problem | undefined;
-        if (contentType.startsWith("application/problem+json")) {
-          try {
-            problem = JSON.parse(text) as Problem;
-          } catch {
-            problem = undefined;
-          }
-        }
-        const fromPrism =
-          !direct &&
-          problem !== undefined &&
-          typeof problem.type === "string" &&
-          (problem.type.startsWith(PRISM_TYPE) || problem.type === "FetchError");
-        exchange.answeredBy = fromPrism ? "prism" : "upstream";
-        if (!violations.length && fromPrism) violations = problem?.validation ?? [];
+        const problem = direct ? undefined : prismProblem(response, text);
+        exchange.answeredBy = problem ? "prism" : "upstream";
+        if (!violations.length && problem) violations = problem.validation ?? [];
         // Prism could not reach the upstream: it answers 500 with a FetchError of its own.
-        if (fromPrism && problem?.type === "FetchError") {
-          exchange.error = redact(String(problem.title ?? "Prism could not reach the upstream"));
+        if (problem?.type === "FetchError") {
+          exchange.error = redact(typeof problem.title === "string" ? problem.title : "Prism could not reach the upstream");
           exchanges.push(exchange);
           stop(new UpstreamUnreachableError(exchange.error));
         }
         // An error from the upstream must have one of the two documented shapes, whatever Prism let through.
-        if (
-          !fromPrism &&
-          response.status >= 400 &&
-          options.spec &&
-          !violations.some((v) => v.location.join(".").startsWith("response.body"))
-        ) {
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            body = undefined;
-          }
-          const issues = body === undefined ? [{ path: "body", message: "is not JSON" }] : options.spec.errorBodyIssues(body);
-          if (issues.length) {
-            violations = [
-              ...violations,
-              {
-                location: ["response", "body"],
-                severity: "Error",
-                code: "errorBody",
-                message: `the error body has neither IMS's {"error": {"code", "message"}} nor the gateway's {"error_code", "error_msg"} documented shape (${issues.map((i) => `${i.path} ${i.message}`).join("; ")})`,
-              },
-            ];
-          }
+        const { spec } = options;
+        if (!problem && response.status >= 400 && spec && !violations.some((v) => v.location.join(".").startsWith("response.body"))) {
+          const wrongShape = errorBodyViolation(spec, text);
+          if (wrongShape) violations = [...violations, wrongShape];
         }
         exchange.violations = violations;
         if (response.status >= 400 || violations.length)

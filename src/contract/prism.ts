@@ -20,7 +20,8 @@ export const PRISM_INSTALL = `npm install --save-dev ${PRISM_PACKAGE}@${PRISM_VE
 export class PrismMissingError extends Error {
   constructor(packageName: string) {
     super(
-      `The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing that is not installed. Install it with:\n  ${PRISM_INSTALL}`,
+      `The contract suite needs Stoplight Prism ${PRISM_VERSION} (${packageName}), an optional peer dependency of ims-sharing ` +
+        `that is not installed. Install it with:\n  ${PRISM_INSTALL}`,
     );
     this.name = "PrismMissingError";
   }
@@ -81,7 +82,10 @@ export interface PrismProcess {
 export function freePort(preferred = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", (error) => (preferred ? freePort().then(resolve, reject) : reject(error)));
+    server.once("error", (error) => {
+      if (preferred) freePort().then(resolve, reject);
+      else reject(error);
+    });
     server.listen(preferred, "127.0.0.1", () => {
       const address = server.address();
       server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
@@ -102,8 +106,26 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Prism exited because its port was taken (by another process, between `freePort` and its listen). */
+class PortTaken extends Error {}
+
+/** How many times a port taken before Prism could listen on it is picked again. */
+const PORT_RETRIES = 3;
+
 export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await launch(options, port);
+    } catch (error) {
+      // A free port is free only until someone listens on it: on a busy machine another server may take it first.
+      if (!(error instanceof PortTaken) || options.port !== undefined || attempt > PORT_RETRIES) throw error;
+    }
+  }
+}
+
+/** Starts Prism on `port` and waits until it listens. */
+async function launch(options: PrismOptions, port: number): Promise<PrismProcess> {
   const args = [
     (options.prism ?? resolvePrism()).bin,
     options.mode,
@@ -123,8 +145,8 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
   child.once("exit", () => process.off("exit", killOnExit));
   let output = "";
   const collect = (data: Buffer) => (output += data.toString());
-  child.stdout!.on("data", collect);
-  child.stderr!.on("data", collect);
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error(`Prism did not start within ${options.startTimeoutMs ?? 30_000} ms:\n${output}`)),
@@ -133,10 +155,13 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
     const onData = () => {
       if (output.includes("Prism is listening")) done();
     };
-    const onExit = (code: number | null) => fail(new Error(`Prism exited (${code}) before listening:\n${output}`));
+    const onExit = (code: number | null) => {
+      const message = `Prism exited (${code}) before listening:\n${output}`;
+      fail(output.includes("EADDRINUSE") ? new PortTaken(message) : new Error(message));
+    };
     function cleanup() {
       clearTimeout(timer);
-      child.stdout!.off("data", onData);
+      child.stdout.off("data", onData);
       child.off("exit", onExit);
     }
     function done() {
@@ -147,7 +172,7 @@ export async function startPrism(options: PrismOptions): Promise<PrismProcess> {
       cleanup();
       void stopChild(child).then(() => reject(error));
     }
-    child.stdout!.on("data", onData);
+    child.stdout.on("data", onData);
     child.once("exit", onExit);
   });
   return { url: `http://127.0.0.1:${port}`, pid: child.pid!, output: () => output, stop: () => stopChild(child) };

@@ -92,8 +92,8 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<RespectR
       const timer = setTimeout(() => stop(`redocly respect was stopped after ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
       const onAbort = () => stop("interrupted");
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      child.stdout.on("data", (d: Buffer) => (out += d));
-      child.stderr.on("data", (d: Buffer) => (out += d));
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (out += d.toString()));
       child.on("error", reject);
       child.on("close", (c) => {
         clearTimeout(timer);

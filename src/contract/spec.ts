@@ -19,7 +19,8 @@ export function bundledSpecPath(): string | undefined {
 }
 
 interface Document {
-  paths: Record<string, Record<string, { operationId?: string; responses?: Record<string, unknown> }>>;
+  /** Each path's operations by method, besides `parameters`, `summary` and the like. */
+  paths: Record<string, Record<string, unknown>>;
   components?: { schemas?: Record<string, unknown> };
 }
 
@@ -63,14 +64,13 @@ export function loadSpec(file: string | undefined = bundledSpecPath()): Contract
   if (!errorBody) throw new Error(`${file} has no ErrorBody schema: is it the IMS sharing spec?`);
   const statuses = new Map<string, number[]>();
   for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item)) {
-      if (operation && typeof operation === "object" && operation.operationId) {
-        statuses.set(
-          operation.operationId,
-          Object.keys(operation.responses ?? {})
-            .map(Number)
-            .filter(Number.isInteger),
-        );
+    for (const entry of Object.values(item)) {
+      const operation = entry as { operationId?: unknown; responses?: Record<string, unknown> } | null;
+      if (operation && typeof operation === "object" && typeof operation.operationId === "string") {
+        const declared = Object.keys(operation.responses ?? {})
+          .map(Number)
+          .filter(Number.isInteger);
+        statuses.set(operation.operationId, declared);
       }
     }
   }

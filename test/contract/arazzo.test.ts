@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
 import { BROKEN_VARIANTS } from "../../src/contract/broken.js";
-import { startPrism, type PrismProcess } from "../../src/contract/prism.js";
 import { runWorkflow, workflowsDir } from "../../src/contract/respect.js";
+import type { ValidatingProxy } from "../../src/contract/run.js";
 import {
   OWNER_PROJECT,
   OWNER_TOKEN,
@@ -19,6 +19,7 @@ import {
   type FakeImsOptions,
 } from "../../src/fake/index.js";
 import { SPEC } from "./global-setup.js";
+import { startSwitchedProxy, type SwitchedProxy } from "./switched-proxy.js";
 
 const dir = workflowsDir()!;
 const WORKFLOWS = {
@@ -35,9 +36,18 @@ const twoTenants = {
   recipientProject: RECIPIENT_PROJECT,
 };
 
+// One Prism for the file, switched from fake to fake (each test here runs one at a time).
+let switched: SwitchedProxy | undefined;
+beforeAll(async () => {
+  switched = await startSwitchedProxy(SPEC);
+});
+afterAll(async () => {
+  await switched?.close();
+});
+
 async function against(transform: FakeImsOptions["transform"]) {
   const fake = await startFakeIms({ jobDurationMs: 100, ...(transform ? { transform } : {}) });
-  const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+  const proxy = await switched!.startProxy(fake.url, SPEC);
   return {
     fake,
     proxy,
@@ -50,13 +60,13 @@ async function against(transform: FakeImsOptions["transform"]) {
 
 describe("the workflows against the faithful fake, through the validating proxy", () => {
   let fake: FakeIms;
-  let proxy: PrismProcess;
+  let proxy: ValidatingProxy;
+  let stop: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    ({ fake, proxy } = await against(undefined));
+    ({ fake, proxy, stop } = await against(undefined));
   });
   afterAll(async () => {
-    await proxy?.stop();
-    await fake?.close();
+    await stop?.();
   });
 
   it.each([1, 2])("unshare-image: share, stop sharing, SUCCESS, the member gone (run %i)", async () => {

@@ -116,7 +116,7 @@ describe("an IMS written from Huawei's documentation, every ImageInfo field and 
   beforeAll(async () => {
     fake = await startFakeIms({ jobDurationMs: 200, credentials: LOCAL_CREDENTIALS, transform: documented });
   });
-  afterAll(() => fake?.close());
+  afterAll(() => fake.close());
 
   it("lists every documented field, with a value of the model's type", async () => {
     // The image's identity (id, name, owner) is the fake's own; every other field is documented here.

@@ -24,16 +24,21 @@ export default async function setup(project: TestProject) {
   const started: Array<PrismProcess | FakeIms> = [];
   const stopAll = () => Promise.all(started.map((s) => ("stop" in s ? s.stop() : s.close())));
   try {
-    const [mock, fake] = await Promise.all([
+    // The fake starts in milliseconds; the two Prisms, a second or two each, start side by side.
+    const fake = await startFakeIms({ jobDurationMs: 300, credentials: { [FAKE_ACCESS_KEY]: { secretKey: FAKE_SECRET_KEY } } });
+    started.push(fake);
+    const prisms = await Promise.allSettled([
       startPrism({ mode: "mock", spec: SPEC }),
-      startFakeIms({ jobDurationMs: 300, credentials: { [FAKE_ACCESS_KEY]: { secretKey: FAKE_SECRET_KEY } } }),
+      startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url }),
     ]);
-    started.push(mock, fake);
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
-    started.push(proxy);
-    project.provide("prismMockUrl", mock.url);
+    for (const p of prisms) if (p.status === "fulfilled") started.push(p.value);
+    const [mock, proxy] = prisms.map((p) => {
+      if (p.status === "rejected") throw p.reason;
+      return p.value;
+    });
+    project.provide("prismMockUrl", mock!.url);
     project.provide("fakeUrl", fake.url);
-    project.provide("proxyUrl", proxy.url);
+    project.provide("proxyUrl", proxy!.url);
   } catch (error) {
     await stopAll();
     throw error;

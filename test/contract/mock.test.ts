@@ -14,13 +14,14 @@ type Operation = {
   responses: Record<string, { $ref?: string; content?: { "application/json": { examples: Record<string, Example> } } }>;
 };
 
-const resolve = <T>(node: { $ref?: string }): T =>
-  (node.$ref
+/** What a local `$ref` points at in the spec (the node itself when it is none). */
+const resolve = (node: { $ref?: string }): unknown =>
+  node.$ref
     ? node.$ref
         .slice(2)
         .split("/")
-        .reduce((n: any, k) => n[k], spec)
-    : node) as T;
+        .reduce<unknown>((n, k) => (n as Record<string, unknown>)[k], spec)
+    : node;
 
 function client(auth: ImsAuth, prefer: string | undefined, log: Exchange[]): ImsClient {
   return createImsClient({
@@ -54,10 +55,12 @@ const calls: Record<string, (ims: ImsClient) => Promise<unknown>> = {
 };
 
 /** What the client resolves with for a 200 answer whose body is `value`. */
-const expectedData: Record<string, (value: any) => unknown> = {
-  addImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) }),
-  updateImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) }),
-  deleteImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) }),
+/** An example answer, as far as the client reads it. */
+type ExampleBody = { job_id?: string; members?: unknown[]; page_info?: { next_marker?: string }; images?: unknown[] };
+const expectedData: Record<string, (value: ExampleBody) => unknown> = {
+  addImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) as unknown }),
+  updateImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) as unknown }),
+  deleteImageMembers: (value) => ({ jobId: value.job_id, requestId: expect.any(String) as unknown }),
   listImageMembers: (value) =>
     value.page_info?.next_marker ? { members: value.members, nextMarker: value.page_info.next_marker } : { members: value.members },
   listSharedImages: (value) => value.images,
@@ -68,12 +71,12 @@ const cases = Object.values(spec.paths).flatMap((item) =>
     .filter((op): op is Operation => typeof op === "object" && op !== null && "operationId" in op)
     .flatMap((op) =>
       Object.entries(op.responses).flatMap(([status, ref]) => {
-        const response = resolve<NonNullable<Operation["responses"][string]>>(ref);
+        const response = resolve(ref) as NonNullable<Operation["responses"][string]>;
         return Object.entries(response.content?.["application/json"].examples ?? {}).map(([name, example]) => ({
           operationId: op.operationId,
           status: Number(status),
           name,
-          value: resolve<Example>(example).value,
+          value: (resolve(example) as Example).value,
         }));
       }),
     ),
@@ -98,7 +101,7 @@ describe("every documented response, through the client", () => {
     if (status === 200) {
       expect("data" in outcome).toBe(true);
       const data = (outcome as { data: unknown }).data;
-      expect(data).toEqual(expectedData[operationId]?.(value) ?? value);
+      expect(data).toEqual(expectedData[operationId]?.(value as ExampleBody) ?? value);
     } else {
       const error = (outcome as { error: ImsApiError }).error;
       expect(error).toBeInstanceOf(ImsApiError);

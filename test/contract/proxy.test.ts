@@ -2,12 +2,15 @@
 // violations, with a token and with AK/SK, both tenants. The same checks run against any upstream
 // with `npm run contract`, and the whole run (`runContract`, what `ims-sharing contract` calls)
 // gives the right verdict and exit code: kept, unreachable, Prism missing, usage.
-import { describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CHECKS, formatReport, runContractChecks, uncoveredOperations, type ContractTarget } from "../../src/contract/checks.js";
+import { CHECKS, uncoveredOperations } from "../../src/contract/checks.js";
+import type { ContractTarget } from "../../src/contract/context.js";
+import { formatReport } from "../../src/contract/report.js";
+import { runContractChecks } from "../../src/contract/runner.js";
 import { startPrism } from "../../src/contract/prism.js";
-import { CONTRACT_EXIT, parseContractArgs, runContract } from "../../src/contract/run.js";
+import { CONTRACT_EXIT, runContract } from "../../src/contract/run.js";
 import {
   OWNER_PROJECT,
   OWNER_TOKEN,
@@ -18,6 +21,17 @@ import {
   startFakeIms,
 } from "../../src/fake/index.js";
 import { SPEC } from "./global-setup.js";
+import { startSwitchedProxy, type SwitchedProxy } from "./switched-proxy.js";
+
+// The checks against fakes of their own (faults, AK/SK) share one Prism (switched-proxy.ts); the
+// whole runs, and the upstream that goes away, start their own.
+let switched: SwitchedProxy | undefined;
+beforeAll(async () => {
+  switched = await startSwitchedProxy(SPEC);
+});
+afterAll(async () => {
+  await switched?.close();
+});
 
 const POLL = { initialDelayMs: 50, growth: 0.1, maxDelayMs: 200 };
 const fakeTarget = (baseUrl: string, upstream: string): ContractTarget => ({
@@ -73,7 +87,7 @@ describe("the fake IMS through the validating proxy", () => {
       jobDurationMs: 300,
       faults: [{ type: "status", status: 503, method: "GET", path: /\/jobs\//, times: 1 }],
     });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    const proxy = await switched!.startProxy(fake.url, SPEC);
     try {
       const results = await runContractChecks(fakeTarget(proxy.url, fake.url), {
         checks: CHECKS.filter((c) => c.name.startsWith("stop sharing")),
@@ -95,7 +109,7 @@ describe("the fake IMS through the validating proxy", () => {
       jobDurationMs: 300,
       faults: [{ type: "status", status: 503, method: "GET", path: "/v1/cloudimages/job/", times: 1 }],
     });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    const proxy = await switched!.startProxy(fake.url, SPEC);
     try {
       const results = await runContractChecks(fakeTarget(proxy.url, fake.url), {
         checks: CHECKS.filter((c) => c.name.startsWith("an unknown job's progress")),
@@ -118,7 +132,7 @@ describe("AK/SK through the validating proxy (which rewrites Host to the upstrea
 
   async function throughProxy(signingHost: (upstream: URL) => string | undefined) {
     const fake = await startFakeIms({ jobDurationMs: 100, credentials: { [credentials.accessKey]: { secretKey: credentials.secretKey } } });
-    const proxy = await startPrism({ mode: "proxy", spec: SPEC, upstream: fake.url });
+    const proxy = await switched!.startProxy(fake.url, SPEC);
     try {
       return await runContractChecks({
         ...fakeTarget(proxy.url, fake.url),
@@ -178,7 +192,7 @@ describe("runContract, the whole run", () => {
         return { url: `http://127.0.0.1:${port}`, reason: /nothing is listening/ };
       },
     ],
-    ["a DNS failure", async () => ({ url: "https://ims.no-such-region.invalid", reason: /DNS lookup failed/ })],
+    ["a DNS failure", () => Promise.resolve({ url: "https://ims.no-such-region.invalid", reason: /DNS lookup failed/ })],
     [
       "a TLS error",
       async () => {
@@ -224,73 +238,24 @@ describe("runContract, the whole run", () => {
     expect(result.report).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
   });
 
+  // The command line (flags, the environment) is the CLI's to read: its tests hold that; here the
+  // options it makes are refused before anything starts.
   it.each([
-    [["--broken", "no-such-variant"], /no variant "no-such-variant"/],
-    [["--broken", "status-DONE", "--upstream", "http://127.0.0.1:1"], /does not go with --upstream/],
-    [["--upstream", "ftp://example.com"], /--upstream must be an http\(s\) URL/],
-    [["--region", "Not A Region"], /--region must be a region ID/],
-    [["--upstream", "https://ims.example.com"], /no credentials/],
+    [{ broken: "no-such-variant" }, /no variant "no-such-variant"/],
+    [{ broken: "status-DONE", upstream: "http://127.0.0.1:1" }, /does not go with --upstream/],
+    [{ upstream: "ftp://example.com" }, /--upstream must be an http\(s\) URL/],
+    [{ region: "Not A Region" }, /--region must be a region ID/],
+    [{ upstream: "https://ims.example.com" }, /no credentials/],
+    [{ upstream: "https://ims.example.com", environment: { projectId: OWNER_PROJECT } }, /no credentials/],
+    [{ timeoutMs: 0 }, /timeout must be a positive number of milliseconds, got 0/],
     [
-      ["--upstream", "http://ims.example.com", "--token", "T"],
+      { upstream: "http://ims.example.com", auth: { token: "T" } },
       /plain http:\/\/ to another machine would send your credentials in clear text; use https:\/\//,
     ],
-  ])("refuses %j with exit 2", async (argv, message) => {
-    const parsed = parseContractArgs(argv, {});
-    expect(parsed.kind).toBe("run");
-    const result = await runContract({ ...(parsed as { options: object }).options, spec: SPEC });
+  ] as const)("refuses %j with exit 2, before anything starts", async (options, message) => {
+    const result = await runContract({ ...options, spec: SPEC });
     expect(result.exitCode).toBe(CONTRACT_EXIT.usage);
     expect(result.report).toMatch(message);
-  });
-
-  it("reads its options from flags and the environment", () => {
-    expect(parseContractArgs(["--timeout", "soon"], {})).toEqual({ kind: "usage", message: expect.stringMatching(/--timeout/) });
-    expect(parseContractArgs(["--recipient-project-id", RECIPIENT_PROJECT], {})).toEqual({
-      kind: "usage",
-      message: expect.stringMatching(/needs its credentials/),
-    });
-    expect(parseContractArgs(["--frobnicate"], {}).kind).toBe("usage");
-    expect(parseContractArgs(["--help"], {}).kind).toBe("help");
-    expect(parseContractArgs(["--list-broken"], {})).toEqual({ kind: "list-broken", text: expect.stringContaining("status-DONE") });
-    const parsed = parseContractArgs(
-      ["--region", "cn-north-4", "--image", SEED_IMAGES[0], "--member-project", SEED_PROJECTS[0], "--timeout", "90s"],
-      {
-        HUAWEICLOUD_SDK_AK: "AK",
-        HUAWEICLOUD_SDK_SK: "SK",
-        HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
-        HUAWEICLOUD_SDK_RECIPIENT_PROJECT_ID: RECIPIENT_PROJECT,
-        IMS_RECIPIENT_TOKEN: "recipient-token",
-      },
-    );
-    // What the environment holds is kept apart, so that flags win and a fake's world stays its own.
-    expect(parsed).toEqual({
-      kind: "run",
-      options: {
-        region: "cn-north-4",
-        images: [SEED_IMAGES[0]],
-        memberProjects: [SEED_PROJECTS[0]],
-        timeoutMs: 90_000,
-        environment: {
-          projectId: OWNER_PROJECT,
-          auth: { accessKey: "AK", secretKey: "SK" },
-          recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
-        },
-      },
-    });
-    expect(
-      parseContractArgs(["--token", "T", "--project-id", "P", "--recipient-project-id", RECIPIENT_PROJECT], {
-        HUAWEICLOUD_SDK_AK: "AK",
-        HUAWEICLOUD_SDK_SK: "SK",
-        HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT,
-        IMS_RECIPIENT_TOKEN: "recipient-token",
-      }),
-    ).toEqual({
-      kind: "run",
-      options: {
-        auth: { token: "T" },
-        projectId: "P",
-        recipient: { auth: { token: "recipient-token" }, projectId: RECIPIENT_PROJECT },
-        environment: { projectId: OWNER_PROJECT },
-      },
-    });
+    expect(result.report).not.toMatch(/Upstream:|Validating proxy:/);
   });
 });

@@ -7,7 +7,7 @@
 // name the installed package's commands.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPrism } from "../../src/contract/prism.js";
-import { CONTRACT_EXIT, CONTRACT_HELP, contractHelp, parseContractArgs, probeUpstream, runContract } from "../../src/contract/run.js";
+import { CONTRACT_EXIT, probeUpstream, runContract, type ContractOptions } from "../../src/contract/run.js";
 import {
   FAKE_HEADER,
   LOCAL_AK_SK,
@@ -22,6 +22,18 @@ import {
 import { startScriptedServer, type ScriptedServer } from "../helpers/scripted-server.js";
 import pkg from "../../package.json" with { type: "json" };
 import { SPEC } from "./global-setup.js";
+import { startSwitchedProxy, type SwitchedProxy } from "./switched-proxy.js";
+
+// The runs here share one Prism (switched-proxy.ts), each switched to its own upstream; the first
+// starts its own, as every run does by default.
+let switched: SwitchedProxy | undefined;
+beforeAll(async () => {
+  switched = await startSwitchedProxy(SPEC);
+});
+afterAll(async () => {
+  await switched?.close();
+});
+const contract = (options: ContractOptions) => runContract({ ...options, startProxy: switched!.startProxy });
 
 const WRONG_SIGNATURE = /^a request with a wrong AK\/SK signature/;
 const writes = (fake: FakeIms) =>
@@ -54,7 +66,7 @@ describe("the fake says what it is", () => {
 });
 
 describe("what cannot be judged is not a broken contract", () => {
-  it("skips the wrong-signature check against the fake started without signature checking, saying how to start one that checks: exit 0", async () => {
+  it("skips the wrong-signature check against a fake that accepts any signature, saying how to start one that checks: exit 0", async () => {
     const fake = await startFakeIms({ jobDurationMs: 200 });
     try {
       const result = await runContract({ upstream: fake.url, spec: SPEC });
@@ -80,14 +92,14 @@ describe("what cannot be judged is not a broken contract", () => {
   it("judges it against the fake that verifies signatures, and still catches one that does not (signature-not-checked)", async () => {
     const fake = await startFakeIms({ jobDurationMs: 200, credentials: LOCAL_CREDENTIALS });
     try {
-      const result = await runContract({ upstream: fake.url, spec: SPEC, workflows: false });
+      const result = await contract({ upstream: fake.url, spec: SPEC, workflows: false });
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
       const check = result.checks.find((c) => WRONG_SIGNATURE.test(c.name));
       expect(check?.ok && !check.skipped, result.report).toBe(true);
     } finally {
       await fake.close();
     }
-    const broken = await runContract({ broken: "signature-not-checked", spec: SPEC, workflows: false });
+    const broken = await contract({ broken: "signature-not-checked", spec: SPEC, workflows: false });
     expect(broken.exitCode, broken.report).toBe(CONTRACT_EXIT.broken);
   }, 120_000);
 
@@ -95,7 +107,7 @@ describe("what cannot be judged is not a broken contract", () => {
     const fake = await startFakeIms({ jobDurationMs: 200, credentials: LOCAL_CREDENTIALS });
     const missing = "11111111-2222-4333-8444-555555555555";
     try {
-      const result = await runContract({
+      const result = await contract({
         upstream: fake.url,
         spec: SPEC,
         images: [SEED_IMAGES[0], missing],
@@ -104,7 +116,8 @@ describe("what cannot be judged is not a broken contract", () => {
       expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.usage);
       expect(result.verdict).toBe("usage");
       expect(result.report).toContain(
-        `--image ${missing}: there is no such image in project ${OWNER_PROJECT} (GET …/cloudimages/${missing}/members answered 404 IMG.0144)`,
+        `--image ${missing}: there is no such image in project ${OWNER_PROJECT} ` +
+          `(GET /v1/${OWNER_PROJECT}/cloudimages/${missing}/members answered 404 IMG.0144)`,
       );
       expect(result.report).not.toContain(`--image ${SEED_IMAGES[0]}:`);
       expect(result.report).not.toMatch(/breaks the contract/);
@@ -141,12 +154,12 @@ describe("writes only on the fake, known by what it says, not by its address", (
     });
   });
   afterAll(async () => {
-    await tunnel?.close();
-    await fake?.close();
+    await tunnel.close();
+    await fake.close();
   });
 
   it("needs credentials for it, and uses no token of the fake's", async () => {
-    const result = await runContract({ upstream: tunnel.url, spec: SPEC });
+    const result = await contract({ upstream: tunnel.url, spec: SPEC });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.usage);
     expect(result.report).toMatch(/it does not say it is ims-sharing's fake IMS \(no X-Ims-Fake header\): it is treated as a real IMS/);
     expect(result.report).toMatch(/no credentials: set HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK, or IMS_TOKEN/);
@@ -154,7 +167,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
 
   it("writes nothing there unless told which images: read-only, the seed images untouched", async () => {
     const before = fake.requests.length;
-    const result = await runContract({ upstream: tunnel.url, spec: SPEC, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT });
+    const result = await contract({ upstream: tunnel.url, spec: SPEC, auth: { token: OWNER_TOKEN }, projectId: OWNER_PROJECT });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     expect(result.report).toContain("Writes: none (read-only)");
     expect(result.checks.find((c) => c.name.startsWith("stop sharing"))?.skipped).toMatch(/name the images and member projects/);
@@ -168,7 +181,7 @@ describe("writes only on the fake, known by what it says, not by its address", (
 
   it("writes where the user says, there too", async () => {
     const before = fake.requests.length;
-    const result = await runContract({
+    const result = await contract({
       upstream: tunnel.url,
       spec: SPEC,
       auth: { token: OWNER_TOKEN },
@@ -183,30 +196,25 @@ describe("writes only on the fake, known by what it says, not by its address", (
   }, 120_000);
 
   it("against the fake itself, uses the fake's tenants, not the user's credentials and project from the environment", async () => {
-    const parsed = parseContractArgs(["--upstream", fake.url, "--no-workflows"], {
-      HUAWEICLOUD_SDK_AK: "USERSREALAK",
-      HUAWEICLOUD_SDK_SK: "users-real-secret-key",
-      HUAWEICLOUD_SDK_PROJECT_ID: "0123456789abcdef0123456789abcdef",
-    });
-    expect(parsed.kind).toBe("run");
-    const options = (parsed as { options: Parameters<typeof runContract>[0] }).options;
-    const result = await runContract({ ...options, spec: SPEC });
+    // What the CLI read from the environment (HUAWEICLOUD_SDK_AK/_SK, HUAWEICLOUD_SDK_PROJECT_ID) comes apart from its flags.
+    const environment = {
+      auth: { accessKey: "USERSREALAK", secretKey: "users-real-secret-key" },
+      projectId: "0123456789abcdef0123456789abcdef",
+    };
+    const result = await contract({ upstream: fake.url, workflows: false, environment, spec: SPEC });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     expect(result.report).toContain("credentials and project IDs from the environment are not used against it");
     expect(result.report).not.toContain("USERSREALAK");
-    // Flags are the user's own choice, and win: the fake's AK/SK given on the command line is used.
-    const signed = parseContractArgs(
-      ["--upstream", fake.url, "--no-workflows", "--access-key", LOCAL_AK_SK.accessKey, "--secret-key", LOCAL_AK_SK.secretKey],
-      {},
-    );
-    const withKeys = await runContract({ ...(signed as { options: object }).options, spec: SPEC });
+    // Flags are the user's own choice, and win: the fake's AK/SK given as options is used.
+    const withKeys = await contract({ upstream: fake.url, workflows: false, auth: LOCAL_AK_SK, environment, spec: SPEC });
     expect(withKeys.exitCode, withKeys.report).toBe(CONTRACT_EXIT.kept);
+    expect(withKeys.report).not.toContain("USERSREALAK");
   }, 180_000);
 });
 
 describe("one count, and the installed package's commands", () => {
   it("counts skipped workflows in the one totals line", async () => {
-    const result = await runContract({ spec: SPEC, workflows: false });
+    const result = await contract({ spec: SPEC, workflows: false });
     expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
     const totals = result.report.split("\n").filter((l) => /^\d+ passed, \d+ failed, \d+ skipped/.test(l));
     expect(totals).toEqual([`${result.checks.length} passed, 0 failed, 3 skipped (${result.checks.length} checks, 3 Arazzo workflows)`]);
@@ -215,16 +223,17 @@ describe("one count, and the installed package's commands", () => {
     expect(lines.indexOf(totals[0]!)).toBeGreaterThan(lines.map((l) => l.startsWith("- Arazzo workflow")).lastIndexOf(true));
   }, 60_000);
 
-  it("sends package users to the package's commands, and a clone's scripts to their own", () => {
-    expect(CONTRACT_HELP).toBe(contractHelp());
-    expect(CONTRACT_HELP).toMatch(/^Usage: ims-sharing contract \[options\]\n/);
-    expect(CONTRACT_HELP).toContain("ims-sharing fake --verify-signatures");
-    expect(CONTRACT_HELP).not.toMatch(/npm (run|start)|in a clone/);
-    const parsed = parseContractArgs(["--help"], {});
-    expect(parsed).toEqual({ kind: "help", text: CONTRACT_HELP });
-    const clone = parseContractArgs(["--help"], {}, { contract: "npm run contract --", verifyingFake: "npm run fake" });
-    expect(clone.kind === "help" && clone.text).toMatch(
-      /^Usage: npm run contract -- \[options\]\n[^]*start one that checks with: npm run fake\n/,
-    );
-  });
+  // The help is the CLI's (its tests hold it); the run's own hints name the commands it is given.
+  it("sends a clone's scripts to their own commands", async () => {
+    const fake = await startFakeIms({ jobDurationMs: 200 });
+    try {
+      const commands = { contract: "npm run contract --", verifyingFake: "npm run fake" };
+      const result = await contract({ upstream: fake.url, spec: SPEC, workflows: false, commands });
+      expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
+      expect(result.checks.find((c) => WRONG_SIGNATURE.test(c.name))?.skipped).toMatch(/start it with signature checking: npm run fake \(/);
+      expect(result.report).not.toContain("ims-sharing fake");
+    } finally {
+      await fake.close();
+    }
+  }, 120_000);
 });

@@ -6,7 +6,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser } from "playwright-core";
-// @ts-expect-error -- a plain .mjs build script without type declarations
 import { buildDocs } from "../../scripts/build-docs.mjs";
 import { operations as OPERATIONS } from "../../generated/operations.js";
 import bundled from "../../generated/openapi.json" with { type: "json" };
@@ -15,11 +14,12 @@ import { launchChromium, offlineContext } from "../helpers/chromium.js";
 import { serveFile } from "../helpers/static-server.js";
 
 let dir: string;
-let browser: Browser;
+// Undefined until beforeAll has launched it.
+let browser: Browser | undefined;
 
 async function openOffline(file: string) {
   const server = await serveFile(file);
-  const { context, blocked } = await offlineContext(browser);
+  const { context, blocked } = await offlineContext(browser!);
   const page = await context.newPage();
   await page.goto(server.url, { waitUntil: "networkidle" });
   return { page, blocked, async close() { await context.close(); await server.close(); } };
@@ -38,7 +38,7 @@ afterAll(async () => {
 describe("the published docs page", () => {
   let file: string;
   beforeAll(async () => {
-    file = await buildDocs({ output: path.join(dir, "index.html") });
+    ({ file } = await buildDocs({ output: path.join(dir, "index.html") }));
   });
 
   it("shows one version, the package's, and says what it is", async () => {
@@ -170,7 +170,7 @@ describe("the published docs page", () => {
 
 describe("the offline check itself", () => {
   it("catches a page that loads Redoc from the CDN (built without --inlineBundle)", async () => {
-    const cdnPage = await buildDocs({ output: path.join(dir, "cdn.html"), inlineBundle: false });
+    const { file: cdnPage } = await buildDocs({ output: path.join(dir, "cdn.html"), inlineBundle: false });
     const { blocked, close } = await openOffline(cdnPage);
     try {
       expect(blocked.length).toBeGreaterThan(0);

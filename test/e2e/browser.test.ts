@@ -10,9 +10,10 @@ import type { Browser } from "playwright-core";
 import { SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms } from "../../src/fake/index.js";
 import { launchChromium } from "../helpers/chromium.js";
 
-let browser: Browser;
-let fake: FakeIms;
-let server: Server;
+// Undefined until beforeAll has made them (afterAll closes what was made).
+let browser: Browser | undefined;
+let fake: FakeIms | undefined;
+let server: Server | undefined;
 let pageUrl: string;
 let bundleBytes = 0;
 let bundleText = "";
@@ -40,7 +41,7 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": isJs ? "text/javascript" : "text/html" });
     res.end(isJs ? js : html);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
   pageUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   fake = await startFakeIms({ jobDurationMs: 300, credentials: { BROWSERAK: { secretKey: "browser-secret-key" } } });
   browser = await launchChromium();
@@ -49,7 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await fake?.close();
-  if (server) await new Promise((resolve) => server.close(resolve));
+  if (server) await new Promise((resolve) => server!.close(resolve));
 });
 
 describe("the client bundled for a browser", () => {
@@ -65,7 +66,7 @@ describe("the client bundled for a browser", () => {
   ] as const)("stops sharing and waits for the job with %s auth", async (auth, i) => {
     // Requests are observed, not intercepted: with routing on, Playwright answers CORS
     // preflights itself and the fake's CORS handling would go untested.
-    const context = await browser.newContext();
+    const context = await browser!.newContext();
     const remote: string[] = [];
     context.on("request", (request) => {
       if (new URL(request.url()).hostname !== "127.0.0.1") remote.push(request.url());
@@ -74,16 +75,16 @@ describe("the client bundled for a browser", () => {
       const page = await context.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
-      const query = new URLSearchParams({ endpoint: fake.url, auth, image: SEED_IMAGES[i]!, project: SEED_PROJECTS[i]! });
+      const query = new URLSearchParams({ endpoint: fake!.url, auth, image: SEED_IMAGES[i], project: SEED_PROJECTS[i] });
       await page.goto(`${pageUrl}?${query}`);
       await page.waitForFunction(() => document.body.dataset.result, undefined, { timeout: 30_000 });
       const result = JSON.parse((await page.evaluate(() => document.body.dataset.result))!) as Record<string, string>;
       expect(result, JSON.stringify(result)).toMatchObject({ status: "SUCCESS" });
       expect(errors).toEqual([]);
       expect(remote).toEqual([]);
-      expect(fake.state.membersOf(SEED_IMAGES[i]!)).not.toContain(SEED_PROJECTS[i]);
+      expect(fake!.state.membersOf(SEED_IMAGES[i])).not.toContain(SEED_PROJECTS[i]);
       // The browser really went through CORS preflights to the fake's other origin.
-      expect(fake.requests.some((r) => r.method === "OPTIONS")).toBe(true);
+      expect(fake!.requests.some((r) => r.method === "OPTIONS")).toBe(true);
     } finally {
       await context.close();
     }

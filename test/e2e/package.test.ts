@@ -1,13 +1,14 @@
 // The package as users get it: `npm pack`, checked by publint and arethetypeswrong, installed
 // into a fresh project which type-checks (as strictly as this project does) and runs a
 // TypeScript program against the fake, runs the CLI from its node_modules/.bin, and tells
-// CommonJS callers that it is ESM-only. The tarball and the install are shared with
-// readme.test.ts (test/fixtures/packed-package.ts).
+// CommonJS callers that it is ESM-only. The tarball and the install are made once for the e2e
+// project (test/e2e/global-setup.ts, test/fixtures/packed-package.ts).
 import { beforeAll, describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
+import { promisify, stripVTControlCharacters } from "node:util";
+import { failure, failureOutput } from "../helpers/exec.js";
 import { consumerFolder, packedPackage, root, strictCompilerOptions, type PackedPackage } from "../fixtures/packed-package.js";
 
 const exec = promisify(execFile);
@@ -16,10 +17,10 @@ let packed: PackedPackage;
 let tarball: string;
 let files: string[];
 
-beforeAll(async () => {
-  packed = await packedPackage();
+beforeAll(() => {
+  packed = packedPackage();
   ({ tarball, files } = packed);
-}, 300_000);
+});
 
 describe("the packed tarball", () => {
   it("holds dist/, the generated types, the bundled spec, the docs page, the CommonJS stub, README and LICENSE, and nothing else", () => {
@@ -63,8 +64,7 @@ describe("the packed tarball", () => {
     expect(stdout).toContain("(ignoring resolutions: 'node10', 'node16-cjs')");
     // The rows that count for ESM users: every entry point resolves, with types.
     const { exports } = JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
-    const rows = stdout
-      .replace(/\x1b\[[0-9;]*m/g, "")
+    const rows = stripVTControlCharacters(stdout)
       .split("\n")
       .filter((l) => /^│ (node16 \(from ESM\)|bundler)\s+│/.test(l));
     expect(rows).toHaveLength(2);
@@ -111,7 +111,7 @@ try {
     // command says exactly what to install, and exits 2.
     const contract = await exec(cli, ["contract", "--upstream", "http://127.0.0.1:9"], { cwd: packed.project }).then(
       () => undefined,
-      (error: { code?: number; stdout?: string; stderr?: string }) => error,
+      failure,
     );
     expect(contract?.code).toBe(2);
     expect(`${contract?.stdout}${contract?.stderr}`).toContain("npm install --save-dev @stoplight/prism-cli@5.14.2");
@@ -119,13 +119,13 @@ try {
 
   it("tells CommonJS callers that it is ESM-only and how to load it, and loads by dynamic import", async () => {
     for (const entry of ["ims-sharing", "ims-sharing/fake"]) {
-      const failure = await exec(process.execPath, ["-e", `require(${JSON.stringify(entry)})`], { cwd: packed.project }).then(
+      const refused = await exec(process.execPath, ["-e", `require(${JSON.stringify(entry)})`], { cwd: packed.project }).then(
         () => undefined,
-        (error: { code?: number; stderr?: string }) => error,
+        failure,
       );
-      expect(failure?.code, `require("${entry}") should fail`).toBe(1);
-      expect(failure?.stderr).toContain('ims-sharing is ESM-only: use `await import("ims-sharing")`');
-      expect(failure?.stderr).toContain("ERR_REQUIRE_ESM");
+      expect(refused?.code, `require("${entry}") should fail`).toBe(1);
+      expect(refused?.stderr).toContain('ims-sharing is ESM-only: use `await import("ims-sharing")`');
+      expect(refused?.stderr).toContain("ERR_REQUIRE_ESM");
     }
     const loaded = await exec(process.execPath, ["-e", 'import("ims-sharing").then((m) => console.log(typeof m.createImsClient))'], {
       cwd: packed.project,
@@ -138,10 +138,7 @@ try {
     const compile = async (code: string) => {
       await writeFile(path.join(dir, "main.ts"), code);
       await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["main.ts"] }));
-      return exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir }).then(
-        () => "",
-        (error: { stdout?: string }) => error.stdout ?? String(error),
-      );
+      return exec(bin("tsc"), ["-p", "tsconfig.json"], { cwd: dir }).then(() => "", failureOutput);
     };
     const refused = await compile('import ims = require("ims-sharing");\nconsole.log(ims.createImsClient);\n');
     expect(refused).toContain("error TS2339: Property 'createImsClient' does not exist");

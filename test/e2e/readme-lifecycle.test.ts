@@ -13,6 +13,7 @@ import { promisify } from "node:util";
 import { fileURLToPath } from "node:url";
 import { OWNER_PROJECT, RECIPIENT_PROJECT, SEED_IMAGES } from "../../src/fake/index.js";
 import { packedPackage } from "../fixtures/packed-package.js";
+import { failure } from "../helpers/exec.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const run = promisify(execFile);
@@ -73,15 +74,15 @@ describe("the README's lifecycle block", () => {
 describe("the README's first screen", () => {
   const firstScreen = readme.slice(0, readme.indexOf("\n## "));
 
-  it("names the tarball npm pack makes, to install from a clone", async () => {
-    const packed = await packedPackage();
+  it("names the tarball npm pack makes, to install from a clone", () => {
+    const packed = packedPackage();
     const tarball = path.basename(packed.tarball);
     expect(firstScreen).toContain(`\`npm ci && npm pack\` there makes \`${tarball}\``);
     expect(firstScreen).toContain(`\`npm install /path/to/${tarball}\``);
-  }, 300_000);
+  });
 
   it("is right about a project made by npm init -y: the example fails there until type=module, or as .mjs", async () => {
-    const packed = await packedPackage();
+    const packed = packedPackage();
     const example = /```ts\n(import \{ createImsClient \} from "ims-sharing";[\s\S]*?)```/.exec(firstScreen)?.[1];
     expect(example).toBeDefined();
     const project = await mkdtemp(`${tmpdir()}/ims-readme-init-`);
@@ -97,7 +98,7 @@ describe("the README's first screen", () => {
       await writeFile(path.join(project, "first.mjs"), example!);
       const refused = await run(process.execPath, ["first.js"], { cwd: project }).then(
         () => undefined,
-        (e: { stderr?: string }) => e.stderr ?? String(e),
+        (e: unknown) => failure(e).stderr || failure(e).message,
       );
       expect(refused).toMatch(/SyntaxError|ERR_REQUIRE_ESM|Cannot use import statement/);
       expect((await run(process.execPath, ["first.mjs"], { cwd: project, timeout: 30_000 })).stdout).toContain("SUCCESS");

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { failureOutput } from "../helpers/exec.js";
 import { consumerFolder, packedPackage, root, strictCompilerOptions, type PackedPackage } from "../fixtures/packed-package.js";
 
 const exec = promisify(execFile);
@@ -55,9 +56,9 @@ let packed: PackedPackage;
 let dir: string;
 
 beforeAll(async () => {
-  packed = await packedPackage();
+  packed = packedPackage();
   dir = await consumerFolder(packed, "readme");
-}, 300_000);
+});
 
 describe("the README's first screen", () => {
   const firstScreen = readme.slice(0, readme.indexOf("\n## "));
@@ -105,7 +106,7 @@ describe("the README's code", () => {
     await writeFile(path.join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: strictCompilerOptions(), include: ["*.ts"] }));
     const result = await exec(path.join(root, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"], { cwd: dir }).then(
       () => "",
-      (error: { stdout?: string }) => error.stdout ?? String(error),
+      failureOutput,
     );
     // tsc names the file (readme-line-N.ts: the block opening on README line N) and the line in the block.
     expect(result).toBe("");

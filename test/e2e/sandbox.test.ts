@@ -1,11 +1,15 @@
 // The README's first command after install: `npm start` builds, starts the fake behind the
-// validating proxy and the docs, runs the request of Huawei's Deleting Image Sharing Members
+// validating proxy and the docs (its jobs taking 200 ms rather than 2 s: `--job-duration`, so that
+// the test does not wait for time to pass), runs the request of Huawei's Deleting Image Sharing Members
 // example through the CLI, keeps serving, and stops cleanly on Ctrl-C. Every command it prints
 // then runs exactly as printed, in `sh -c` with the exports it prints, for each way in (a token
 // through the proxy, AK/SK to the fake) and each tenant, in a shell that still holds the user's
 // own Huawei Cloud variables: each must end with the exit code the sandbox says.
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -75,10 +79,27 @@ function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number | nu
   return new Promise((resolve) => {
     const run = spawn("sh", ["-c", script], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
-    run.stdout.on("data", (d: Buffer) => (out += d));
-    run.stderr.on("data", (d: Buffer) => (out += d));
+    run.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    run.stderr.on("data", (d: Buffer) => (out += d.toString()));
     run.on("close", (code) => resolve({ code, out }));
   });
+}
+
+/**
+ * A folder whose `npx` runs `npx ims-sharing …` as npx does in this clone (the clone's own bin,
+ * dist/src/cli/bin.js) without npx's second of start-up, and hands anything else to the real npx.
+ * The test checks once, with the real npx, that `npx ims-sharing` here is that CLI.
+ */
+async function fastNpx(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "ims-sandbox-npx-"));
+  const realNpx = execFileSync("sh", ["-c", "command -v npx"], { encoding: "utf8" }).trim();
+  const bin = path.join(root, "dist", "src", "cli", "bin.js");
+  await writeFile(
+    path.join(dir, "npx"),
+    `#!/bin/sh\nif [ "$1" = ims-sharing ]; then shift; exec "${process.execPath}" "${bin}" "$@"; fi\nexec "${realNpx}" "$@"\n`,
+  );
+  await chmod(path.join(dir, "npx"), 0o755);
+  return dir;
 }
 
 describe("npm start (the sandbox)", () => {
@@ -93,7 +114,13 @@ describe("npm start (the sandbox)", () => {
       HUAWEICLOUD_SDK_SK: "users-real-secret-key",
       HUAWEICLOUD_SDK_SECURITY_TOKEN: "users-real-sts",
     };
-    const child = spawn("npm", ["start"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const cleanups: Array<() => Promise<void>> = [];
+    const child = spawn("npm", ["start", "--", "--job-duration", "200ms"], {
+      cwd: root,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
     const signalGroup = (signal: NodeJS.Signals) => {
       try {
         process.kill(-child.pid!, signal);
@@ -102,8 +129,8 @@ describe("npm start (the sandbox)", () => {
       }
     };
     let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d));
-    child.stderr.on("data", (d: Buffer) => (output += d));
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on("close", (code, signal) => resolve({ code, signal })),
     );
@@ -154,10 +181,19 @@ describe("npm start (the sandbox)", () => {
       const suggested = suggestedOf(output);
       expect(suggested.map((s) => s.who)).toEqual(["owner", "owner", "owner", "owner", "recipient", "recipient", "owner"]);
       expect(suggested.filter((s) => s.exitCode !== 0)).toEqual([expect.objectContaining({ code: "IMG.0027", exitCode: 3 })]);
+      // `npx ims-sharing` in this clone is the clone's CLI (the real npx, once); the commands
+      // then run with a stand-in npx that does the same without npx's start-up (fastNpx).
+      const npx = await sh("npx ims-sharing --version", env);
+      expect(npx.out.trim(), npx.out).toBe(
+        (JSON.parse(await readFile(path.join(root, "package.json"), "utf8")) as { version: string }).version,
+      );
+      const npxDir = await fastNpx();
+      cleanups.push(() => rm(npxDir, { recursive: true, force: true }));
+      const userShell = { ...env, PATH: `${npxDir}:${process.env.PATH ?? ""}` };
       for (const variant of variants) {
         for (const { who, command, exitCode, code } of suggested) {
           const script = [...variant.shared, ...variant[who], command].join("\n");
-          const ran = await sh(script, env);
+          const ran = await sh(script, userShell);
           expect(ran.code, `${variant.title}\n[${who}] $ ${script}\n${ran.out}`).toBe(exitCode);
           if (code) expect(ran.out).toContain(code);
           expect(ran.out, "the user's own secret key reached the output").not.toContain("users-real-secret-key");
@@ -174,13 +210,23 @@ describe("npm start (the sandbox)", () => {
       const { code, signal } = await exited;
       // npm itself dies of the signal, as it does in a terminal; the sandbox stops cleanly.
       expect(code === 0 || signal === "SIGINT", `npm exited with ${code} / ${signal}`).toBe(true);
-      await new Promise((r) => setTimeout(r, 500));
       expect(output).toContain("Stopping the sandbox");
-      expect(() => process.kill(-child.pid!, 0), "a process of the sandbox is still running").toThrow();
+      // npm's exit is seen first; the rest of its group follows within moments.
+      const groupAlive = () => {
+        try {
+          process.kill(-child.pid!, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (const deadline = Date.now() + 5_000; groupAlive() && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+      expect(groupAlive(), "a process of the sandbox is still running").toBe(false);
       await expect(fetch(proxyUrl!)).rejects.toThrow();
       await expect(fetch(docsUrl!)).rejects.toThrow();
     } finally {
       signalGroup("SIGKILL");
+      for (const cleanup of cleanups) await cleanup();
     }
   }, 300_000);
 });

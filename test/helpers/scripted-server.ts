@@ -1,6 +1,6 @@
 // A real node:http server on 127.0.0.1 whose answers a test scripts, and which records every
 // request exactly as it arrived (method, path, headers, raw body bytes).
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 export interface Recorded {
@@ -34,7 +34,7 @@ let counter = 0;
 export async function startScriptedServer(handler: Handler): Promise<ScriptedServer> {
   const requests: Recorded[] = [];
   const sockets = new Set<Socket>();
-  const server: Server = createServer(async (req, res) => {
+  async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const recorded: Recorded = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) };
@@ -52,7 +52,9 @@ export async function startScriptedServer(handler: Handler): Promise<ScriptedSer
       ...reply.headers,
     });
     res.end(text);
-  });
+  }
+  // node:http does not await a listener: a failure in one is the test's unhandled rejection.
+  const server: Server = createServer((req, res) => void answer(req, res));
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));

@@ -7,7 +7,7 @@ import type { Recorded } from "./scripted-server.js";
 const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 
 export function verifySignature(request: Recorded, secretKey: string): { ok: boolean; canonicalRequest: string } {
-  const auth = String(request.headers.authorization ?? "");
+  const auth = request.headers.authorization ?? "";
   const m = /^SDK-HMAC-SHA256 Access=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return { ok: false, canonicalRequest: "" };
   const signed = m[2]!.split(";");

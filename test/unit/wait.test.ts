@@ -292,7 +292,13 @@ describe("a wait that cannot reach IMS", () => {
     // The server goes away once the first answer has arrived: every later poll is refused.
     const gone = { closing: undefined as Promise<void> | undefined };
     const error = await ims
-      .waitForJob(JOB_ID, { timeoutMs: 600_000, onProgress: () => (gone.closing ??= server.close()), onPollError: (e) => events.push(e) })
+      .waitForJob(JOB_ID, {
+        timeoutMs: 600_000,
+        onProgress: () => {
+          gone.closing ??= server.close();
+        },
+        onPollError: (e) => events.push(e),
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ImsNetworkError);
     expect((error as Error).message).toMatch(
