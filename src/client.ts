@@ -318,8 +318,8 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
           iamEndpoint: iamBaseUrl,
           credentials: "token" in auth ? `token:${auth.token}` : `ak:${auth.accessKey}`,
           list: async (signal) => {
-            const { data, requestId } = await transport.send("keystoneListProjects", { query: { name: region } }, { signal });
-            return { data, traceId: requestId };
+            const { data, traceId } = await transport.send("keystoneListProjects", { query: { name: region } }, { signal });
+            return { data, traceId };
           },
         })
       : undefined;
@@ -343,7 +343,11 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   /** One call of the table: the answer, or for a job operation the accepted job. */
   const send = async <K extends OperationId>(id: K, input: SendInput, sendOptions: SendOptions): Promise<CallResult<K>> => {
     const job = isJobOperation(id);
-    const { data, requestId } = await transport.send(id, input, job ? { ...sendOptions, checkHint: checkHint(id, input.body) } : sendOptions);
+    const { data, requestId } = await transport.send(
+      id,
+      input,
+      job ? { ...sendOptions, checkHint: checkHint(id, input.body) } : sendOptions,
+    );
     if (!job) return data as CallResult<K>;
     const accepted: AcceptedJob = { jobId: (data as { job_id: string }).job_id };
     if (requestId !== undefined) accepted.requestId = requestId;
@@ -380,7 +384,12 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const recipientProject = async (what: string, signal: AbortSignal | undefined): Promise<string> => {
     if (scoped) return client.resolveProjectId({ signal });
     throw new ImsValidationError(
-      [{ path: "projectId", message: `is required to ${what} (or a region, to find it through IAM): it is the recipient project that answers the share` }],
+      [
+        {
+          path: "projectId",
+          message: `is required to ${what} (or a region, to find it through IAM): it is the recipient project that answers the share`,
+        },
+      ],
       "client options",
     );
   };
@@ -414,7 +423,12 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     acceptImages: async (images, { vaultId, pin, ...o } = {}) => {
       const project = await recipientProject("accept images", o.signal);
       const plans = pin ? await planPins(images, pin, o.signal) : [];
-      const job = await change("updateImageMembers", answerBody(images, project, "accepted", vaultId), o, answerHolds(shared, images, "accepted"));
+      const job = await change(
+        "updateImageMembers",
+        answerBody(images, project, "accepted", vaultId),
+        o,
+        answerHolds(shared, images, "accepted"),
+      );
       return pin ? { ...job, pins: await makePins(plans, pin, o) } : job;
     },
     rejectImages: async (images, o = {}) =>
@@ -444,12 +458,19 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       const data = await call("showImageQuota", {}, o);
       const images = data.quotas.resources.find((r) => r.type === "image");
       if (!images) {
-        throw new ImsResponseError("GET /v1/cloudimages/quota answered no quota of type image", { status: 200, body: JSON.stringify(data) });
+        throw new ImsResponseError("GET /v1/cloudimages/quota answered no quota of type image", {
+          status: 200,
+          body: JSON.stringify(data),
+        });
       }
       return { used: images.used, quota: images.quota, min: images.min, max: images.max };
     },
     async deleteImage(imageId, { deleteBackup, signal } = {}) {
-      await call("glanceDeleteImage", { path: { image_id: imageId }, body: deleteBackup === undefined ? undefined : { delete_backup: deleteBackup } }, { signal });
+      await call(
+        "glanceDeleteImage",
+        { path: { image_id: imageId }, body: deleteBackup === undefined ? undefined : { delete_backup: deleteBackup } },
+        { signal },
+      );
     },
 
     getJob: (jobId, o = {}) => job("showJob", jobId, { signal: o.signal }),
@@ -498,7 +519,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
 function listImagesQuery(filters: Omit<ListImagesOptions, "signal">): ListImagesQuery {
   const known = operationSpec("listImages").queryParams;
   // The query is checked against the spec before it is sent (an unknown name is refused, named).
-  return Object.fromEntries(Object.entries(filters).map(([key, value]) => [known.includes(`__${key}`) ? `__${key}` : key, value])) as ListImagesQuery;
+  return Object.fromEntries(Object.entries(filters).map(([key, value]) => [known.includes(`__${key}`) ? `__${key}` : key, value]));
 }
 
 /** Each client's transport, for the package's own tools (the contract suite watches its paging); not a public API. */
@@ -526,7 +547,10 @@ function checkOptions(given: ImsClientOptions | undefined): { baseUrl: string; i
   const { baseUrl, issues } = resolveEndpoint(options);
   // With an endpoint, the region is still what a missing project is found for: checked as well.
   if (options.endpoint !== undefined && options.region !== undefined) issues.push(...resolveEndpoint({ region: options.region }).issues);
-  const iam = options.iamEndpoint === undefined ? { baseUrl: DEFAULT_IAM_ENDPOINT, issues: [] } : baseUrlOf(options.iamEndpoint, "iamEndpoint", DEFAULT_IAM_ENDPOINT);
+  const iam =
+    options.iamEndpoint === undefined
+      ? { baseUrl: DEFAULT_IAM_ENDPOINT, issues: [] }
+      : baseUrlOf(options.iamEndpoint, "iamEndpoint", DEFAULT_IAM_ENDPOINT);
   issues.push(...iam.issues, ...checkAuth(options.auth));
   if (options.projectId !== undefined) issues.push(...validate(schemas.ProjectId, options.projectId, "projectId"));
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;

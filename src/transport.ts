@@ -11,7 +11,15 @@ import type { ImsAuth } from "./auth.js";
 import { ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError } from "./errors.js";
 import { apiErrorFrom, isRedirect, redirectErrorFrom } from "./http-errors.js";
 import { safeCause, type Redactor } from "./redact.js";
-import { constantQueryValue, needsProject, operationSpec, pick, type OperationId, type OperationSpec, type ResponseOf } from "./operations.js";
+import {
+  constantQueryValue,
+  needsProject,
+  operationSpec,
+  pick,
+  type OperationId,
+  type OperationSpec,
+  type ResponseOf,
+} from "./operations.js";
 import { neverSent, unresolvable, withRetry, type RetryPolicy } from "./retry.js";
 import { deadline } from "./signals.js";
 import { createSigner } from "./signer.js";
@@ -42,6 +50,8 @@ export interface Sent<T> {
   data: T;
   status: number;
   requestId?: string;
+  /** IAM's `X-IAM-Trace-Id`, on IAM's answers that carry one. */
+  traceId?: string;
 }
 
 export interface TransportConfig {
@@ -119,7 +129,10 @@ export function createTransport(config: TransportConfig): Transport {
    */
   function projectLater(id: OperationId, given: SendInput["path"]): boolean {
     return (
-      config.projectId === undefined && config.resolveProject !== undefined && given?.project_id === undefined && needsProject(id, signer !== undefined)
+      config.projectId === undefined &&
+      config.resolveProject !== undefined &&
+      given?.project_id === undefined &&
+      needsProject(id, signer !== undefined)
     );
   }
 
@@ -129,12 +142,22 @@ export function createTransport(config: TransportConfig): Transport {
   }
 
   /** The path parameters, `project_id` filled from the client's (left out when it is still to be found). */
-  function pathParams(id: OperationId, spec: OperationSpec, given: SendInput["path"], projectId: string | undefined): Record<string, string | undefined> {
+  function pathParams(
+    id: OperationId,
+    spec: OperationSpec,
+    given: SendInput["path"],
+    projectId: string | undefined,
+  ): Record<string, string | undefined> {
     const path: Record<string, string | undefined> = { ...given };
     if (spec.pathParams.includes("project_id") && path.project_id === undefined) {
       if (projectId === undefined && !projectLater(id, given)) {
         throw new ImsValidationError(
-          [{ path: "projectId", message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client, or a region to find it` }],
+          [
+            {
+              path: "projectId",
+              message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client, or a region to find it`,
+            },
+          ],
           "client options",
         );
       }
@@ -152,7 +175,11 @@ export function createTransport(config: TransportConfig): Transport {
    * The checked input, before anything is sent (the project's lookup included): the body text,
    * and the URL to call once the project is known; or the issues found.
    */
-  function prepare(id: OperationId, spec: OperationSpec, input: SendInput): { url: (projectId: string | undefined) => string; body?: string } {
+  function prepare(
+    id: OperationId,
+    spec: OperationSpec,
+    input: SendInput,
+  ): { url: (projectId: string | undefined) => string; body?: string } {
     const issues: ValidationIssue[] = [];
     const path = pathParams(id, spec, input.path, config.projectId);
     for (const name of spec.pathParams) {
@@ -276,19 +303,29 @@ export function createTransport(config: TransportConfig): Transport {
         throw redirectErrorFrom(response, { redact, jobId, baseUrl });
       }
       if (!response.ok) {
-        throw apiErrorFrom(response, text, {
+        const error = apiErrorFrom(response, text, {
           redact,
           jobId,
           signedCanonicalRequest: canonicalRequest,
           write,
           checkHint: options.checkHint,
         });
+        const trace = spec.service === "iam" ? response.headers.get("x-iam-trace-id") : null;
+        // IAM's refusals: its trace ID said too, for Huawei support.
+        if (trace) error.message += ` (X-IAM-Trace-Id ${redact(trace)})`;
+        throw error;
       }
       const requestId = response.headers.get("x-request-id") ?? response.headers.get("x-iam-trace-id") ?? undefined;
+      // IAM's own trace ID, as its own field: what Huawei support asks for (and what the official SDKs read).
+      const traceId = response.headers.get("x-iam-trace-id") ?? undefined;
+      const sent = <D>(data: D): Sent<D> => ({
+        data,
+        status: response.status,
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+      });
       // No Content: nothing to read (whatever a proxy may have put in the body).
-      if (spec.response === null) {
-        return requestId === undefined ? { data: undefined as T, status: response.status } : { data: undefined as T, status: response.status, requestId };
-      }
+      if (spec.response === null) return sent(undefined as T);
       const fail = (message: string, issues?: ValidationIssue[]) =>
         new ImsResponseError(`${what} answered ${response.status}: ${message}`, {
           status: response.status,
@@ -308,9 +345,7 @@ export function createTransport(config: TransportConfig): Transport {
       const problems = validate(spec.response, data);
       if (problems.length)
         throw fail(`the body breaks the contract: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
-      return requestId === undefined
-        ? { data: data as T, status: response.status }
-        : { data: data as T, status: response.status, requestId };
+      return sent(data as T);
     } finally {
       limit.dispose();
     }
@@ -332,9 +367,6 @@ export function createTransport(config: TransportConfig): Transport {
       const paging = spec.pagination;
       if (!paging) throw new TypeError(`${id} is not paginated`);
       const { observe, maxPages = Infinity, ...sendOptions } = options;
-      const project = await projectFor(id, input.path, sendOptions.signal);
-      const where = () => `${spec.method} ${new URL(`${baseOf(id, spec)}${filledPath(spec, pathParams(id, spec, input.path, project))}`).pathname}`;
-      const seen = new Set<string>();
       let marker = input.query?.[paging.marker] as string | undefined;
       // Paging by the last item's ID only knows a page is the last when it is short: ask for a
       // known page size.
@@ -342,6 +374,12 @@ export function createTransport(config: TransportConfig): Transport {
         paging.next === "last-id"
           ? { ...input.query, [paging.limit]: input.query?.[paging.limit] ?? DEFAULT_PAGE_SIZE }
           : { ...input.query };
+      // The input checked before the project is looked for, as `send` does: bad input never reaches IAM.
+      prepare(id, spec, { ...input, query: { ...query, [paging.marker]: marker } });
+      const project = await projectFor(id, input.path, sendOptions.signal);
+      const where = () =>
+        `${spec.method} ${new URL(`${baseOf(id, spec)}${filledPath(spec, pathParams(id, spec, input.path, project))}`).pathname}`;
+      const seen = new Set<string>();
       const limit = query[paging.limit] === undefined ? undefined : Number(query[paging.limit]);
       for (let number = 1; ; number++) {
         if (number > maxPages) {
