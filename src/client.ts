@@ -396,6 +396,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const members = (imageId: string, signal?: AbortSignal) => paginate("listImageMembers", { path: { image_id: imageId } }, { signal });
   const shared = (status: MemberStatus, signal?: AbortSignal) => client.listSharedImages({ memberStatus: status, signal });
   const copySteps: CopySteps = {
+    check: (imageId, body) => transport.check("copyImageInRegion", { path: { image_id: imageId }, body }),
     send: (imageId, body, signal) => client.copyImageInRegion(imageId, body, { signal }),
     wait: (jobId, o) => client.waitForJob(jobId, o),
     privateImages: (name, signal) => client.listImages({ imagetype: "private", name, signal }),

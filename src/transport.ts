@@ -103,6 +103,11 @@ export interface Transport {
    * that comes back (a loop) ends it with `ImsResponseError`.
    */
   pages<K extends OperationId>(operationId: K, input: SendInput, options?: PagesOptions): AsyncGenerator<Sent<ResponseOf<K>>>;
+  /**
+   * Checks a call's input as `send` would, sending nothing: throws its `ImsValidationError`.
+   * For composites that read before they write (a copy first lists the images of its name).
+   */
+  check(operationId: OperationId, input?: SendInput): void;
 }
 
 const JSON_TYPE = "application/json";
@@ -205,10 +210,13 @@ export function createTransport(config: TransportConfig): Transport {
       query!.append(name, String(value));
     }
     let body: string | undefined;
-    if (spec.input.body) {
+    // A body of which nothing is required (glanceDeleteImage's, optional in the spec) may be left
+    // out, and is then not sent; any other is checked, absent or not.
+    const optionalBody = input.body === undefined && !spec.input.body?.required?.length;
+    if (spec.input.body && !optionalBody) {
       issues.push(...validate(spec.input.body, input.body));
       body = JSON.stringify(input.body);
-    } else if (input.body !== undefined) {
+    } else if (!spec.input.body && input.body !== undefined) {
       issues.push({ path: "body", message: `${id} takes no body` });
     }
     if (issues.length)
@@ -352,6 +360,10 @@ export function createTransport(config: TransportConfig): Transport {
   }
 
   const transport: Transport = {
+    check(id, input = {}) {
+      prepare(id, operationSpec(id), input);
+    },
+
     async send(id, input = {}, options = {}) {
       const spec = operationSpec(id);
       const prepared = prepare(id, spec, input);
