@@ -42,7 +42,7 @@ import {
   type PaginatedOperationId,
 } from "./operations.js";
 import { withDefaults } from "./options.js";
-import { checkPinQuota, copyAndWait, DEFAULT_PIN_NAME, pinName, type CopySteps, type PinPlan } from "./pin.js";
+import { checkPinNames, checkPinQuota, copyAndWait, DEFAULT_PIN_NAME, pinName, type CopySteps, type PinPlan } from "./pin.js";
 import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
 import { createTransport, type SendInput, type SendOptions, type Transport } from "./transport.js";
@@ -422,6 +422,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     shareImages: (body, o) => change("addImageMembers", body, o, scoped ? membersHold(members, body, "present") : undefined),
     updateImageMembers: (body, o) => call("updateImageMembers", { body }, o),
     acceptImages: async (images, { vaultId, pin, ...o } = {}) => {
+      checkAnswer(images, vaultId);
       const project = await recipientProject("accept images", o.signal);
       const plans = pin ? await planPins(images, pin, o.signal) : [];
       const job = await change(
@@ -432,13 +433,15 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       );
       return pin ? { ...job, pins: await makePins(plans, pin, o) } : job;
     },
-    rejectImages: async (images, o = {}) =>
-      change(
+    rejectImages: async (images, o = {}) => {
+      checkAnswer(images);
+      return change(
         "updateImageMembers",
         answerBody(images, await recipientProject("reject images", o.signal), "rejected"),
         o,
         answerHolds(shared, images, "rejected"),
-      ),
+      );
+    },
     deleteImageMembers: (body, o) => call("deleteImageMembers", { body }, o),
     unshareImages: (body, o) => change("deleteImageMembers", body, o, scoped ? membersHold(members, body, "absent") : undefined),
 
@@ -492,28 +495,66 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       let source: ImageInfo | undefined;
       for await (const found of client.listImages({ id: image, signal })) source = found;
       const name = pinName(pin.name ?? DEFAULT_PIN_NAME, source ?? { id: image });
+      // Checked before its listing too (which would refuse a name IMS would, as the listing's).
+      checkPinCopy(image, name, pin);
       let existing: string | undefined;
       for await (const mine of client.listImages({ imagetype: "private", name, signal })) if (mine.name === name) existing = mine.id;
       plans.push({ image, name, existing });
     }
+    checkPinNames(plans);
     checkPinQuota(plans.filter((p) => p.existing === undefined).length, await client.getImageQuota({ signal }));
     return plans;
   }
 
-  /** The copies the plans need, side by side; the pins already there as they are. */
-  function makePins(plans: readonly PinPlan[], pin: PinOptions, waitOptions: ChangeOptions): Promise<PinnedCopy[]> {
-    return Promise.all(
+  /** A pin's copy request, checked before the accept is sent (a template can make a name IMS would refuse). */
+  function checkPinCopy(image: string, name: string, pin: PinOptions): void {
+    try {
+      transport.check("copyImageInRegion", { path: { image_id: image }, body: copyBody(image, name, pin) });
+    } catch (error) {
+      if (!(error instanceof ImsValidationError)) throw error;
+      const issues = error.issues.map((i) => ({ path: `pin.${i.path}`, message: `${i.message} (the copy of ${image}); nothing was sent` }));
+      throw new ImsValidationError(issues, "pin");
+    }
+  }
+
+  /**
+   * The copies the plans need, side by side; the pins already there as they are. Every copy is
+   * followed to its end before a failure is reported (the first), so none is left running
+   * unseen; the pins made are then found by name on the next run, not copied again.
+   */
+  async function makePins(plans: readonly PinPlan[], pin: PinOptions, waitOptions: ChangeOptions): Promise<PinnedCopy[]> {
+    const settled = await Promise.allSettled(
       plans.map(async ({ image, name, existing }): Promise<PinnedCopy> => {
         if (existing !== undefined) return { image, copy: existing, name };
-        const description = pin.description ?? `pinned copy of ${image}`;
-        const { imageId, job: copyJob } = await client.copyImage(image, { name, description }, waitOptions);
+        const { imageId, job: copyJob } = await client.copyImage(image, copyBody(image, name, pin), waitOptions);
         return { image, copy: imageId, name, job: copyJob };
       }),
     );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<PinnedCopy>).value);
   }
 
   transports.set(client, transport);
   return client;
+}
+
+/** A pin's copy request: its name, and a description saying where it was pinned from unless one is given. */
+function copyBody(image: string, name: string, pin: PinOptions): CopyImageRequest {
+  return { name, description: pin.description ?? `pinned copy of ${image}` };
+}
+
+/**
+ * The fields of a recipient's answer that are the caller's (the images, the vault), checked as
+ * the spec says before the project is looked for: bad input never reaches IAM.
+ */
+function checkAnswer(images: unknown, vaultId?: string): void {
+  const fields = operationSpec("updateImageMembers").input.body?.properties ?? {};
+  const issues = [
+    ...(fields.images ? validate(fields.images, images, "images") : []),
+    ...(vaultId !== undefined && fields.vault_id ? validate(fields.vault_id, vaultId, "vault_id") : []),
+  ];
+  if (issues.length) throw new ImsValidationError(issues, "request body");
 }
 
 /** `listImages` filters as the query names them: `imagetype` is `__imagetype`, and so on. */

@@ -126,6 +126,24 @@ export interface PinPlan {
   existing?: string | undefined;
 }
 
+/**
+ * Refuses, before anything is sent, pins that would share a name (two shared images of the same
+ * name, a template without `{id}`): a pin is found again by its name, so each needs its own.
+ */
+export function checkPinNames(plans: readonly PinPlan[]): void {
+  const byName = new Map<string, string[]>();
+  for (const plan of plans) byName.set(plan.name, [...(byName.get(plan.name) ?? []), plan.image]);
+  const clashes = [...byName].filter(([, images]) => new Set(images).size > 1);
+  if (!clashes.length) return;
+  throw new ImsValidationError(
+    clashes.map(([name, images]) => ({
+      path: "pin.name",
+      message: `would name the copies of ${images.join(" and ")} alike (${JSON.stringify(name)}): put {id} in it; nothing was sent`,
+    })),
+    "pin",
+  );
+}
+
 /** Refuses, before anything is sent, copies the quota would not allow. */
 export function checkPinQuota(toCopy: number, quota: { used: number; quota: number }): void {
   if (toCopy === 0 || quota.used + toCopy <= quota.quota) return;
