@@ -492,9 +492,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   async function planPins(images: readonly string[], pin: PinOptions, signal: AbortSignal | undefined): Promise<PinPlan[]> {
     const plans: PinPlan[] = [];
     for (const image of images) {
-      let source: ImageInfo | undefined;
-      for await (const found of client.listImages({ id: image, signal })) source = found;
-      const name = pinName(pin.name ?? DEFAULT_PIN_NAME, source ?? { id: image });
+      const name = pinName(pin.name ?? DEFAULT_PIN_NAME, (await sharedImage(image, signal)) ?? { id: image });
       // Checked before its listing too (which would refuse a name IMS would, as the listing's).
       checkPinCopy(image, name, pin);
       let existing: string | undefined;
@@ -504,6 +502,19 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     checkPinNames(plans);
     checkPinQuota(plans.filter((p) => p.existing === undefined).length, await client.getImageQuota({ signal }));
     return plans;
+  }
+
+  /**
+   * A shared image as the recipient sees it, whatever its answer so far: a listing shows
+   * accepted shares unless asked for another status (as Glance does), and one being accepted is
+   * most often pending.
+   */
+  async function sharedImage(image: string, signal: AbortSignal | undefined): Promise<ImageInfo | undefined> {
+    for (const status of ["pending", "accepted", "rejected"] as const) {
+      const query = { ...preset("listImages", "shared"), member_status: status, id: image };
+      for await (const found of paginate("listImages", { query }, { signal })) if (found.id === image) return found;
+    }
+    return undefined;
   }
 
   /** A pin's copy request, checked before the accept is sent (a template can make a name IMS would refuse). */

@@ -2,7 +2,8 @@
 // listImages (every page, the SDK's filter names), copyImageInRegion (the accepted job, and bad
 // input refused before sending, saying what is wrong), copyImage (the new image's ID; the job's
 // ID on every failure after IMS accepted; an unknown outcome settled by finding the copy, never
-// by sending it again), getImageQuota (its shape) and deleteImage (204, no body to read).
+// by sending it again), getImageQuota (its shape) and deleteImage (204, no body to read); then
+// each against the fake IMS, whose images, copies, quota and refusals are its own.
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createImsClient,
@@ -16,6 +17,7 @@ import {
   type ImageInfo,
   type Job,
 } from "../../src/index.js";
+import { COPY_REFUSALS, createManualClock, OWNER_PROJECT, OWNER_TOKEN, startFakeIms, type FakeIms } from "../../src/fake/index.js";
 import { FAST_POLL, IMAGES, PROJECT_ID, job } from "../helpers/fixtures.js";
 import { startScriptedServer, type Recorded, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
@@ -358,5 +360,68 @@ describe("deleteImage", () => {
     const error = (await ims.deleteImage(COPY).catch((e: unknown) => e)) as ImsApiError;
     expect(error).toBeInstanceOf(ImsApiError);
     expect([error.status, error.code]).toEqual([404, "IMG.0027"]);
+  });
+});
+
+describe("against the fake IMS", () => {
+  const GOLDEN = "6b9a2a3e-0c1d-4e5f-8a7b-9c0d1e2f3a4b";
+  const ISO = "8d1c4c50-2e3f-4071-8c9d-1e2f3a4b5c6d";
+  const ECS = "9e2d5d61-3f40-4182-9d0e-2f3a4b5c6d7e";
+  let fake: FakeIms;
+  afterEach(() => fake.close());
+
+  async function owner() {
+    const clock = createManualClock();
+    fake = await startFakeIms({
+      clock,
+      jobDurationMs: 2_000,
+      imageQuota: 3,
+      images: [
+        { id: GOLDEN, name: "golden" },
+        { id: ISO, name: "installer", kind: "iso" },
+        { id: ECS, name: "whole-server", kind: "full-ecs", fromBackup: true },
+      ],
+    });
+    const ticking = (request: Request) => (clock.advance(1_000), fetch(request));
+    return createImsClient({ endpoint: fake.url, projectId: OWNER_PROJECT, auth: { token: OWNER_TOKEN }, poll: FAST_POLL, fetch: ticking });
+  }
+  const names = async (images: AsyncIterable<ImageInfo>) => {
+    const out: string[] = [];
+    for await (const i of images) out.push(i.name ?? "");
+    return out.sort();
+  };
+
+  it("copy, list, quota and delete: a copy is a private image that counts against the quota until deleted", async () => {
+    const ims = await owner();
+    expect(await ims.getImageQuota()).toEqual({ used: 3, quota: 3, min: 1, max: 1000 });
+    await ims.deleteImage(ISO);
+    expect(await ims.getImageQuota()).toMatchObject({ used: 2 });
+    const { imageId, job: copyJob } = await ims.copyImage(GOLDEN, { name: "golden-copy", description: "a copy" });
+    expect(copyJob).toMatchObject({ status: "SUCCESS", job_type: "imsCopyImageInRegionJob" });
+    expect(await names(ims.listImages({ imagetype: "private" }))).toEqual(["golden", "golden-copy", "whole-server"]);
+    expect(await names(ims.listImages({ name: "golden-copy" }))).toEqual(["golden-copy"]);
+    expect(await ims.getImageQuota()).toMatchObject({ used: 3 });
+    // Quota full: the fake refuses the next copy, and nothing is made.
+    const full = (await ims.copyImageInRegion(GOLDEN, { name: "one-too-many" }).catch((e: unknown) => e)) as ImsApiError;
+    expect([full.status, full.code]).toEqual([400, COPY_REFUSALS.quota]);
+    await ims.deleteImage(imageId);
+    expect(await names(ims.listImages({ imagetype: "private" }))).toEqual(["golden", "whole-server"]);
+    const gone = (await ims.deleteImage(imageId).catch((e: unknown) => e)) as ImsApiError;
+    expect(gone).toBeInstanceOf(ImsApiError);
+    expect(gone.status).toBe(404);
+  });
+
+  it("IMS's documented refusals of a copy (ISO, full-ECS) reach the caller as ImsApiError, with no job and nothing resent", async () => {
+    const ims = await owner();
+    for (const [image, code] of [
+      [ISO, COPY_REFUSALS.iso],
+      [ECS, COPY_REFUSALS.fullEcs],
+    ] as const) {
+      const error = (await ims.copyImage(image, { name: `copy-of-${image}` }).catch((e: unknown) => e)) as ImsApiError;
+      expect(error).toBeInstanceOf(ImsApiError);
+      expect(error.code).toBe(code);
+      expect(error.jobId).toBeUndefined();
+    }
+    expect(fake.requests.filter((r) => r.operation === "copyImageInRegion")).toHaveLength(2);
   });
 });

@@ -4,7 +4,18 @@
 // made again; a failed copy reported only once every copy has ended. The end-to-end pin on the
 // fake with two tenants is in test/unit/pin-fake.test.ts.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createImsClient, ImsApiError, ImsValidationError, type ImageInfo, type Job } from "../../src/index.js";
+import { createImsClient, ImsApiError, ImsValidationError, type ImageInfo, type ImsClient, type Job } from "../../src/index.js";
+import {
+  COPY_REFUSALS,
+  createManualClock,
+  OWNER_PROJECT,
+  OWNER_TOKEN,
+  RECIPIENT_PROJECT,
+  RECIPIENT_TOKEN,
+  startFakeIms,
+  type FakeIms,
+  type FakeImsOptions,
+} from "../../src/fake/index.js";
 import { forgetProjects } from "../../src/discovery.js";
 import { DEFAULT_PIN_NAME, pinName } from "../../src/pin.js";
 import { FAST_POLL, IMAGES, JOB_ID, PROJECT_ID, job } from "../helpers/fixtures.js";
@@ -219,5 +230,89 @@ describe("acceptImages({ pin })", () => {
       await expect(ims.acceptImages([A], { vaultId: "" })).rejects.toThrow(/^Invalid request body: vault_id must not be empty/);
       expect(server.requests).toEqual([]);
     });
+  });
+});
+
+describe("pinning end to end on the fake IMS, two tenants", () => {
+  const GOLDEN = "6b9a2a3e-0c1d-4e5f-8a7b-9c0d1e2f3a4b";
+  const BASE = "7c0b3b4f-1d2e-4f60-9b8c-0d1e2f3a4b5c";
+  let fake: FakeIms;
+  let owner: ImsClient;
+  let recipient: ImsClient;
+
+  async function startFake(options: FakeImsOptions = {}) {
+    forgetProjects();
+    const clock = createManualClock();
+    fake = await startFakeIms({
+      clock,
+      jobDurationMs: 2_000,
+      images: [
+        { id: GOLDEN, name: "golden" },
+        { id: BASE, name: "base" },
+      ],
+      ...options,
+    });
+    // Every request moves the fake's clock on: jobs end without the test waiting on real time.
+    const ticking = (request: Request) => (clock.advance(1_000), fetch(request));
+    const common = { endpoint: fake.url, poll: FAST_POLL, fetch: ticking };
+    owner = createImsClient({ ...common, projectId: OWNER_PROJECT, auth: { token: OWNER_TOKEN } });
+    // The recipient gives no project: found through the fake's IAM.
+    recipient = createImsClient({ ...common, region: fake.region, iamEndpoint: fake.url, auth: { token: RECIPIENT_TOKEN } });
+  }
+  afterEach(() => fake.close());
+
+  const ids = async (images: AsyncIterable<ImageInfo>) => {
+    const out: string[] = [];
+    for await (const i of images) out.push(i.id);
+    return out.sort();
+  };
+
+  it("share → accept with pin → owner unshares → the pinned copy is still the recipient's to use", async () => {
+    await startFake();
+    await owner.shareImages({ images: [GOLDEN], projects: [RECIPIENT_PROJECT] });
+
+    const accepted = await recipient.acceptImages([GOLDEN], { pin: {} });
+    expect(accepted.status).toBe("SUCCESS");
+    const [pin] = accepted.pins!;
+    expect(pin).toMatchObject({ image: GOLDEN, name: "golden-pinned" });
+    expect(pin!.job?.status).toBe("SUCCESS");
+    expect(await recipient.resolveProjectId()).toBe(RECIPIENT_PROJECT);
+    expect(await ids(recipient.listImages({ imagetype: "private" }))).toEqual([pin!.copy]);
+    expect(await recipient.getImageQuota()).toMatchObject({ used: 1 });
+
+    await owner.unshareImages({ images: [GOLDEN], projects: [RECIPIENT_PROJECT] });
+    expect(await ids(recipient.listSharedImages({ memberStatus: "accepted" }))).toEqual([]);
+    // The shared image itself can no longer be used: the pin was the point.
+    const refused = (await recipient.copyImage(GOLDEN, { name: "too-late" }).catch((e: unknown) => e)) as ImsApiError;
+    expect(refused).toBeInstanceOf(ImsApiError);
+    expect(refused.code).toBe(COPY_REFUSALS.notUsable);
+
+    // The pin is still there, private to the recipient, and usable: copied again, then deleted.
+    expect(await ids(recipient.listImages({ imagetype: "private", name: "golden-pinned" }))).toEqual([pin!.copy]);
+    const again = await recipient.copyImage(pin!.copy, { name: "golden-pinned-2" });
+    expect(await ids(recipient.listImages({ imagetype: "private" }))).toEqual([pin!.copy, again.imageId].sort());
+    await recipient.deleteImage(again.imageId);
+    expect(await ids(recipient.listImages({ imagetype: "private" }))).toEqual([pin!.copy]);
+    // The owner never sees the recipient's images.
+    expect(await ids(owner.listImages({ imagetype: "private", name: "golden-pinned" }))).toEqual([]);
+
+    // Pinning again finds the pin by its name: nothing new is copied.
+    await owner.shareImages({ images: [GOLDEN], projects: [RECIPIENT_PROJECT] });
+    const rerun = await recipient.acceptImages([GOLDEN], { pin: {} });
+    expect(rerun.pins).toEqual([{ image: GOLDEN, copy: pin!.copy, name: "golden-pinned" }]);
+    expect(fake.requests.filter((r) => r.operation === "copyImageInRegion" && r.status === 200)).toHaveLength(2);
+    expect(fake.requests.filter((r) => r.operation === "keystoneListProjects")).toHaveLength(1);
+  });
+
+  it("a full quota refuses the pin before anything is sent: no accept, no copy", async () => {
+    await startFake({ imageQuota: 1 });
+    await owner.shareImages({ images: [GOLDEN, BASE], projects: [RECIPIENT_PROJECT] });
+    const before = fake.requests.length;
+    const error = (await recipient.acceptImages([GOLDEN, BASE], { pin: {} }).catch((e: unknown) => e)) as ImsValidationError;
+    expect(error).toBeInstanceOf(ImsValidationError);
+    expect(error.message).toContain("pin would make 2 private images, and 0 of the project's 1 are used");
+    const sent = fake.requests.slice(before).map((r) => `${r.method} ${r.operation}`);
+    expect(sent.filter((r) => !r.startsWith("GET"))).toEqual([]);
+    expect(await ids(recipient.listSharedImages({ memberStatus: "pending" }))).toEqual([BASE, GOLDEN].sort());
   });
 });
