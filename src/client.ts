@@ -47,7 +47,7 @@ import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
 import { createTransport, type SendInput, type SendOptions, type Transport } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
-import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
+import { DEFAULT_POLL, pollJob, type PollOptions, type PollSchedule, type WaitOptions } from "./wait.js";
 
 export type { AcceptedJob } from "./operations.js";
 
@@ -308,34 +308,9 @@ function checkAuth(auth: unknown): ValidationIssue[] {
  */
 export function createImsClient(options: ImsClientOptions): ImsClient {
   const { baseUrl, iamBaseUrl, requestTimeoutMs } = checkOptions(options);
-  const { auth, projectId, signingHost, region } = options;
+  const { auth, projectId } = options;
   const redact = createRedactor(secretsOf(auth));
-  // The project, when none is given: found through IAM for the region, once (src/discovery.ts).
-  const discovery =
-    projectId === undefined && region !== undefined
-      ? createProjectDiscovery({
-          region,
-          iamEndpoint: iamBaseUrl,
-          credentials: "token" in auth ? `token:${auth.token}` : `ak:${auth.accessKey}`,
-          list: async (signal) => {
-            const { data, traceId } = await transport.send("keystoneListProjects", { query: { name: region } }, { signal });
-            return { data, traceId };
-          },
-        })
-      : undefined;
-  const transport = createTransport({
-    baseUrl,
-    iamBaseUrl,
-    region: options.endpoint === undefined ? region : undefined,
-    auth,
-    projectId,
-    resolveProject: discovery && ((signal) => discovery.resolve(signal)),
-    signingHost,
-    fetch: options.fetch,
-    policy: retryPolicy(options.retry),
-    requestTimeoutMs,
-    redact,
-  });
+  const { transport, discovery } = connect(options, { baseUrl, iamBaseUrl, requestTimeoutMs, redact });
   const poll = withDefaults(DEFAULT_POLL, options.poll);
   /** Whether project-scoped calls can be made: a project given, or one to find. */
   const scoped = projectId !== undefined || discovery !== undefined;
@@ -384,24 +359,12 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const recipientProject = async (what: string, signal: AbortSignal | undefined): Promise<string> => {
     if (scoped) return client.resolveProjectId({ signal });
     throw new ImsValidationError(
-      [
-        {
-          path: "projectId",
-          message: `is required to ${what} (or a region, to find it through IAM): it is the recipient project that answers the share`,
-        },
-      ],
+      [{ path: "projectId", message: `is required to ${what} (or a region, to find it through IAM): ${RECIPIENT_ANSWERS}` }],
       "client options",
     );
   };
   const members = (imageId: string, signal?: AbortSignal) => paginate("listImageMembers", { path: { image_id: imageId } }, { signal });
   const shared = (status: MemberStatus, signal?: AbortSignal) => client.listSharedImages({ memberStatus: status, signal });
-  const copySteps: CopySteps = {
-    check: (imageId, body) => transport.check("copyImageInRegion", { path: { image_id: imageId }, body }),
-    send: (imageId, body, signal) => client.copyImageInRegion(imageId, body, { signal }),
-    wait: (jobId, o) => client.waitForJob(jobId, o),
-    privateImages: (name, signal) => client.listImages({ imagetype: "private", name, signal }),
-    poll,
-  };
 
   const client: ImsClient = {
     api: rawClient(options, redact, baseUrl),
@@ -457,7 +420,7 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       paginate("listImages", { query: { ...preset("listImages", "shared"), member_status: memberStatus, owner, limit } }, { signal }),
     listImages: ({ signal, ...filters } = {}) => paginate("listImages", { query: listImagesQuery(filters) }, { signal }),
     copyImageInRegion: (imageId, body, o) => call("copyImageInRegion", { path: { image_id: imageId }, body }, o),
-    copyImage: (imageId, body, o) => copyAndWait(copySteps, imageId, body, o),
+    copyImage: (imageId, body, o) => copyAndWait(copyStepsOf(client, transport, poll), imageId, body, o),
     async getImageQuota(o = {}) {
       const data = await call("showImageQuota", {}, o);
       const images = data.quotas.resources.find((r) => r.type === "image");
@@ -548,6 +511,54 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
 
   transports.set(client, transport);
   return client;
+}
+
+/** What copying needs (src/pin.ts), from a client and its transport. */
+function copyStepsOf(client: ImsClient, transport: Transport, poll: PollSchedule): CopySteps {
+  return {
+    check: (imageId, body) => transport.check("copyImageInRegion", { path: { image_id: imageId }, body }),
+    send: (imageId, body, signal) => client.copyImageInRegion(imageId, body, { signal }),
+    wait: (jobId, o) => client.waitForJob(jobId, o),
+    privateImages: (name, signal) => client.listImages({ imagetype: "private", name, signal }),
+    poll,
+  };
+}
+
+const RECIPIENT_ANSWERS = "it is the recipient project that answers the share";
+
+/**
+ * The transport a client calls through, and the discovery of its project when none is given: the
+ * project of its region, found through IAM once (src/discovery.ts), by a listing sent through
+ * that same transport.
+ */
+function connect(
+  options: ImsClientOptions,
+  checked: { baseUrl: string; iamBaseUrl: string; requestTimeoutMs: number; redact: ReturnType<typeof createRedactor> },
+): { transport: Transport; discovery: ReturnType<typeof createProjectDiscovery> | undefined } {
+  const { auth, projectId, region } = options;
+  const discovery =
+    projectId === undefined && region !== undefined
+      ? createProjectDiscovery({
+          region,
+          iamEndpoint: checked.iamBaseUrl,
+          credentials: "token" in auth ? `token:${auth.token}` : `ak:${auth.accessKey}`,
+          list: async (signal) => {
+            const { data, traceId } = await transport.send("keystoneListProjects", { query: { name: region } }, { signal });
+            return { data, traceId };
+          },
+        })
+      : undefined;
+  const transport = createTransport({
+    ...checked,
+    region: options.endpoint === undefined ? region : undefined,
+    auth,
+    projectId,
+    resolveProject: discovery && ((signal) => discovery.resolve(signal)),
+    signingHost: options.signingHost,
+    fetch: options.fetch,
+    policy: retryPolicy(options.retry),
+  });
+  return { transport, discovery };
 }
 
 /** A pin's copy request: its name, and a description saying where it was pinned from unless one is given. */
