@@ -250,8 +250,9 @@ export function createTransport(config: TransportConfig): Transport {
     const cause = safeCause(error, redact);
     if (unresolvable(error)) {
       const host = new URL(url).hostname;
+      // The region's clause is IMS's endpoint's alone (an IAM host is the caller's or the global one).
       const where =
-        region === undefined
+        region === undefined || new URL(url).origin !== new URL(baseUrl).origin
           ? ""
           : `: no IMS endpoint exists for region "${region}" as seen from this machine ` +
             "(check the region ID, such as cn-north-4, and this machine's DNS)";
@@ -308,7 +309,8 @@ export function createTransport(config: TransportConfig): Transport {
         throw networkFailure(error, what, url, write, options);
       }
       if (isRedirect(response)) {
-        throw redirectErrorFrom(response, { redact, jobId, baseUrl });
+        // Away from the service asked: IAM's base URL for IAM's calls.
+        throw redirectErrorFrom(response, { redact, jobId, baseUrl: spec.service === "iam" ? (config.iamBaseUrl ?? baseUrl) : baseUrl });
       }
       if (!response.ok) {
         const error = apiErrorFrom(response, text, {

@@ -3,7 +3,16 @@
 // listing and IMS's calls and records every request: how many reach IAM, with which headers,
 // and what is said when IAM lists none, several, or refuses.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createImsClient, ImsApiError, ImsError, ImsProjectDiscoveryError, ImsValidationError, type ImsAuth } from "../../src/index.js";
+import {
+  createImsClient,
+  ImsApiError,
+  ImsError,
+  ImsNetworkError,
+  ImsProjectDiscoveryError,
+  ImsRedirectError,
+  ImsValidationError,
+  type ImsAuth,
+} from "../../src/index.js";
 import { DEFAULT_IAM_ENDPOINT, forgetProjects } from "../../src/discovery.js";
 import { IMAGES, JOB_ID, job } from "../helpers/fixtures.js";
 import { startScriptedServer, type Recorded, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
@@ -218,6 +227,30 @@ describe("none, or several", () => {
     await ims.getJob(JOB_ID);
     expect(iamCalls(server)).toHaveLength(2);
     expect(imsCalls(server).map((r) => r.path)).toEqual([`/v1/${FOUND}/jobs/${JOB_ID}`]);
+  });
+});
+
+describe("where IAM is", () => {
+  it("a redirect from IAM is refused, naming IAM's endpoint; where it pointed sees nothing", async () => {
+    other = await startScriptedServer(() => ({ body: { projects: [project(FOUND)] } }));
+    server = await start({ listing: () => ({ status: 302, headers: { location: `${other!.url}/v3/projects?name=${REGION}` } }) });
+    const ims = client(server, { accessKey: "AK-REDIRECT", secretKey: SECRET });
+    const error = (await ims.resolveProjectId().catch((e: unknown) => e)) as ImsRedirectError;
+    expect(error).toBeInstanceOf(ImsRedirectError);
+    expect(error.message).toMatch(/^Finding the project of region "cn-north-4" through IAM .* failed: .*a redirect to /);
+    expect(error.message).toContain(`following would send credentials away from ${server.url}`);
+    expect(other.requests).toEqual([]);
+  });
+
+  it("an IAM host that does not resolve is said so, without blaming the region's IMS endpoint", async () => {
+    server = await start();
+    const ims = createImsClient({ region: REGION, iamEndpoint: "https://iam.invalid", auth: { token: TOKEN }, retry: false });
+    const error = (await ims.resolveProjectId().catch((e: unknown) => e)) as ImsNetworkError;
+    expect(error).toBeInstanceOf(ImsNetworkError);
+    expect(error.message).toBe(
+      'Finding the project of region "cn-north-4" through IAM (https://iam.invalid/v3/projects) failed: ' +
+        "GET /v3/projects failed: iam.invalid does not resolve (DNS: no such name)",
+    );
   });
 });
 
