@@ -268,6 +268,15 @@ export function createTransport(config: TransportConfig): Transport {
     return new ImsNetworkError(`${what} failed: ${redact(detail)}`, { cause, jobId: options.jobId });
   }
 
+  /** The headers of one attempt, signed afresh with AK/SK (and what was signed, for APIGW.0301); a token's as they are. */
+  async function signed(spec: OperationSpec, url: string, headers: Record<string, string>, body: string | undefined) {
+    if (!signer) return { headers, canonicalRequest: undefined };
+    // signingHost is IMS's behind a proxy: IAM's calls are signed for the host they go to.
+    const host = spec.service === "ims" ? signingHost : undefined;
+    const signature = await signer.sign({ method: spec.method, url, headers, body }, { host });
+    return { headers: { ...headers, ...signature.headers }, canonicalRequest: signature.canonicalRequest };
+  }
+
   /** One attempt: its own time limit, no redirect followed, every failure an ImsError. */
   async function attempt<T>(
     spec: OperationSpec,
@@ -282,13 +291,7 @@ export function createTransport(config: TransportConfig): Transport {
     const write = !spec.safeToRepeat;
     const limit = deadline(signal, requestTimeoutMs);
     try {
-      let headers = baseHeaders(spec, body, projectId);
-      let canonicalRequest: string | undefined;
-      if (signer) {
-        const signature = await signer.sign({ method: spec.method, url, headers, body }, { host: signingHost });
-        headers = { ...headers, ...signature.headers };
-        canonicalRequest = signature.canonicalRequest;
-      }
+      const { headers, canonicalRequest } = await signed(spec, url, baseHeaders(spec, body, projectId), body);
       let response: Response;
       let text: string;
       try {

@@ -152,6 +152,24 @@ describe("one matching project", () => {
     }
   });
 
+  it("signingHost (IMS's, behind a proxy) is not used to sign IAM's call, which goes to IAM itself", async () => {
+    server = await start();
+    const ims = createImsClient({
+      region: REGION,
+      endpoint: server.url,
+      iamEndpoint: server.url,
+      signingHost: "ims.cn-north-4.myhuaweicloud.com",
+      auth: { accessKey: "AK-SIGNING-HOST", secretKey: SECRET },
+    });
+    await ims.getImageQuota();
+    const [listing] = iamCalls(server);
+    expect(verifySignature(listing!, SECRET).ok).toBe(true);
+    // IMS's call is signed for the host the proxy forwards to, as before.
+    const [quota] = imsCalls(server);
+    expect(verifySignature(quota!, SECRET).ok).toBe(false);
+    expect(verifySignature({ ...quota!, headers: { ...quota!.headers, host: "ims.cn-north-4.myhuaweicloud.com" } }, SECRET).ok).toBe(true);
+  });
+
   it("defaults to IAM's global endpoint, as the official SDKs", () => {
     expect(DEFAULT_IAM_ENDPOINT).toBe("https://iam.myhuaweicloud.com");
   });
