@@ -18,6 +18,7 @@ import {
   type Job,
 } from "../../src/index.js";
 import { COPY_REFUSALS, createManualClock, OWNER_PROJECT, OWNER_TOKEN, startFakeIms, type FakeIms } from "../../src/fake/index.js";
+import { checkCommands, checkHint } from "../../src/check.js";
 import { FAST_POLL, IMAGES, PROJECT_ID, job } from "../helpers/fixtures.js";
 import { startScriptedServer, type Recorded, type Reply, type ScriptedServer } from "../helpers/scripted-server.js";
 
@@ -175,6 +176,22 @@ describe("copyImageInRegion", () => {
       expect((error as Error).message.startsWith(message)).toBe(true);
     }
     expect(server.requests).toEqual([]);
+  });
+});
+
+describe("how to see whether a copy was made (src/check.ts)", () => {
+  it("a listing of your private images of that name, as words for the command line and as a command that pastes as printed", () => {
+    const name = "it's a copy";
+    expect(checkCommands("copyImageInRegion", { name })).toEqual([
+      ["api", "listImages", "--query", "__imagetype=private", "--query", `name=${name}`],
+    ]);
+    expect(checkHint("copyImageInRegion", { name })).toBe(
+      `look for a new private image named "it's a copy" (ims-sharing api listImages --query __imagetype=private --query 'name=it'\\''s a copy')`,
+    );
+    // The membership checks' words need no quoting, and get none.
+    expect(checkHint("addImageMembers", { images: [SOURCE], projects: [PROJECT_ID] })).toBe(
+      `list the members of image ${SOURCE} (ims-sharing members list --image ${SOURCE})`,
+    );
   });
 });
 
