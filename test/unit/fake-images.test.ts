@@ -18,6 +18,7 @@ import {
   type FakeImsOptions,
   type SeedImage,
 } from "../../src/fake/index.js";
+import { forgetProjects } from "../../src/discovery.js";
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 const SHARED = uuid(1); // the owner's, shared with the recipient (accepted)
@@ -41,6 +42,8 @@ let fake: FakeIms;
 let owner: ImsClient;
 let recipient: ImsClient;
 async function start(options: FakeImsOptions = {}): Promise<void> {
+  // Projects found are kept per process, by credentials, IAM endpoint and region: a new fake may reuse a port.
+  forgetProjects();
   const clock = createManualClock();
   fake = await startFakeIms({ clock, jobDurationMs: 2_000, images: IMAGES, ...options });
   // Every request moves the fake's clock on: a job ends after two polls, never on real time.
@@ -209,5 +212,24 @@ describe("glanceDeleteImage and the pinned copy", () => {
     // (deleteBackup given: the client refuses deleteImage(id) alone before sending, a library bug reported with this change.)
     await recipient.deleteImage(imageId, { deleteBackup: false });
     expect(fake.state.images.has(imageId)).toBe(false);
+  });
+});
+
+describe("faults on the new operations", () => {
+  it("a status fault on the quota, a dropped IAM listing and an image failure in a copy act as on any operation", async () => {
+    fake.inject({ type: "status", status: 503, path: "/v1/cloudimages/quota", times: 1 });
+    fake.inject({ type: "drop", path: "/v3/projects", times: 1 });
+    fake.inject({ type: "imageFailure", image: SHARED, path: `/v1/cloudimages/${SHARED}/copy`, code: "IMG.0000", times: 1 });
+    // The lookup is a safe read: tried again after the dropped connection; so is the quota after its 503.
+    expect(await recipient.resolveProjectId()).toBe(RECIPIENT_PROJECT);
+    expect(await recipient.getImageQuota()).toMatchObject({ used: 1 });
+    expect(fake.requests.map((r) => `${r.operation ?? "-"} ${r.status}`)).toEqual([
+      "- 0",
+      "keystoneListProjects 200",
+      "- 503",
+      "showImageQuota 200",
+    ]);
+    await expect(recipient.copyImage(SHARED, { name: "fails" })).rejects.toMatchObject({ name: "ImsJobFailedError" });
+    expect(await ids(recipient, { name: "fails" })).toEqual([]);
   });
 });
