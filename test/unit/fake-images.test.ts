@@ -138,6 +138,18 @@ describe("copyImageInRegion", () => {
     expect(fake.state.images.get(own.imageId)?.owner).toBe(OWNER_PROJECT);
   });
 
+  it("lists the copy as saving while its job runs (it counts against the quota already), active once made", async () => {
+    await recipient.resolveProjectId();
+    const statusOf = async () => {
+      for await (const image of recipient.listImages({ name: "web-pinned" })) return image.status;
+      return undefined;
+    };
+    // Each request moves the clock 1 s; the job takes 2 s from the request that started it.
+    await recipient.copyImageInRegion(SHARED, { name: "web-pinned" });
+    expect(await statusOf()).toBe("saving");
+    expect(await statusOf()).toBe("active");
+  });
+
   it.each([
     ["a full-ECS image", FULL_ECS, `400 ${COPY_REFUSALS.fullEcs}`],
     ["an ISO image", ISO, `400 ${COPY_REFUSALS.iso}`],
