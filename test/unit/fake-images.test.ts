@@ -245,3 +245,20 @@ describe("faults on the new operations", () => {
     expect(await ids(recipient, { name: "fails" })).toEqual([]);
   });
 });
+
+describe("pinning end to end (two tenants)", () => {
+  it("share, accept with a pin, the owner unshares and deletes: the recipient's pinned copy remains its own, usable", async () => {
+    // A literal name: the client looks the pending image up (for `{name}`) before accepting it, and
+    // IMS, as Glance, lists only accepted shares unless told otherwise (reported to the client's side).
+    const accepted = await recipient.acceptImages([PENDING], { pin: { name: "db-pinned" } });
+    const [pin] = accepted.pins ?? [];
+    expect(pin).toMatchObject({ image: PENDING, name: "db-pinned" });
+    expect(fake.state.memberStatus(PENDING, RECIPIENT_PROJECT)).toBe("accepted");
+    await owner.unshareImages({ images: [PENDING], projects: [RECIPIENT_PROJECT] });
+    await fetch(`${fake.url}/v2/images/${PENDING}`, { method: "DELETE", headers: { "x-auth-token": OWNER_TOKEN } });
+    expect(fake.state.images.has(PENDING)).toBe(false);
+    expect(await ids(recipient, { name: "db-pinned" })).toEqual([pin!.copy]);
+    expect(fake.state.images.get(pin!.copy)).toMatchObject({ owner: RECIPIENT_PROJECT, status: "active" });
+    expect(await recipient.getImageQuota()).toMatchObject({ used: 2 }); // OWN and the pin
+  });
+});
