@@ -86,7 +86,7 @@ export function imageView(image: FakeImage, relation: Relation): ImageInfo {
     visibility: VISIBILITY[relation],
     __imagetype: relation,
     __description: image.description,
-    status: "active",
+    status: image.status,
     protected: image.protected,
     tags: [...image.tags],
     min_disk: image.minDisk,

@@ -56,6 +56,8 @@ export interface FakeImage {
   /** IMS's `__description` (empty when none was given). */
   description: string;
   owner: string;
+  /** `saving` while a copy that makes it runs, `active` once made (IMS's image statuses). */
+  status: "saving" | "active";
   kind: ImageKind;
   fromBackup: boolean;
   encrypted: boolean;

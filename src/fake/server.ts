@@ -12,9 +12,15 @@
  * absent); with a token, the project `tokens` maps it to (OWNER_TOKEN → OWNER_PROJECT and
  * RECIPIENT_TOKEN → RECIPIENT_PROJECT by default), and any other token is the owner, so
  * `auth: { token: "any" }` acts as the owner of the seed images. A `{project_id}` in the path must
- * be the caller's (else 400 IMG.0030); auth.ts says who is calling. The sharing rules, which are
- * refused at once and which fail in the job, are one entry per operation in writes.ts, run over
- * time by state.ts; faults.ts holds the faults still to come.
+ * be the caller's (else 400 IMG.0030); auth.ts says who is calling. The asynchronous writes (the
+ * sharing rules and the copy), which are refused at once and which fail in the job, are one entry
+ * per operation in writes.ts, run over time by state.ts; images.ts is the image query; faults.ts
+ * holds the faults still to come.
+ *
+ * IAM's project listing (`GET /v3/projects`) is answered on the same port, so a client given
+ * `iamEndpoint: fake.url` and no project finds its project here: tenants.ts has the accounts,
+ * each with a project per region (`fake.tenants`), one with a sub-project. It is authenticated as
+ * IMS's calls are, without `X-Project-Id` (with AK/SK, `accessKeys` says whose the key is).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";

@@ -1,6 +1,8 @@
 /**
  * The fake IMS's world: images, who owns them, whom they are shared with and how far each share
- * has got (pending → accepted | rejected), and the jobs that change that. Tenants are projects.
+ * has got (pending → accepted | rejected), and the jobs that change that (sharing, copying); the
+ * image query (images.ts), each project's private-image quota, deleting an image. Tenants are
+ * projects here (their accounts, for IAM, are in tenants.ts).
  *
  * Jobs move INIT → RUNNING → SUCCESS/FAIL over their duration, read from a clock (see clock.ts);
  * nothing runs on a timer. Every due job is applied, in the order it completes, the moment anyone
@@ -196,6 +198,7 @@ export class FakeState {
       name: seed.name ?? `image-${seed.id.slice(0, 8)}`,
       description: seed.description ?? "",
       owner: seed.owner ?? OWNER_PROJECT,
+      status: "active",
       kind: seed.kind ?? "system",
       fromBackup: seed.fromBackup ?? false,
       encrypted: seed.encrypted ?? false,
@@ -304,6 +307,7 @@ export class FakeState {
     };
     this.jobs.set(jobId, job);
     this.unsettled.add(job);
+    rule.begin?.(this, job, job.startedAt);
     return job;
   }
 
@@ -344,16 +348,19 @@ export class FakeState {
 
   // ---- What the write rules ask of the world (writes.ts `World`). ----
 
-  /** The private images `projectId` may have, has, and is making (copies under way). */
-  imageQuota(projectId: string): { quota: number; used: number; making: number } {
+  /** The private images `projectId` may have, and has (copies still being made included). */
+  imageQuota(projectId: string): { quota: number; used: number } {
     let used = 0;
     for (const image of this.images.values()) if (image.owner === projectId && image.visibility === "private") used++;
-    let making = 0;
-    for (const job of this.unsettled) if (job.project === projectId && job.makes) making++;
-    return { quota: this.quota, used, making };
+    return { quota: this.quota, used };
   }
 
-  /** Makes the copy a job names: a private image of `owner`, without members, as `from` otherwise is. */
+  /** Removes an image, no questions asked (a copy that failed). */
+  removeImage(imageId: string): void {
+    this.images.delete(imageId);
+  }
+
+  /** Starts making the copy a job names: a private image of `owner`, `saving`, without members, as `from` otherwise is. */
   makeCopy(from: FakeImage, owner: string, made: MadeImage, at: number): void {
     this.images.set(made.id, {
       ...from,
@@ -361,6 +368,7 @@ export class FakeState {
       name: made.name,
       description: made.description,
       owner,
+      status: "saving",
       visibility: "private",
       encrypted: from.encrypted || made.encrypted,
       tags: [],

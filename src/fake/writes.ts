@@ -31,10 +31,12 @@ export interface World {
   readonly images: ReadonlyMap<string, FakeImage>;
   /** The region a project lives in. */
   regionOf(projectId: string): string;
-  /** Private images a project may have, and how many it has or is making (copies under way). */
-  imageQuota(projectId: string): { quota: number; used: number; making: number };
-  /** Makes a copy of `from` for `owner`, as `made` names it, at time `at`. */
+  /** Private images a project may have, and how many it has (copies being made included). */
+  imageQuota(projectId: string): { quota: number; used: number };
+  /** Starts a copy of `from` for `owner`, as `made` names it, at time `at`: the image exists, `saving`. */
   makeCopy(from: FakeImage, owner: string, made: MadeImage, at: number): void;
+  /** Removes an image (a copy that failed). */
+  removeImage(imageId: string): void;
 }
 
 /** A write's input as the spec validated it: the path parameters and the body. */
@@ -69,6 +71,8 @@ export interface WriteRule<K extends JobOperationId> {
   start(caller: string, input: WriteInput<K>): JobStart;
   /** The first refusal answered at once (no job), as the request, the caller and the images show it when it arrives; or none. */
   refuse(world: World, caller: string, input: WriteInput<K>): Refusal | undefined;
+  /** What happens as soon as the job is accepted, if anything (a copy's image appears, `saving`). */
+  begin?(world: World, job: FakeJob, at: number): void;
   /** What the job does when it completes (injected image failures in `job.failures` included). */
   run(world: World, job: FakeJob, at: number): JobOutcome;
   /**
@@ -276,21 +280,26 @@ const copyImageInRegion: WriteRule<"copyImageInRegion"> = {
     }
     if (image.kind === "full-ecs") return refuse(COPY_REFUSALS.fullEcs, `A full-ECS image cannot be copied: ${id}.`);
     if (image.kind === "iso") return refuse(COPY_REFUSALS.iso, `An ISO image cannot be copied: ${id}.`);
-    const { quota, used, making } = world.imageQuota(caller);
-    if (used + making >= quota) {
-      return refuse(
-        COPY_REFUSALS.quota,
-        `The image quota is exceeded: project ${caller} has ${used} private images (${making} being copied) of ${quota}.`,
-      );
+    const { quota, used } = world.imageQuota(caller);
+    if (used >= quota) {
+      return refuse(COPY_REFUSALS.quota, `The image quota is exceeded: project ${caller} has ${used} private images of ${quota}.`);
     }
     return undefined;
   },
-  run(world, job, at) {
+  // The copy exists (saving) from the moment the job is accepted, as IMS lists a copy being made.
+  begin(world, job, at) {
     const source = world.images.get(job.images[0] ?? "");
+    if (source && job.makes) world.makeCopy(source, job.project, job.makes, at);
+  },
+  run(world, job) {
+    const copy = world.images.get(job.makes?.id ?? "");
     const injected = job.failures.get(job.images[0] ?? "");
-    if (!source) return { error: { code: "IMG.0027", reason: `the image ${job.images[0]} no longer exists` } };
-    if (injected) return { error: { code: injected, reason: "injected failure (imageFailure fault)" } };
-    if (job.makes) world.makeCopy(source, job.project, job.makes, at);
+    if (!copy) return { error: { code: "IMG.0027", reason: `the copy ${job.makes?.id} was deleted before it was made` } };
+    if (injected) {
+      world.removeImage(copy.id);
+      return { error: { code: injected, reason: "injected failure (imageFailure fault)" } };
+    }
+    copy.status = "active";
     return {};
   },
   failure: { code: "IMG.0000", text: "Failed to copy the image" },

@@ -23,12 +23,15 @@ import {
   type FakeIms,
   type FakeImsOptions,
 } from "../../src/fake/index.js";
+import { forgetProjects } from "../../src/discovery.js";
 
 let fake: FakeIms | undefined;
 afterEach(() => fake?.close());
 
 const REGION = "cn-north-4";
 async function start(options: FakeImsOptions = {}): Promise<FakeIms> {
+  // Projects found are kept per process, by credentials, IAM endpoint and region: a new fake may reuse a port.
+  forgetProjects();
   fake = await startFakeIms({ clock: createManualClock(), ...options });
   return fake;
 }
