@@ -42,12 +42,12 @@ import {
   type PaginatedOperationId,
 } from "./operations.js";
 import { withDefaults } from "./options.js";
-import { checkPinQuota, copyAndWait, DEFAULT_PIN_NAME, pinName, type CopySteps, type PinPlan } from "./pin.js";
+import { checkPinNames, checkPinQuota, copyAndWait, DEFAULT_PIN_NAME, pinName, type CopySteps, type PinPlan } from "./pin.js";
 import { retryPolicy, type RetryOptions } from "./retry.js";
 import { credentialIssues } from "./signer.js";
 import { createTransport, type SendInput, type SendOptions, type Transport } from "./transport.js";
 import { validate, type ValidationIssue } from "./validate.js";
-import { DEFAULT_POLL, pollJob, type PollOptions, type WaitOptions } from "./wait.js";
+import { DEFAULT_POLL, pollJob, type PollOptions, type PollSchedule, type WaitOptions } from "./wait.js";
 
 export type { AcceptedJob } from "./operations.js";
 
@@ -308,34 +308,9 @@ function checkAuth(auth: unknown): ValidationIssue[] {
  */
 export function createImsClient(options: ImsClientOptions): ImsClient {
   const { baseUrl, iamBaseUrl, requestTimeoutMs } = checkOptions(options);
-  const { auth, projectId, signingHost, region } = options;
+  const { auth, projectId } = options;
   const redact = createRedactor(secretsOf(auth));
-  // The project, when none is given: found through IAM for the region, once (src/discovery.ts).
-  const discovery =
-    projectId === undefined && region !== undefined
-      ? createProjectDiscovery({
-          region,
-          iamEndpoint: iamBaseUrl,
-          credentials: "token" in auth ? `token:${auth.token}` : `ak:${auth.accessKey}`,
-          list: async (signal) => {
-            const { data, requestId } = await transport.send("keystoneListProjects", { query: { name: region } }, { signal });
-            return { data, traceId: requestId };
-          },
-        })
-      : undefined;
-  const transport = createTransport({
-    baseUrl,
-    iamBaseUrl,
-    region: options.endpoint === undefined ? region : undefined,
-    auth,
-    projectId,
-    resolveProject: discovery && ((signal) => discovery.resolve(signal)),
-    signingHost,
-    fetch: options.fetch,
-    policy: retryPolicy(options.retry),
-    requestTimeoutMs,
-    redact,
-  });
+  const { transport, discovery } = connect(options, { baseUrl, iamBaseUrl, requestTimeoutMs, redact });
   const poll = withDefaults(DEFAULT_POLL, options.poll);
   /** Whether project-scoped calls can be made: a project given, or one to find. */
   const scoped = projectId !== undefined || discovery !== undefined;
@@ -343,7 +318,11 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   /** One call of the table: the answer, or for a job operation the accepted job. */
   const send = async <K extends OperationId>(id: K, input: SendInput, sendOptions: SendOptions): Promise<CallResult<K>> => {
     const job = isJobOperation(id);
-    const { data, requestId } = await transport.send(id, input, job ? { ...sendOptions, checkHint: checkHint(id, input.body) } : sendOptions);
+    const { data, requestId } = await transport.send(
+      id,
+      input,
+      job ? { ...sendOptions, checkHint: checkHint(id, input.body) } : sendOptions,
+    );
     if (!job) return data as CallResult<K>;
     const accepted: AcceptedJob = { jobId: (data as { job_id: string }).job_id };
     if (requestId !== undefined) accepted.requestId = requestId;
@@ -380,18 +359,12 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   const recipientProject = async (what: string, signal: AbortSignal | undefined): Promise<string> => {
     if (scoped) return client.resolveProjectId({ signal });
     throw new ImsValidationError(
-      [{ path: "projectId", message: `is required to ${what} (or a region, to find it through IAM): it is the recipient project that answers the share` }],
+      [{ path: "projectId", message: `is required to ${what} (or a region, to find it through IAM): ${RECIPIENT_ANSWERS}` }],
       "client options",
     );
   };
   const members = (imageId: string, signal?: AbortSignal) => paginate("listImageMembers", { path: { image_id: imageId } }, { signal });
   const shared = (status: MemberStatus, signal?: AbortSignal) => client.listSharedImages({ memberStatus: status, signal });
-  const copySteps: CopySteps = {
-    send: (imageId, body, signal) => client.copyImageInRegion(imageId, body, { signal }),
-    wait: (jobId, o) => client.waitForJob(jobId, o),
-    privateImages: (name, signal) => client.listImages({ imagetype: "private", name, signal }),
-    poll,
-  };
 
   const client: ImsClient = {
     api: rawClient(options, redact, baseUrl),
@@ -412,18 +385,26 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
     shareImages: (body, o) => change("addImageMembers", body, o, scoped ? membersHold(members, body, "present") : undefined),
     updateImageMembers: (body, o) => call("updateImageMembers", { body }, o),
     acceptImages: async (images, { vaultId, pin, ...o } = {}) => {
+      checkAnswer(images, vaultId);
       const project = await recipientProject("accept images", o.signal);
       const plans = pin ? await planPins(images, pin, o.signal) : [];
-      const job = await change("updateImageMembers", answerBody(images, project, "accepted", vaultId), o, answerHolds(shared, images, "accepted"));
+      const job = await change(
+        "updateImageMembers",
+        answerBody(images, project, "accepted", vaultId),
+        o,
+        answerHolds(shared, images, "accepted"),
+      );
       return pin ? { ...job, pins: await makePins(plans, pin, o) } : job;
     },
-    rejectImages: async (images, o = {}) =>
-      change(
+    rejectImages: async (images, o = {}) => {
+      checkAnswer(images);
+      return change(
         "updateImageMembers",
         answerBody(images, await recipientProject("reject images", o.signal), "rejected"),
         o,
         answerHolds(shared, images, "rejected"),
-      ),
+      );
+    },
     deleteImageMembers: (body, o) => call("deleteImageMembers", { body }, o),
     unshareImages: (body, o) => change("deleteImageMembers", body, o, scoped ? membersHold(members, body, "absent") : undefined),
 
@@ -439,17 +420,24 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
       paginate("listImages", { query: { ...preset("listImages", "shared"), member_status: memberStatus, owner, limit } }, { signal }),
     listImages: ({ signal, ...filters } = {}) => paginate("listImages", { query: listImagesQuery(filters) }, { signal }),
     copyImageInRegion: (imageId, body, o) => call("copyImageInRegion", { path: { image_id: imageId }, body }, o),
-    copyImage: (imageId, body, o) => copyAndWait(copySteps, imageId, body, o),
+    copyImage: (imageId, body, o) => copyAndWait(copyStepsOf(client, transport, poll), imageId, body, o),
     async getImageQuota(o = {}) {
       const data = await call("showImageQuota", {}, o);
       const images = data.quotas.resources.find((r) => r.type === "image");
       if (!images) {
-        throw new ImsResponseError("GET /v1/cloudimages/quota answered no quota of type image", { status: 200, body: JSON.stringify(data) });
+        throw new ImsResponseError("GET /v1/cloudimages/quota answered no quota of type image", {
+          status: 200,
+          body: JSON.stringify(data),
+        });
       }
       return { used: images.used, quota: images.quota, min: images.min, max: images.max };
     },
     async deleteImage(imageId, { deleteBackup, signal } = {}) {
-      await call("glanceDeleteImage", { path: { image_id: imageId }, body: deleteBackup === undefined ? undefined : { delete_backup: deleteBackup } }, { signal });
+      await call(
+        "glanceDeleteImage",
+        { path: { image_id: imageId }, body: deleteBackup === undefined ? undefined : { delete_backup: deleteBackup } },
+        { signal },
+      );
     },
 
     getJob: (jobId, o = {}) => job("showJob", jobId, { signal: o.signal }),
@@ -467,38 +455,135 @@ export function createImsClient(options: ImsClientOptions): ImsClient {
   async function planPins(images: readonly string[], pin: PinOptions, signal: AbortSignal | undefined): Promise<PinPlan[]> {
     const plans: PinPlan[] = [];
     for (const image of images) {
-      let source: ImageInfo | undefined;
-      for await (const found of client.listImages({ id: image, signal })) source = found;
-      const name = pinName(pin.name ?? DEFAULT_PIN_NAME, source ?? { id: image });
+      const name = pinName(pin.name ?? DEFAULT_PIN_NAME, (await sharedImage(image, signal)) ?? { id: image });
+      // Checked before its listing too (which would refuse a name IMS would, as the listing's).
+      checkPinCopy(image, name, pin);
       let existing: string | undefined;
       for await (const mine of client.listImages({ imagetype: "private", name, signal })) if (mine.name === name) existing = mine.id;
       plans.push({ image, name, existing });
     }
+    checkPinNames(plans);
     checkPinQuota(plans.filter((p) => p.existing === undefined).length, await client.getImageQuota({ signal }));
     return plans;
   }
 
-  /** The copies the plans need, side by side; the pins already there as they are. */
-  function makePins(plans: readonly PinPlan[], pin: PinOptions, waitOptions: ChangeOptions): Promise<PinnedCopy[]> {
-    return Promise.all(
+  /**
+   * A shared image as the recipient sees it, whatever its answer so far: a listing shows
+   * accepted shares unless asked for another status (as Glance does), and one being accepted is
+   * most often pending.
+   */
+  async function sharedImage(image: string, signal: AbortSignal | undefined): Promise<ImageInfo | undefined> {
+    for (const status of ["pending", "accepted", "rejected"] as const) {
+      const query = { ...preset("listImages", "shared"), member_status: status, id: image };
+      for await (const found of paginate("listImages", { query }, { signal })) if (found.id === image) return found;
+    }
+    return undefined;
+  }
+
+  /** A pin's copy request, checked before the accept is sent (a template can make a name IMS would refuse). */
+  function checkPinCopy(image: string, name: string, pin: PinOptions): void {
+    try {
+      transport.check("copyImageInRegion", { path: { image_id: image }, body: copyBody(image, name, pin) });
+    } catch (error) {
+      if (!(error instanceof ImsValidationError)) throw error;
+      const issues = error.issues.map((i) => ({ path: `pin.${i.path}`, message: `${i.message} (the copy of ${image}); nothing was sent` }));
+      throw new ImsValidationError(issues, "pin");
+    }
+  }
+
+  /**
+   * The copies the plans need, side by side; the pins already there as they are. Every copy is
+   * followed to its end before a failure is reported (the first), so none is left running
+   * unseen; the pins made are then found by name on the next run, not copied again.
+   */
+  async function makePins(plans: readonly PinPlan[], pin: PinOptions, waitOptions: ChangeOptions): Promise<PinnedCopy[]> {
+    const settled = await Promise.allSettled(
       plans.map(async ({ image, name, existing }): Promise<PinnedCopy> => {
         if (existing !== undefined) return { image, copy: existing, name };
-        const description = pin.description ?? `pinned copy of ${image}`;
-        const { imageId, job: copyJob } = await client.copyImage(image, { name, description }, waitOptions);
+        const { imageId, job: copyJob } = await client.copyImage(image, copyBody(image, name, pin), waitOptions);
         return { image, copy: imageId, name, job: copyJob };
       }),
     );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<PinnedCopy>).value);
   }
 
   transports.set(client, transport);
   return client;
 }
 
+/** What copying needs (src/pin.ts), from a client and its transport. */
+function copyStepsOf(client: ImsClient, transport: Transport, poll: PollSchedule): CopySteps {
+  return {
+    check: (imageId, body) => transport.check("copyImageInRegion", { path: { image_id: imageId }, body }),
+    send: (imageId, body, signal) => client.copyImageInRegion(imageId, body, { signal }),
+    wait: (jobId, o) => client.waitForJob(jobId, o),
+    privateImages: (name, signal) => client.listImages({ imagetype: "private", name, signal }),
+    poll,
+  };
+}
+
+const RECIPIENT_ANSWERS = "it is the recipient project that answers the share";
+
+/**
+ * The transport a client calls through, and the discovery of its project when none is given: the
+ * project of its region, found through IAM once (src/discovery.ts), by a listing sent through
+ * that same transport.
+ */
+function connect(
+  options: ImsClientOptions,
+  checked: { baseUrl: string; iamBaseUrl: string; requestTimeoutMs: number; redact: ReturnType<typeof createRedactor> },
+): { transport: Transport; discovery: ReturnType<typeof createProjectDiscovery> | undefined } {
+  const { auth, projectId, region } = options;
+  const discovery =
+    projectId === undefined && region !== undefined
+      ? createProjectDiscovery({
+          region,
+          iamEndpoint: checked.iamBaseUrl,
+          credentials: "token" in auth ? `token:${auth.token}` : `ak:${auth.accessKey}`,
+          list: async (signal) => {
+            const { data, traceId } = await transport.send("keystoneListProjects", { query: { name: region } }, { signal });
+            return { data, traceId };
+          },
+        })
+      : undefined;
+  const transport = createTransport({
+    ...checked,
+    region: options.endpoint === undefined ? region : undefined,
+    auth,
+    projectId,
+    resolveProject: discovery && ((signal) => discovery.resolve(signal)),
+    signingHost: options.signingHost,
+    fetch: options.fetch,
+    policy: retryPolicy(options.retry),
+  });
+  return { transport, discovery };
+}
+
+/** A pin's copy request: its name, and a description saying where it was pinned from unless one is given. */
+function copyBody(image: string, name: string, pin: PinOptions): CopyImageRequest {
+  return { name, description: pin.description ?? `pinned copy of ${image}` };
+}
+
+/**
+ * The fields of a recipient's answer that are the caller's (the images, the vault), checked as
+ * the spec says before the project is looked for: bad input never reaches IAM.
+ */
+function checkAnswer(images: unknown, vaultId?: string): void {
+  const fields = operationSpec("updateImageMembers").input.body?.properties ?? {};
+  const issues = [
+    ...(fields.images ? validate(fields.images, images, "images") : []),
+    ...(vaultId !== undefined && fields.vault_id ? validate(fields.vault_id, vaultId, "vault_id") : []),
+  ];
+  if (issues.length) throw new ImsValidationError(issues, "request body");
+}
+
 /** `listImages` filters as the query names them: `imagetype` is `__imagetype`, and so on. */
 function listImagesQuery(filters: Omit<ListImagesOptions, "signal">): ListImagesQuery {
   const known = operationSpec("listImages").queryParams;
   // The query is checked against the spec before it is sent (an unknown name is refused, named).
-  return Object.fromEntries(Object.entries(filters).map(([key, value]) => [known.includes(`__${key}`) ? `__${key}` : key, value])) as ListImagesQuery;
+  return Object.fromEntries(Object.entries(filters).map(([key, value]) => [known.includes(`__${key}`) ? `__${key}` : key, value]));
 }
 
 /** Each client's transport, for the package's own tools (the contract suite watches its paging); not a public API. */
@@ -526,7 +611,10 @@ function checkOptions(given: ImsClientOptions | undefined): { baseUrl: string; i
   const { baseUrl, issues } = resolveEndpoint(options);
   // With an endpoint, the region is still what a missing project is found for: checked as well.
   if (options.endpoint !== undefined && options.region !== undefined) issues.push(...resolveEndpoint({ region: options.region }).issues);
-  const iam = options.iamEndpoint === undefined ? { baseUrl: DEFAULT_IAM_ENDPOINT, issues: [] } : baseUrlOf(options.iamEndpoint, "iamEndpoint", DEFAULT_IAM_ENDPOINT);
+  const iam =
+    options.iamEndpoint === undefined
+      ? { baseUrl: DEFAULT_IAM_ENDPOINT, issues: [] }
+      : baseUrlOf(options.iamEndpoint, "iamEndpoint", DEFAULT_IAM_ENDPOINT);
   issues.push(...iam.issues, ...checkAuth(options.auth));
   if (options.projectId !== undefined) issues.push(...validate(schemas.ProjectId, options.projectId, "projectId"));
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;

@@ -21,6 +21,8 @@ import { nextPollDelay, type PollSchedule, type WaitOptions } from "./wait.js";
 
 /** What copying needs of a client. */
 export interface CopySteps {
+  /** Checks the request, sending nothing (an `ImsValidationError` before the first listing). */
+  check(imageId: string, body: CopyImageRequest): void;
   send(imageId: string, body: CopyImageRequest, signal: AbortSignal | undefined): Promise<AcceptedJob>;
   wait(jobId: string, options: WaitOptions): Promise<AnyJob>;
   /** Your private images of a name. */
@@ -49,15 +51,24 @@ async function idsNamed(steps: CopySteps, name: string, signal: AbortSignal | un
 export async function copyAndWait(steps: CopySteps, imageId: string, body: CopyImageRequest, options: CopyOptions = {}): Promise<Copied> {
   const { onAccepted, ...waitOptions } = options;
   const { signal } = waitOptions;
+  steps.check(imageId, body);
   const before = await idsNamed(steps, body.name, signal);
   let jobId: string;
   try {
     ({ jobId } = await steps.send(imageId, body, signal));
   } catch (error) {
     if (signal?.aborted || !mayHaveTakenEffect(error)) throw error;
+    const firstAttempt = (error as ImsError).message;
     const found = await lookForCopy(steps, body.name, before, signal);
-    if (found === undefined) throw error;
-    return { imageId: found, resolution: { by: "read-back", firstAttempt: (error as ImsError).message } };
+    if (found.length === 1) return { imageId: found[0]!, resolution: { by: "read-back", firstAttempt } };
+    // Still unknown (or more than one copy appeared): said plainly, and the request not sent again.
+    (error as ImsError).message =
+      `${firstAttempt}; not sent again (a copy is not a set operation): ` +
+      (found.length === 0
+        ? `no new private image named ${JSON.stringify(body.name)} appeared within ${READ_BACK_MS / 1000} s`
+        : `${found.length} new private images named ${JSON.stringify(body.name)} appeared (${found.join(", ")}): ` +
+          "which is this copy cannot be told");
+    throw error;
   }
   notify(onAccepted, jobId);
   let job: AnyJob;
@@ -71,19 +82,30 @@ export async function copyAndWait(steps: CopySteps, imageId: string, body: CopyI
   const result = operationSpec("copyImageInRegion").job?.result ?? "entities.image_id";
   const copy = pick(job, result);
   if (typeof copy !== "string" || copy === "") {
-    throw new ImsResponseError(`Job ${jobId} succeeded but names no new image (${result})`, { status: 200, body: JSON.stringify(job), jobId });
+    throw new ImsResponseError(`Job ${jobId} succeeded but names no new image (${result})`, {
+      status: 200,
+      body: JSON.stringify(job),
+      jobId,
+    });
   }
   return { imageId: copy, job };
 }
 
-/** After a copy request whose outcome is unknown: the image of that name that was not there before, for up to a minute. */
-async function lookForCopy(steps: CopySteps, name: string, before: ReadonlySet<string>, signal: AbortSignal | undefined) {
+/**
+ * After a copy request whose outcome is unknown: the images of that name that were not there
+ * before, once one shows up (or several do), or none after a minute.
+ */
+async function lookForCopy(
+  steps: CopySteps,
+  name: string,
+  before: ReadonlySet<string>,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
   const started = Date.now();
   for (;;) {
     const now = [...(await idsNamed(steps, name, signal))].filter((id) => !before.has(id));
-    if (now.length === 1) return now[0];
     const elapsed = Date.now() - started;
-    if (now.length > 1 || elapsed >= READ_BACK_MS) return undefined;
+    if (now.length > 0 || elapsed >= READ_BACK_MS) return now;
     await sleep(Math.min(nextPollDelay(elapsed, steps.poll), READ_BACK_MS - elapsed), signal);
   }
 }
@@ -102,6 +124,24 @@ export interface PinPlan {
   name: string;
   /** A private image of that name, already there: the pin (not copied again). */
   existing?: string | undefined;
+}
+
+/**
+ * Refuses, before anything is sent, pins that would share a name (two shared images of the same
+ * name, a template without `{id}`): a pin is found again by its name, so each needs its own.
+ */
+export function checkPinNames(plans: readonly PinPlan[]): void {
+  const byName = new Map<string, string[]>();
+  for (const plan of plans) byName.set(plan.name, [...(byName.get(plan.name) ?? []), plan.image]);
+  const clashes = [...byName].filter(([, images]) => new Set(images).size > 1);
+  if (!clashes.length) return;
+  throw new ImsValidationError(
+    clashes.map(([name, images]) => ({
+      path: "pin.name",
+      message: `would name the copies of ${images.join(" and ")} alike (${JSON.stringify(name)}): put {id} in it; nothing was sent`,
+    })),
+    "pin",
+  );
 }
 
 /** Refuses, before anything is sent, copies the quota would not allow. */
