@@ -51,7 +51,7 @@ describe("call", () => {
     const data = await recipient.call("listImages", { query: { member_status: "accepted", ...shared } });
     expect(data.images.map((i) => i.id)).toContain(SEED_IMAGES[0]);
     expect(fake.requests.slice(before).map((r) => r.path)).toEqual([
-      "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=accepted",
+      "/v2/cloudimages?__imagetype=shared&visibility=shared&member_status=accepted",
     ]);
   });
 
