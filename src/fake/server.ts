@@ -140,6 +140,8 @@ export interface FakeIms {
   region: string;
   /** The tenants IAM knows: each account's project per region (`projects[region]`) and sub-projects, for tests and banners. */
   tenants: readonly FakeTenant[];
+  /** Token → the project it acts as (the built-in tokens and `tokens`); any other token is the owner. */
+  tokens: Readonly<Record<string, string>>;
   clock: Clock;
   /** Adds a fault (see {@link Fault}). */
   inject(fault: Fault): void;
@@ -365,6 +367,7 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     ownerProject: OWNER_PROJECT,
     region: state.region,
     tenants: tenants.list,
+    tokens: { ...tokens },
     clock,
     inject: (fault) => faults.add(fault),
     advance(ms) {

@@ -140,6 +140,11 @@ describe("GET /v3/projects", () => {
       ["subprojects", SUBPROJECT_REGION_PROJECT],
       ["extra", "2".repeat(32)],
     ]);
+    expect(f.tokens).toEqual({
+      [OWNER_TOKEN]: OWNER_PROJECT,
+      [RECIPIENT_TOKEN]: RECIPIENT_PROJECT,
+      [SUBPROJECT_TOKEN]: SUBPROJECT_REGION_PROJECT,
+    });
     expect((await list(f, "", "fake-extra-token")).body.projects.map((p) => p.id)).toEqual([OWNER_PROJECT]); // an unknown token is the owner
   });
 });
