@@ -30,12 +30,14 @@ console.log(
   `# Benchmarks${context.quick ? " (quick smoke run: too few rounds to quote)" : ""}\n\n${new Date().toISOString()} on ${machine()}\n`,
 );
 const all = {};
+const failures = [];
 for (const name of only) {
   if (!sections[name]) throw new Error(`no benchmark "${name}"; one of ${Object.keys(sections).join(", ")}`);
   const [title, run] = sections[name];
   const started = performance.now();
   const result = await run(context);
   all[name] = result.figures;
+  failures.push(...(result.failures ?? []));
   console.log(`## ${title}\n\n${result.markdown}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
 }
 await mkdir(path.join(root, ".tmp"), { recursive: true });
@@ -43,3 +45,8 @@ await writeFile(
   path.join(root, ".tmp", "bench.json"),
   JSON.stringify({ date: new Date().toISOString(), machine: machine(), quick: context.quick, results: all }, null, 2),
 );
+// A section that found something broken still printed its figures; the run says so, and fails.
+if (failures.length) {
+  console.log(`## Failures\n\n${failures.map((f) => `- ${f}`).join("\n")}\n`);
+  process.exitCode = 1;
+}
