@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench [-- --quick] [-- --only overhead,signing,waiting,sharing,footprint,pipeline]`
+// `npm run bench [-- --quick] [-- --only overhead,discovery,signing,waiting,sharing,footprint,pipeline]`
 // Prints every benchmark as markdown, each figure measured side by side with its baseline in
 // this same run, and writes the raw figures to .tmp/bench.json. BENCHMARKS.md quotes a full run.
 import { mkdir, writeFile } from "node:fs/promises";
@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { root } from "../lib/run.mjs";
 import { machine } from "./lib.mjs";
 import { overhead } from "./overhead.mjs";
+import { discovery } from "./discovery.mjs";
 import { signing } from "./signing.mjs";
 import { waiting } from "./waiting.mjs";
 import { sharing } from "./sharing.mjs";
@@ -17,6 +18,7 @@ import { pipeline } from "./pipeline.mjs";
 const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } } });
 const sections = {
   overhead: ["Per-call overhead", overhead],
+  discovery: ["Region-only set-up: the one-off cost of discovery", discovery],
   signing: ["Signing", signing],
   waiting: ["Job waiting", waiting],
   sharing: ["Sharing at scale", sharing],
