@@ -89,40 +89,55 @@ async function deleteCopy(client: ImsClient, image: string): Promise<string | un
 }
 
 /**
- * After the check, whatever happened: the copy found (its job followed to its end first, else by
- * its unique name) and deleted, through the clean-up client. What cannot be deleted is left
- * behind, said with its ID.
+ * Where the copy is: the image the job names (the job read once, or with `wait` followed to its
+ * end), else the image of its unique name; undefined when the job failed (nothing was made).
+ */
+async function locate(ctx: CheckContext, made: Made, wait: boolean): Promise<string[] | undefined> {
+  const client = ctx.cleanup;
+  const { jobId } = made;
+  if (jobId) {
+    try {
+      const job = wait
+        ? await client.waitForJob(jobId, { timeoutMs: ctx.target.timeoutMs ?? 300_000 })
+        : await (ctx.target.projectId ? client.getJob(jobId) : client.getJobProgress(jobId));
+      const copy = pick(job, operationSpec(COPY).job?.result ?? "entities.image_id");
+      if (typeof copy === "string" && copy !== "") return [copy];
+      if (job.status === "FAIL") return undefined;
+    } catch (error) {
+      // A copy that failed made nothing; any other outcome (a job that cannot be read) is looked for by name.
+      if (error instanceof ImsJobFailedError) return undefined;
+    }
+  }
+  const named = await listed(client, { imagetype: "private", name: made.name });
+  return named.filter((i) => i.name === made.name).map((i) => i.id);
+}
+
+/**
+ * After the check, whatever happened: the copy found and deleted, through the clean-up client (a
+ * copy still being made is waited for, then deleted). What cannot be deleted is left behind,
+ * said with its ID.
  */
 async function cleanUp(ctx: CheckContext, made: Made): Promise<void> {
   if (made.gone || !made.maybe) return;
-  const client = ctx.cleanup;
-  const copies = new Set(made.copy ? [made.copy] : []);
-  if (!copies.size && made.jobId) {
-    try {
-      copies.add(copyOf(await client.waitForJob(made.jobId, { timeoutMs: ctx.target.timeoutMs ?? 300_000 }), made.jobId));
-    } catch (error) {
-      // A copy that failed made nothing; any other outcome is looked for by name.
-      if (error instanceof ImsJobFailedError) return;
-    }
+  const where = `a copy of ${made.image} named ${made.name} (job ${made.jobId ?? "unknown"})`;
+  let copies: string[] | undefined;
+  try {
+    copies = made.copy ? [made.copy] : await locate(ctx, made, false);
+    // Not there yet: the job may still be making it.
+    if (copies?.length === 0 && made.jobId) copies = await locate(ctx, made, true);
+  } catch (error) {
+    ctx.leftBehind(`${where} may exist: looking for it failed: ${describeError(error)}`);
+    return;
   }
-  if (!copies.size) {
-    try {
-      for (const image of await listed(client, { imagetype: "private", name: made.name }))
-        if (image.name === made.name) copies.add(image.id);
-    } catch (error) {
-      ctx.leftBehind(
-        `a copy of ${made.image} named ${made.name} may exist (job ${made.jobId ?? "unknown"}): ` +
-          `looking for it failed: ${describeError(error)}`,
-      );
-      return;
-    }
-  }
-  if (!copies.size && made.jobId)
-    ctx.leftBehind(
-      `job ${made.jobId} copying ${made.image} was accepted, but no image named ${made.name} was found to delete: look for it`,
-    );
+  if (copies === undefined) return;
+  if (!copies.length && made.jobId) ctx.leftBehind(`${where} was accepted, but no such image was found to delete: look for it`);
   for (const copy of copies) {
-    const failed = await deleteCopy(client, copy);
+    let failed = await deleteCopy(ctx.cleanup, copy);
+    // One still being made may not be deletable yet: once its job has ended, once more.
+    if (failed && made.jobId) {
+      await locate(ctx, made, true).catch(() => undefined);
+      failed = await deleteCopy(ctx.cleanup, copy);
+    }
     if (failed)
       ctx.leftBehind(
         `the copy ${copy} (${made.name}) of ${made.image} could not be deleted: ${failed}; delete it yourself: DELETE /v2/images/${copy}`,
