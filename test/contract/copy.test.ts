@@ -146,6 +146,28 @@ describe("IAM's read", () => {
     }
   });
 
+  it("runContract puts a validating proxy of its own in front of an IAM that is not the upstream (--iam-endpoint)", async () => {
+    const [ims, iam] = await Promise.all([startFakeIms({ jobDurationMs: 100 }), startFakeIms({ jobDurationMs: 100 })]);
+    try {
+      const result = await runContract({ upstream: ims.url, iamEndpoint: iam.url, spec: SPEC, workflows: false });
+      expect(result.exitCode, result.report).toBe(CONTRACT_EXIT.kept);
+      expect(result.report).toMatch(new RegExp(`IAM's validating proxy: http://127\\.0\\.0\\.1:\\d+ → ${iam.url}/? \\(Prism`));
+      const check = result.checks.find((c) => c.name.includes("keystoneListProjects"))!;
+      expect(check.ok && !check.skipped, result.report).toBe(true);
+      // Both tenants listed their projects, at IAM's proxy, not at IMS's.
+      expect(check.exchanges.map((e) => `${e.via} ${e.method} ${e.path.split("?")[0]!}`)).toEqual([
+        "owner GET /v3/projects",
+        "recipient GET /v3/projects",
+      ]);
+      const imsProxy = result.checks.find((c) => c.name.includes("showImageQuota"))!.exchanges[0]!.origin;
+      expect(check.exchanges[0]!.origin).not.toBe(imsProxy);
+      expect(iam.requests.some((r) => r.path.startsWith("/v3/projects"))).toBe(true);
+      expect(ims.requests.some((r) => r.path.startsWith("/v3/projects"))).toBe(false);
+    } finally {
+      await Promise.all([ims.close(), iam.close()]);
+    }
+  }, 60_000);
+
   it("is skipped without IAM's endpoint, saying which option gives it", () => {
     const check = CHECKS.find((c) => c.operations.includes("keystoneListProjects"))!;
     expect(check.skip?.(target("http://x", "http://y"))).toMatch(/needs IAM's endpoint \(--iam-endpoint URL/);
