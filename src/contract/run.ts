@@ -11,6 +11,11 @@
  * answers say so (`X-Ims-Fake`, see fake/identity.ts). Never because of its address: a loopback
  * port may be a tunnel to a real account, which gets writes only on what the user names.
  *
+ * A copy (the copy check) is a billable resource: it is made only of an image the user names and
+ * allows (`copyImage` with `allowCopy`; against the fake, a seed image), and always deleted.
+ * IAM (`GET /v3/projects`) is checked through a validating proxy of its own unless the upstream
+ * answers it too (the fake): `iamEndpoint`, or with a region IAM's global endpoint.
+ *
  * Exit codes: 0 the upstream keeps the contract; 1 it breaks it (a real violation, nothing
  * else); 2 a usage error (Prism missing, no credentials, an image named that does not exist);
  * 3 the upstream cannot be reached (nothing listening, DNS, TLS): no verdict. A check that

@@ -7,7 +7,8 @@ import { CHECKS } from "../../src/contract/checks.js";
 import type { ContractTarget } from "../../src/contract/context.js";
 import { formatReport } from "../../src/contract/report.js";
 import { runContractChecks } from "../../src/contract/runner.js";
-import { CONTRACT_EXIT, runContract } from "../../src/contract/run.js";
+import { CONTRACT_EXIT, INSTALLED_COMMANDS, runContract } from "../../src/contract/run.js";
+import { contractOptions } from "../../src/cli/commands/contract.js";
 import { createImsClient } from "../../src/index.js";
 import { OWNER_PROJECT, OWNER_TOKEN, SEED_IMAGES, startFakeIms, type FakeImsOptions } from "../../src/fake/index.js";
 import { SPEC } from "./global-setup.js";
@@ -121,6 +122,20 @@ describe("the copy check's options (runContract)", () => {
     });
     expect([noImage.exitCode, malformed.exitCode]).toEqual([CONTRACT_EXIT.usage, CONTRACT_EXIT.usage]);
     expect(malformed.report).toMatch(/--copy-image nope: /);
+  });
+});
+
+describe("the contract command's flags", () => {
+  const options = (values: Record<string, unknown>, env: Record<string, string> = {}) =>
+    contractOptions(values as never, env, INSTALLED_COMMANDS);
+
+  it("--copy-image and --allow-copy make copyImage and allowCopy; --iam-endpoint beats HUAWEICLOUD_SDK_IAM_ENDPOINT", () => {
+    const env = { HUAWEICLOUD_SDK_IAM_ENDPOINT: "https://iam.env.example" };
+    const given = options({ "copy-image": SEED_IMAGES[0], "allow-copy": true, "iam-endpoint": "https://iam.flag.example" }, env);
+    expect(given).toMatchObject({ copyImage: SEED_IMAGES[0], allowCopy: true, iamEndpoint: "https://iam.flag.example" });
+    // The variable is kept apart (never used against ims-sharing's own fake); the flag wins where both are.
+    expect(given.environment).toEqual({ iamEndpoint: "https://iam.env.example" });
+    expect(options({})).not.toHaveProperty("allowCopy");
   });
 });
 
