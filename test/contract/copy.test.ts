@@ -126,8 +126,7 @@ describe("the copy check's options (runContract)", () => {
 });
 
 describe("the contract command's flags", () => {
-  const options = (values: Record<string, unknown>, env: Record<string, string> = {}) =>
-    contractOptions(values as never, env, INSTALLED_COMMANDS);
+  const options = (values: Record<string, unknown>, env: Record<string, string> = {}) => contractOptions(values, env, INSTALLED_COMMANDS);
 
   it("--copy-image and --allow-copy make copyImage and allowCopy; --iam-endpoint beats HUAWEICLOUD_SDK_IAM_ENDPOINT", () => {
     const env = { HUAWEICLOUD_SDK_IAM_ENDPOINT: "https://iam.env.example" };
