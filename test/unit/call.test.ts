@@ -65,7 +65,7 @@ describe("call", () => {
     for (const error of [
       await refused(owner.call("listImageMembers", { path: { image_id: SEED_IMAGES[0] }, query: { colour: "red" } as never })),
       await refused(owner.call("listImageMembers", { path: { image_id: "not-an-image" } })),
-      await refused(owner.call("showJob", { path: { job_id: "x" }, body: {} as never })),
+      await refused(owner.call("showJob", { path: { job_id: "x" }, body: {} })),
     ])
       expect(error).toBeInstanceOf(ImsValidationError);
     expect(fake.requests.length).toBe(before);
@@ -79,7 +79,9 @@ describe("paginate", () => {
       ids.push(member.member_id);
     expect(ids.sort()).toEqual([...SEED_PROJECTS].sort());
     const images: string[] = [];
-    for await (const image of recipient.paginate("listImages", { query: { ...OPERATIONS.listImages.presets.shared, member_status: "accepted", limit: 1 } }))
+    for await (const image of recipient.paginate("listImages", {
+      query: { ...OPERATIONS.listImages.presets.shared, member_status: "accepted", limit: 1 },
+    }))
       images.push(image.id);
     expect(images.length).toBeGreaterThan(0);
   });

@@ -79,7 +79,7 @@ test("per-operation inputs and outputs are the generated types", () => {
   expectTypeOf(ims.copyImageInRegion).returns.resolves.toHaveProperty("jobId").toEqualTypeOf<string>();
   expectTypeOf(ims.copyImage).returns.resolves.toHaveProperty("imageId").toEqualTypeOf<string>();
   expectTypeOf(ims.getImageQuota).returns.resolves.toHaveProperty("used").toEqualTypeOf<number>();
-  expectTypeOf(ims.deleteImage).returns.resolves.toEqualTypeOf<void>();
+  expectTypeOf(ims.deleteImage).returns.resolves.toBeVoid();
   expectTypeOf(ims.call("glanceDeleteImage", { path: { image_id: "i" } })).resolves.toEqualTypeOf<undefined>();
   expectTypeOf(ims.rejectImages).returns.resolves.toEqualTypeOf<ChangeResult>();
   expectTypeOf(ims.deleteImageMembers).returns.resolves.toHaveProperty("jobId").toEqualTypeOf<string>();
