@@ -177,7 +177,11 @@ const DELETE_IMAGE_COMMAND = defineCommand({
   description:
     "Deletes one of your private images, a pinned copy for example. On a terminal it asks first (--yes skips the question); " +
     "without one, --yes is required. Any answer but yes cancels (exit 1).",
-  flags: { image: ONE_IMAGE, yes: { type: "boolean", short: "y", help: "delete without asking" } },
+  flags: {
+    image: ONE_IMAGE,
+    "delete-backup": { type: "boolean", help: "for a full-ECS image, delete its backup (CBR) too" },
+    yes: { type: "boolean", short: "y", help: "delete without asking" },
+  },
   waits: "never",
   examples: [`ims-sharing images delete --region cn-north-4 --image ${EXAMPLE_IMAGE}`, `ims-sharing images delete --image ID --yes --json`],
   async run(ctx) {
@@ -186,7 +190,8 @@ const DELETE_IMAGE_COMMAND = defineCommand({
       ctx.out.line("Deletion cancelled: nothing was deleted.");
       return EXIT.cancelled;
     }
-    await ctx.client().deleteImage(image, { signal: ctx.signal });
+    // Always said (false: IMS's default), so that the request has the body the spec describes.
+    await ctx.client().deleteImage(image, { deleteBackup: ctx.values["delete-backup"] === true, signal: ctx.signal });
     ctx.out.event("deleted", { imageId: image });
     ctx.out.line(`deleted image ${image}`);
     return EXIT.ok;

@@ -104,8 +104,6 @@ export function connect(values: ParsedValues, io: CliIo, name: string): Connecti
     (projectRegion !== undefined
       ? { from: "iam", region: projectRegion, iamEndpoint: iam?.url ?? DEFAULT_IAM_ENDPOINT }
       : { from: "none", why: noProjectWhy(iam !== undefined) });
-  // With AK/SK every IMS call says the project (X-Project-Id): without one to find, nothing can be sent.
-  if (project.from === "none" && !("token" in credentials.auth)) throw new UsageError(`"${name}" needs your project: ${project.why}`, name);
   try {
     const client = createImsClient({
       ...io.client,
