@@ -79,7 +79,9 @@ describe("paginate", () => {
       ids.push(member.member_id);
     expect(ids.sort()).toEqual([...SEED_PROJECTS].sort());
     const images: string[] = [];
-    for await (const image of recipient.paginate("listImages", { query: { ...OPERATIONS.listImages.presets.shared, member_status: "accepted", limit: 1 } }))
+    for await (const image of recipient.paginate("listImages", {
+      query: { ...OPERATIONS.listImages.presets.shared, member_status: "accepted", limit: 1 },
+    }))
       images.push(image.id);
     expect(images.length).toBeGreaterThan(0);
   });

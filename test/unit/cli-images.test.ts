@@ -39,7 +39,7 @@ let world: World;
 let server: ScriptedServer;
 let jobs = 0;
 
-const jobId = () => `${(++jobs).toString(16).padStart(32, "0")}`;
+const jobId = () => (++jobs).toString(16).padStart(32, "0");
 const imageId = (n: number) => `aaaaaaaa-bbbb-4ccc-8ddd-${n.toString(16).padStart(12, "0")}`;
 
 /** IMS's and IAM's answers, as the spec shapes them. */
