@@ -31,7 +31,11 @@ function completions({ commands, groups }: CommandTable): Completions {
       if (spec.type !== "string") continue;
       for (const n of [name, ...(spec.aliases ?? [])]) {
         valued.add(`--${n}`);
-        if (spec.choices) perCommand.set(`--${n}`, (perCommand.get(`--${n}`) ?? new Map()).set(commandName(command), spec.choices));
+        if (spec.choices)
+          perCommand.set(
+            `--${n}`,
+            (perCommand.get(`--${n}`) ?? new Map<string, readonly string[]>()).set(commandName(command), spec.choices),
+          );
       }
     }
   }
