@@ -755,7 +755,7 @@ describe("members and images", () => {
     ]);
     expect(
       fake.requests
-        .filter((r) => r.operation === "listSharedImages")
+        .filter((r) => r.operation === "listImages")
         .map((r) => new URL(r.path, "http://x").searchParams.get("member_status")),
     ).toEqual(["pending", "accepted", "rejected", "pending", "accepted", "rejected"]);
     const json = await cli(["images", "shared", "--json"], asRecipient());
