@@ -49,7 +49,8 @@ interface Serving {
 const DESCRIPTION =
   "Starts the fake IMS that ims-sharing/fake's startFakeIms() starts, on 127.0.0.1, and prints its URL (also as an " +
   "IMS_ENDPOINT= line, and as IAM's endpoint, which lists each tenant's project for its region), its two tenants " +
-  "(the owner's and a recipient's project, each with its token), its AK/SK pair and its images. Jobs run in real time. It serves until Ctrl-C (then it closes and exits 0).";
+  "(the owner's and a recipient's project, each with its token), its AK/SK pair and its images. " +
+  "Jobs run in real time. It serves until Ctrl-C (then it closes and exits 0).";
 const EXIT_CODES = "Exit codes: 0 stopped by Ctrl-C, 2 bad usage (a port in use included).";
 
 /** Starts the fake, prints who it serves, and serves until Ctrl-C. */
