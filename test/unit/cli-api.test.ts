@@ -32,7 +32,7 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 
 const asOwner = (): InProcessOptions => ({ env: { IMS_ENDPOINT: fake.url, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT } });
-const owner = () => createImsClient({ endpoint: fake.url, auth: { token: "owner" }, projectId: OWNER_PROJECT });
+const owner = () => createImsClient({ endpoint: fake.url, auth: { token: "api-test-owner-token" }, projectId: OWNER_PROJECT });
 
 /** A fetch that records what a run sent and answers nothing: a run that validates first sends nothing. */
 function recorder() {
