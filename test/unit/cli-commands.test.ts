@@ -704,6 +704,24 @@ describe("when waiting ends early", () => {
 });
 
 describe("members and images", () => {
+  it("accept --pin with no --project-id: the recipient's project found through the fake's IAM, the pin private to it", async () => {
+    fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
+    const where = ["--endpoint", fake.url, "--region", "cn-north-4", "--iam-endpoint", fake.url];
+    const ticking = { ...FAST_CLIENT, fetch: (request: Request) => (fake.advance(JOB_MS), fetch(request)) };
+    const run = await cli(["members", "accept", "--image", IMAGE, "--pin", "pin-{id}", "--wait", ...where], {
+      env: { IMS_TOKEN: RECIPIENT_TOKEN },
+      client: ticking,
+    });
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const pinned = new RegExp(`^pinned ${IMAGE} as ([0-9a-f-]{36}) \\("pin-${IMAGE}", job \\w{32}\\)$`, "m").exec(run.stdout);
+    expect(pinned, run.stdout).not.toBeNull();
+    expect(fake.requests.some((r) => r.path.startsWith("/v3/projects?name=cn-north-4"))).toBe(true);
+    const mine = await cli(["images", "list", "--type", "private", "--name", `pin-${IMAGE}`, ...where], {
+      env: { IMS_TOKEN: RECIPIENT_TOKEN },
+    });
+    expect(mine.stdout).toMatch(new RegExp(`^${pinned?.[1]}\tpin-${IMAGE}\tprivate\tactive\t${RECIPIENT_PROJECT}\t`, "m"));
+  });
+
   it("members list reads every page: a table on a terminal, one line per member in a pipe, JSON lines with --json", async () => {
     const extra = ["a", "b", "c", "d"].map((c) => c.repeat(32));
     for (const id of extra) fake.state.share(IMAGE, id, "pending");
@@ -754,9 +772,7 @@ describe("members and images", () => {
       [IMAGE_2, "db-server-golden", OWNER_PROJECT, "rejected"],
     ]);
     expect(
-      fake.requests
-        .filter((r) => r.operation === "listImages")
-        .map((r) => new URL(r.path, "http://x").searchParams.get("member_status")),
+      fake.requests.filter((r) => r.operation === "listImages").map((r) => new URL(r.path, "http://x").searchParams.get("member_status")),
     ).toEqual(["pending", "accepted", "rejected", "pending", "accepted", "rejected"]);
     const json = await cli(["images", "shared", "--json"], asRecipient());
     expect(json.events.map((e) => [e.event, (e.image as { id: string }).id, e.status])).toEqual([
