@@ -6,7 +6,7 @@
 export const JSON_EVENTS = {
   accepted: {
     when:
-      "IMS accepted a change (members add, delete, accept, reject; api with an operation that starts a job): " +
+      "IMS accepted a change (members add, delete, accept, reject; images copy; api with an operation that starts a job): " +
       "printed at once, before any waiting",
     fields: {
       jobId: "the job's ID",
