@@ -7,6 +7,7 @@
 import type { ImageInfo, ImageList, MemberStatus } from "../../generated/ims.js";
 import { refuse, type FakeImage, type Refusal } from "./model.js";
 import type { QueryOf } from "./routes.js";
+import { operationSpec } from "../operations.js";
 
 /** The query, as the spec validated it. */
 export type ImagesQuery = QueryOf<"listImages">;
@@ -63,17 +64,8 @@ const FILTERS: { [P in keyof ImagesQuery]?: (view: ImageInfo, image: FakeImage, 
   created_at: (_view, image, value) => timeFilter(value, image.createdAt),
   updated_at: (_view, image, value) => timeFilter(value, image.createdAt),
 };
-const SUPPORT_FLAGS = Object.freeze([
-  "__support_diskintensive",
-  "__support_highperformance",
-  "__support_kvm",
-  "__support_kvm_gpu_type",
-  "__support_kvm_infiniband",
-  "__support_largememory",
-  "__support_xen",
-  "__support_xen_gpu_type",
-  "__support_xen_hana",
-] as const);
+/** ListImages' `__support_*` filters, as the table lists them: the fake's images claim none. */
+const SUPPORT_FLAGS = operationSpec("listImages").queryParams.filter((name) => name.startsWith("__support_"));
 
 /** An image as IMS lists it to `relation`'s caller: every field Huawei marks mandatory, and the optional ones such an image has. */
 export function imageView(image: FakeImage, relation: Relation): ImageInfo {
@@ -145,7 +137,7 @@ export function listImages(images: Iterable<FakeImage>, caller: string, query: I
       const value = query[name as keyof ImagesQuery];
       return value === undefined || (test as (v: ImageInfo, i: FakeImage, value: unknown) => boolean)(view, image, value);
     });
-    if (passes && SUPPORT_FLAGS.every((flag) => query[flag] === undefined)) listed.push({ image, view });
+    if (passes && SUPPORT_FLAGS.every((flag) => (query as Record<string, unknown>)[flag] === undefined)) listed.push({ image, view });
   }
   const order = comparator(query);
   listed.sort(order);
