@@ -469,7 +469,9 @@ describe("flags win: one rule for every pair", () => {
       cause: Object.assign(new Error("getaddrinfo ENOTFOUND ims.cn-nrth-4.myhuaweicloud.com"), { code: "ENOTFOUND" }),
     });
     const client = { fetch: (r: Request) => (seen.push(r.url), Promise.reject(dns)) };
-    const run = await cli(["job", "wait", JOB, "--region", "cn-nrth-4"], { client });
+    // With the project given: without it, IAM would be asked first (where the project of a region
+    // that does not exist is not found either).
+    const run = await cli(["job", "wait", JOB, "--region", "cn-nrth-4", "--project-id", PROJECT], { client });
     expect(run.code).toBe(EXIT.api);
     expect(run.stderr).toContain('no IMS endpoint exists for region "cn-nrth-4"');
     expect(run.stderr).not.toContain("check with");

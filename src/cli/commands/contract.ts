@@ -62,14 +62,9 @@ const CONTRACT_FLAGS = {
   // other commands must not turn a local run into one against a real account).
   region: { type: "string", value: "R", help: "or the region's own endpoint, https://ims.R.myhuaweicloud.com" },
   "project-id": CONNECTION_FLAGS["project-id"],
-  "iam-endpoint": {
-    type: "string",
-    value: "URL",
-    env: "HUAWEICLOUD_SDK_IAM_ENDPOINT",
-    help:
-      "IAM's endpoint, for IAM's checks (GET /v3/projects), through a validating proxy of its own " +
-      "(default with --region: https://iam.myhuaweicloud.com; against ims-sharing's fake: the fake; else those checks are skipped)",
-  },
+  // The same flag as the other commands' (one variable, one meaning: where IAM is); what the
+  // suite does with it, and its default here, the command's description says.
+  "iam-endpoint": CONNECTION_FLAGS["iam-endpoint"],
   image: {
     type: "string",
     multiple: true,

@@ -35,7 +35,9 @@ export const CONNECTION_FLAGS = {
     type: "string",
     value: "URL",
     env: "HUAWEICLOUD_SDK_IAM_ENDPOINT",
-    help: "IAM's endpoint, where the project is found when --project-id is not given (default https://iam.myhuaweicloud.com)",
+    help:
+      "IAM's endpoint, where the project is found when --project-id is not given, and where contract checks IAM's project " +
+      "listing (default https://iam.myhuaweicloud.com)",
   },
   "access-key": { type: "string", value: "AK", env: DEFAULT_CREDENTIAL_NAMES.accessKey, help: "AK/SK signing: the access key" },
   "secret-key": { type: "string", value: "SK", env: DEFAULT_CREDENTIAL_NAMES.secretKey, help: "AK/SK signing: the secret key" },
