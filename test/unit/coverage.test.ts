@@ -58,10 +58,11 @@ describe.each(OPERATION_IDS.map((id) => [id, operationSpec(id)] as const))("%s",
     expect(seen?.operation, `the fake routed ${op.method} ${path} to ${String(seen?.operation)}`).toBe(id);
   });
 
-  it.runIf(op.job)(`needs a hand: a rule to check an unknown outcome of ${id} (src/check.ts)`, () => {
-    const commands = checkCommands(id as Parameters<typeof checkCommands>[0], { images: [ANY_ID], name: "a-copy", status: "accepted" });
-    expect(commands, `${id} has no rule in src/check.ts: its unknown outcomes say only "read the state back"`).not.toEqual([]);
-  });
+  if (op.job)
+    it(`needs a hand: a rule to check an unknown outcome of ${id} (src/check.ts)`, () => {
+      const commands = checkCommands(id as Parameters<typeof checkCommands>[0], { images: [ANY_ID], name: "a-copy", status: "accepted" });
+      expect(commands, `${id} has no rule in src/check.ts: its unknown outcomes say only "read the state back"`).not.toEqual([]);
+    });
 });
 
 it("no operation of the table is left uncovered by the contract suite", () => {
