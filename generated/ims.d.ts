@@ -87,6 +87,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cloudimages/{image_id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Copy an image within its region
+         * @description Copies an image you may use (your own, or one shared with you and accepted) into a new
+         *     private image of your project, in the same region (`CopyImageInRegion`). Asynchronous: the
+         *     `job_id` means the copy was accepted; the finished job's `entities.image_id` is the new
+         *     image's ID. This is how a recipient **pins** a shared image: the copy is its own, so the
+         *     owner's unsharing (or deleting) can no longer take it away, as Huawei's FAQ advises.
+         *
+         *     Not for full-ECS images or ISO images, and not for an image you may not use (not yours, or a
+         *     share not accepted: IMG.0196). Which of these are refused at once and which only in the job
+         *     is **unconfirmed**. The copy counts against your image quota (`GET /v1/cloudimages/quota`).
+         *     Not a set operation: sending it twice makes two copies, so a request whose answer was lost
+         *     is settled by looking for the copy (an image of that name), never by sending it again.
+         *     The job's type, `imsCopyImageInRegionJob`, is from Huawei's API reference, not the SDK
+         *     models (**unconfirmed**).
+         */
+        post: operations["copyImageInRegion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/cloudimages/job/{job_id}": {
         parameters: {
             query?: never;
@@ -162,6 +197,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cloudimages/quota": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Query your image quota
+         * @description How many private images your project has, and may have, in this region (`ShowImageQuota`).
+         *     Copies count against it: check it before pinning. The project is the credentials' (the
+         *     token's, or `X-Project-Id` with AK/SK): there is no project ID in the path. Newer Huawei
+         *     pages show `/v1/{project_id}/cloudimages/quota` too; the official SDKs use this path.
+         */
+        get: operations["showImageQuota"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/cloudimages": {
         parameters: {
             query?: never;
@@ -170,15 +228,71 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List images shared with you
-         * @description The recipient's view: images other projects shared with yours, filtered by your answer with
-         *     `member_status` (which needs `visibility=shared`), and optionally by `owner` (the sharing
-         *     project). This is IMS's general image query (`ListImages`) with the sharing filters; only
-         *     those are described here. Each image is Huawei's `ImageInfo`, every documented field named
-         *     and more passed through. Page on with `marker` set to the last image's `id`; a page with
-         *     fewer than `limit` images is the last.
+         * List images
+         * @description IMS's image query (`ListImages`): your images, public images, images shared with you, each as
+         *     Huawei's `ImageInfo` (every documented field named, more passed through), filtered by the
+         *     official filters (the official SDK's `ListImagesRequest`). Page on with `marker` set to the
+         *     last image's `id`; a page with fewer than `limit` images is the last (**unconfirmed**: Huawei
+         *     documents the marker, not how the last page shows).
+         *
+         *     **Images shared with you** are this query with `visibility=shared`, `__imagetype=shared` and
+         *     your answer as `member_status` (`pending`, `accepted`, `rejected`), optionally from one
+         *     `owner` (the project that shared them): the `shared` preset (`x-ims-presets`), which the
+         *     client's `listSharedImages` and the command line's `images shared` use.
          */
-        get: operations["listSharedImages"];
+        get: operations["listImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/images/{image_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete an image
+         * @description Deletes one of your private images (OpenStack's native image API, `GlanceDeleteImage`):
+         *     a pinned copy you no longer need, or the copy the contract suite made. Synchronous: `204`
+         *     with no body. For a full-ECS image, `delete_backup: true` also deletes the cloud-server
+         *     backup it was made from. An image shared with others stops being usable by them.
+         */
+        delete: operations["glanceDeleteImage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v3/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List projects
+         * @description IAM's project query (`KeystoneListProjects`), on IAM's endpoint, not IMS's: with `name` set
+         *     to a region ID (`cn-north-4`), the project of your account in that region. This is how
+         *     Huawei's official SDKs find the project ID when they are given only a region and AK/SK: one
+         *     project is the answer; none means the account has no project there; several can be listed
+         *     when sub-projects share the name (**unconfirmed** when that happens), and then one must be
+         *     named. Authenticated like IMS calls (token, or AK/SK signed with the same algorithm), without
+         *     `X-Project-Id`. Errors name IAM's trace ID (`X-IAM-Trace-Id`).
+         */
+        get: operations["keystoneListProjects"];
         put?: never;
         post?: never;
         delete?: never;
@@ -191,6 +305,29 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description The copy to make (`CopyImageInRegionRequestBody`): its name (required), and optionally its
+         *     description, the KMS key to encrypt it with, and its enterprise project.
+         */
+        CopyImageRequest: {
+            /** @description The KMS key to encrypt the copy with (default none). */
+            cmk_id?: string;
+            /** @description The new image's description, at most 1024 characters, without `<`, `>` or line breaks. */
+            description?: string;
+            /** @description The enterprise project of the copy (`0` or absent, the default one). */
+            enterprise_project_id?: string;
+            /**
+             * @description The new image's name: 1–128 characters, letters, digits, spaces, `-`, `.` and `_`, not
+             *     starting or ending with a space (the rule Huawei gives image names; the copy's own page
+             *     gives none: **unconfirmed**).
+             */
+            name: string;
+        };
+        /** @description How to delete an image (`GlanceDeleteImageRequestBody`); every field optional. */
+        DeleteImageRequest: {
+            /** @description For a full-ECS image, also delete the cloud-server backup it was made from (default false). */
+            delete_backup?: boolean;
+        };
         /**
          * an account (domain) ID (32 lower-case hexadecimal digits, such as 3a2d95404f964a6aba78819bf8ddc1e3)
          * @description An account (domain) ID. Every official example is 32 hexadecimal digits in lower case; Huawei
@@ -218,6 +355,17 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description IAM's links to the resource (and to the previous and next pages of a list). */
+        IamLinks: ({
+            /** @description The next page. */
+            next?: string | null;
+            /** @description The previous page. */
+            previous?: string | null;
+            /** @description This resource. */
+            self?: string | null;
+        } & {
+            [key: string]: unknown;
+        }) | null;
         /**
          * an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)
          * @description An image ID. Every official example is a UUID (8-4-4-4-12 hexadecimal digits) in lower case;
@@ -365,6 +513,13 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** @description One page of images (`ListImages`). Page on with `marker` set to the last image's `id`. */
+        ImageList: {
+            /** @description The images on this page. */
+            images: components["schemas"]["ImageInfo"][];
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @description One member (recipient) of a shared image. `member_id` is the recipient project ID, the bare
          *     organization ID (`o-…`/`ou-…`) for an organization member, and presumably the account ID for
@@ -438,6 +593,18 @@ export interface components {
             /** @description Recipient project (tenant) IDs. No duplicates. */
             projects?: components["schemas"]["ProjectId"][];
         } & (unknown | unknown | unknown);
+        /** @description The image quotas of your project in this region (`ShowImageQuotaResponse`). */
+        ImageQuota: {
+            /** @description The quotas (`Quota`). */
+            quotas: {
+                /** @description One entry per kind of resource; `image` is private images. */
+                resources: components["schemas"]["QuotaResource"][];
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /** @description An error reported by IMS itself. */
         ImsErrorBody: {
             error: {
@@ -606,6 +773,29 @@ export interface components {
             [key: string]: unknown;
         }) | null;
         /**
+         * @description A project (tenant) of an account, as IAM lists it (`ProjectResult`). A region's own project is
+         *     named after the region; sub-projects have that project as `parent_id`. The official SDK marks
+         *     every field mandatory; only `id` and `name`, which the client reads, are required here.
+         */
+        Project: {
+            /** @description The project's description. */
+            description?: string | null;
+            /** @description The account (domain) the project belongs to. */
+            domain_id?: string | null;
+            /** @description Whether the project is enabled. */
+            enabled?: boolean | null;
+            id: components["schemas"]["ProjectId"];
+            /** @description Always `false` for a project. */
+            is_domain?: boolean | null;
+            links?: components["schemas"]["IamLinks"];
+            /** @description The project's name (a region ID such as `cn-north-4` for a region's own project). */
+            name: string;
+            /** @description The region's project for a sub-project; the account for a region's own project. */
+            parent_id?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)
          * @description A project (tenant) ID. Every official example is 32 hexadecimal digits in lower case; Huawei
          *     documents no formal pattern, so the pattern is **unconfirmed**. Upper-case digits are refused:
@@ -614,16 +804,26 @@ export interface components {
          * @example 9c61004714024f9586705d090530f9fa
          */
         ProjectId: string;
-        /**
-         * @description An image shared with you, as `GET /v2/cloudimages?visibility=shared&__imagetype=shared` lists
-         *     it: an `ImageInfo` whose `__imagetype` and `visibility` are `shared` and whose `owner` is the
-         *     project that shared it.
-         */
-        SharedImage: components["schemas"]["ImageInfo"];
-        /** @description One page of images. Page on with `marker` set to the last image's `id`. */
-        SharedImageList: {
-            /** @description The images on this page. */
-            images: components["schemas"]["SharedImage"][];
+        /** @description IAM's answer to a project query (`KeystoneListProjectsResponse`). */
+        ProjectList: {
+            links?: components["schemas"]["IamLinks"];
+            /** @description The projects found; none when no project matches. */
+            projects: components["schemas"]["Project"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description One quota (`QuotaInfo`): what it counts, how much is used, and its limits. The official SDK marks every field mandatory. */
+        QuotaResource: {
+            /** @description The highest the quota may be set to. */
+            max?: number | null;
+            /** @description The lowest the quota may be set to. */
+            min?: number | null;
+            /** @description How many are allowed. */
+            quota: number;
+            /** @description What is counted; `image` for private images (other values are not documented). */
+            type: string;
+            /** @description How many are in use. */
+            used: number;
         } & {
             [key: string]: unknown;
         };
@@ -766,6 +966,11 @@ export interface components {
          */
         "Retry-After": string;
         /**
+         * @description IAM's ID of this request; quote it when asking Huawei support about a call to IAM.
+         * @example 4a35e2b1c8d04f1e9b7a6c5d3e2f1a0b
+         */
+        "X-IAM-Trace-Id": string;
+        /**
          * @description The ID of this request; quote it when asking Huawei support about a call.
          * @example 1c8d0a8c3cd3e6e2f2b2e7c1a4d5b6f7
          */
@@ -773,15 +978,20 @@ export interface components {
     };
     pathItems: never;
 }
+export type CopyImageRequest = components['schemas']['CopyImageRequest'];
+export type DeleteImageRequest = components['schemas']['DeleteImageRequest'];
 export type DomainId = components['schemas']['DomainId'];
 export type ErrorBody = components['schemas']['ErrorBody'];
 export type GatewayErrorBody = components['schemas']['GatewayErrorBody'];
+export type IamLinks = components['schemas']['IamLinks'];
 export type ImageId = components['schemas']['ImageId'];
 export type ImageInfo = components['schemas']['ImageInfo'];
+export type ImageList = components['schemas']['ImageList'];
 export type ImageMember = components['schemas']['ImageMember'];
 export type ImageMemberList = components['schemas']['ImageMemberList'];
 export type ImageMembersRemoval = components['schemas']['ImageMembersRemoval'];
 export type ImageMembersRequest = components['schemas']['ImageMembersRequest'];
+export type ImageQuota = components['schemas']['ImageQuota'];
 export type ImsErrorBody = components['schemas']['ImsErrorBody'];
 export type Job = components['schemas']['Job'];
 export type JobAccepted = components['schemas']['JobAccepted'];
@@ -796,9 +1006,10 @@ export type ListedMemberId = components['schemas']['ListedMemberId'];
 export type MemberStatus = components['schemas']['MemberStatus'];
 export type OrganizationRef = components['schemas']['OrganizationRef'];
 export type PageInfo = components['schemas']['PageInfo'];
+export type Project = components['schemas']['Project'];
 export type ProjectId = components['schemas']['ProjectId'];
-export type SharedImage = components['schemas']['SharedImage'];
-export type SharedImageList = components['schemas']['SharedImageList'];
+export type ProjectList = components['schemas']['ProjectList'];
+export type QuotaResource = components['schemas']['QuotaResource'];
 export type SubJob = components['schemas']['SubJob'];
 export type UpdateImageMembersRequest = components['schemas']['UpdateImageMembersRequest'];
 export type ResponseBadRequest = components['responses']['BadRequest'];
@@ -816,6 +1027,7 @@ export type ParameterMarker = components['parameters']['marker'];
 export type ParameterMemberId = components['parameters']['member_id'];
 export type ParameterProjectId = components['parameters']['project_id'];
 export type HeaderRetryAfter = components['headers']['Retry-After'];
+export type HeaderXIamTraceId = components['headers']['X-IAM-Trace-Id'];
 export type HeaderXRequestId = components['headers']['X-Request-Id'];
 export type $defs = Record<string, never>;
 export interface operations {
@@ -916,6 +1128,32 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    copyImageInRegion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CopyImageRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["JobAccepted"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
@@ -1034,21 +1272,112 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
-    listSharedImages: {
+    showImageQuota: {
         parameters: {
-            query: {
-                /** @description `shared`: images shared with you. */
-                __imagetype: "shared";
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The quotas. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageQuota"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
+                /** @description The kind of image: `gold` (public), `private` (yours), `shared` (shared with you) or `market`. */
+                __imagetype?: "gold" | "private" | "shared" | "market";
+                /** @description Whether the image is usable; `true` is the only value an ordinary user may ask for. */
+                __isregistered?: "true";
+                /** @description The operating system's bitness: `32` or `64`. */
+                __os_bit?: "32" | "64";
+                /** @description The operating system's kind: `Linux`, `Windows` or `Other`. */
+                __os_type?: "Linux" | "Windows" | "Other";
+                /** @description The operating system's platform, such as `Ubuntu`, `CentOS`, `Windows` (Huawei lists many; not restricted here). */
+                __platform?: string;
+                /** @description Images for disk-intensive servers only. */
+                __support_diskintensive?: "true";
+                /** @description Images for high-performance computing only. */
+                __support_highperformance?: "true";
+                /** @description Images that run on KVM only. */
+                __support_kvm?: "true";
+                /** @description Images for this GPU type under KVM (not with `__support_xen` or `__support_kvm`). */
+                __support_kvm_gpu_type?: string;
+                /** @description Images with InfiniBand networking under KVM (not with `__support_xen`). */
+                __support_kvm_infiniband?: "true";
+                /** @description Images for large-memory servers only. */
+                __support_largememory?: "true";
+                /** @description Images that run on Xen only. */
+                __support_xen?: "true";
+                /** @description Images for this GPU type under Xen (not with `__support_xen` or `__support_kvm`). */
+                __support_xen_gpu_type?: string;
+                /** @description Images for SAP HANA under Xen (not with `__support_xen` or `__support_kvm`). */
+                __support_xen_hana?: "true";
+                /** @description The processor architecture: `x86` or `arm`. */
+                architecture?: "x86" | "arm";
+                /** @description The container format (`bare`). */
+                container_format?: string;
+                /**
+                 * @description |
+                 *       When the image was created, compared: `OPERATOR:TIME`, where OPERATOR is `gt`, `gte`, `lt`,
+                 *       `lte`, `eq` or `neq` and TIME is UTC, such as `gt:2018-10-28T10:00:00Z`.
+                 */
+                created_at?: string;
+                /** @description The image file's format: `vhd`, `zvhd`, `raw`, `qcow2` or `zvhd2`. */
+                disk_format?: "vhd" | "zvhd" | "raw" | "qcow2" | "zvhd2";
+                /** @description The enterprise project: `0` (the default one), an enterprise project ID, or `all_granted_eps` (every one you may see). */
+                enterprise_project_id?: string;
+                /** @description Only public images that can run on this server flavor. */
+                flavor_id?: string;
+                /** @description Only the image with this ID. */
+                id?: components["schemas"]["ImageId"];
                 /** @description How many items one page may hold (1–1000; IMS's default is 500 for members). */
                 limit?: components["parameters"]["limit"];
-                /** @description Where the page starts, from the previous page (see the operation). */
-                marker?: components["parameters"]["marker"];
-                /** @description Your answer to the share. */
+                /** @description Where the page starts: the ID of the last image of the previous page. */
+                marker?: components["schemas"]["ImageId"];
+                /** @description Your answer to a share (needs `visibility=shared`): `pending`, `accepted` or `rejected`. */
                 member_status?: components["schemas"]["MemberStatus"];
-                /** @description Only images shared by this project. */
+                /** @description Only images needing at least this system disk, in GB (40–1024). */
+                min_disk?: number;
+                /** @description Only images needing at least this memory, in MB. */
+                min_ram?: number;
+                /** @description Only images with this name. */
+                name?: string;
+                /** @description Only images of this project (for shared images: the project that shared them). */
                 owner?: components["schemas"]["ProjectId"];
-                /** @description `shared`: images shared with you. */
-                visibility: "shared";
+                /** @description Whether the image is protected (public images are). */
+                protected?: boolean;
+                /** @description The sort's direction: `asc` or `desc` (default). */
+                sort_dir?: "asc" | "desc";
+                /** @description What the images are sorted by: `name`, `container_format`, `disk_format`, `status`, `id` or `size` (default: when they were created). */
+                sort_key?: "name" | "container_format" | "disk_format" | "status" | "id" | "size";
+                /** @description The image's state: `queued`, `saving`, `deleted`, `killed` or `active`. */
+                status?: "queued" | "saving" | "deleted" | "killed" | "active";
+                /** @description Only images with this tag (`key=value` or `key`). */
+                tag?: string;
+                /** @description When the image was last changed, compared as `created_at` is. */
+                updated_at?: string;
+                /** @description Where the image is used: `FusionCompute` (servers), `Ironic` (bare-metal servers) or `DataImage` (data disks). */
+                virtual_env_type?: "FusionCompute" | "Ironic" | "DataImage";
+                /** @description Who can see it: `public`, `private` or `shared` (with `member_status`: images shared with you). */
+                visibility?: "public" | "private" | "shared";
             };
             header?: never;
             path?: never;
@@ -1063,13 +1392,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SharedImageList"];
+                    "application/json": components["schemas"]["ImageList"];
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    glanceDeleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The shared image's ID. */
+                image_id: components["parameters"]["image_id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DeleteImageRequest"];
+            };
+        };
+        responses: {
+            /** @description The image is deleted. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    keystoneListProjects: {
+        parameters: {
+            query?: {
+                /** @description Only projects of this account (domain). */
+                domain_id?: components["schemas"]["DomainId"];
+                /** @description Only projects that are (or are not) enabled. */
+                enabled?: boolean;
+                /** @description The project's name; a region's own project is named after the region (`cn-north-4`). */
+                name?: string;
+                /** @description The page, from 1; only with `per_page`. */
+                page?: number;
+                /** @description Only projects under this parent (a region's project for a sub-project; the account for a region's project). */
+                parent_id?: string;
+                /** @description Projects a page, 1–5000; only with `page`. */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The projects found (perhaps none). */
+            200: {
+                headers: {
+                    "X-IAM-Trace-Id": components["headers"]["X-IAM-Trace-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -8,11 +8,14 @@ export const operations = {
     "summary": "Accept or reject shared images",
     "tag": "Image sharing",
     "caller": "recipient",
+    "service": "ims",
     "job": {
+      "repeatable": true,
       "type": "imsUpdateImageMembersJob"
     },
     "safeToRepeat": false,
     "pagination": null,
+    "presets": null,
     "pathParams": [],
     "queryParams": [],
     "requiredQuery": [],
@@ -55,6 +58,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -73,11 +77,14 @@ export const operations = {
     "summary": "Add image sharing members",
     "tag": "Image sharing",
     "caller": "owner",
+    "service": "ims",
     "job": {
+      "repeatable": true,
       "type": "imsAddImageMembersJob"
     },
     "safeToRepeat": false,
     "pagination": null,
+    "presets": null,
     "pathParams": [],
     "queryParams": [],
     "requiredQuery": [],
@@ -153,6 +160,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -171,11 +179,14 @@ export const operations = {
     "summary": "Delete image sharing members",
     "tag": "Image sharing",
     "caller": "owner",
+    "service": "ims",
     "job": {
+      "repeatable": true,
       "type": "imsDelImageMembersJob"
     },
     "safeToRepeat": false,
     "pagination": null,
+    "presets": null,
     "pathParams": [],
     "queryParams": [],
     "requiredQuery": [],
@@ -251,6 +262,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -269,9 +281,11 @@ export const operations = {
     "summary": "Query the status of an asynchronous job",
     "tag": "Asynchronous jobs",
     "caller": null,
+    "service": "ims",
     "job": null,
     "safeToRepeat": true,
     "pagination": null,
+    "presets": null,
     "pathParams": [
       "project_id",
       "job_id"
@@ -293,6 +307,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -321,9 +336,11 @@ export const operations = {
     "summary": "Query the progress of an asynchronous job",
     "tag": "Asynchronous jobs",
     "caller": null,
+    "service": "ims",
     "job": null,
     "safeToRepeat": true,
     "pagination": null,
+    "presets": null,
     "pathParams": [
       "job_id"
     ],
@@ -339,6 +356,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -367,6 +385,7 @@ export const operations = {
     "summary": "List image sharing members",
     "tag": "Image sharing",
     "caller": "owner",
+    "service": "ims",
     "job": null,
     "safeToRepeat": true,
     "pagination": {
@@ -375,6 +394,7 @@ export const operations = {
       "marker": "marker",
       "next": "page_info.next_marker"
     },
+    "presets": null,
     "pathParams": [
       "project_id",
       "image_id"
@@ -409,6 +429,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -447,9 +468,11 @@ export const operations = {
     "summary": "Query an image sharing member",
     "tag": "Image sharing",
     "caller": "owner",
+    "service": "ims",
     "job": null,
     "safeToRepeat": true,
     "pagination": null,
+    "presets": null,
     "pathParams": [
       "project_id",
       "image_id",
@@ -477,6 +500,7 @@ export const operations = {
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -498,12 +522,13 @@ export const operations = {
       }
     }
   },
-  "listSharedImages": {
+  "listImages": {
     "method": "GET",
     "path": "/v2/cloudimages",
-    "summary": "List images shared with you",
-    "tag": "Image sharing",
-    "caller": "recipient",
+    "summary": "List images",
+    "tag": "Images",
+    "caller": null,
+    "service": "ims",
     "job": null,
     "safeToRepeat": true,
     "pagination": {
@@ -512,30 +537,68 @@ export const operations = {
       "marker": "marker",
       "next": "last-id"
     },
+    "presets": {
+      "shared": {
+        "visibility": "shared",
+        "__imagetype": "shared"
+      }
+    },
     "pathParams": [],
     "queryParams": [
-      "visibility",
       "__imagetype",
+      "visibility",
       "member_status",
       "owner",
+      "id",
+      "name",
+      "status",
+      "__os_type",
+      "__os_bit",
+      "__platform",
+      "__isregistered",
+      "__support_diskintensive",
+      "__support_highperformance",
+      "__support_kvm",
+      "__support_kvm_gpu_type",
+      "__support_kvm_infiniband",
+      "__support_largememory",
+      "__support_xen",
+      "__support_xen_gpu_type",
+      "__support_xen_hana",
+      "container_format",
+      "disk_format",
+      "enterprise_project_id",
+      "min_disk",
+      "min_ram",
+      "protected",
+      "tag",
+      "virtual_env_type",
+      "flavor_id",
+      "architecture",
+      "created_at",
+      "updated_at",
+      "sort_key",
+      "sort_dir",
       "limit",
       "marker"
     ],
-    "requiredQuery": [
-      "visibility",
-      "__imagetype"
-    ],
+    "requiredQuery": [],
     "input": {
       "query": {
-        "visibility": {
-          "type": "string",
-          "enum": [
-            "shared"
-          ]
-        },
         "__imagetype": {
           "type": "string",
           "enum": [
+            "gold",
+            "private",
+            "shared",
+            "market"
+          ]
+        },
+        "visibility": {
+          "type": "string",
+          "enum": [
+            "public",
+            "private",
             "shared"
           ]
         },
@@ -552,6 +615,179 @@ export const operations = {
           "title": "a project ID (32 lower-case hexadecimal digits, such as 9c61004714024f9586705d090530f9fa)",
           "pattern": "^[0-9a-f]{32}$"
         },
+        "id": {
+          "type": "string",
+          "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+          "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        },
+        "name": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 128
+        },
+        "status": {
+          "type": "string",
+          "enum": [
+            "queued",
+            "saving",
+            "deleted",
+            "killed",
+            "active"
+          ]
+        },
+        "__os_type": {
+          "type": "string",
+          "enum": [
+            "Linux",
+            "Windows",
+            "Other"
+          ]
+        },
+        "__os_bit": {
+          "type": "string",
+          "enum": [
+            "32",
+            "64"
+          ]
+        },
+        "__platform": {
+          "type": "string",
+          "minLength": 1
+        },
+        "__isregistered": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_diskintensive": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_highperformance": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_kvm": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_kvm_gpu_type": {
+          "type": "string",
+          "minLength": 1
+        },
+        "__support_kvm_infiniband": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_largememory": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_xen": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "__support_xen_gpu_type": {
+          "type": "string",
+          "minLength": 1
+        },
+        "__support_xen_hana": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        },
+        "container_format": {
+          "type": "string",
+          "minLength": 1
+        },
+        "disk_format": {
+          "type": "string",
+          "enum": [
+            "vhd",
+            "zvhd",
+            "raw",
+            "qcow2",
+            "zvhd2"
+          ]
+        },
+        "enterprise_project_id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "min_disk": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "min_ram": {
+          "type": "integer",
+          "minimum": 0
+        },
+        "protected": {
+          "type": "boolean"
+        },
+        "tag": {
+          "type": "string",
+          "minLength": 1
+        },
+        "virtual_env_type": {
+          "type": "string",
+          "enum": [
+            "FusionCompute",
+            "Ironic",
+            "DataImage"
+          ]
+        },
+        "flavor_id": {
+          "type": "string",
+          "minLength": 1
+        },
+        "architecture": {
+          "type": "string",
+          "enum": [
+            "x86",
+            "arm"
+          ]
+        },
+        "created_at": {
+          "type": "string",
+          "pattern": "^(gt|gte|lt|lte|eq|neq):.+$"
+        },
+        "updated_at": {
+          "type": "string",
+          "pattern": "^(gt|gte|lt|lte|eq|neq):.+$"
+        },
+        "sort_key": {
+          "type": "string",
+          "enum": [
+            "name",
+            "container_format",
+            "disk_format",
+            "status",
+            "id",
+            "size"
+          ]
+        },
+        "sort_dir": {
+          "type": "string",
+          "enum": [
+            "asc",
+            "desc"
+          ]
+        },
         "limit": {
           "type": "integer",
           "minimum": 1,
@@ -559,10 +795,12 @@ export const operations = {
         },
         "marker": {
           "type": "string",
-          "minLength": 1
+          "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+          "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
         }
       }
     },
+    "status": 200,
     "response": {
       "type": "object",
       "required": [
@@ -578,6 +816,247 @@ export const operations = {
             ],
             "properties": {
               "id": {
+                "type": "string"
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "copyImageInRegion": {
+    "method": "POST",
+    "path": "/v1/cloudimages/{image_id}/copy",
+    "summary": "Copy an image within its region",
+    "tag": "Images",
+    "caller": null,
+    "service": "ims",
+    "job": {
+      "repeatable": false,
+      "type": "imsCopyImageInRegionJob",
+      "result": "entities.image_id"
+    },
+    "safeToRepeat": false,
+    "pagination": null,
+    "presets": null,
+    "pathParams": [
+      "image_id"
+    ],
+    "queryParams": [],
+    "requiredQuery": [],
+    "input": {
+      "path": {
+        "image_id": {
+          "type": "string",
+          "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+          "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        }
+      },
+      "body": {
+        "type": "object",
+        "required": [
+          "name"
+        ],
+        "additionalProperties": false,
+        "properties": {
+          "name": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[^\\s](.*[^\\s])?$"
+          },
+          "description": {
+            "type": "string",
+            "maxLength": 1024,
+            "pattern": "^[^<>\\r\\n]*$"
+          },
+          "cmk_id": {
+            "type": "string",
+            "minLength": 1
+          },
+          "enterprise_project_id": {
+            "type": "string",
+            "minLength": 1
+          }
+        }
+      }
+    },
+    "status": 200,
+    "response": {
+      "type": "object",
+      "required": [
+        "job_id"
+      ],
+      "properties": {
+        "job_id": {
+          "type": "string"
+        }
+      }
+    }
+  },
+  "showImageQuota": {
+    "method": "GET",
+    "path": "/v1/cloudimages/quota",
+    "summary": "Query your image quota",
+    "tag": "Images",
+    "caller": null,
+    "service": "ims",
+    "job": null,
+    "safeToRepeat": true,
+    "pagination": null,
+    "presets": null,
+    "pathParams": [],
+    "queryParams": [],
+    "requiredQuery": [],
+    "input": {},
+    "status": 200,
+    "response": {
+      "type": "object",
+      "required": [
+        "quotas"
+      ],
+      "properties": {
+        "quotas": {
+          "type": "object",
+          "required": [
+            "resources"
+          ],
+          "properties": {
+            "resources": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "type",
+                  "used",
+                  "quota"
+                ],
+                "properties": {
+                  "type": {
+                    "type": "string"
+                  },
+                  "used": {
+                    "type": "integer"
+                  },
+                  "quota": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "glanceDeleteImage": {
+    "method": "DELETE",
+    "path": "/v2/images/{image_id}",
+    "summary": "Delete an image",
+    "tag": "Images",
+    "caller": null,
+    "service": "ims",
+    "job": null,
+    "safeToRepeat": false,
+    "pagination": null,
+    "presets": null,
+    "pathParams": [
+      "image_id"
+    ],
+    "queryParams": [],
+    "requiredQuery": [],
+    "input": {
+      "path": {
+        "image_id": {
+          "type": "string",
+          "title": "an image ID (a lower-case UUID such as d164b5df-1bc3-4c3f-893e-3e471fd16e64)",
+          "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+        }
+      },
+      "body": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "delete_backup": {
+            "type": "boolean"
+          }
+        }
+      }
+    },
+    "status": 204,
+    "response": null
+  },
+  "keystoneListProjects": {
+    "method": "GET",
+    "path": "/v3/projects",
+    "summary": "List projects",
+    "tag": "Identity (IAM)",
+    "caller": null,
+    "service": "iam",
+    "job": null,
+    "safeToRepeat": true,
+    "pagination": null,
+    "presets": null,
+    "pathParams": [],
+    "queryParams": [
+      "name",
+      "domain_id",
+      "parent_id",
+      "enabled",
+      "page",
+      "per_page"
+    ],
+    "requiredQuery": [],
+    "input": {
+      "query": {
+        "name": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64
+        },
+        "domain_id": {
+          "type": "string",
+          "title": "an account (domain) ID (32 lower-case hexadecimal digits, such as 3a2d95404f964a6aba78819bf8ddc1e3)",
+          "pattern": "^[0-9a-f]{32}$"
+        },
+        "parent_id": {
+          "type": "string",
+          "pattern": "^[0-9a-f]{32}$"
+        },
+        "enabled": {
+          "type": "boolean"
+        },
+        "page": {
+          "type": "integer",
+          "minimum": 1
+        },
+        "per_page": {
+          "type": "integer",
+          "minimum": 1,
+          "maximum": 5000
+        }
+      }
+    },
+    "status": 200,
+    "response": {
+      "type": "object",
+      "required": [
+        "projects"
+      ],
+      "properties": {
+        "projects": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": [
+              "id",
+              "name"
+            ],
+            "properties": {
+              "id": {
+                "type": "string"
+              },
+              "name": {
                 "type": "string"
               }
             }

@@ -42,3 +42,8 @@ export const server = {
   "url": "https://ims.{region}.myhuaweicloud.com",
   "defaultRegion": "cn-north-4"
 } as const;
+
+/** IAM's endpoint, the first of IAM's operations' own `servers` (x-ims-service: iam): where a region's project is found. */
+export const iamServer = {
+  "url": "https://iam.myhuaweicloud.com"
+} as const;

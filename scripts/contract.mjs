@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run contract -- [--upstream URL | --region R] [--project-id P] [--image ID --member-project ID]…`
+// `npm run contract -- [--upstream URL | --region R] [--project-id P] [--iam-endpoint URL] [--image ID --member-project ID]…
+//   [--copy-image ID --allow-copy]` (a copy is billable: the check deletes it after reading it back)
 //
 // The contract suite, from a clone: the very `ims-sharing contract` command (its flags, its help,
 // its credential rule; runContract in src/contract/run.ts does the work), built to dist/ and run

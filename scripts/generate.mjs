@@ -150,7 +150,8 @@ function operationsOf(spec) {
       if (!ok) throw new Error(`${where}: no 2xx response`);
       const okResponse = ok[1].$ref ? resolveRef(spec, ok[1].$ref) : ok[1];
       const okSchema = okResponse.content?.["application/json"]?.schema;
-      if (!okSchema) throw new Error(`${where}: the ${ok[0]} response has no JSON schema`);
+      // 204 (No Content) is the one success without a body; any other must be JSON with a schema.
+      if (!okSchema && ok[0] !== "204") throw new Error(`${where}: the ${ok[0]} response has no JSON schema`);
       const pagination = op["x-ims-pagination"];
       result[op.operationId] = {
         method: method.toUpperCase(),
@@ -158,11 +159,19 @@ function operationsOf(spec) {
         summary: op.summary,
         tag: op.tags?.[0] ?? null,
         caller: op["x-ims-caller"] ?? null,
-        /** Asynchronous: answers with a job ID (and the job's type). */
-        job: op["x-ims-job"] ?? null,
+        /** Which service answers it: `ims` (the client's endpoint), or `iam` (its IAM endpoint). */
+        service: op["x-ims-service"] ?? "ims",
+        /**
+         * Asynchronous: answers with a job ID; the job's type, whether sending it again has the
+         * effect of sending it once (`repeatable`: a set operation), and where the finished job
+         * names what it made (`result`).
+         */
+        job: op["x-ims-job"] ? { repeatable: false, ...op["x-ims-job"] } : null,
         /** Safe to send again after a lost answer or a 5xx (reads); writes are retried only when nothing can have happened. */
         safeToRepeat: op["x-ims-safe-to-repeat"] === true,
         pagination: pagination ?? null,
+        /** Named sets of fixed query values (`x-ims-presets`): `shared`, the recipient's view of ListImages. */
+        presets: op["x-ims-presets"] ?? null,
         pathParams: Object.keys(path),
         queryParams: Object.keys(query),
         requiredQuery,
@@ -171,7 +180,9 @@ function operationsOf(spec) {
           ...(Object.keys(query).length ? { query } : {}),
           ...(bodySchema ? { body: resolveSchema(spec, bodySchema, `${where} body`) } : {}),
         },
-        response: reliedOn(resolveSchema(spec, okSchema, `${where} response`)),
+        /** The success status; a 204 answers no body (`response` is then null). */
+        status: Number(ok[0]),
+        response: okSchema ? reliedOn(resolveSchema(spec, okSchema, `${where} response`)) : null,
       };
     }
   }
@@ -276,6 +287,16 @@ function sharingSchema(spec) {
   };
 }
 
+/** The first server of the operations IAM answers (each names IAM's own). */
+function iamServer(spec) {
+  for (const item of Object.values(spec.paths)) {
+    for (const op of Object.values(item)) {
+      if (op && typeof op === "object" && op["x-ims-service"] === "iam" && op.servers?.[0]?.url) return op.servers[0].url;
+    }
+  }
+  throw new Error(`${SPEC}: an operation with x-ims-service: iam names IAM's servers`);
+}
+
 function schemasModule(spec) {
   const named = Object.fromEntries(NAMED_SCHEMAS.map((name) => [name, resolveSchema(spec, spec.components.schemas[name], name)]));
   const server = spec.servers[0];
@@ -291,6 +312,9 @@ function schemasModule(spec) {
     "",
     "/** The spec's server: URL template and its variables' defaults. */",
     `export const server = ${JSON.stringify({ url: server.url, defaultRegion: server.variables.region.default }, null, 2)} as const;`,
+    "",
+    "/** IAM's endpoint, the first of IAM's operations' own `servers` (x-ims-service: iam): where a region's project is found. */",
+    `export const iamServer = ${JSON.stringify({ url: iamServer(spec) }, null, 2)} as const;`,
     "",
   ].join("\n");
 }

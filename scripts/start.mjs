@@ -3,8 +3,9 @@
 // images' owner and a recipient) behind Prism's validating proxy and a web server for the docs,
 // all on 127.0.0.1, then runs through the CLI the request of Huawei's Deleting Image Sharing
 // Members example (stop sharing) and the whole round trip (share, the recipient sees it pending
-// and accepts, the owner lists, stops sharing), then keeps serving and prints what to try next,
-// for both tenants, until Ctrl-C. Nothing leaves the machine.
+// and accepts, its project found through the fake's IAM, the owner lists, stops sharing), then
+// keeps serving and prints what to try next, for both tenants, until Ctrl-C. Nothing leaves the
+// machine.
 //
 // Every command it prints works as printed, in a shell that may hold the user's own Huawei
 // Cloud variables (test/e2e/sandbox.test.ts runs each): token users go through the validating
@@ -98,9 +99,14 @@ try {
   const docsUrl = `http://127.0.0.1:${docs.address().port}/`;
 
   const bin = path.join(root, "dist/src/cli/bin.js");
+  // The fake answers IAM's project listing too: "region only" is the recipient with no project
+  // ID, which the CLI finds through it (IMS_ENDPOINT, HUAWEICLOUD_SDK_REGION and
+  // HUAWEICLOUD_SDK_IAM_ENDPOINT together: IMS at the endpoint, the project of the region from IAM).
+  const regionOnly = { HUAWEICLOUD_SDK_REGION: fake.region, HUAWEICLOUD_SDK_IAM_ENDPOINT: fake.url };
   const tenants = {
     owner: { IMS_TOKEN: OWNER_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT },
     recipient: { IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
+    "recipient, region only": { IMS_TOKEN: RECIPIENT_TOKEN, ...regionOnly },
   };
   const cli = (who, args) =>
     new Promise((resolve) => {
@@ -139,10 +145,11 @@ try {
   await must("owner", ["job", "show", jobId]);
 
   const image = SEED_IMAGES[0];
-  step("The whole round trip, two tenants: share, see it pending, accept, list, stop sharing");
+  step("The whole round trip, two tenants: share, see it pending, accept (the recipient's project found through IAM), list, stop sharing");
   await must("owner", ["members", "add", "--image", image, "--member-project", RECIPIENT_PROJECT, "--wait"]);
   await must("recipient", ["images", "shared", "--status", "pending"]);
-  await must("recipient", ["members", "accept", "--image", image, "--wait"]);
+  await must("recipient, region only", ["project"]);
+  await must("recipient, region only", ["members", "accept", "--image", image, "--wait"]);
   await must("owner", ["members", "list", "--image", image]);
   await must("owner", ["members", "delete", "--image", image, "--member-project", RECIPIENT_PROJECT, "--wait"]);
   const violations = proxy.output().match(/violation/gi)?.length ?? 0;
@@ -157,11 +164,12 @@ try {
   API reference           ${docsUrl}
 
 Two tenants, in another terminal in this directory (see "The lifecycle in five commands" in the README).
-With an IAM token, through the validating proxy:
+With an IAM token, through the validating proxy (the recipient gives no project ID: it is found through IAM):
   unset HUAWEICLOUD_SDK_AK HUAWEICLOUD_SDK_SK HUAWEICLOUD_SDK_SECURITY_TOKEN HUAWEICLOUD_SDK_REGION
   export IMS_ENDPOINT=${proxy.url}
   owner:      export IMS_TOKEN=${OWNER_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${OWNER_PROJECT}
-  recipient:  export IMS_TOKEN=${RECIPIENT_TOKEN} HUAWEICLOUD_SDK_PROJECT_ID=${RECIPIENT_PROJECT}
+  recipient:  unset HUAWEICLOUD_SDK_PROJECT_ID; export IMS_TOKEN=${RECIPIENT_TOKEN}
+  recipient:  export HUAWEICLOUD_SDK_REGION=${fake.region} HUAWEICLOUD_SDK_IAM_ENDPOINT=${fake.url}
 Or with AK/SK, straight to the fake, where signatures verify (the proxy rewrites Host):
   unset IMS_TOKEN HUAWEICLOUD_SDK_SECURITY_TOKEN HUAWEICLOUD_SDK_REGION
   export IMS_ENDPOINT=${fake.url} HUAWEICLOUD_SDK_AK=${accessKey} HUAWEICLOUD_SDK_SK=${secretKey}
@@ -172,11 +180,15 @@ Try, as the owner:
   npx ims-sharing members add --image ${image} --member-project ${RECIPIENT_PROJECT} --wait
   npx ims-sharing members list --image ${image}
   npx ims-sharing job show ${jobId} --json
+  npx ims-sharing quota
   npx ims-sharing members delete --image 11111111-2222-4333-8444-555555555555 --member-project ${RECIPIENT_PROJECT}
       (an image that does not exist: IMG.0027, exit code 3)
-then, as the recipient:
+then, as the recipient (--pin keeps a private copy of your own, which the owner's unsharing cannot take away):
+  npx ims-sharing project
   npx ims-sharing images shared --status pending
   npx ims-sharing accept --from ${OWNER_PROJECT} --all-pending --wait
+  npx ims-sharing members accept --image ${image} --pin '{name}-pinned' --wait
+  npx ims-sharing images list --type private
 and, as the owner again, stop sharing (which leaves the image as it was, ready to try again):
   npx ims-sharing members delete --image ${image} --member-project ${RECIPIENT_PROJECT} --wait
 and the contract suite against this fake:

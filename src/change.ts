@@ -11,7 +11,7 @@
  *   So when the repeat's job fails, the state is read back, for a while: the wanted state
  *   holding means done, and the result says so (`resolution`).
  */
-import type { ImageMember, ImageMembersRemoval, ImageMembersRequest, MemberStatus, SharedImage } from "../generated/ims.js";
+import type { ImageMember, ImageMembersRemoval, ImageMembersRequest, MemberStatus, ImageInfo } from "../generated/ims.js";
 import { ImsAbortedError, ImsError, ImsJobFailedError, mayHaveTakenEffect, type AnyJob } from "./errors.js";
 import { compareListed, membersOfBody, size } from "./sharing/members.js";
 import { notify } from "./options.js";
@@ -142,7 +142,7 @@ export function membersHold(
 
 /** The read-back of a recipient's answer: whether the images are listed under their new status. */
 export function answerHolds(
-  shared: (status: MemberStatus, signal?: AbortSignal) => AsyncIterable<SharedImage>,
+  shared: (status: MemberStatus, signal?: AbortSignal) => AsyncIterable<ImageInfo>,
   images: readonly string[],
   status: "accepted" | "rejected",
 ): NonNullable<ChangeSteps["holds"]> {

@@ -15,6 +15,11 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 const CHECKS: { [K in JobOperationId]?: CheckRule<K> } = {
   addImageMembers: (body) => membersOf(strings(body.images)),
   deleteImageMembers: (body) => membersOf(strings(body.images)),
+  // A copy is found by its name: a private image of that name that was not there before.
+  copyImageInRegion: (body) => ({
+    what: `look for a new private image named ${JSON.stringify(body.name)}`,
+    commands: [["api", "listImages", "--query", "__imagetype=private", "--query", `name=${body.name}`]],
+  }),
   updateImageMembers: (body) => ({
     what: "see how the images stand for your project",
     commands: [["images", "shared", "--status", body.status]],
@@ -37,7 +42,12 @@ export function checkCommands(operation: JobOperationId, body: unknown): string[
 export function checkHint(operation: JobOperationId, body: unknown): string {
   const found = check(operation, body);
   if (!found) return "read the state back";
-  return `${found.what} (${found.commands.map((words) => `ims-sharing ${words.join(" ")}`).join("; ")})`;
+  return `${found.what} (${found.commands.map((words) => `ims-sharing ${words.map(shellWord).join(" ")}`).join("; ")})`;
+}
+
+/** A word as a POSIX shell reads it back: as it is when it can be, else in single quotes. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 function check(operation: JobOperationId, body: unknown): { what: string; commands: string[][] } | undefined {

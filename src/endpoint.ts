@@ -26,25 +26,7 @@ export function resolveEndpoint(options: { region?: string | undefined; endpoint
   issues: ValidationIssue[];
 } {
   const { region, endpoint } = options;
-  if (endpoint !== undefined) {
-    let url: URL | undefined;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      // reported below
-    }
-    if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
-      return {
-        issues: [
-          {
-            path: "endpoint",
-            message: `must be an http(s) URL without query, fragment or credentials, such as ${regionEndpoint(server.defaultRegion)}`,
-          },
-        ],
-      };
-    }
-    return { baseUrl: url.href.replace(/\/+$/, ""), issues: [] };
-  }
+  if (endpoint !== undefined) return baseUrlOf(endpoint, "endpoint", regionEndpoint(server.defaultRegion));
   if (region === undefined) {
     return { issues: [{ path: "region", message: `is required when no endpoint is given (for example "${server.defaultRegion}")` }] };
   }
@@ -54,4 +36,30 @@ export function resolveEndpoint(options: { region?: string | undefined; endpoint
     };
   }
   return { baseUrl: regionEndpoint(region), issues: [] };
+}
+
+/** A base URL given as an option (`endpoint`, `iamEndpoint`): an http(s) URL without query, fragment or credentials. */
+export function baseUrlOf(value: string, option: string, example: string): { baseUrl?: string; issues: ValidationIssue[] } {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    return { issues: [{ path: option, message: `must be an http(s) URL without query, fragment or credentials, such as ${example}` }] };
+  }
+  return { baseUrl: url.href.replace(/\/+$/, ""), issues: [] };
+}
+
+/** The problem with a base URL that would carry credentials in clear text over a network (plain http:// off this machine). */
+export function clearTextIssue(baseUrl: string, option: string): ValidationIssue[] {
+  const url = new URL(baseUrl);
+  if (url.protocol !== "http:" || isLoopback(url.hostname)) return [];
+  return [
+    {
+      path: option,
+      message: `is plain http:// to ${url.hostname}, which would send credentials in clear text; use https://, or set allowInsecureHttp: true if you must`,
+    },
+  ];
 }

@@ -232,3 +232,36 @@ const EXCERPT = 500;
 export function excerpt(text: string): string {
   return text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text;
 }
+
+/** A project IAM listed for a region, as the discovery error names it. */
+export interface ProjectCandidate {
+  id: string;
+  name: string;
+  parentId?: string | null | undefined;
+}
+
+/**
+ * The project of a region could not be found through IAM (`GET /v3/projects?name=REGION`): none
+ * matched (the account has no project there), or several did (sub-projects), and nothing says
+ * which. Nothing else was sent. Give the client a `projectId` to say which.
+ */
+export class ImsProjectDiscoveryError extends ImsError {
+  readonly region: string;
+  /** The projects IAM listed for the region (none, or several). */
+  readonly candidates: ProjectCandidate[];
+  /** IAM's trace ID of the listing (`X-IAM-Trace-Id`), for Huawei support. */
+  readonly traceId?: string;
+  constructor(region: string, candidates: ProjectCandidate[], details: { iamEndpoint: string; traceId?: string | undefined }) {
+    const trace = details.traceId ? `; X-IAM-Trace-Id ${details.traceId}` : "";
+    const listed = candidates.map((c) => `${c.id} (${c.name}${c.parentId ? `, under ${c.parentId}` : ""})`).join(", ");
+    super(
+      candidates.length === 0
+        ? `No project named "${region}" in this account (IAM at ${details.iamEndpoint} listed none${trace}): ` +
+            "check the region ID and that the account has a project there, or give projectId"
+        : `Several projects named "${region}" (${listed}; IAM at ${details.iamEndpoint}${trace}): give projectId to say which`,
+    );
+    this.region = region;
+    this.candidates = candidates;
+    if (details.traceId !== undefined) this.traceId = details.traceId;
+  }
+}

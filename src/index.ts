@@ -9,10 +9,16 @@ export type {
   AcceptOptions,
   CallOptions,
   ChangeOptions,
+  AcceptResult,
+  CopyResult,
   ImageMembersPage,
+  PrivateImageQuota,
   ImsClient,
   ImsClientOptions,
+  ListImagesOptions,
   PageOptions,
+  PinnedCopy,
+  PinOptions,
   SharedImagesOptions,
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- kept for existing code (deprecated, not removed)
   UnshareOptions,
@@ -23,12 +29,14 @@ export {
   ImsError,
   ImsJobFailedError,
   ImsNetworkError,
+  ImsProjectDiscoveryError,
   ImsRedirectError,
   ImsResponseError,
   ImsTimeoutError,
   ImsValidationError,
   mayHaveTakenEffect,
 } from "./errors.js";
+export type { ProjectCandidate } from "./errors.js";
 export type { AnyJob, ImageResult } from "./job.js";
 export { IMS_CODE_HINTS } from "./codes.js";
 export { signRequest, createSigner } from "./signer.js";
@@ -112,12 +120,24 @@ export type {
   OrganizationRef,
   PageInfo,
   ProjectId,
-  SharedImage,
-  SharedImageList,
+  CopyImageRequest,
+  DeleteImageRequest,
+  ImageInfo,
+  ImageList,
+  IamLinks,
+  Project,
+  ProjectList,
+  ImageQuota,
+  QuotaResource,
   SubJob,
   UpdateImageMembersRequest,
 } from "../generated/ims.js";
 import type { BodyOf, ResponseOf } from "./operations.js";
+import type { ImageInfo, ImageList } from "../generated/ims.js";
+/** An image shared with you, as `listSharedImages` lists it: IMS's `ImageInfo` (the name before ListImages came). */
+export type SharedImage = ImageInfo;
+/** A page of `GET /v2/cloudimages` (the name before ListImages came). */
+export type SharedImageList = ImageList;
 /** The body of `DELETE /v1/cloudimages/members` (the same shape as adding members). */
 export type DeleteImageMembersRequest = BodyOf<"deleteImageMembers">;
 /** What `DELETE /v1/cloudimages/members` answers: the accepted job. */

@@ -20,11 +20,14 @@ export type PathOf<K extends OperationId> = Defined<Op<K>["parameters"]["path"]>
 /** An operation's query parameters. */
 export type QueryOf<K extends OperationId> = Defined<Op<K>["parameters"]["query"]>;
 /** An operation's JSON request body. */
-export type BodyOf<K extends OperationId> = Op<K> extends { requestBody: { content: { "application/json": infer B } } } ? B : never;
-/** What an operation answers with on success. */
+export type BodyOf<K extends OperationId> =
+  NonNullable<Op<K>["requestBody"]> extends { content: { "application/json": infer B } } ? B : never;
+/** What an operation answers with on success (undefined for a `204 No Content`). */
 export type ResponseOf<K extends OperationId> = Op<K>["responses"] extends { 200: { content: { "application/json": infer R } } }
   ? R
-  : never;
+  : Op<K>["responses"] extends { 204: unknown }
+    ? undefined
+    : never;
 
 /** The operations that answer with an asynchronous job (`x-ims-job`). */
 export type JobOperationId = { [K in OperationId]: Table[K]["job"] extends null ? never : K }[OperationId];
@@ -48,7 +51,11 @@ type PathInput<K extends OperationId> = [PathOf<K>] extends [never]
 type QueryInput<K extends OperationId> = [QueryOf<K>] extends [never]
   ? { query?: undefined }
   : { query?: { [P in keyof QueryOf<K>]?: QueryOf<K>[P] | undefined } };
-type BodyInput<K extends OperationId> = [BodyOf<K>] extends [never] ? { body?: undefined } : { body: BodyOf<K> };
+type BodyInput<K extends OperationId> = [BodyOf<K>] extends [never]
+  ? { body?: undefined }
+  : Op<K> extends { requestBody: unknown }
+    ? { body: BodyOf<K> }
+    : { body?: BodyOf<K> | undefined };
 
 /**
  * The input of one call of operation `K`: `path` (required when it has parameters; `project_id`
@@ -70,14 +77,24 @@ export interface OperationSpec {
   path: string;
   summary: string;
   caller: "owner" | "recipient" | null;
-  job: { type: string } | null;
+  /** Which service answers it: IMS (the client's endpoint) or IAM (its IAM endpoint). */
+  service: "ims" | "iam";
+  /**
+   * Asynchronous: the job's type; whether sending it again has the effect of sending it once (a
+   * set operation); and where the finished job names what it made (`entities.image_id`).
+   */
+  job: { type: string; repeatable: boolean; result?: string } | null;
+  /** The success status; 204 answers no body (`response` is then null). */
+  status: number;
   safeToRepeat: boolean;
   pathParams: readonly string[];
   queryParams: readonly string[];
   requiredQuery: readonly string[];
   input: { path?: Record<string, Schema>; query?: Record<string, Schema>; body?: Schema };
-  response: Schema;
+  response: Schema | null;
   pagination: { items: string; limit: string; marker: string; next: string } | null;
+  /** Named sets of fixed query values (`shared`: the recipient's view of ListImages). */
+  presets: Record<string, Record<string, string>> | null;
 }
 
 /** Operation `id`'s entry in the table. */
@@ -97,6 +114,23 @@ export function isOperationId(id: string): id is OperationId {
 /** Whether an operation answers with an asynchronous job. */
 export function isJobOperation(id: OperationId): id is JobOperationId {
   return operationSpec(id).job !== null;
+}
+
+/**
+ * Whether a call of the operation needs the caller's project: its path names `project_id`, or it
+ * is an IMS call signed with AK/SK (which says the project in `X-Project-Id`, as the official
+ * SDKs do for every call once the project is known). IAM's calls never do.
+ */
+export function needsProject(id: OperationId, akSk: boolean): boolean {
+  const spec = operationSpec(id);
+  return spec.pathParams.includes("project_id") || (akSk && spec.service === "ims");
+}
+
+/** A named set of an operation's fixed query values (`listImages`' `shared`), from the spec. */
+export function preset(id: OperationId, name: string): Record<string, string> {
+  const values = operationSpec(id).presets?.[name];
+  if (!values) throw new TypeError(`${id} has no preset named ${name} (x-ims-presets)`);
+  return values;
 }
 
 /** Whether an operation's answers come in pages. */

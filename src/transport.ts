@@ -11,7 +11,15 @@ import type { ImsAuth } from "./auth.js";
 import { ImsError, ImsNetworkError, ImsResponseError, ImsTimeoutError, ImsValidationError } from "./errors.js";
 import { apiErrorFrom, isRedirect, redirectErrorFrom } from "./http-errors.js";
 import { safeCause, type Redactor } from "./redact.js";
-import { constantQueryValue, operationSpec, pick, type OperationId, type OperationSpec, type ResponseOf } from "./operations.js";
+import {
+  constantQueryValue,
+  needsProject,
+  operationSpec,
+  pick,
+  type OperationId,
+  type OperationSpec,
+  type ResponseOf,
+} from "./operations.js";
 import { neverSent, unresolvable, withRetry, type RetryPolicy } from "./retry.js";
 import { deadline } from "./signals.js";
 import { createSigner } from "./signer.js";
@@ -42,10 +50,20 @@ export interface Sent<T> {
   data: T;
   status: number;
   requestId?: string;
+  /** IAM's `X-IAM-Trace-Id`, on IAM's answers that carry one. */
+  traceId?: string;
 }
 
 export interface TransportConfig {
+  /** IMS's base URL. */
   baseUrl: string;
+  /** IAM's base URL, for the operations IAM answers (`service: iam`). */
+  iamBaseUrl?: string | undefined;
+  /**
+   * Finds the project when a call needs one and `projectId` is not given (the client asks IAM,
+   * once); without it, such a call goes without (a path that needs one is refused).
+   */
+  resolveProject?: ((signal: AbortSignal | undefined) => Promise<string>) | undefined;
   /** The region the endpoint was made from, if it was: named when its host does not resolve. */
   region?: string | undefined;
   auth: ImsAuth;
@@ -85,6 +103,11 @@ export interface Transport {
    * that comes back (a loop) ends it with `ImsResponseError`.
    */
   pages<K extends OperationId>(operationId: K, input: SendInput, options?: PagesOptions): AsyncGenerator<Sent<ResponseOf<K>>>;
+  /**
+   * Checks a call's input as `send` would, sending nothing: throws its `ImsValidationError`.
+   * For composites that read before they write (a copy first lists the images of its name).
+   */
+  check(operationId: OperationId, input?: SendInput): void;
 }
 
 const JSON_TYPE = "application/json";
@@ -92,17 +115,54 @@ const JSON_TYPE = "application/json";
 const DEFAULT_PAGE_SIZE = 100;
 
 export function createTransport(config: TransportConfig): Transport {
-  const { baseUrl, region, auth, projectId, signingHost, policy, requestTimeoutMs, redact } = config;
+  const { baseUrl, region, auth, signingHost, policy, requestTimeoutMs, redact } = config;
   const signer = "token" in auth ? undefined : createSigner(auth);
   const userFetch = config.fetch;
 
-  /** The path parameters, `project_id` filled from the client's. */
-  function pathParams(id: OperationId, spec: OperationSpec, given: SendInput["path"]): Record<string, string | undefined> {
+  /** The base URL of the service that answers an operation. */
+  function baseOf(id: OperationId, spec: OperationSpec): string {
+    if (spec.service === "ims") return baseUrl;
+    if (config.iamBaseUrl === undefined) {
+      throw new ImsValidationError([{ path: "iamEndpoint", message: `is required for ${id}, which IAM answers` }], "client options");
+    }
+    return config.iamBaseUrl;
+  }
+
+  /**
+   * Whether a call will be made for a project still to be found: it needs one (src/operations.ts
+   * `needsProject`), none is given or configured, and the client can find it (through IAM).
+   */
+  function projectLater(id: OperationId, given: SendInput["path"]): boolean {
+    return (
+      config.projectId === undefined &&
+      config.resolveProject !== undefined &&
+      given?.project_id === undefined &&
+      needsProject(id, signer !== undefined)
+    );
+  }
+
+  /** The project a call is made for: the client's, or the one found (once, by the client), when it needs one. */
+  async function projectFor(id: OperationId, given: SendInput["path"], signal: AbortSignal | undefined): Promise<string | undefined> {
+    return projectLater(id, given) ? config.resolveProject?.(signal) : config.projectId;
+  }
+
+  /** The path parameters, `project_id` filled from the client's (left out when it is still to be found). */
+  function pathParams(
+    id: OperationId,
+    spec: OperationSpec,
+    given: SendInput["path"],
+    projectId: string | undefined,
+  ): Record<string, string | undefined> {
     const path: Record<string, string | undefined> = { ...given };
     if (spec.pathParams.includes("project_id") && path.project_id === undefined) {
-      if (projectId === undefined) {
+      if (projectId === undefined && !projectLater(id, given)) {
         throw new ImsValidationError(
-          [{ path: "projectId", message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client` }],
+          [
+            {
+              path: "projectId",
+              message: `is required for ${id} (${spec.method} ${spec.path}); configure it on the client, or a region to find it`,
+            },
+          ],
           "client options",
         );
       }
@@ -116,13 +176,21 @@ export function createTransport(config: TransportConfig): Transport {
     return spec.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(path[name] ?? ""));
   }
 
-  /** The checked input: the URL to call and the body text, or the issues found. */
-  function prepare(id: OperationId, spec: OperationSpec, input: SendInput): { url: string; body?: string } {
+  /**
+   * The checked input, before anything is sent (the project's lookup included): the body text,
+   * and the URL to call once the project is known; or the issues found.
+   */
+  function prepare(
+    id: OperationId,
+    spec: OperationSpec,
+    input: SendInput,
+  ): { url: (projectId: string | undefined) => string; body?: string } {
     const issues: ValidationIssue[] = [];
-    const path = pathParams(id, spec, input.path);
+    const path = pathParams(id, spec, input.path, config.projectId);
     for (const name of spec.pathParams) {
       const schema = spec.input.path?.[name];
-      if (schema) issues.push(...validate(schema, path[name], name));
+      // A project still to be found is IAM's to name.
+      if (schema && !(name === "project_id" && path[name] === undefined)) issues.push(...validate(schema, path[name], name));
     }
     // Most operations take no query: no URLSearchParams for them. The parameters go in the
     // spec's order, each given one or, for a required one-value parameter, its constant.
@@ -142,10 +210,13 @@ export function createTransport(config: TransportConfig): Transport {
       query!.append(name, String(value));
     }
     let body: string | undefined;
-    if (spec.input.body) {
+    // A body of which nothing is required (glanceDeleteImage's, optional in the spec) may be left
+    // out, and is then not sent; any other is checked, absent or not.
+    const optionalBody = input.body === undefined && !spec.input.body?.required?.length;
+    if (spec.input.body && !optionalBody) {
       issues.push(...validate(spec.input.body, input.body));
       body = JSON.stringify(input.body);
-    } else if (input.body !== undefined) {
+    } else if (!spec.input.body && input.body !== undefined) {
       issues.push({ path: "body", message: `${id} takes no body` });
     }
     if (issues.length)
@@ -154,15 +225,21 @@ export function createTransport(config: TransportConfig): Transport {
         spec.input.body && issues.every((i) => !spec.pathParams.includes(i.path.split(/[.[]/)[0]!)) ? "request body" : "input",
       );
     const search = query?.toString() ?? "";
-    return { url: `${baseUrl}${filledPath(spec, path)}${search ? `?${search}` : ""}`, ...(body === undefined ? {} : { body }) };
+    const base = baseOf(id, spec);
+    const url = (projectId: string | undefined) =>
+      `${base}${filledPath(spec, { ...path, project_id: path.project_id ?? projectId })}${search ? `?${search}` : ""}`;
+    return { url, ...(body === undefined ? {} : { body }) };
   }
 
-  /** The headers of one attempt: a token is set as is; AK/SK signs them (and the body) afresh. */
-  function baseHeaders(body: string | undefined): Record<string, string> {
+  /**
+   * The headers of one attempt: a token is set as is; AK/SK signs them (and the body) afresh,
+   * with the project as `X-Project-Id` on IMS's calls (never on IAM's).
+   */
+  function baseHeaders(spec: OperationSpec, body: string | undefined, projectId: string | undefined): Record<string, string> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers["content-type"] = JSON_TYPE;
     if ("token" in auth) headers["x-auth-token"] = auth.token;
-    else if (projectId) headers["x-project-id"] = projectId;
+    else if (projectId && spec.service === "ims") headers["x-project-id"] = projectId;
     return headers;
   }
 
@@ -173,8 +250,9 @@ export function createTransport(config: TransportConfig): Transport {
     const cause = safeCause(error, redact);
     if (unresolvable(error)) {
       const host = new URL(url).hostname;
+      // The region's clause is IMS's endpoint's alone (an IAM host is the caller's or the global one).
       const where =
-        region === undefined
+        region === undefined || new URL(url).origin !== new URL(baseUrl).origin
           ? ""
           : `: no IMS endpoint exists for region "${region}" as seen from this machine ` +
             "(check the region ID, such as cn-north-4, and this machine's DNS)";
@@ -190,21 +268,30 @@ export function createTransport(config: TransportConfig): Transport {
     return new ImsNetworkError(`${what} failed: ${redact(detail)}`, { cause, jobId: options.jobId });
   }
 
+  /** The headers of one attempt, signed afresh with AK/SK (and what was signed, for APIGW.0301); a token's as they are. */
+  async function signed(spec: OperationSpec, url: string, headers: Record<string, string>, body: string | undefined) {
+    if (!signer) return { headers, canonicalRequest: undefined };
+    // signingHost is IMS's behind a proxy: IAM's calls are signed for the host they go to.
+    const host = spec.service === "ims" ? signingHost : undefined;
+    const signature = await signer.sign({ method: spec.method, url, headers, body }, { host });
+    return { headers: { ...headers, ...signature.headers }, canonicalRequest: signature.canonicalRequest };
+  }
+
   /** One attempt: its own time limit, no redirect followed, every failure an ImsError. */
-  async function attempt<T>(spec: OperationSpec, url: string, body: string | undefined, options: SendOptions): Promise<Sent<T>> {
+  async function attempt<T>(
+    spec: OperationSpec,
+    url: string,
+    body: string | undefined,
+    projectId: string | undefined,
+    options: SendOptions,
+  ): Promise<Sent<T>> {
     const { signal, jobId } = options;
     // The real path (not the template) names the image, job and project concerned.
     const what = `${spec.method} ${new URL(url).pathname}`;
     const write = !spec.safeToRepeat;
     const limit = deadline(signal, requestTimeoutMs);
     try {
-      let headers = baseHeaders(body);
-      let canonicalRequest: string | undefined;
-      if (signer) {
-        const signature = await signer.sign({ method: spec.method, url, headers, body }, { host: signingHost });
-        headers = { ...headers, ...signature.headers };
-        canonicalRequest = signature.canonicalRequest;
-      }
+      const { headers, canonicalRequest } = await signed(spec, url, baseHeaders(spec, body, projectId), body);
       let response: Response;
       let text: string;
       try {
@@ -225,18 +312,33 @@ export function createTransport(config: TransportConfig): Transport {
         throw networkFailure(error, what, url, write, options);
       }
       if (isRedirect(response)) {
-        throw redirectErrorFrom(response, { redact, jobId, baseUrl });
+        // Away from the service asked: IAM's base URL for IAM's calls.
+        throw redirectErrorFrom(response, { redact, jobId, baseUrl: spec.service === "iam" ? (config.iamBaseUrl ?? baseUrl) : baseUrl });
       }
       if (!response.ok) {
-        throw apiErrorFrom(response, text, {
+        const error = apiErrorFrom(response, text, {
           redact,
           jobId,
           signedCanonicalRequest: canonicalRequest,
           write,
           checkHint: options.checkHint,
         });
+        const trace = spec.service === "iam" ? response.headers.get("x-iam-trace-id") : null;
+        // IAM's refusals: its trace ID said too, for Huawei support.
+        if (trace) error.message += ` (X-IAM-Trace-Id ${redact(trace)})`;
+        throw error;
       }
-      const requestId = response.headers.get("x-request-id") ?? undefined;
+      const requestId = response.headers.get("x-request-id") ?? response.headers.get("x-iam-trace-id") ?? undefined;
+      // IAM's own trace ID, as its own field: what Huawei support asks for (and what the official SDKs read).
+      const traceId = response.headers.get("x-iam-trace-id") ?? undefined;
+      const sent = <D>(data: D): Sent<D> => ({
+        data,
+        status: response.status,
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(traceId === undefined ? {} : { traceId }),
+      });
+      // No Content: nothing to read (whatever a proxy may have put in the body).
+      if (spec.response === null) return sent(undefined as T);
       const fail = (message: string, issues?: ValidationIssue[]) =>
         new ImsResponseError(`${what} answered ${response.status}: ${message}`, {
           status: response.status,
@@ -256,19 +358,23 @@ export function createTransport(config: TransportConfig): Transport {
       const problems = validate(spec.response, data);
       if (problems.length)
         throw fail(`the body breaks the contract: ${problems.map((p) => `${p.path} ${p.message}`).join("; ")}`, problems);
-      return requestId === undefined
-        ? { data: data as T, status: response.status }
-        : { data: data as T, status: response.status, requestId };
+      return sent(data as T);
     } finally {
       limit.dispose();
     }
   }
 
   const transport: Transport = {
+    check(id, input = {}) {
+      prepare(id, operationSpec(id), input);
+    },
+
     async send(id, input = {}, options = {}) {
       const spec = operationSpec(id);
-      const { url, body } = prepare(id, spec, input);
-      const run = () => attempt<ResponseOf<typeof id>>(spec, url, body, options);
+      const prepared = prepare(id, spec, input);
+      const projectId = await projectFor(id, input.path, options.signal);
+      const url = prepared.url(projectId);
+      const run = () => attempt<ResponseOf<typeof id>>(spec, url, prepared.body, projectId, options);
       if (options.retry === false) return run();
       return withRetry(run, { method: spec.method, path: spec.path, safeToRepeat: spec.safeToRepeat, policy, signal: options.signal });
     },
@@ -278,8 +384,6 @@ export function createTransport(config: TransportConfig): Transport {
       const paging = spec.pagination;
       if (!paging) throw new TypeError(`${id} is not paginated`);
       const { observe, maxPages = Infinity, ...sendOptions } = options;
-      const where = () => `${spec.method} ${new URL(`${baseUrl}${filledPath(spec, pathParams(id, spec, input.path))}`).pathname}`;
-      const seen = new Set<string>();
       let marker = input.query?.[paging.marker] as string | undefined;
       // Paging by the last item's ID only knows a page is the last when it is short: ask for a
       // known page size.
@@ -287,6 +391,12 @@ export function createTransport(config: TransportConfig): Transport {
         paging.next === "last-id"
           ? { ...input.query, [paging.limit]: input.query?.[paging.limit] ?? DEFAULT_PAGE_SIZE }
           : { ...input.query };
+      // The input checked before the project is looked for, as `send` does: bad input never reaches IAM.
+      prepare(id, spec, { ...input, query: { ...query, [paging.marker]: marker } });
+      const project = await projectFor(id, input.path, sendOptions.signal);
+      const where = () =>
+        `${spec.method} ${new URL(`${baseOf(id, spec)}${filledPath(spec, pathParams(id, spec, input.path, project))}`).pathname}`;
+      const seen = new Set<string>();
       const limit = query[paging.limit] === undefined ? undefined : Number(query[paging.limit]);
       for (let number = 1; ; number++) {
         if (number > maxPages) {

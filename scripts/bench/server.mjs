@@ -1,68 +1,86 @@
-// A minimal IMS stand-in for the overhead benchmark, in its own process: answers every operation
-// of the spec's table with a fixed, valid JSON body (the spec's own examples), as fast as
-// node:http can. Prints its port on stdout; stops on any IPC message, or when its parent goes.
+// A minimal IMS (and IAM) stand-in for the overhead and discovery benchmarks, in its own process:
+// routes every request by the operation table's method and path templates (a literal segment
+// before a parameter, as `/v1/cloudimages/job/{job_id}` beside `/v1/{project_id}/jobs/{job_id}`;
+// IAM's `/v3/projects` too, this one server being the clients' IAM endpoint as well) and answers
+// with the operation's own example from the spec (spec-calls.mjs), as fast as node:http can.
+// Prints its port on stdout; stops on any IPC message, or when its parent goes.
 //
-// While recording (`GET /__record/on`, until `/__record/off`), `GET /__last` answers with the
-// previous request as the server saw it (method, URL, headers, body), so the benchmark can check
-// that the client and the raw fetch send the same request.
-import { readFileSync } from "node:fs";
+//   node server.mjs <dist>
+//
+// Control paths (outside the table): while recording (`GET /__record/on`, until `/__record/off`),
+// `GET /__last` answers with the previous request as the server saw it (method, URL, headers,
+// body, the operation it matched), so a benchmark can check that the client and the raw fetch
+// send the same request; `GET /__counts` answers the requests per operation since the previous
+// `/__counts` (so that discovery's IAM requests are counted where they arrive).
 import { createServer } from "node:http";
+import { answerOf, loadTable } from "./spec-calls.mjs";
 
-const spec = JSON.parse(readFileSync(new URL("../../generated/openapi.json", import.meta.url), "utf8"));
-const example = (name) => spec.components.examples[name].value;
-const ops = spec.paths;
-const accepted = JSON.stringify(ops["/v1/cloudimages/members"].delete.responses["200"].content["application/json"].examples.seed.value);
-const job = JSON.stringify(example("JobSuccess"));
-const progress = JSON.stringify(example("JobProgressSuccess"));
-const members = JSON.stringify(example("MembersProjects"));
-const member = JSON.stringify(
-  ops["/v1/{project_id}/cloudimages/{image_id}/members/{member_id}"].get.responses["200"].content["application/json"].examples.accepted
-    .value,
-);
-const shared = JSON.stringify(ops["/v2/cloudimages"].get.responses["200"].content["application/json"].examples.pending.value);
+const [dist] = process.argv.slice(2);
+if (!dist) throw new Error("usage: server.mjs <dist>");
+const table = await loadTable(dist);
 
-/** The body for a request: by method and path shape, as the operation table routes them. */
-function answer(method, pathname) {
-  if (pathname === "/v1/cloudimages/members") return method === "GET" ? undefined : accepted;
-  if (method !== "GET") return undefined;
-  if (pathname === "/v2/cloudimages") return shared;
-  if (pathname.startsWith("/v1/cloudimages/job/")) return progress;
+const routes = Object.entries(table).map(([id, op]) => {
+  const { status, body } = answerOf(id, op);
+  return { id, method: op.method, segments: op.path.split("/"), status, body };
+});
+/** Literal before parameter, segment by segment from the left: the more literal route first. */
+const specificity = (r) => r.segments.map((s) => (s.startsWith("{") ? "1" : "0")).join("");
+routes.sort((a, b) => specificity(a).localeCompare(specificity(b)));
+
+function route(method, pathname) {
   const parts = pathname.split("/");
-  // /v1/{project_id}/jobs/{job_id}
-  if (parts.length === 5 && parts[3] === "jobs") return job;
-  // /v1/{project_id}/cloudimages/{image_id}/members[/{member_id}]
-  if (parts[3] === "cloudimages" && parts[5] === "members") return parts.length === 6 ? members : parts.length === 7 ? member : undefined;
-  return undefined;
+  return routes.find(
+    (r) => r.method === method && r.segments.length === parts.length && r.segments.every((s, i) => s.startsWith("{") || s === parts[i]),
+  );
 }
 
 let last = null;
 let record = false;
-const server = createServer((req, res) => {
-  if (req.url === "/__last") {
+let counts = {};
+function control(req, res) {
+  const reply = (value) => {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify(last));
-    return;
+    res.end(JSON.stringify(value));
+  };
+  if (req.url === "/__last") return reply(last);
+  if (req.url === "/__counts") {
+    const seen = counts;
+    counts = {};
+    return reply(seen);
   }
   if (req.url === "/__record/on" || req.url === "/__record/off") {
     record = req.url.endsWith("/on");
     last = null;
-    res.end("{}");
-    return;
+    return reply({});
   }
+  res.writeHead(404).end();
+}
+
+const server = createServer((req, res) => {
+  if (req.url.startsWith("/__")) return control(req, res);
   const chunks = record ? [] : undefined;
   if (chunks) req.on("data", (d) => chunks.push(d));
   else req.resume();
   req.on("end", () => {
     const q = req.url.indexOf("?");
-    const body = answer(req.method, q < 0 ? req.url : req.url.slice(0, q));
-    if (chunks) last = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
-    if (body === undefined) {
+    const found = route(req.method, q < 0 ? req.url : req.url.slice(0, q));
+    if (found) counts[found.id] = (counts[found.id] ?? 0) + 1;
+    if (chunks) {
+      const body = Buffer.concat(chunks).toString("utf8");
+      last = { method: req.method, url: req.url, headers: req.headers, body, operation: found?.id ?? null };
+    }
+    if (!found) {
       res.writeHead(404, { "content-type": "application/json", "x-request-id": "bench" });
       res.end(JSON.stringify({ error: { code: "IMG.0000", message: `bench server: no route for ${req.method} ${req.url}` } }));
       return;
     }
-    res.writeHead(200, { "content-type": "application/json", "x-request-id": "bench" });
-    res.end(body);
+    if (found.body === undefined) {
+      res.writeHead(found.status, { "x-request-id": "bench" });
+      res.end();
+      return;
+    }
+    res.writeHead(found.status, { "content-type": "application/json", "x-request-id": "bench" });
+    res.end(found.body);
   });
 });
 server.listen(0, "127.0.0.1", () => console.log(server.address().port));

@@ -14,6 +14,10 @@ export interface HintTarget {
   place: Place;
   /** Your own project, when known (job wait then reads per-image results). */
   projectId?: string | undefined;
+  /** With --endpoint and no project ID: the region whose project IAM is asked for (`--region` beside `--endpoint`). */
+  projectRegion?: string | undefined;
+  /** IAM's endpoint when the project is found through it: `flag` when --iam-endpoint gave it (the hint repeats it). */
+  iamEndpoint?: { url: string; flag: boolean } | undefined;
   /** The run was given --allow-insecure-http. */
   allowInsecureHttp?: boolean | undefined;
   credentials: CredentialSource;
@@ -55,24 +59,27 @@ function assignments(target: HintTarget): string[] {
   return out;
 }
 
-/** Where: `--endpoint URL` or `--region R`, then `--project-id P` when known. */
+/** Whether a URL is plain http:// off this machine (what --allow-insecure-http allows). */
+function offMachineHttp(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  try {
+    const url = new URL(text);
+    return url.protocol === "http:" && !isLoopback(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** Where: `--endpoint URL` (and `--region R` when IAM finds its project) or `--region R`, then `--project-id P` when known. */
 function placeArgs(target: HintTarget): string[] {
-  const { place } = target;
-  const insecure =
-    place.endpoint !== undefined &&
-    target.allowInsecureHttp === true &&
-    (() => {
-      try {
-        const url = new URL(place.endpoint);
-        return url.protocol === "http:" && !isLoopback(url.hostname);
-      } catch {
-        return false;
-      }
-    })();
+  const { place, iamEndpoint } = target;
+  const insecure = target.allowInsecureHttp === true && (offMachineHttp(place.endpoint) || offMachineHttp(iamEndpoint?.url));
   return [
     ...(place.endpoint !== undefined ? ["--endpoint", place.endpoint] : ["--region", place.region]),
+    ...(place.endpoint !== undefined && target.projectRegion !== undefined ? ["--region", target.projectRegion] : []),
     ...(insecure ? ["--allow-insecure-http"] : []),
     ...(target.projectId ? ["--project-id", target.projectId] : []),
+    ...(!target.projectId && iamEndpoint?.flag ? ["--iam-endpoint", iamEndpoint.url] : []),
   ];
 }
 

@@ -40,6 +40,8 @@ const isWrite = (r: Request) => {
   const id = routed(r)?.route.id;
   return id !== undefined && isJobOperation(id);
 };
+/** Where a finished copy's job names the new image (`entities.image_id`), from the table. */
+const COPY_RESULT = operationSpec("copyImageInRegion").job?.result ?? "entities.image_id";
 /** Where a paginated operation's items, limit, marker and next marker are. */
 const paging = (id: OperationId) => operationSpec(id).pagination!;
 const ok = (reply: FakeReply) => reply.status === 200;
@@ -132,15 +134,15 @@ const FROZEN: Partial<Record<OperationId, Freeze>> = {
     return json;
   },
   showImageMember: (_json, params) => member(params.image_id!, params.member_id!),
-  listSharedImages(json, _params, search) {
+  listImages(json, _params, search) {
     // The last-ID paging of the table: the marker is the last image seen, as it is.
-    const { marker, limit } = paging("listSharedImages");
+    const { marker, limit } = paging("listImages");
     const after = search.get(marker);
     const accepted = (search.get("member_status") ?? "accepted") === "accepted" ? [...SEED_IMAGES].sort() : [];
     const ids = accepted.filter((id) => after === null || id > after).slice(0, Number(search.get(limit) ?? 500));
     setAt(
       json,
-      paging("listSharedImages").items,
+      paging("listImages").items,
       ids.map((id) => ({ id, name: "frozen", visibility: "shared", __imagetype: "shared", status: "active" })),
     );
     return json;
@@ -296,11 +298,11 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
         : reply,
   },
   "shared-image-id-malformed": {
-    description: `images shared with you (${route("listSharedImages")}) carry IDs that are not UUIDs`,
+    description: `images shared with you (${route("listImages")}) carry IDs that are not UUIDs`,
     transform: (reply, request) =>
-      isFor(request, "listSharedImages") && ok(reply)
+      isFor(request, "listImages") && ok(reply)
         ? rewriteJson(reply, (j) => {
-            for (const i of items(j, "listSharedImages")) i.id = `img-${String(i.id)}`;
+            for (const i of items(j, "listImages")) i.id = `img-${String(i.id)}`;
           })
         : reply,
   },
@@ -311,6 +313,46 @@ export const BROKEN_VARIANTS: Record<string, BrokenVariant> = {
       const frozen = found && FROZEN[found.route.id];
       return frozen ? replaceJson(reply, (j) => frozen(j, found.params, query(request))) : reply;
     },
+  },
+
+  // ---- Images, quota, IAM. ----
+  "quota-used-as-text": {
+    description: `the image quota (${route("showImageQuota")}) gives what is used as text ("3") instead of a number`,
+    transform: (reply, request) =>
+      isFor(request, "showImageQuota") && ok(reply)
+        ? rewriteJson(reply, (j) => {
+            const quotas = j.quotas as { resources?: Array<Record<string, unknown>> } | undefined;
+            for (const r of quotas?.resources ?? []) r.used = String(r.used);
+          })
+        : reply,
+  },
+  "project-without-id": {
+    description: `IAM's projects (${route("keystoneListProjects")}) come without their id`,
+    transform: (reply, request) =>
+      isFor(request, "keystoneListProjects") && ok(reply)
+        ? rewriteJson(reply, (j) => {
+            for (const p of Array.isArray(j.projects) ? (j.projects as Array<Record<string, unknown>>) : []) delete p.id;
+          })
+        : reply,
+  },
+  "copy-names-no-image": {
+    description: `a finished copy's job (${route("copyImageInRegion")}) does not name the new image (${COPY_RESULT})`,
+    transform: (reply, request) =>
+      isJobRead(request) && ok(reply)
+        ? rewriteJson(reply, (j) => {
+            if (j.job_type !== operationSpec("copyImageInRegion").job?.type) return;
+            const keys = COPY_RESULT.split(".");
+            const parent = pick(j, keys.slice(0, -1).join("."));
+            if (parent && typeof parent === "object") Reflect.deleteProperty(parent, keys.at(-1)!);
+          })
+        : reply,
+  },
+  "delete-answers-200": {
+    description: `${route("glanceDeleteImage")} answers 200 with a body instead of 204`,
+    transform: (reply, request) =>
+      isFor(request, "glanceDeleteImage") && reply.status === 204
+        ? { ...reply, status: 200, headers: { ...reply.headers, "content-type": "application/json" }, body: "{}" }
+        : reply,
   },
 
   // ---- Every answer. ----

@@ -7,21 +7,29 @@
  *   unless the caller names the images (and member projects, or a recipient tenant) that the
  *   writes may change.
  * - There is a check for every operation of the table (generated/operations.ts): the reads are
- *   generated from it (reads.ts), the writes are the sharing round trips (writes.ts), the
- *   negative checks (negative.ts) take their paths from it.
+ *   generated from it (reads.ts), the writes are the sharing round trips (writes.ts) and the
+ *   copy (copy.ts: only on an image the user names and allows to be copied, a billable
+ *   resource), the negative checks (negative.ts) take their paths from it.
  */
 import { OPERATION_IDS, type OperationId } from "../operations.js";
 import type { Check } from "./context.js";
+import { COPY_CHECKS } from "./copy.js";
 import { NEGATIVE_CHECKS } from "./negative.js";
 import { READS_AFTER_WRITES, READS_BEFORE_WRITES } from "./reads.js";
 import { WRITE_CHECKS } from "./writes.js";
 
 /**
  * Every check, in the order they run: the negative ones, the reads (before the writes, so that
- * listings still hold what the account had), the writes, then the reads of the jobs the writes
- * started.
+ * listings still hold what the account had), the writes (sharing, then the copy), then the reads
+ * of the jobs the writes started.
  */
-export const CHECKS: readonly Check[] = [...NEGATIVE_CHECKS, ...READS_BEFORE_WRITES, ...WRITE_CHECKS, ...READS_AFTER_WRITES];
+export const CHECKS: readonly Check[] = [
+  ...NEGATIVE_CHECKS,
+  ...READS_BEFORE_WRITES,
+  ...WRITE_CHECKS,
+  ...COPY_CHECKS,
+  ...READS_AFTER_WRITES,
+];
 
 /** The operations no check calls (empty: every operation of the table is covered). */
 export function uncoveredOperations(checks: readonly Check[] = CHECKS): OperationId[] {

@@ -3,7 +3,7 @@
  * behind it, the tenants and the resources the writes may change), the context one check runs
  * in (its clients, its observer, the run's shared state), and what it ends with (a result, or a
  * failed expectation, or a skip). The checks themselves are in negative.ts, reads.ts and
- * writes.ts; the runner in runner.ts.
+ * writes.ts and copy.ts; the runner in runner.ts.
  */
 import type { OperationId } from "../../generated/operations.js";
 import type { ImsAuth } from "../auth.js";
@@ -34,6 +34,19 @@ export interface ContractTarget {
   memberProjects?: string[] | undefined;
   /** A second tenant, for the two-tenant round trip. */
   recipient?: ContractRecipient | undefined;
+  /**
+   * IAM, for its operations (`keystoneListProjects`): the validating proxy in front of it (the IMS
+   * proxy itself when one upstream answers both, as the fake does), and the host to sign for.
+   * Without it, IAM's checks are skipped.
+   */
+  iam?: { baseUrl: string; upstream?: string | undefined; signingHost?: string | undefined } | undefined;
+  /** The region, when the run is for one: IAM's reads also list its project by name. */
+  region?: string | undefined;
+  /**
+   * An image the copy check may copy (then delete the copy): set only when the user named it
+   * and allowed the copy, which is a billable resource (`--copy-image ID --allow-copy`).
+   */
+  copyImage?: string | undefined;
   /** Jobs to read (besides those the writes start). */
   jobs?: string[] | undefined;
   /** The longest a job may take (default 5 minutes). */
@@ -65,6 +78,8 @@ export interface CheckResult {
   exchanges: Exchange[];
   /** The exchange whose violation ended the check. */
   violation?: Exchange;
+  /** What the check made and could not remove (a copy's image ID, and why): it is still there. */
+  leftBehind?: string[];
   /** Set when the upstream could not be reached: no verdict. */
   unreachable?: string;
   ms: number;
@@ -84,6 +99,13 @@ export interface CheckContext {
   recipient?: { client: ImsClient; projectId: string } | undefined;
   /** A client that calls the upstream itself, past Prism (no retries). */
   direct?: ImsClient | undefined;
+  /** Each tenant's client for IAM's operations, through IAM's validating proxy (when the target has IAM). */
+  iam?: { owner: ImsClient; recipient?: ImsClient | undefined } | undefined;
+  /**
+   * The owner's client for undoing what the check made (deleting a copy): through the validating
+   * proxy, recorded, but stopped neither by the check's first violation nor by its own.
+   */
+  cleanup: ImsClient;
   observer: Observer;
   /** Aborts when the check is stopped (its first violation). */
   signal: AbortSignal;
@@ -98,14 +120,18 @@ export interface CheckContext {
   note: (message: string) => void;
   /** Reports what the check did besides its plan (a share it had to stop first). */
   info: (message: string) => void;
+  /** Reports something the check made that is still there (a copy it could not delete). */
+  leftBehind: (message: string) => void;
 }
 
 export interface Check {
   name: string;
   /** The operations the check calls (every operation of the table is covered by some check). */
   operations: readonly OperationId[];
-  /** It changes sharing. */
+  /** It changes sharing (or makes images). */
   writes?: boolean;
+  /** Which service's upstream it needs (default IMS): an unreachable IAM does not end the run's other checks. */
+  service?: "ims" | "iam" | undefined;
   /** Violations are the expected outcome of this check (an invalid request sent on purpose). */
   expectsViolations?: boolean;
   /** Why it cannot run against this target, if it cannot. */

@@ -26,6 +26,8 @@ export interface Exchange {
   /** Who sent it: `owner`, `recipient`, `direct` (straight to the upstream, past Prism), … */
   via?: string | undefined;
   method: string;
+  /** Where it went (`http://127.0.0.1:4010`): IMS's proxy, IAM's, or the upstream itself. */
+  origin?: string | undefined;
   path: string;
   /** 0 when no answer came. */
   status: number;
@@ -153,8 +155,12 @@ export interface ObserverOptions {
 export interface Observer {
   /** Every exchange so far, in order. */
   readonly exchanges: Exchange[];
-  /** A fetch for a client; `via` names it in reports. `direct`: it talks to the upstream itself. */
-  fetch(via: string, options?: { direct?: boolean }): FetchFn;
+  /**
+   * A fetch for a client; `via` names it in reports. `direct`: it talks to the upstream itself.
+   * `cleanup`: it undoes what the check made (a copy to delete), so neither the check's stop nor
+   * a violation of its own stops it (its exchanges are recorded all the same).
+   */
+  fetch(via: string, options?: { direct?: boolean; cleanup?: boolean }): FetchFn;
   /** While true, violations are the expected outcome (an invalid request sent on purpose) and do not stop the check. */
   expectViolations: boolean;
   /** What ended the check: its first violation, or the upstream being unreachable. */
@@ -230,12 +236,19 @@ export function createObserver(options: ObserverOptions = {}): Observer {
     },
     signal: controller.signal,
     dispose: () => outer?.removeEventListener("abort", onAbort),
-    fetch(via, { direct = false } = {}) {
+    fetch(via, { direct = false, cleanup = false } = {}) {
       return async (request) => {
-        if (stopped) throw stopped;
-        if (outer?.aborted) throw outer.reason;
+        if (stopped && !cleanup) throw stopped;
+        if (outer?.aborted && !cleanup) throw outer.reason;
         const url = new URL(request.url);
-        const exchange: Exchange = { via, method: request.method, path: url.pathname + url.search, status: 0, violations: [] };
+        const exchange: Exchange = {
+          via,
+          method: request.method,
+          origin: url.origin,
+          path: url.pathname + url.search,
+          status: 0,
+          violations: [],
+        };
         const started = Date.now();
         let response: Response;
         try {
@@ -245,7 +258,7 @@ export function createObserver(options: ObserverOptions = {}): Observer {
           exchange.ms = Date.now() - started;
           exchanges.push(exchange);
           // Straight to the upstream: a connection that cannot be made is an unreachable upstream.
-          if (direct && isUnreachable(exchange.error))
+          if (direct && !cleanup && isUnreachable(exchange.error))
             stop(new UpstreamUnreachableError(`${request.method} ${url.origin}: ${exchange.error}`, { cause: error }));
           throw error;
         }
@@ -263,6 +276,7 @@ export function createObserver(options: ObserverOptions = {}): Observer {
         if (problem?.type === "FetchError") {
           exchange.error = redact(typeof problem.title === "string" ? problem.title : "Prism could not reach the upstream");
           exchanges.push(exchange);
+          if (cleanup) return response;
           stop(new UpstreamUnreachableError(exchange.error));
         }
         // An error from the upstream must have one of the two documented shapes, whatever Prism let through.
@@ -275,7 +289,7 @@ export function createObserver(options: ObserverOptions = {}): Observer {
         if (response.status >= 400 || violations.length)
           exchange.body = redact(text.length > EXCERPT ? `${text.slice(0, EXCERPT)}…` : text);
         exchanges.push(exchange);
-        if (violations.length && !observer.expectViolations) stop(new ContractViolationError(exchange));
+        if (violations.length && !observer.expectViolations && !cleanup) stop(new ContractViolationError(exchange));
         return response;
       };
     },

@@ -8,7 +8,7 @@
 import type { OperationId } from "../../generated/operations.js";
 import { transportOf, type ImsClient } from "../client.js";
 import { ImsError } from "../errors.js";
-import { operationSpec, pick, type PaginatedOperationId } from "../operations.js";
+import { operationSpec, pick, preset, type PaginatedOperationId } from "../operations.js";
 import type { PageSeen, SendInput, Sent, Transport } from "../transport.js";
 import { fail, route, type CheckContext } from "./context.js";
 
@@ -129,8 +129,8 @@ export async function membersOf(ctx: CheckContext, image: string): Promise<Map<s
 
 /** The images shared with the recipient whose share is `status`, every page. */
 export async function sharedWith(ctx: CheckContext, status: "pending" | "accepted" | "rejected"): Promise<Set<string>> {
-  const id = "listSharedImages";
-  const input = { query: { member_status: status } };
+  const id = "listImages";
+  const input = { query: { ...preset(id, "shared"), member_status: status } };
   const walk = await walkPages(ctx.recipient!.client, id, input, { pageSize: maxPageSize(id), signal: ctx.signal });
   return new Set(walk.items.map(itemKey));
 }

@@ -11,6 +11,11 @@
  * answers say so (`X-Ims-Fake`, see fake/identity.ts). Never because of its address: a loopback
  * port may be a tunnel to a real account, which gets writes only on what the user names.
  *
+ * A copy (the copy check) is a billable resource: it is made only of an image the user names and
+ * allows (`copyImage` with `allowCopy`; against the fake, a seed image), and always deleted.
+ * IAM (`GET /v3/projects`) is checked through a validating proxy of its own unless the upstream
+ * answers it too (the fake): `iamEndpoint`, or with a region IAM's global endpoint.
+ *
  * Exit codes: 0 the upstream keeps the contract; 1 it breaks it (a real violation, nothing
  * else); 2 a usage error (Prism missing, no credentials, an image named that does not exist);
  * 3 the upstream cannot be reached (nothing listening, DNS, TLS): no verdict. A check that
@@ -18,7 +23,9 @@
  */
 import path from "node:path";
 import type { ImsAuth } from "../auth.js";
-import { isLoopback, regionEndpoint, resolveEndpoint } from "../endpoint.js";
+import { schemas } from "../../generated/schemas.js";
+import { DEFAULT_IAM_ENDPOINT } from "../discovery.js";
+import { baseUrlOf, isLoopback, regionEndpoint, resolveEndpoint } from "../endpoint.js";
 import {
   OWNER_PROJECT,
   OWNER_TOKEN,
@@ -29,6 +36,7 @@ import {
   startFakeIms,
   type FakeIdentity,
 } from "../fake/index.js";
+import { validate } from "../validate.js";
 import type { PollOptions } from "../wait.js";
 import { BROKEN_VARIANTS } from "./broken.js";
 import type { CheckResult, ContractRecipient, ContractTarget } from "./context.js";
@@ -36,7 +44,7 @@ import { PrismMissingError, resolvePrism, startPrism, type PrismInstallation } f
 import { formatResult, formatTotals } from "./report.js";
 import { runContractChecks } from "./runner.js";
 import { bundledSpecPath } from "./spec.js";
-import { probeUpstream, unusableImages } from "./upstream.js";
+import { invisibleImage, probeUpstream, unusableImages } from "./upstream.js";
 import { runWorkflows, type WorkflowOutcome, type WorkflowWorld } from "./workflows.js";
 
 export { probeUpstream } from "./upstream.js";
@@ -69,6 +77,8 @@ export interface ContractEnvironment {
   auth?: ImsAuth | undefined;
   projectId?: string | undefined;
   recipient?: ContractRecipient | undefined;
+  /** IAM's endpoint (the CLI reads `HUAWEICLOUD_SDK_IAM_ENDPOINT`). */
+  iamEndpoint?: string | undefined;
 }
 
 /** A validating proxy in front of an upstream: where to send requests, and how to stop it. */
@@ -101,6 +111,21 @@ export interface ContractOptions {
   memberProjects?: string[] | undefined;
   /** A second tenant for the two-tenant round trip. Default against ims-sharing's own fake: the fake's recipient. */
   recipient?: ContractRecipient | undefined;
+  /**
+   * IAM's endpoint, for IAM's checks (`GET /v3/projects`), through a validating proxy of its own.
+   * Default: against ims-sharing's own fake, the fake (it serves IAM too); with `region`,
+   * `https://iam.myhuaweicloud.com` (the official SDKs' default); with another upstream, none:
+   * IAM's checks are skipped.
+   */
+  iamEndpoint?: string | undefined;
+  /**
+   * An image the copy check may copy; the copy is read back, then deleted. A copy is a billable
+   * resource, so this needs `allowCopy` too. Default against ims-sharing's own fake: its first
+   * seed image; against any other upstream, none (the copy check is skipped).
+   */
+  copyImage?: string | undefined;
+  /** Allows the copy check to copy `copyImage` (a billable resource, deleted after its check). */
+  allowCopy?: boolean | undefined;
   /**
    * Credentials and a project from the environment (the CLI puts them here, apart from what its
    * flags say): used when the options above do not say, but never against ims-sharing's own
@@ -163,6 +188,9 @@ function createRun(options: ContractOptions) {
       options.log?.(text);
     },
     finish(verdict: ContractVerdict, closing?: string): ContractRunResult {
+      // What a check made and could not remove is the last thing anyone should miss.
+      const left = checks.flatMap((c) => c.leftBehind ?? []);
+      if (left.length) run.log(`\n‼ Left behind (a copy is billable: delete it yourself):\n${left.map((l) => `  - ${l}`).join("\n")}`);
       // One totals line, checks and workflows together, once anything was checked.
       if (run.checksRan) run.log(`\n${formatTotals(checks, workflows)}`);
       if (closing) run.log(closing);
@@ -182,6 +210,16 @@ interface Preflight {
   loopback: boolean;
 }
 
+/** What is wrong with the copy check's options: a copy is billable, so it takes an image and a flag. */
+function copyOptionsProblem({ copyImage, allowCopy }: ContractOptions): string | undefined {
+  if (copyImage === undefined) return allowCopy ? "--allow-copy: name the image to copy (--copy-image ID)" : undefined;
+  const issues = validate(schemas.ImageId, copyImage, "copy-image");
+  if (issues.length) return issues.map((i) => `--${i.path} ${copyImage}: ${i.message}`).join("; ");
+  if (!allowCopy)
+    return `--copy-image ${copyImage}: a copy is a billable resource (the check deletes it after reading it back): add --allow-copy`;
+  return undefined;
+}
+
 /** The options checked before anything starts: the preflight, or what is wrong (a usage error). */
 function preflight(options: ContractOptions): Preflight | string {
   const { broken } = options;
@@ -197,6 +235,15 @@ function preflight(options: ContractOptions): Preflight | string {
   }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0))
     return `timeout must be a positive number of milliseconds, got ${options.timeoutMs}`;
+  const copyProblem = copyOptionsProblem(options);
+  if (copyProblem) return copyProblem;
+  const iamEndpoint = options.iamEndpoint ?? options.environment?.iamEndpoint;
+  if (iamEndpoint !== undefined) {
+    const { baseUrl, issues } = baseUrlOf(iamEndpoint, "iam-endpoint", DEFAULT_IAM_ENDPOINT);
+    if (!baseUrl) return issues.map((i) => `--${i.path} ${i.message}`).join("; ");
+    if (new URL(baseUrl).protocol === "http:" && !isLoopback(new URL(baseUrl).hostname))
+      return `--iam-endpoint ${baseUrl}: plain http:// to another machine would send your credentials in clear text; use https://`;
+  }
   let prism: PrismInstallation;
   try {
     prism = resolvePrism(options.prismPackage);
@@ -287,12 +334,54 @@ function worldFor(options: ContractOptions, local: boolean, fake: FakeIdentity |
 }
 
 /** The report's line on what the writes will change. */
-function writesLine({ images, memberProjects, recipient }: WorkflowWorld): string {
+function writesLine({ images, memberProjects, recipient }: WorkflowWorld, copyImage: string | undefined): string {
   const writes = [
     images.length && memberProjects.length ? `share then unshare ${images.join(", ")} with ${memberProjects.join(", ")}` : "",
     images.length && recipient ? `the two-tenant round trip on ${images.at(-1)} with ${recipient.projectId}` : "",
+    copyImage ? `copy ${copyImage}, then delete the copy` : "",
   ].filter(Boolean);
   return `Writes: ${writes.join("; ") || "none (read-only)"}\n`;
+}
+
+/**
+ * IAM's upstream: the one given (never to the local fake, a world of its own, nor the
+ * environment's to a fake); else ims-sharing's fake itself, which serves IAM on its own port;
+ * else, for a region, IAM's global endpoint (the official SDKs' default); else none.
+ */
+function iamUpstreamFor(options: ContractOptions, upstream: Reached): string | undefined {
+  const given = upstream.local ? undefined : (options.iamEndpoint ?? (upstream.fake ? undefined : options.environment?.iamEndpoint));
+  if (given !== undefined) return baseUrlOf(given, "iam-endpoint", DEFAULT_IAM_ENDPOINT).baseUrl;
+  if (upstream.fake) return upstream.url;
+  return options.region ? DEFAULT_IAM_ENDPOINT : undefined;
+}
+
+/** The image the copy check copies: the one the user named and allowed (preflight); the fake's own seed image against the fake. */
+function copyImageFor(options: ContractOptions, upstream: Reached): string | undefined {
+  if (upstream.local) return SEED_IMAGES[0];
+  return options.allowCopy && options.copyImage ? options.copyImage : upstream.fake ? SEED_IMAGES[0] : undefined;
+}
+
+/**
+ * IAM's side of the target: behind the IMS proxy when one upstream answers both (the fake), else
+ * behind a validating proxy of its own; none when there is no IAM to check.
+ */
+async function iamTarget(
+  options: ContractOptions,
+  pre: Preflight,
+  upstream: Reached,
+  proxy: ValidatingProxy,
+  run: Run,
+  stops: Array<() => Promise<void>>,
+): Promise<ContractTarget["iam"]> {
+  const iam = iamUpstreamFor(options, upstream);
+  if (iam === undefined) {
+    run.log("IAM: none given, so its checks are skipped (--iam-endpoint URL)");
+    return undefined;
+  }
+  const signingHost = new URL(iam).host;
+  if (iam === upstream.url) return { baseUrl: proxy.url, upstream: iam, signingHost };
+  const own = await startProxy(options, pre, iam, run, stops, "IAM's validating proxy");
+  return { baseUrl: own.url, upstream: iam, signingHost };
 }
 
 /** The checks' target: the proxy in front of the upstream, and how patient to be with it. */
@@ -309,6 +398,7 @@ function targetFor(options: ContractOptions, pre: Preflight, world: WorkflowWorl
     upstream: upstream.url,
     signingHost: new URL(upstream.url).host,
     spec: pre.spec,
+    ...(options.region && !upstream.local ? { region: options.region } : {}),
     jobs: options.jobs,
     timeoutMs: options.timeoutMs ?? (fake ? 15_000 : 300_000),
     requestTimeoutMs: loopback ? 10_000 : 30_000,
@@ -320,14 +410,19 @@ function targetFor(options: ContractOptions, pre: Preflight, world: WorkflowWorl
 }
 
 /** Starts the validating proxy in front of the upstream, and says so. */
-async function startProxy(options: ContractOptions, pre: Preflight, upstream: string, run: Run, stops: Array<() => Promise<void>>) {
+async function startProxy(
+  options: ContractOptions,
+  pre: Preflight,
+  upstream: string,
+  run: Run,
+  stops: Array<() => Promise<void>>,
+  what = "Validating proxy",
+) {
   const start = options.startProxy ?? ((to, spec) => startPrism({ mode: "proxy", spec, upstream: to, prism: pre.prism }));
   const proxy = await start(upstream, pre.spec);
   stops.push(() => proxy.stop());
   const relative = path.relative(process.cwd(), pre.spec);
-  run.log(
-    `Validating proxy: ${proxy.url} → ${upstream} (Prism ${pre.prism.version}, spec ${relative.startsWith("..") ? pre.spec : relative})`,
-  );
+  run.log(`${what}: ${proxy.url} → ${upstream} (Prism ${pre.prism.version}, spec ${relative.startsWith("..") ? pre.spec : relative})`);
   return proxy;
 }
 
@@ -399,9 +494,15 @@ export async function runContract(options: ContractOptions = {}): Promise<Contra
       if (unusable.length)
         return run.finish("usage", `${unusable.join("\n")}\nName images your project owns (--image), or none for a read-only run.`);
     }
+    const copyImage = copyImageFor(options, upstream);
+    const invisible =
+      upstream.fake || !copyImage ? undefined : await invisibleImage({ upstream: upstream.url, ...world, image: copyImage });
+    if (invisible) return run.finish("usage", `${invisible}\nName an image you can see (--copy-image), or none.`);
     const proxy = await startProxy(options, pre, upstream.url, run, stops);
-    run.log(writesLine(world));
-    return await check(options, run, targetFor(options, pre, world, proxy.url, upstream), world);
+    const iam = await iamTarget(options, pre, upstream, proxy, run, stops);
+    run.log(writesLine(world, copyImage));
+    const target = { ...targetFor(options, pre, world, proxy.url, upstream), ...(iam ? { iam } : {}), ...(copyImage ? { copyImage } : {}) };
+    return await check(options, run, target, world);
   } finally {
     await Promise.allSettled(stops.reverse().map((stop) => stop()));
   }

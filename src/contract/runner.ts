@@ -36,6 +36,13 @@ export interface RunChecksOptions {
 
 const DEFAULT_TIMEOUT_MS = 300_000;
 
+/** How a client of a check calls: IAM's proxy and host for IAM's clients; unstoppable for the clean-up. */
+interface Through {
+  iamEndpoint?: string | undefined;
+  signingHost?: string | undefined;
+  cleanup?: boolean;
+}
+
 /** What every check of one run shares. */
 interface Run {
   target: ContractTarget;
@@ -46,26 +53,40 @@ interface Run {
 }
 
 /** A check's clients, through the validating proxy (and one straight to the upstream), each observed. */
-function clientsFor(run: Run, observer: Observer, notes: string[]): Pick<CheckContext, "owner" | "recipient" | "direct"> {
+function clientsFor(
+  run: Run,
+  observer: Observer,
+  notes: string[],
+): Pick<CheckContext, "owner" | "recipient" | "direct" | "iam" | "cleanup"> {
   const { target } = run;
   const requestTimeoutMs = target.requestTimeoutMs ?? 30_000;
   const onRetry = (who: string) => (e: RetryEvent) =>
     notes.push(`${who}: retried ${e.method} ${e.path} in ${e.delayMs} ms after attempt ${e.attempt} failed: ${e.error.message}`);
-  const client = (who: string, auth: ImsAuth, projectId: string | undefined): ImsClient =>
-    createImsClient({
+  const client = (who: string, auth: ImsAuth, projectId: string | undefined, through: Through = {}): ImsClient => {
+    const signingHost = through.signingHost ?? target.signingHost;
+    return createImsClient({
       endpoint: target.baseUrl,
       auth,
-      fetch: observer.fetch(who),
+      fetch: observer.fetch(who, through.cleanup ? { cleanup: true } : {}),
       retry: { attempts: 3, baseDelayMs: 200, onRetry: onRetry(who) },
       requestTimeoutMs,
+      ...(through.iamEndpoint ? { iamEndpoint: through.iamEndpoint } : {}),
       ...(projectId ? { projectId } : {}),
-      ...(target.signingHost ? { signingHost: target.signingHost } : {}),
+      ...(signingHost ? { signingHost } : {}),
       ...(target.poll ? { poll: target.poll } : {}),
     });
-  const { recipient, upstream } = target;
+  };
+  const { recipient, upstream, iam } = target;
+  // IAM's clients sign for IAM's host: one client signs for one host.
+  const viaIam: Through | undefined = iam && { iamEndpoint: iam.baseUrl, signingHost: iam.signingHost };
   return {
     owner: client("owner", target.auth, target.projectId),
     recipient: recipient ? { client: client("recipient", recipient.auth, recipient.projectId), projectId: recipient.projectId } : undefined,
+    iam: viaIam && {
+      owner: client("owner", target.auth, target.projectId, viaIam),
+      recipient: recipient && client("recipient", recipient.auth, recipient.projectId, viaIam),
+    },
+    cleanup: client("cleanup", target.auth, target.projectId, { cleanup: true }),
     direct: upstream
       ? createImsClient({
           endpoint: upstream,
@@ -81,7 +102,7 @@ function clientsFor(run: Run, observer: Observer, notes: string[]): Pick<CheckCo
 }
 
 /** The context one check runs in; what it notes and reports goes to `notes` and `info`. */
-function contextFor(run: Run, observer: Observer, notes: string[], info: string[]): CheckContext {
+function contextFor(run: Run, observer: Observer, notes: string[], info: string[], leftBehind: string[]): CheckContext {
   const { target } = run;
   const onPollError = (e: PollErrorEvent) =>
     notes.push(`a poll of job ${e.jobId} failed (${e.attempt} in a row), polling again in ${e.delayMs} ms: ${e.error.message}`);
@@ -102,6 +123,7 @@ function contextFor(run: Run, observer: Observer, notes: string[], info: string[
     skip,
     note: (message) => void notes.push(message),
     info: (message) => void info.push(message),
+    leftBehind: (message) => void leftBehind.push(message),
   };
 }
 
@@ -117,6 +139,8 @@ function judge(result: CheckResult, observer: Observer, skippedNow: string | und
       result.problems.push(`the answer was: ${stopped.exchange.body.replace(/\s+/g, " ").slice(0, 300)}`);
     result.violation = stopped.exchange;
   }
+  // Something the check made is still there: whatever else happened, that is a problem of its own.
+  for (const left of result.leftBehind ?? []) result.problems.push(`‼ left behind: ${left}`);
   if (skippedNow !== undefined && !result.problems.length && !result.unreachable) result.skipped = skippedNow;
   result.ok = result.problems.length === 0 && !result.unreachable;
   return result;
@@ -127,14 +151,16 @@ async function runCheck(run: Run, check: Check): Promise<CheckResult | undefined
   const started = Date.now();
   const notes: string[] = [];
   const info: string[] = [];
+  const leftBehind: string[] = [];
   const observer = createObserver({ spec: run.spec, redact: run.redact, signal: run.signal });
   observer.expectViolations = check.expectsViolations ?? false;
   const problems: string[] = [];
   let skippedNow: string | undefined;
   try {
-    await check.run(contextFor(run, observer, notes, info));
+    await check.run(contextFor(run, observer, notes, info, leftBehind));
   } catch (error) {
-    if (run.signal?.aborted) return undefined;
+    // Interrupted: no verdict, unless the check left something behind (a copy), which is said.
+    if (run.signal?.aborted && !leftBehind.length) return undefined;
     if (error instanceof CheckSkipped) skippedNow = error.message;
     // Once stopped, whatever the check threw follows from the stop, which judge() reports.
     else if (observer.stopped) void 0;
@@ -151,6 +177,7 @@ async function runCheck(run: Run, check: Check): Promise<CheckResult | undefined
     exchanges: observer.exchanges,
     ms: Date.now() - started,
     ...(info.length ? { info } : {}),
+    ...(leftBehind.length ? { leftBehind } : {}),
   };
   return judge(result, observer, skippedNow);
 }
@@ -180,7 +207,8 @@ export async function runContractChecks(target: ContractTarget, options: RunChec
     const skipped = unreachable ? undefined : check.skip?.(target);
     const result = unreachable ? notRun(check, { unreachable }) : skipped ? notRun(check, { skipped }) : await runCheck(run, check);
     if (!result) break;
-    unreachable ??= result.unreachable;
+    // IAM's upstream is its own: IMS's checks can still be judged without it.
+    if ((check.service ?? "ims") === "ims") unreachable ??= result.unreachable;
     results.push(result);
     onResult?.(result);
   }

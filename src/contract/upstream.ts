@@ -82,3 +82,36 @@ export async function unusableImages({ upstream, auth, projectId, images, signal
   }
   return problems;
 }
+
+/**
+ * Why the image the copy check would copy cannot be used (undefined when it can, or when that
+ * cannot be told here): asked of the upstream itself, by listing images of that ID.
+ */
+export async function invisibleImage(options: {
+  upstream: string;
+  auth: ImsAuth;
+  projectId?: string | undefined;
+  image: string;
+  signal?: AbortSignal | undefined;
+}): Promise<string | undefined> {
+  const { upstream, auth, projectId, image, signal } = options;
+  // With AK/SK every IMS call says its project: without one, the checks will say what is wrong.
+  if (!projectId && !("token" in auth)) return undefined;
+  const ims = createImsClient({
+    endpoint: upstream,
+    auth,
+    retry: false,
+    requestTimeoutMs: 30_000,
+    allowInsecureHttp: true,
+    ...(projectId ? { projectId } : {}),
+  });
+  try {
+    for await (const found of ims.listImages({ id: image, signal })) if (found.id === image) return undefined;
+  } catch {
+    // Refused credentials, a 5xx, a lost answer: for the checks to judge.
+    return undefined;
+  }
+  const { method, path } = operationSpec("listImages");
+  const who = projectId ? `project ${projectId}` : "these credentials";
+  return `--copy-image ${image}: no image of that ID is visible to ${who} (${method} ${path}?id=${image} lists none)`;
+}

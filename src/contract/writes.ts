@@ -69,7 +69,7 @@ const roundTrip: Check = {
   name:
     "two tenants: share → the recipient sees it pending → accept → the owner sees it accepted → " +
     "reject → the owner sees it rejected → unshare → the recipient no longer sees it",
-  operations: ["addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listSharedImages"],
+  operations: ["addImageMembers", "updateImageMembers", "deleteImageMembers", "listImageMembers", "showImageMember", "listImages"],
   writes: true,
   skip: (target) =>
     !target.recipient

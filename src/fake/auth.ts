@@ -1,5 +1,6 @@
 /**
- * Who is calling the fake: with AK/SK the `X-Project-Id` header (OWNER_PROJECT when absent), its
+ * Who is calling the fake: with AK/SK the `X-Project-Id` header (when absent, as in IAM's calls:
+ * the project `accessKeys` maps the access key to, else OWNER_PROJECT), its
  * signature verified with the project's own signer when the fake knows the pair; with a token,
  * the project the token maps to (any other token is the owner). No credentials at all: 401
  * IMG.0087, as IMS answers.
@@ -20,6 +21,7 @@ export function createAuthenticator(
   credentials: Record<string, { secretKey: string }>,
   tokens: Record<string, string>,
   ownerProject: string,
+  accessKeys: Record<string, string> = {},
 ): Authenticator {
   const signers = new Map(Object.entries(credentials).map(([ak, { secretKey }]) => [ak, createSigner({ accessKey: ak, secretKey })]));
 
@@ -57,7 +59,8 @@ export function createAuthenticator(
         const refused = await verifySignature(req, body, requestId);
         if (refused) return refused;
       }
-      return header("x-project-id") || ownerProject;
+      const ak = /Access=([^,]+)/.exec(req.headers.authorization)?.[1] ?? "";
+      return header("x-project-id") || (Object.hasOwn(accessKeys, ak) ? accessKeys[ak]! : ownerProject);
     }
     const token = header("x-auth-token");
     if (!token) return reply(401, imsError("IMG.0087", "The token is incorrect: no X-Auth-Token or AK/SK signature in the request."));

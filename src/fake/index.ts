@@ -1,8 +1,10 @@
 /**
  * ims-sharing/fake: a stateful, multi-tenant fake IMS on a real HTTP server (Node only), for your
  * own tests, the sandbox and the contract suite. It answers every operation of the spec: add,
- * accept/reject and delete members (as jobs), list and show members, list images shared with you,
- * and the two job queries.
+ * accept/reject and delete members (as jobs), list and show members, list images (yours, public
+ * ones, those shared with you), copy an image (a job), the image quota, delete an image, the two
+ * job queries, and IAM's project listing (`GET /v3/projects`, on the same port: give the client
+ * `iamEndpoint: fake.url` and no `projectId`, and it finds its project there).
  *
  * @example
  * import { createManualClock, startFakeIms, OWNER_TOKEN, RECIPIENT_TOKEN, SEED_IMAGES } from "ims-sharing/fake";
@@ -34,9 +36,23 @@ export {
   FOREIGN_IMAGE,
   FOREIGN_OWNER,
   DEFAULT_REGION,
+  IMAGE_QUOTA,
   MEMBER_QUOTA,
   defaultImages,
 } from "./state.js";
+export {
+  defaultTenants,
+  EXAMPLE_DOMAIN,
+  FOREIGN_DOMAIN,
+  OWNER_DOMAIN,
+  RECIPIENT_DOMAIN,
+  SUB_PROJECT,
+  SUBPROJECT_DOMAIN,
+  SUBPROJECT_REGION_PROJECT,
+  SUBPROJECT_TOKEN,
+} from "./tenants.js";
+export type { FakeTenant } from "./tenants.js";
+export { COPY_REFUSALS } from "./writes.js";
 export type {
   FakeImage,
   FakeJob,
@@ -45,6 +61,7 @@ export type {
   FakeStateOptions,
   ImageKind,
   JobType,
+  MadeImage,
   MemberRef,
   MemberType,
   Refusal,

@@ -13,8 +13,8 @@ import type { MemberType } from "../sharing/members.js";
 export const MEMBER_QUOTA = { image: limits.membersPerImage, fullEcs: limits.membersPerFullEcsImage } as const;
 
 export type { MemberType };
-/** System-disk, data-disk or full-ECS (whole-server) image. */
-export type ImageKind = "system" | "data" | "full-ecs";
+/** System-disk, data-disk, full-ECS (whole-server) image, or one made from an ISO file (which cannot be copied). */
+export type ImageKind = "system" | "data" | "full-ecs" | "iso";
 /** A job's `job_type`: the table's `job.type` (the spec's `x-ims-job`) of the operation that started it. */
 export type JobType = (typeof operations)[JobOperationId]["job"]["type"];
 
@@ -53,7 +53,11 @@ export interface FakeMember {
 export interface FakeImage {
   id: string;
   name: string;
+  /** IMS's `__description` (empty when none was given). */
+  description: string;
   owner: string;
+  /** `saving` while a copy that makes it runs, `active` once made (IMS's image statuses). */
+  status: "saving" | "active";
   kind: ImageKind;
   fromBackup: boolean;
   encrypted: boolean;
@@ -84,8 +88,10 @@ export interface FakeJob {
   /** The project that started the job (only it can read it). */
   project: string;
   images: string[];
-  /** Add and delete: the members named. Update: the caller's project. */
+  /** Add and delete: the members named. Update: the caller's project. A copy: none. */
   members: MemberRef[];
+  /** A copy: the image it makes (its ID chosen when the job is accepted, the image made when it succeeds). */
+  makes?: MadeImage | undefined;
   /** Update: the answer. */
   answer?: { status: "accepted" | "rejected"; vaultId?: string | undefined } | undefined;
   /** Images made to fail by an `imageFailure` fault, with the code to report. */
@@ -94,8 +100,17 @@ export interface FakeJob {
   durationMs: number;
   /** Set once the job has completed and its change has been applied. */
   results?: JobResult[] | undefined;
-  /** Set when every pair failed. */
+  /** Set when every pair failed (a copy: when it failed). */
   error?: { code: string; reason: string } | undefined;
+}
+
+/** The image a job makes (a copy), as the request names it. */
+export interface MadeImage {
+  id: string;
+  name: string;
+  description: string;
+  /** Copied with a KMS key (`cmk_id`): the copy is encrypted. */
+  encrypted: boolean;
 }
 
 /** An add or delete body, as validated against the spec (the generated type). */

@@ -26,7 +26,8 @@ export interface Call<K extends OperationId> {
   query: QueryOf<K>;
   body: BodyOf<K>;
 }
-export type Answer<K extends OperationId> = { status: 200; body: SuccessOf<K> } | Refusal;
+/** A success (200 with its body, or 204 with none, as the table's `status` says) or a refusal. */
+export type Answer<K extends OperationId> = { status: 200 | 204; body: SuccessOf<K> } | Refusal;
 export type Handler<K extends OperationId> = (call: Call<K>) => Answer<K>;
 /** One handler per operation of the spec: a missing one does not compile. */
 export type Handlers = { [K in OperationId]: Handler<K> };
@@ -82,26 +83,33 @@ export function matchRoute(method: string, pathname: string): { route: Route; pa
 /** The IMS code for the first thing wrong: the image and project ID codes where they apply. */
 function refusal(issues: ValidationIssue[]): Refusal {
   const where = issues[0]?.path ?? "";
-  const code = /^(images\[|image_id$)/.test(where) ? "IMG.0066" : /^(projects\[|project_id$|owner$)/.test(where) ? "IMG.0067" : "IMG.0001";
-  const what =
-    code === "IMG.0066"
-      ? "The image ID is incorrect"
-      : code === "IMG.0067"
-        ? "The project ID is incorrect"
-        : "The request format is incorrect";
+  const code = /^(images\[|image_id$)/.test(where)
+    ? "IMG.0066"
+    : /^(projects\[|project_id$|owner$)/.test(where)
+      ? "IMG.0067"
+      : where === "__imagetype"
+        ? "IMG.0024"
+        : "IMG.0001";
+  const what = {
+    "IMG.0066": "The image ID is incorrect",
+    "IMG.0067": "The project ID is incorrect",
+    "IMG.0024": "The imagetype is invalid",
+    "IMG.0001": "The request format is incorrect",
+  }[code];
   return { status: 400, code, message: `${what}: ${issues.map((i) => `${i.path} ${i.message}`).join("; ")}` };
 }
 
-/** A query value as its schema types it: integers from their text, the rest as text. */
+/** A query value as its schema types it: numbers and booleans from their text, the rest as text. */
 function coerce(schema: Schema, text: string): unknown {
   const types = typeof schema.type === "string" ? [schema.type] : (schema.type ?? []);
   if ((types.includes("integer") || types.includes("number")) && /^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (types.includes("boolean") && (text === "true" || text === "false")) return text === "true";
   return text;
 }
 
 /**
  * Checks a request's path parameters, query and body against operation `id`'s input in the
- * table; the call's input, or the IMS-shaped refusal (IMG.0066, IMG.0067, IMG.0001, IMG.0007).
+ * table; the call's input, or the IMS-shaped refusal (IMG.0066, IMG.0067, IMG.0024, IMG.0001, IMG.0007).
  * Query parameters the table does not name are ignored, as IMS's general image query has many.
  */
 export function parseInput<K extends OperationId>(
@@ -129,7 +137,8 @@ export function parseInput<K extends OperationId>(
   if (issues.length) return refusal(issues);
 
   let json: unknown;
-  if (input.body) {
+  // A body whose schema requires nothing (GlanceDeleteImage's) may be left out.
+  if (input.body && !(body.length === 0 && !input.body.required?.length && !input.body.allOf && !input.body.anyOf)) {
     if (!body.length) return { status: 400, code: "IMG.0007", message: "The request body is empty." };
     try {
       json = JSON.parse(body.toString("utf8"));

@@ -12,9 +12,15 @@
  * absent); with a token, the project `tokens` maps it to (OWNER_TOKEN → OWNER_PROJECT and
  * RECIPIENT_TOKEN → RECIPIENT_PROJECT by default), and any other token is the owner, so
  * `auth: { token: "any" }` acts as the owner of the seed images. A `{project_id}` in the path must
- * be the caller's (else 400 IMG.0030); auth.ts says who is calling. The sharing rules, which are
- * refused at once and which fail in the job, are one entry per operation in writes.ts, run over
- * time by state.ts; faults.ts holds the faults still to come.
+ * be the caller's (else 400 IMG.0030); auth.ts says who is calling. The asynchronous writes (the
+ * sharing rules and the copy), which are refused at once and which fail in the job, are one entry
+ * per operation in writes.ts, run over time by state.ts; images.ts is the image query; faults.ts
+ * holds the faults still to come.
+ *
+ * IAM's project listing (`GET /v3/projects`) is answered on the same port, so a client given
+ * `iamEndpoint: fake.url` and no project finds its project here: tenants.ts has the accounts,
+ * each with a project per region (`fake.tenants`), one with a sub-project. It is authenticated as
+ * IMS's calls are, without `X-Project-Id` (with AK/SK, `accessKeys` says whose the key is).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -30,15 +36,18 @@ import { matchRoute, parseInput, ROUTE_METHODS, type Answer, type Handler, type 
 import {
   defaultImages,
   FakeState,
+  FOREIGN_OWNER,
   isRefusal,
   OWNER_PROJECT,
   RECIPIENT_PROJECT,
+  SEED_PROJECTS,
   type FakeJob,
   type FakeProject,
   type Refusal,
   type SeedImage,
 } from "./state.js";
 import { WRITE_RULES } from "./writes.js";
+import { defaultTenants, SUBPROJECT_REGION_PROJECT, SUBPROJECT_TOKEN, Tenants, type FakeTenant } from "./tenants.js";
 
 export type { Fault, FakeReply };
 
@@ -84,8 +93,29 @@ export interface FakeImsOptions {
    * every answer says so (`X-Ims-Fake: …; signatures=unchecked`).
    */
   credentials?: Record<string, { secretKey: string }> | undefined;
-  /** Token → the project it acts as, on top of OWNER_TOKEN and RECIPIENT_TOKEN; any other token is OWNER_PROJECT. */
+  /**
+   * Token → the project it acts as, on top of OWNER_TOKEN, RECIPIENT_TOKEN and SUBPROJECT_TOKEN;
+   * any other token is OWNER_PROJECT.
+   */
   tokens?: Record<string, string> | undefined;
+  /**
+   * Access key → the project it acts as when a request says none (no `X-Project-Id`, as IAM's
+   * calls): the access key of a user of that project's account. Any other is OWNER_PROJECT.
+   */
+  accessKeys?: Record<string, string> | undefined;
+  /**
+   * Tenants (accounts and their projects) IAM's `GET /v3/projects` knows, on top of the built-in
+   * ones (`fake.tenants`: owner, recipient, example, foreign, subprojects).
+   */
+  tenants?: readonly FakeTenant[] | undefined;
+  /**
+   * List a region's sub-projects (`cn-north-4_sub`) with its own project when IAM is asked for
+   * the region's name (default false: IAM matches names exactly). When IAM lists several is not
+   * documented; this shows the "several projects" refusal of region-only set-up.
+   */
+  subProjectsMatchRegion?: boolean | undefined;
+  /** The private images each project may have (`GET /v1/cloudimages/quota`; default 100). */
+  imageQuota?: number | undefined;
   /** The fake's region (default `cn-north-4`): images live there unless seeded elsewhere. */
   region?: string | undefined;
   /** Known projects and their regions; a project not listed is in the fake's region. */
@@ -108,6 +138,10 @@ export interface FakeIms {
   /** The project that owns the seed images: what a token not in `tokens` acts as. */
   ownerProject: string;
   region: string;
+  /** The tenants IAM knows: each account's project per region (`projects[region]`) and sub-projects, for tests and banners. */
+  tenants: readonly FakeTenant[];
+  /** Token → the project it acts as (the built-in tokens and `tokens`); any other token is the owner. */
+  tokens: Readonly<Record<string, string>>;
   clock: Clock;
   /** Adds a fault (see {@link Fault}). */
   inject(fault: Fault): void;
@@ -128,14 +162,19 @@ const CORS_HEADERS = {
 };
 
 /** One handler per operation in the spec's table: the asynchronous writes from their rules (writes.ts), the reads here. */
-function createHandlers(state: FakeState, faults: Faults, jobDurationMs: number): Handlers {
+function createHandlers(state: FakeState, faults: Faults, jobDurationMs: number, iam: { tenants: Tenants; base: () => string }): Handlers {
   const ownJob = (caller: string, jobId: string): FakeJob | Refusal =>
     state.jobOf(caller, jobId) ?? { status: 404, code: "IMG.0023", message: `Failed to query the job: job ${jobId} does not exist.` };
   const ok = <T>(body: T | Refusal): { status: 200; body: T } | Refusal => (isRefusal(body) ? body : { status: 200, body });
   function writeHandler<K extends JobOperationId>(id: K): Handler<K> {
-    const { method, path } = operationSpec(id);
-    return ({ caller, body }) => {
-      const job = state.write(id, caller, body, jobDurationMs, (images, code) => faults.imageFailures(method, path, images, code));
+    const { method, path: template } = operationSpec(id);
+    return ({ caller, path: params, body }) => {
+      // Faults match the request's path: the template with its parameters filled in.
+      const values: Record<string, string> = params;
+      const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(values[name] ?? ""));
+      const job = state.write(id, caller, { path: params, body }, jobDurationMs, (images, code) =>
+        faults.imageFailures(method, path, images, code),
+      );
       // Every x-ims-job operation answers with its job's ID (the spec's JobAccepted), as `ims.call` relies on.
       return isRefusal(job) ? job : ({ status: 200, body: { job_id: job.id } } as Answer<K>);
     };
@@ -155,7 +194,10 @@ function createHandlers(state: FakeState, faults: Faults, jobDurationMs: number)
     },
     listImageMembers: ({ caller, path, query }) => ok(state.listMembers(caller, path.image_id, query)),
     showImageMember: ({ caller, path }) => ok(state.showMember(caller, path.image_id, path.member_id)),
-    listSharedImages: ({ caller, query }) => ({ status: 200, body: state.listSharedImages(caller, query) }),
+    listImages: ({ caller, query }) => ok(state.listImages(caller, query)),
+    showImageQuota: ({ caller }) => ({ status: 200, body: state.showImageQuota(caller) }),
+    glanceDeleteImage: ({ caller, path }) => state.deleteImage(caller, path.image_id) ?? { status: 204, body: undefined },
+    keystoneListProjects: ({ caller, query }) => ({ status: 200, body: iam.tenants.listProjects(caller, query, iam.base()) }),
   };
 }
 
@@ -200,9 +242,12 @@ async function route(
     return reply(400, imsError("IMG.0030", `The project ID and token are invalid: ${projectId} is not the project of these credentials.`));
   }
   const answer = dispatch(context.handlers, id, { caller, ...input });
-  return isRefusal(answer)
+  const answered = isRefusal(answer)
     ? reply(answer.status, imsError(answer.code, answer.message))
-    : reply(answer.status, JSON.stringify(answer.body));
+    : reply(answer.status, answer.status === 204 ? "" : JSON.stringify(answer.body));
+  // IAM names its answers by a trace ID of its own (the official SDKs quote it in discovery's errors).
+  if (operationSpec(id).service === "iam") answered.headers["x-iam-trace-id"] = requestId;
+  return answered;
 }
 
 /** The answer of an injected `status` fault: the gateway's throttling body for 429, IMS's otherwise. */
@@ -230,7 +275,9 @@ async function handle(context: Context, req: IncomingMessage, res: ServerRespons
   const send = (answer: FakeReply) => {
     const final = options.transform ? options.transform(answer, { method, path }) : answer;
     requests.push({ method, path, status: final.status, at: clock.now(), ...log });
-    res.writeHead(final.status, { ...final.headers });
+    const headers = { ...final.headers };
+    if (final.status === 204) delete headers["content-type"];
+    res.writeHead(final.status, headers);
     res.end(final.body);
   };
   const drop = (seen: Partial<FakeRequestLog>) => {
@@ -266,10 +313,28 @@ function listen(server: Server, port: number): Promise<number> {
 
 export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIms> {
   const clock = options.clock ?? systemClock;
-  const state = new FakeState(options.images ?? defaultImages(), { clock, region: options.region, projects: options.projects });
-  const tokens: Record<string, string> = { [OWNER_TOKEN]: OWNER_PROJECT, [RECIPIENT_TOKEN]: RECIPIENT_PROJECT, ...options.tokens };
+  const state = new FakeState(options.images ?? defaultImages(), {
+    clock,
+    region: options.region,
+    projects: options.projects,
+    imageQuota: options.imageQuota,
+  });
+  const tokens: Record<string, string> = {
+    [OWNER_TOKEN]: OWNER_PROJECT,
+    [RECIPIENT_TOKEN]: RECIPIENT_PROJECT,
+    [SUBPROJECT_TOKEN]: SUBPROJECT_REGION_PROJECT,
+    ...options.tokens,
+  };
   const faults = new Faults(options.faults);
-  const authenticator = createAuthenticator(options.credentials ?? {}, tokens, OWNER_PROJECT);
+  const authenticator = createAuthenticator(options.credentials ?? {}, tokens, OWNER_PROJECT, options.accessKeys);
+  const builtIn = defaultTenants(state.region, {
+    owner: OWNER_PROJECT,
+    recipient: RECIPIENT_PROJECT,
+    example: SEED_PROJECTS[0],
+    foreign: FOREIGN_OWNER,
+  });
+  const tenants = new Tenants([...builtIn, ...(options.tenants ?? [])], { subProjectsMatchRegion: options.subProjectsMatchRegion });
+  let url = "";
   const context: Context = {
     options,
     state,
@@ -280,7 +345,7 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     // On every answer, so that a client (the contract runner) can tell this fake from a real IMS.
     identity: { [FAKE_HEADER]: fakeIdentity(authenticator.verifies) },
     authenticator,
-    handlers: createHandlers(state, faults, options.jobDurationMs ?? 1_000),
+    handlers: createHandlers(state, faults, options.jobDurationMs ?? 1_000, { tenants, base: () => url }),
   };
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -294,12 +359,15 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     socket.on("close", () => sockets.delete(socket));
   });
   const port = await listen(server, options.port ?? 0);
+  url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     state,
     requests: context.requests,
     ownerProject: OWNER_PROJECT,
     region: state.region,
+    tenants: tenants.list,
+    tokens: { ...tokens },
     clock,
     inject: (fault) => faults.add(fault),
     advance(ms) {

@@ -1,6 +1,8 @@
 /**
  * The fake IMS's world: images, who owns them, whom they are shared with and how far each share
- * has got (pending → accepted | rejected), and the jobs that change that. Tenants are projects.
+ * has got (pending → accepted | rejected), and the jobs that change that (sharing, copying); the
+ * image query (images.ts), each project's private-image quota, deleting an image. Tenants are
+ * projects here (their accounts, for IAM, are in tenants.ts).
  *
  * Jobs move INIT → RUNNING → SUCCESS/FAIL over their duration, read from a clock (see clock.ts);
  * nothing runs on a timer. Every due job is applied, in the order it completes, the moment anyone
@@ -38,9 +40,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { operations } from "../../generated/operations.js";
-import type { ImageMember, ImageMemberList, Job, JobProgress, MemberStatus, SharedImage, SharedImageList } from "../../generated/ims.js";
+import type { ImageList, ImageMember, ImageMemberList, ImageQuota, Job, JobProgress, MemberStatus } from "../../generated/ims.js";
 import type { JobOperationId } from "../operations.js";
-import type { BodyOf } from "./routes.js";
+import { listImages, type ImagesQuery } from "./images.js";
 import { systemClock, type Clock } from "./clock.js";
 import {
   refuse,
@@ -49,12 +51,12 @@ import {
   type FakeMember,
   type FakeJob,
   type ImageKind,
-  type MemberRef,
+  type MadeImage,
   type MembersBody,
   type MemberType,
   type Refusal,
 } from "./model.js";
-import { WRITE_RULES, type PairFailure } from "./writes.js";
+import { WRITE_RULES, type WriteInput } from "./writes.js";
 
 export { isRefusal, MEMBER_QUOTA } from "./model.js";
 export type {
@@ -67,6 +69,7 @@ export type {
   MemberRef,
   MembersBody,
   MemberType,
+  MadeImage,
   Refusal,
 } from "./model.js";
 
@@ -100,6 +103,8 @@ export interface SeedImage {
   /** A UUID: the spec's image ID format. */
   id: string;
   name?: string | undefined;
+  /** Default: none (empty). */
+  description?: string | undefined;
   /** Default OWNER_PROJECT. */
   owner?: string | undefined;
   /** Members to start with; a bare ID is an accepted project member. */
@@ -136,7 +141,15 @@ export interface FakeStateOptions {
   region?: string | undefined;
   /** Projects the fake knows; any other is taken to be in the fake's region. */
   projects?: Record<string, FakeProject> | undefined;
+  /** The private images each project may have (default {@link IMAGE_QUOTA}`.quota`). */
+  imageQuota?: number | undefined;
 }
+
+/**
+ * The private-image quota (`GET /v1/cloudimages/quota`): `quota` is the default of every
+ * project, `min` and `max` what it may be set to (the spec's illustrative example).
+ */
+export const IMAGE_QUOTA = { quota: 100, min: 1, max: 1000 } as const;
 
 export function defaultImages(): SeedImage[] {
   return [
@@ -150,12 +163,6 @@ export function defaultImages(): SeedImage[] {
 const memberTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const jobTime = (ms: number) => new Date(ms).toISOString();
 
-interface Outcome {
-  image: string;
-  member: MemberRef;
-  failure?: PairFailure | undefined;
-}
-
 export class FakeState {
   readonly images = new Map<string, FakeImage>();
   /** Every job, settled or not, by ID. */
@@ -163,6 +170,8 @@ export class FakeState {
   readonly clock: Clock;
   readonly region: string;
   readonly projects: Readonly<Record<string, FakeProject>>;
+  /** The private images a project may have. */
+  readonly quota: number;
   /** Jobs not applied yet, in the order they were started. */
   private readonly unsettled = new Set<FakeJob>();
 
@@ -171,6 +180,7 @@ export class FakeState {
     this.clock = opts.clock ?? systemClock;
     this.region = opts.region ?? DEFAULT_REGION;
     this.projects = { ...opts.projects };
+    this.quota = opts.imageQuota ?? IMAGE_QUOTA.quota;
     for (const image of seed) this.addImage(image);
   }
 
@@ -186,7 +196,9 @@ export class FakeState {
     const image: FakeImage = {
       id: seed.id,
       name: seed.name ?? `image-${seed.id.slice(0, 8)}`,
+      description: seed.description ?? "",
       owner: seed.owner ?? OWNER_PROJECT,
+      status: "active",
       kind: seed.kind ?? "system",
       fromBackup: seed.fromBackup ?? false,
       encrypted: seed.encrypted ?? false,
@@ -266,20 +278,20 @@ export class FakeState {
   write<K extends JobOperationId>(
     id: K,
     caller: string,
-    body: BodyOf<K>,
+    input: WriteInput<K>,
     durationMs: number,
     failures: (images: readonly string[], defaultCode: string) => Map<string, string> = () => new Map(),
   ): FakeJob | Refusal {
     const rule = WRITE_RULES[id];
-    const start = rule.start(caller, body);
+    const start = rule.start(caller, input);
     const failed = failures(start.images, rule.failure.code);
     this.settle();
-    const refusal = rule.refuse(this, caller, body);
+    const refusal = rule.refuse(this, caller, input);
     if (refusal) return refusal;
     let jobId: string;
     do jobId = randomBytes(16).toString("hex");
     while (this.jobs.has(jobId));
-    const { images, members, answer } = start;
+    const { images, members, answer, makes } = start;
     const job: FakeJob = {
       id: jobId,
       operation: id,
@@ -288,28 +300,30 @@ export class FakeState {
       images,
       members,
       ...(answer ? { answer } : {}),
+      ...(makes ? { makes } : {}),
       failures: failed,
       startedAt: this.now(),
       durationMs,
     };
     this.jobs.set(jobId, job);
     this.unsettled.add(job);
+    rule.begin?.(this, job, job.startedAt);
     return job;
   }
 
   /** `POST /v1/cloudimages/members` by `caller`. */
   addMembers(caller: string, body: MembersBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
-    return this.write("addImageMembers", caller, body, durationMs, () => failures);
+    return this.write("addImageMembers", caller, { path: {}, body }, durationMs, () => failures);
   }
 
   /** `DELETE /v1/cloudimages/members` by `caller`. */
   deleteMembers(caller: string, body: MembersBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
-    return this.write("deleteImageMembers", caller, body, durationMs, () => failures);
+    return this.write("deleteImageMembers", caller, { path: {}, body }, durationMs, () => failures);
   }
 
   /** `PUT /v1/cloudimages/members` by `caller`, the recipient. */
   updateMembers(caller: string, body: AnswerBody, durationMs: number, failures = new Map<string, string>()): FakeJob | Refusal {
-    return this.write("updateImageMembers", caller, body, durationMs, () => failures);
+    return this.write("updateImageMembers", caller, { path: {}, body }, durationMs, () => failures);
   }
 
   // ---- Jobs over time. ----
@@ -326,36 +340,42 @@ export class FakeState {
     }
   }
 
-  /** One pair's outcome, the change made when it succeeds (an injected failure first: it makes no change). */
-  private applyPair(job: FakeJob, image: FakeImage, member: MemberRef, at: number): PairFailure | undefined {
-    const injected = job.failures.get(image.id);
-    if (injected) return { code: injected, reason: "injected failure (imageFailure fault)" };
-    return WRITE_RULES[job.operation].pair(this, job, image, member, at);
+  private apply(job: FakeJob): void {
+    const { results, error } = WRITE_RULES[job.operation].run(this, job, job.startedAt + job.durationMs);
+    job.results = results ?? [];
+    if (error) job.error = error;
   }
 
-  private apply(job: FakeJob): void {
-    const at = job.startedAt + job.durationMs;
-    const outcomes: Outcome[] = [];
-    for (const imageId of job.images) {
-      const image = this.images.get(imageId);
-      for (const member of job.members) {
-        const failure = image ? this.applyPair(job, image, member, at) : { code: "IMG.0027", reason: "the image no longer exists" };
-        outcomes.push({ image: imageId, member, failure });
-      }
-    }
-    job.results = outcomes.map(({ image, member, failure }) => ({
-      image_id: image,
-      ...(member.type === "project" ? { project_id: member.id } : {}),
-      status: failure ? "failed" : "success",
-    }));
-    const failed = outcomes.filter((o) => o.failure);
-    const first = failed[0]?.failure;
-    if (first && failed.length === outcomes.length) {
-      job.error = {
-        code: first.code,
-        reason: failed.map((o) => `${o.image} / ${o.member.id}: ${o.failure?.code} ${o.failure?.reason}`).join("; "),
-      };
-    }
+  // ---- What the write rules ask of the world (writes.ts `World`). ----
+
+  /** The private images `projectId` may have, and has (copies still being made included). */
+  imageQuota(projectId: string): { quota: number; used: number } {
+    let used = 0;
+    for (const image of this.images.values()) if (image.owner === projectId && image.visibility === "private") used++;
+    return { quota: this.quota, used };
+  }
+
+  /** Removes an image, no questions asked (a copy that failed). */
+  removeImage(imageId: string): void {
+    this.images.delete(imageId);
+  }
+
+  /** Starts making the copy a job names: a private image of `owner`, `saving`, without members, as `from` otherwise is. */
+  makeCopy(from: FakeImage, owner: string, made: MadeImage, at: number): void {
+    this.images.set(made.id, {
+      ...from,
+      id: made.id,
+      name: made.name,
+      description: made.description,
+      owner,
+      status: "saving",
+      visibility: "private",
+      encrypted: from.encrypted || made.encrypted,
+      tags: [],
+      protected: false,
+      createdAt: at,
+      members: new Map(),
+    });
   }
 
   /** Where a job stands now; `percent` is in percent, 0–100 (INIT 0, RUNNING 1–99, done 100). */
@@ -391,14 +411,24 @@ export class FakeState {
     const { status, percent } = this.phase(job);
     return {
       ...this.common(job, status),
-      entities: job.results ? { results: job.results, process_percent: percent } : { process_percent: percent },
+      entities: job.makes
+        ? { ...this.made(job), process_percent: percent }
+        : job.results
+          ? { results: job.results, process_percent: percent }
+          : { process_percent: percent },
     };
   }
 
   /** The job as `GET /v1/cloudimages/job/{job_id}` shows it: progress, no results. */
   showJobProgress(job: FakeJob): JobProgress {
     const { status, percent } = this.phase(job);
-    return { ...this.common(job, status), entities: { image_id: job.images[0] ?? null, process_percent: percent } };
+    const entities = job.makes ? this.made(job) : { image_id: job.images[0] ?? null };
+    return { ...this.common(job, status), entities: { ...entities, process_percent: percent } };
+  }
+
+  /** A copy's entities: the new image (the table's `job.result`, `entities.image_id`) once it is made. */
+  private made(job: FakeJob): { image_id?: string; image_name?: string } {
+    return job.makes && job.results && !job.error ? { image_id: job.makes.id, image_name: job.makes.name } : {};
   }
 
   /** A job `caller` started, or undefined (another project's jobs do not exist for it). */
@@ -467,75 +497,30 @@ export class FakeState {
     return this.memberView(image, member);
   }
 
-  /**
-   * `GET /v2/cloudimages?visibility=shared&__imagetype=shared`: images shared with `caller`'s
-   * project whose share is `member_status` (default `accepted`, as OpenStack Glance's image list
-   * does), optionally from one `owner`; sorted by ID, `limit` (default 500) a page, `marker` the
-   * last ID of the previous page.
-   */
-  listSharedImages(
-    caller: string,
-    query: {
-      member_status?: MemberStatus | undefined;
-      owner?: string | undefined;
-      limit?: number | undefined;
-      marker?: string | undefined;
-    },
-  ): SharedImageList {
+  /** `GET /v2/cloudimages` by `caller` (images.ts). */
+  listImages(caller: string, query: ImagesQuery): ImageList | Refusal {
     this.settle();
-    const wanted = query.member_status ?? "accepted";
-    const images = [...this.images.values()]
-      .filter((image) => {
-        const member = image.members.get(caller);
-        return (
-          member?.type === "project" &&
-          member.status === wanted &&
-          image.owner !== caller &&
-          (query.owner === undefined || image.owner === query.owner) &&
-          (query.marker === undefined || image.id > query.marker)
-        );
-      })
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .slice(0, query.limit ?? 500);
-    return { images: images.map((image) => this.imageView(image)) };
+    return listImages(this.images.values(), caller, query);
+  }
+
+  /** `GET /v1/cloudimages/quota` by `caller`: its private images (copies included) and its quota. */
+  showImageQuota(caller: string): ImageQuota {
+    this.settle();
+    const { quota, used } = this.imageQuota(caller);
+    return { quotas: { resources: [{ type: "image", used, quota, min: IMAGE_QUOTA.min, max: IMAGE_QUOTA.max }] } };
   }
 
   /**
-   * An image as IMS lists it (Huawei's `ImageInfo`): every field Huawei marks mandatory, with the
-   * values IMS gives a private image made from a server, and the optional ones such an image has.
-   * The fake never changes an image, so it was last updated, and became active, when it was made.
+   * `DELETE /v2/images/{image_id}` by `caller`: its own image goes, and with it its shares (its
+   * members); copies others made of it are theirs and stay. Anyone else's image, or none, is 404.
    */
-  private imageView(image: FakeImage): SharedImage {
-    const made = memberTime(image.createdAt);
-    const windows = /windows/i.test(image.osVersion);
-    return {
-      id: image.id,
-      name: image.name,
-      owner: image.owner,
-      visibility: "shared",
-      __imagetype: "shared",
-      status: "active",
-      protected: image.protected,
-      tags: [...image.tags],
-      min_disk: image.minDisk,
-      min_ram: image.minRam,
-      __os_type: windows ? "Windows" : "Linux",
-      __os_bit: /32bit/i.test(image.osVersion) ? "32" : "64",
-      __os_version: image.osVersion,
-      __platform: windows ? "Windows" : (image.osVersion.split(" ")[0] ?? "Other"),
-      // What a system disk of min_disk GB compresses to, roughly; a data disk's image is smaller.
-      __image_size: String(Math.round(image.minDisk * 2 ** 30 * (image.kind === "data" ? 0.05 : 0.055))),
-      __image_source_type: "uds",
-      __isregistered: "true",
-      container_format: "bare",
-      disk_format: "zvhd",
-      virtual_env_type: image.kind === "data" ? "DataImage" : "FusionCompute",
-      self: `/v2/images/${image.id}`,
-      schema: "/v2/schemas/image",
-      file: `/v2/images/${image.id}/file`,
-      created_at: made,
-      updated_at: made,
-      active_at: made,
-    };
+  deleteImage(caller: string, imageId: string): Refusal | undefined {
+    this.settle();
+    const image = this.images.get(imageId);
+    if (!image || image.owner !== caller || image.visibility === "public") {
+      return refuse("IMG.0144", `The image does not exist: ${imageId} is not an image of project ${caller}.`, 404);
+    }
+    this.images.delete(imageId);
+    return undefined;
   }
 }

@@ -1,31 +1,56 @@
 /**
  * The fake's asynchronous writes, one entry per `x-ims-job` operation of the table (a new one in
  * the spec does not compile until it has its entry): what is refused at once, what the job is
- * about, what each (image, member) pair does when the job runs, and the code an injected image
- * failure reports. The server answers every entry the same way (the accepted job), and state.ts
- * runs the jobs over time; adding an asynchronous write to the fake is one entry here.
+ * about, what it does when it runs, and the code an injected image failure reports. The member
+ * jobs act on (image, member) pairs (`runPairs`); a copy makes one image. The server answers
+ * every entry the same way (the accepted job), and state.ts runs the jobs over time; adding an
+ * asynchronous write to the fake is one entry here.
  *
  * Which refusals come at once and which in the job is the fake's rule (Huawei does not say):
  * see state.ts.
  */
+import { randomUUID } from "node:crypto";
 import type { JobOperationId } from "../operations.js";
-import type { BodyOf } from "./routes.js";
+import type { BodyOf, PathOf } from "./routes.js";
 import { entriesOf, MEMBER_KEY, MEMBER_TYPE, membersOfBody } from "../sharing/members.js";
-import type { MemberStatus } from "../../generated/ims.js";
-import { acceptedCount, quotaOf, refuse, type FakeImage, type FakeJob, type MembersBody, type MemberRef, type Refusal } from "./model.js";
+import type { JobResult, MemberStatus } from "../../generated/ims.js";
+import {
+  acceptedCount,
+  quotaOf,
+  refuse,
+  type FakeImage,
+  type FakeJob,
+  type MadeImage,
+  type MembersBody,
+  type MemberRef,
+  type Refusal,
+} from "./model.js";
 
-/** What the rules read of the world. */
+/** What the rules read of the world, and the changes they make beyond an image's members. */
 export interface World {
   readonly images: ReadonlyMap<string, FakeImage>;
   /** The region a project lives in. */
   regionOf(projectId: string): string;
+  /** Private images a project may have, and how many it has (copies being made included). */
+  imageQuota(projectId: string): { quota: number; used: number };
+  /** Starts a copy of `from` for `owner`, as `made` names it, at time `at`: the image exists, `saving`. */
+  makeCopy(from: FakeImage, owner: string, made: MadeImage, at: number): void;
+  /** Removes an image (a copy that failed). */
+  removeImage(imageId: string): void;
 }
 
-/** What a job is about: its images, the members it concerns, and (to accept or reject) the answer. */
+/** A write's input as the spec validated it: the path parameters and the body. */
+export interface WriteInput<K extends JobOperationId> {
+  path: PathOf<K>;
+  body: BodyOf<K>;
+}
+
+/** What a job is about: its images, the members it concerns, (to accept or reject) the answer, (a copy) the image it makes. */
 export interface JobStart {
   images: string[];
   members: MemberRef[];
   answer?: FakeJob["answer"];
+  makes?: MadeImage | undefined;
 }
 
 /** Why one (image, member) pair failed in its job. */
@@ -34,20 +59,64 @@ export interface PairFailure {
   reason: string;
 }
 
+/** What a job did when it ran: per-pair results (member jobs), and the error when it failed as a whole. */
+export interface JobOutcome {
+  results?: JobResult[] | undefined;
+  error?: PairFailure | undefined;
+}
+
 /** The rules of one asynchronous write. */
 export interface WriteRule<K extends JobOperationId> {
   /** What the job is about. */
-  start(caller: string, body: BodyOf<K>): JobStart;
-  /** The first refusal answered at once (400, no job), as the request, the caller and the images show it when it arrives; or none. */
-  refuse(world: World, caller: string, body: BodyOf<K>): Refusal | undefined;
-  /** What one pair does when the job runs (the image exists): the change is made and undefined returned, or why it failed. */
-  pair(world: World, job: FakeJob, image: FakeImage, member: MemberRef, at: number): PairFailure | undefined;
+  start(caller: string, input: WriteInput<K>): JobStart;
+  /** The first refusal answered at once (no job), as the request, the caller and the images show it when it arrives; or none. */
+  refuse(world: World, caller: string, input: WriteInput<K>): Refusal | undefined;
+  /** What happens as soon as the job is accepted, if anything (a copy's image appears, `saving`). */
+  begin?(world: World, job: FakeJob, at: number): void;
+  /** What the job does when it completes (injected image failures in `job.failures` included). */
+  run(world: World, job: FakeJob, at: number): JobOutcome;
   /**
    * The code an injected image failure (`imageFailure` fault) reports unless the fault names one;
    * `text`, when given, is what the `fail_reason` of a job failed with that code opens with
    * (Huawei's words for it), instead of "The job failed".
    */
   failure: { code: string; text?: string };
+}
+
+/** What one (image, member) pair of a member job does: the change is made and undefined returned, or why it failed. */
+type Pair = (world: World, job: FakeJob, image: FakeImage, member: MemberRef, at: number) => PairFailure | undefined;
+
+/**
+ * A member job's run: every (image, member) pair in turn (an injected failure first: it makes no
+ * change). A job whose every pair failed fails with the first failure's code and every failure as
+ * its reason; one with a success succeeds, each failed pair `failed` in its results.
+ */
+function runPairs(pair: Pair): (world: World, job: FakeJob, at: number) => JobOutcome {
+  return (world, job, at) => {
+    const outcomes: Array<{ image: string; member: MemberRef; failure?: PairFailure | undefined }> = [];
+    for (const imageId of job.images) {
+      const image = world.images.get(imageId);
+      for (const member of job.members) {
+        const injected = job.failures.get(imageId);
+        const failure = !image
+          ? { code: "IMG.0027", reason: "the image no longer exists" }
+          : injected
+            ? { code: injected, reason: "injected failure (imageFailure fault)" }
+            : pair(world, job, image, member, at);
+        outcomes.push({ image: imageId, member, failure });
+      }
+    }
+    const results = outcomes.map(({ image, member, failure }) => ({
+      image_id: image,
+      ...(member.type === "project" ? { project_id: member.id } : {}),
+      status: failure ? "failed" : "success",
+    }));
+    const failed = outcomes.filter((o) => o.failure);
+    const first = failed[0]?.failure;
+    if (!first || failed.length < outcomes.length) return { results };
+    const reason = failed.map((o) => `${o.image} / ${o.member.id}: ${o.failure?.code} ${o.failure?.reason}`).join("; ");
+    return { results, error: { code: first.code, reason } };
+  };
 }
 
 /**
@@ -81,8 +150,8 @@ const quotaReached = (image: FakeImage): PairFailure | undefined =>
 
 /** `POST /v1/cloudimages/members`: the owner shares its images. */
 const addImageMembers: WriteRule<"addImageMembers"> = {
-  start: (_caller, body) => ({ images: [...body.images], members: membersNamed(body) }),
-  refuse(world, caller, body) {
+  start: (_caller, { body }) => ({ images: [...body.images], members: membersNamed(body) }),
+  refuse(world, caller, { body }) {
     const refusal = firstRefusal(world, body.images, (image, id) => {
       if (image.owner !== caller) return refuse("IMG.0106", `The image ${id} is owned by another tenant.`);
       if (image.encrypted) return refuse("IMG.0098", `An encrypted image cannot be shared: ${id}.`);
@@ -97,7 +166,7 @@ const addImageMembers: WriteRule<"addImageMembers"> = {
     return undefined;
   },
   // Re-adding a member leaves it as it is; a project starts pending, an account or organization accepted.
-  pair(world, _job, image, member, at) {
+  run: runPairs((world, _job, image, member, at) => {
     if (image.members.has(member.id)) return undefined;
     if (member.type === "project" && world.regionOf(member.id) !== image.region) {
       return {
@@ -110,34 +179,34 @@ const addImageMembers: WriteRule<"addImageMembers"> = {
     const status: MemberStatus = member.type === "project" ? "pending" : "accepted";
     image.members.set(member.id, { id: member.id, type: member.type, status, urn: member.urn, createdAt: at, updatedAt: at });
     return undefined;
-  },
+  }),
   failure: { code: "IMG.0112" },
 };
 
 /** `DELETE /v1/cloudimages/members`: the owner stops sharing. */
 const deleteImageMembers: WriteRule<"deleteImageMembers"> = {
-  start: (_caller, body) => ({ images: [...body.images], members: membersNamed(body) }),
-  refuse: (world, caller, body) =>
+  start: (_caller, { body }) => ({ images: [...body.images], members: membersNamed(body) }),
+  refuse: (world, caller, { body }) =>
     firstRefusal(world, body.images, (image, id) =>
       image.owner === caller ? undefined : refuse("IMG.0047", `Only the image owner can perform this operation: ${id}.`),
     ),
-  pair(_world, _job, image, member) {
+  run: runPairs((_world, _job, image, member) => {
     const existing = image.members.get(member.id);
     if (existing?.type !== member.type) return { code: "IMG.0113", reason: `${member.id} is not a member of the image` };
     image.members.delete(member.id);
     return undefined;
-  },
+  }),
   failure: { code: "IMG.0113", text: "Failed to delete the tenant" },
 };
 
 /** `PUT /v1/cloudimages/members`: the recipient accepts or rejects, for its own project. */
 const updateImageMembers: WriteRule<"updateImageMembers"> = {
-  start: (caller, body) => ({
+  start: (caller, { body }) => ({
     images: [...body.images],
     members: [{ id: caller, type: "project" }],
     answer: { status: body.status, vaultId: body.vault_id },
   }),
-  refuse(world, caller, body) {
+  refuse(world, caller, { body }) {
     if (body.project_id.toLowerCase() !== caller.toLowerCase()) {
       return refuse(
         "IMG.0030",
@@ -155,7 +224,7 @@ const updateImageMembers: WriteRule<"updateImageMembers"> = {
     }
     return undefined;
   },
-  pair(_world, job, image, member, at) {
+  run: runPairs((_world, job, image, member, at) => {
     const existing = image.members.get(member.id);
     const answer = job.answer;
     if (existing?.type !== "project" || !answer)
@@ -172,9 +241,74 @@ const updateImageMembers: WriteRule<"updateImageMembers"> = {
     }
     if (existing.status !== answer.status) Object.assign(existing, { status: answer.status, updatedAt: at });
     return undefined;
-  },
+  }),
   failure: { code: "IMG.0112" },
 };
 
+/**
+ * Codes of the copy's refusals. Huawei documents the restrictions (not full-ECS or ISO images,
+ * only images you may use) and the spec names IMG.0196 for an image you may not use; the other
+ * codes are the fake's own (**unconfirmed**), kept here so that they are one place to correct.
+ */
+export const COPY_REFUSALS = {
+  notUsable: "IMG.0196",
+  fullEcs: "IMG.0197",
+  iso: "IMG.0198",
+  quota: "IMG.0199",
+} as const;
+
+/** Whether `caller` may use an image: its own, or one shared with its project and accepted. */
+const usable = (image: FakeImage, caller: string) =>
+  image.owner === caller || (image.members.get(caller)?.type === "project" && image.members.get(caller)?.status === "accepted");
+
+/** `POST /v1/cloudimages/{image_id}/copy`: a private copy of an image the caller may use, in its region. */
+const copyImageInRegion: WriteRule<"copyImageInRegion"> = {
+  start: (_caller, { path, body }) => ({
+    images: [path.image_id],
+    members: [],
+    makes: { id: randomUUID(), name: body.name, description: body.description ?? "", encrypted: body.cmk_id !== undefined },
+  }),
+  refuse(world, caller, { path }) {
+    const id = path.image_id;
+    const image = world.images.get(id);
+    if (!image) return refuse("IMG.0144", `The image does not exist: ${id}.`, 404);
+    if (image.visibility === "public" || !usable(image, caller)) {
+      return refuse(
+        COPY_REFUSALS.notUsable,
+        `The image ${id} cannot be used by project ${caller}: it is not yours, nor shared with you and accepted.`,
+      );
+    }
+    if (image.kind === "full-ecs") return refuse(COPY_REFUSALS.fullEcs, `A full-ECS image cannot be copied: ${id}.`);
+    if (image.kind === "iso") return refuse(COPY_REFUSALS.iso, `An ISO image cannot be copied: ${id}.`);
+    const { quota, used } = world.imageQuota(caller);
+    if (used >= quota) {
+      return refuse(COPY_REFUSALS.quota, `The image quota is exceeded: project ${caller} has ${used} private images of ${quota}.`);
+    }
+    return undefined;
+  },
+  // The copy exists (saving) from the moment the job is accepted, as IMS lists a copy being made.
+  begin(world, job, at) {
+    const source = world.images.get(job.images[0] ?? "");
+    if (source && job.makes) world.makeCopy(source, job.project, job.makes, at);
+  },
+  run(world, job) {
+    const copy = world.images.get(job.makes?.id ?? "");
+    const injected = job.failures.get(job.images[0] ?? "");
+    if (!copy) return { error: { code: "IMG.0027", reason: `the copy ${job.makes?.id} was deleted before it was made` } };
+    if (injected) {
+      world.removeImage(copy.id);
+      return { error: { code: injected, reason: "injected failure (imageFailure fault)" } };
+    }
+    copy.status = "active";
+    return {};
+  },
+  failure: { code: "IMG.0000", text: "Failed to copy the image" },
+};
+
 /** Every asynchronous write of the table, by operation. */
-export const WRITE_RULES: { readonly [K in JobOperationId]: WriteRule<K> } = { addImageMembers, deleteImageMembers, updateImageMembers };
+export const WRITE_RULES: { readonly [K in JobOperationId]: WriteRule<K> } = {
+  addImageMembers,
+  deleteImageMembers,
+  updateImageMembers,
+  copyImageInRegion,
+};

@@ -156,6 +156,6 @@ describe("an IMS written from Huawei's documentation, every ImageInfo field and 
     ).toEqual(result.workflows.map((w) => [w.name, true, undefined]));
     expect(result.workflows).toHaveLength(3);
     // The workflows did read the listings: the recipient's steps went through the proxy to it.
-    expect(fake.requests.filter((r) => r.operation === "listSharedImages" && r.status === 200).length).toBeGreaterThan(6);
+    expect(fake.requests.filter((r) => r.operation === "listImages" && r.status === 200).length).toBeGreaterThan(6);
   }, 240_000);
 });

@@ -43,6 +43,9 @@ const fakeTarget = (baseUrl: string, upstream: string): ContractTarget => ({
   images: [...SEED_IMAGES],
   memberProjects: [SEED_PROJECTS[0]],
   recipient: { auth: { token: RECIPIENT_TOKEN }, projectId: RECIPIENT_PROJECT },
+  // The fake answers IAM too, on its own port: its IAM proxy is the IMS one.
+  iam: { baseUrl, upstream, signingHost: new URL(upstream).host },
+  copyImage: SEED_IMAGES[0],
   timeoutMs: 20_000,
   poll: POLL,
   readBackMs: 1_000,

@@ -4,7 +4,8 @@
 // example through the CLI, keeps serving, and stops cleanly on Ctrl-C. Every command it prints
 // then runs exactly as printed, in `sh -c` with the exports it prints, for each way in (a token
 // through the proxy, AK/SK to the fake) and each tenant, in a shell that still holds the user's
-// own Huawei Cloud variables: each must end with the exit code the sandbox says.
+// own Huawei Cloud variables: each must end with the exit code the sandbox says. The recipient's
+// token commands give no project ID: it is found through the fake's IAM.
 import { describe, expect, it } from "vitest";
 import { execFileSync, spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -152,12 +153,15 @@ describe("npm start (the sandbox)", () => {
       for (const step of [
         /\[owner\] \$ ims-sharing members add [\s\S]*?succeeded at/,
         /\[recipient\] \$ ims-sharing images shared --status pending\n\S+\t/,
-        /\[recipient\] \$ ims-sharing members accept [\s\S]*?succeeded at/,
+        /\[recipient, region only\] \$ ims-sharing project\nproject \w{32} \(found through IAM: the project of region cn-north-4, at http:\/\/127\.0\.0\.1:\d+\)\n/,
+        /\[recipient, region only\] \$ ims-sharing members accept [\s\S]*?succeeded at/,
         /\[owner\] \$ ims-sharing members list [^\n]*\n\w{32}\tproject\taccepted\t/,
         /\[owner\] \$ ims-sharing members delete [\s\S]*?succeeded at/,
       ])
         expect(output).toMatch(step);
-      expect(output).toMatch(/owner: +export IMS_TOKEN=\S+ HUAWEICLOUD_SDK_PROJECT_ID=\w{32}\n +recipient: +export IMS_TOKEN=/);
+      expect(output).toMatch(
+        /owner: +export IMS_TOKEN=\S+ HUAWEICLOUD_SDK_PROJECT_ID=\w{32}\n +recipient: +unset HUAWEICLOUD_SDK_PROJECT_ID; export IMS_TOKEN=/,
+      );
       expect(output).toContain("with no contract violation");
       const proxyUrl = /API \(validating proxy\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       const docsUrl = /API reference\s+(http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1];
@@ -179,7 +183,11 @@ describe("npm start (the sandbox)", () => {
       const fakeUrl = /Fake IMS \(direct\)\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       expect(variants[1]!.shared.join("\n")).toContain(`IMS_ENDPOINT=${fakeUrl} HUAWEICLOUD_SDK_AK=`);
       const suggested = suggestedOf(output);
-      expect(suggested.map((s) => s.who)).toEqual(["owner", "owner", "owner", "owner", "recipient", "recipient", "owner"]);
+      expect(suggested.map((s) => s.who)).toEqual([
+        ...["owner", "owner", "owner", "owner", "owner"],
+        ...["recipient", "recipient", "recipient", "recipient", "recipient"],
+        "owner",
+      ]);
       expect(suggested.filter((s) => s.exitCode !== 0)).toEqual([expect.objectContaining({ code: "IMG.0027", exitCode: 3 })]);
       // `npx ims-sharing` in this clone is the clone's CLI (the real npx, once); the commands
       // then run with a stand-in npx that does the same without npx's start-up (fastNpx).

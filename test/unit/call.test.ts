@@ -45,12 +45,13 @@ describe("call", () => {
     expect(member.status).toBe("accepted");
   });
 
-  it("a required one-value query parameter is the operation's constant: the caller need not say it", async () => {
+  it("an operation's preset (x-ims-presets) is its fixed values, sent in the spec's order with the caller's", async () => {
     const before = fake.requests.length;
-    const data = await recipient.call("listSharedImages", { query: { member_status: "accepted" } });
+    const shared = OPERATIONS.listImages.presets.shared;
+    const data = await recipient.call("listImages", { query: { member_status: "accepted", ...shared } });
     expect(data.images.map((i) => i.id)).toContain(SEED_IMAGES[0]);
     expect(fake.requests.slice(before).map((r) => r.path)).toEqual([
-      "/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=accepted",
+      "/v2/cloudimages?__imagetype=shared&visibility=shared&member_status=accepted",
     ]);
   });
 
@@ -64,7 +65,7 @@ describe("call", () => {
     for (const error of [
       await refused(owner.call("listImageMembers", { path: { image_id: SEED_IMAGES[0] }, query: { colour: "red" } as never })),
       await refused(owner.call("listImageMembers", { path: { image_id: "not-an-image" } })),
-      await refused(owner.call("showJob", { path: { job_id: "x" }, body: {} as never })),
+      await refused(owner.call("showJob", { path: { job_id: "x" }, body: {} })),
     ])
       expect(error).toBeInstanceOf(ImsValidationError);
     expect(fake.requests.length).toBe(before);
@@ -78,7 +79,9 @@ describe("paginate", () => {
       ids.push(member.member_id);
     expect(ids.sort()).toEqual([...SEED_PROJECTS].sort());
     const images: string[] = [];
-    for await (const image of recipient.paginate("listSharedImages", { query: { member_status: "accepted", limit: 1 } }))
+    for await (const image of recipient.paginate("listImages", {
+      query: { ...OPERATIONS.listImages.presets.shared, member_status: "accepted", limit: 1 },
+    }))
       images.push(image.id);
     expect(images.length).toBeGreaterThan(0);
   });
@@ -87,6 +90,6 @@ describe("paginate", () => {
     const walk = owner.paginate("showJob" as never, {} as never)[Symbol.asyncIterator]();
     await expect(walk.next()).rejects.toThrow('showJob is not paginated (its answers come in one piece): use call("showJob", …)');
     const paginated = (Object.keys(OPERATIONS) as OperationId[]).filter((id) => OPERATIONS[id].pagination !== null);
-    expect(paginated).toEqual(expect.arrayContaining(["listImageMembers", "listSharedImages"]));
+    expect(paginated).toEqual(expect.arrayContaining(["listImageMembers", "listImages"]));
   });
 });

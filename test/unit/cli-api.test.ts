@@ -31,8 +31,12 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-const asOwner = (): InProcessOptions => ({ env: { IMS_ENDPOINT: fake.url, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT } });
-const owner = () => createImsClient({ endpoint: fake.url, auth: { token: "owner" }, projectId: OWNER_PROJECT });
+// The fake answers IAM's operations too, on the same port.
+const asOwner = (): InProcessOptions => ({
+  env: { IMS_ENDPOINT: fake.url, HUAWEICLOUD_SDK_IAM_ENDPOINT: fake.url, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT },
+});
+const owner = () =>
+  createImsClient({ endpoint: fake.url, iamEndpoint: fake.url, auth: { token: "api-test-owner-token" }, projectId: OWNER_PROJECT });
 
 /** A fetch that records what a run sent and answers nothing: a run that validates first sends nothing. */
 function recorder() {

@@ -150,7 +150,8 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
     badInput: {
       args: () => ["members", "list", "--image", IMAGE],
       code: EXIT.usage,
-      expect: /"members list" needs --project-id \(or HUAWEICLOUD_SDK_PROJECT_ID\), your own project/,
+      expect:
+        /"members list" needs your own project \(it is the image owner's project.*\): with --endpoint, IAM's endpoint is not known: give --project-id/,
     },
   },
   "members show": {
@@ -195,7 +196,7 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       args: () => ["members", "accept", "--image", IMAGE],
       options: () => ({ env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN } }),
       code: EXIT.usage,
-      expect: /"members accept" needs --project-id .*the recipient project that answers the share/,
+      expect: /"members accept" needs your own project \(it is the recipient project that answers the share.*give --project-id/,
     },
   },
   "members reject": {
@@ -243,6 +244,75 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       code: EXIT.usage,
       expect: /--status: "maybe" is not one of pending, accepted, rejected/,
     },
+  },
+  "images list": {
+    success: {
+      args: () => ["images", "list", "--type", "private"],
+      options: () => asOwner({ HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT }),
+      code: EXIT.ok,
+      expect: new RegExp(`^${IMAGE}\tweb-server-golden\tprivate\t`, "m"),
+    },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }),
+      args: () => ["images", "list"],
+      code: EXIT.api,
+      expect: /IMS answered 403/,
+    },
+    badInput: { args: () => ["images", "list", "--type", "mine"], code: EXIT.usage, expect: /--type: "mine" is not one of gold, private/ },
+  },
+  "images copy": {
+    success: {
+      args: () => ["images", "copy", "--image", IMAGE, "--name", "web-copy", "--wait"],
+      advance: true,
+      code: EXIT.ok,
+      expect: /succeeded at .*\nnew image: [0-9a-f-]{36}$/m,
+    },
+    refused: {
+      args: () => ["images", "copy", "--image", MISSING_IMAGE, "--name", "web-copy"],
+      code: EXIT.api,
+      expect: /IMS answered 4\d\d/,
+    },
+    failedJob: {
+      setup: () => fake.inject({ type: "imageFailure", image: IMAGE }),
+      args: () => ["images", "copy", "--image", IMAGE, "--name", "web-copy", "--wait"],
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed/,
+    },
+    badInput: { args: () => ["images", "copy", "--image", IMAGE], code: EXIT.usage, expect: /"images copy" needs --name/ },
+  },
+  "images delete": {
+    success: {
+      args: () => ["images", "delete", "--image", IMAGE, "--yes"],
+      code: EXIT.ok,
+      expect: new RegExp(`^deleted image ${IMAGE}$`, "m"),
+    },
+    refused: { args: () => ["images", "delete", "--image", MISSING_IMAGE, "--yes"], code: EXIT.api, expect: /IMS answered 404/ },
+    badInput: { args: () => ["images", "delete", "--image", IMAGE], code: EXIT.usage, expect: /cannot be undone: pass --yes/ },
+  },
+  project: {
+    success: {
+      args: () => ["project", "--project-id", OWNER_PROJECT],
+      code: EXIT.ok,
+      expect: new RegExp(`^project ${OWNER_PROJECT} \\(given by --project-id\\)$`, "m"),
+    },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v3/projects" }),
+      args: () => ["project", "--endpoint", fake.url, "--region", "cn-north-4", "--iam-endpoint", fake.url],
+      code: EXIT.api,
+      expect: /answered 403/,
+    },
+    badInput: { args: () => ["project"], code: EXIT.usage, expect: /with --endpoint, IAM's endpoint is not known: give --project-id/ },
+  },
+  quota: {
+    success: { args: () => ["quota"], code: EXIT.ok, expect: /^private images: \d+ used of \d+ \(\d+ left\)$/m },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v1/cloudimages/quota" }),
+      args: () => ["quota"],
+      code: EXIT.api,
+      expect: /IMS answered 403/,
+    },
+    badInput: { args: () => ["quota", "--page-size", "5"], code: EXIT.usage, expect: /--page-size is an option of/ },
   },
   "job show": {
     success: {
@@ -634,6 +704,24 @@ describe("when waiting ends early", () => {
 });
 
 describe("members and images", () => {
+  it("accept --pin with no --project-id: the recipient's project found through the fake's IAM, the pin private to it", async () => {
+    fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
+    const where = ["--endpoint", fake.url, "--region", "cn-north-4", "--iam-endpoint", fake.url];
+    const ticking = { ...FAST_CLIENT, fetch: (request: Request) => (fake.advance(JOB_MS), fetch(request)) };
+    const run = await cli(["members", "accept", "--image", IMAGE, "--pin", "pin-{id}", "--wait", ...where], {
+      env: { IMS_TOKEN: RECIPIENT_TOKEN },
+      client: ticking,
+    });
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    const pinned = new RegExp(`^pinned ${IMAGE} as ([0-9a-f-]{36}) \\("pin-${IMAGE}", job \\w{32}\\)$`, "m").exec(run.stdout);
+    expect(pinned, run.stdout).not.toBeNull();
+    expect(fake.requests.some((r) => r.path.startsWith("/v3/projects?name=cn-north-4"))).toBe(true);
+    const mine = await cli(["images", "list", "--type", "private", "--name", `pin-${IMAGE}`, ...where], {
+      env: { IMS_TOKEN: RECIPIENT_TOKEN },
+    });
+    expect(mine.stdout).toMatch(new RegExp(`^${pinned?.[1]}\tpin-${IMAGE}\tprivate\tactive\t${RECIPIENT_PROJECT}\t`, "m"));
+  });
+
   it("members list reads every page: a table on a terminal, one line per member in a pipe, JSON lines with --json", async () => {
     const extra = ["a", "b", "c", "d"].map((c) => c.repeat(32));
     for (const id of extra) fake.state.share(IMAGE, id, "pending");
@@ -684,9 +772,7 @@ describe("members and images", () => {
       [IMAGE_2, "db-server-golden", OWNER_PROJECT, "rejected"],
     ]);
     expect(
-      fake.requests
-        .filter((r) => r.operation === "listSharedImages")
-        .map((r) => new URL(r.path, "http://x").searchParams.get("member_status")),
+      fake.requests.filter((r) => r.operation === "listImages").map((r) => new URL(r.path, "http://x").searchParams.get("member_status")),
     ).toEqual(["pending", "accepted", "rejected", "pending", "accepted", "rejected"]);
     const json = await cli(["images", "shared", "--json"], asRecipient());
     expect(json.events.map((e) => [e.event, (e.image as { id: string }).id, e.status])).toEqual([

@@ -34,6 +34,8 @@ describe.skipIf(!has("bash"))("bash", () => {
       "job",
       "members",
       "plan",
+      "project",
+      "quota",
     ]);
     expect(complete("members", "a")).toEqual(["accept", "add"]);
     expect(complete("job", "")).toEqual(["--help", "show", "wait"]);
@@ -51,6 +53,10 @@ describe.skipIf(!has("bash"))("bash", () => {
     expect(complete("--region", "cn-north-4", "mem")).toEqual(["members"]);
     expect(complete("members", "add", "--image", "add", "--w")).toEqual(["--wait"]);
     expect(complete("images", "shared", "--status", "")).toEqual(["accepted", "pending", "rejected"]);
+    // The same flag, other values: each command's own, from the spec's enum for images list.
+    expect(complete("images", "list", "--status", "")).toEqual(["active", "deleted", "killed", "queued", "saving"]);
+    expect(complete("images", "list", "--type", "")).toEqual(["gold", "market", "private", "shared"]);
+    expect(complete("images", "")).toEqual(["--help", "copy", "delete", "list", "shared"]);
     expect(complete("members", "add", "--image", "")).toEqual([]);
     expect(complete("job", "wait", "abc123", "--t")).toEqual(["--timeout", "--token"]);
     expect(complete("completion", "")).toEqual(["--help", "bash", "zsh"]);
@@ -82,7 +88,8 @@ describe("zsh", () => {
       expect(script).toContain(`'${command.path.at(-1)}:`);
       for (const flag of Object.keys(allFlags(command))) expect(script).toContain(`'--${flag}:`);
     }
-    expect(script).toContain("--status) compadd -- pending accepted rejected; return ;;");
+    expect(script).toContain('"images shared:--status") compadd -- pending accepted rejected; return ;;');
+    expect(script).toContain('"images list:--status") compadd -- queued saving deleted killed active; return ;;');
     for (const id of OPERATION_IDS) expect(script).toContain(`'${id}:`);
     expect(script).toContain("compdef _ims_sharing ims-sharing");
   });

@@ -81,6 +81,26 @@ describe("JSON events", () => {
         )
       ).events,
     ];
+    // project, quota, listed, copied, deleted, pinned: the commands of issue 18.
+    const mine = { env: { IMS_ENDPOINT: fake.url, HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT } };
+    runs.push((await cli(["project", "--json"], mine)).events);
+    runs.push((await cli(["quota", "--json"], mine)).events);
+    runs.push((await cli(["images", "list", "--type", "private", "--json"], mine)).events);
+    const copy = startCli(["images", "copy", "--image", SEED_IMAGES[0], "--name", "json-copy", "--wait", "--json"], mine);
+    await copy.until(/"event":"accepted"/);
+    fake.advance(JOB_MS);
+    expect(await copy.done).toBe(0);
+    runs.push(copy.events());
+    const copied = copy.events().find((e) => e.event === "copied")?.imageId as string;
+    runs.push((await cli(["images", "delete", "--image", copied, "--yes", "--json"], mine)).events);
+    fake.state.share(SEED_IMAGES[1], RECIPIENT_PROJECT, "pending");
+    const recipient = { env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT } };
+    const pin = startCli(["members", "accept", "--image", SEED_IMAGES[1], "--pin", "{name}-json", "--wait", "--json"], {
+      ...recipient,
+      client: { ...FAST_CLIENT, fetch: (request: Request) => (fake.advance(JOB_MS), fetch(request)) },
+    });
+    expect(await pin.done, JSON.stringify(pin.events())).toBe(0);
+    runs.push(pin.events());
     // plan, applyJob, report: a sharing file that adds a member and fails to add another.
     const { mkdtemp, writeFile } = await import("node:fs/promises");
     const { tmpdir } = await import("node:os");

@@ -244,6 +244,13 @@ describe("ims-sharing fake", () => {
       const tried = await runAsPrinted(tryLine!, {});
       expect(tried.code, tried.stderr).toBe(0);
       expect(tried.stdout).toMatch(new RegExp(`^${SEED_IMAGES[0]}\tweb-server-golden\t${OWNER_PROJECT}\taccepted\t`, "m"));
+      // And the one after it finds the recipient's project through the fake's IAM (no --project-id), even where one is set.
+      expect(banner).toMatch(new RegExp(`^HUAWEICLOUD_SDK_IAM_ENDPOINT=${running.url} HUAWEICLOUD_SDK_REGION=cn-north-4$`, "m"));
+      const thenLine = /^Then: (.*)$/m.exec(banner)?.[1];
+      const then = await runAsPrinted(thenLine!, {});
+      expect(then.stdout, then.stderr).toBe(
+        `project ${RECIPIENT_PROJECT} (found through IAM: the project of region cn-north-4, at ${running.url})\n`,
+      );
       const shared = await cliProcess(["members", "delete", "--image", SEED_IMAGES[0], "--member-project", SEED_PROJECTS[0], "--wait"], {
         env: { IMS_ENDPOINT: running.url },
       });

@@ -3,7 +3,7 @@
 // with its code, refused at once or failed in the job.
 import { afterEach, describe, expect, it } from "vitest";
 import { operations, type OperationId } from "../../generated/operations.js";
-import type { ImageMember, ImageMemberList, Job, JobProgress, SharedImageList } from "../../generated/ims.js";
+import type { ImageMember, ImageMemberList, Job, JobProgress, ImageList } from "../../generated/ims.js";
 import {
   createManualClock,
   FOREIGN_IMAGE,
@@ -54,7 +54,7 @@ const members = (method: "POST" | "PUT" | "DELETE", body: unknown, token = OWNER
 const job = (jobId: string, projectId = OWNER_PROJECT, token = OWNER_TOKEN) =>
   call<Job>("GET", `/v1/${projectId}/jobs/${jobId}`, { token });
 const shared = (query: string, token = RECIPIENT_TOKEN) =>
-  call<SharedImageList>("GET", `/v2/cloudimages?visibility=shared&__imagetype=shared${query}`, { token });
+  call<ImageList>("GET", `/v2/cloudimages?visibility=shared&__imagetype=shared${query}`, { token });
 const memberList = (image: string, query = "") => call<ImageMemberList>("GET", `/v1/${OWNER_PROJECT}/cloudimages/${image}/members${query}`);
 
 /** Sends a member request, checks it was accepted, lets the job finish and returns it. */
@@ -474,7 +474,15 @@ describe("requests refused at once (400 and no job, or 401/404), with IMS codes"
       400,
       "IMG.0001",
     ],
-    ["shared images without __imagetype", "GET", "/v2/cloudimages?visibility=shared", RECIPIENT_TOKEN, undefined, 400, "IMG.0001"],
+    [
+      "images of an unknown __imagetype",
+      "GET",
+      "/v2/cloudimages?visibility=shared&__imagetype=all",
+      RECIPIENT_TOKEN,
+      undefined,
+      400,
+      "IMG.0024",
+    ],
     [
       "shared images with a bad member_status",
       "GET",
@@ -687,7 +695,11 @@ describe("tenants", () => {
       showJobProgress: "/v1/cloudimages/job/x",
       listImageMembers: `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members`,
       showImageMember: `/v1/${OWNER_PROJECT}/cloudimages/${SEED_IMAGES[0]}/members/${RECIPIENT_PROJECT}`,
-      listSharedImages: "/v2/cloudimages?visibility=shared&__imagetype=shared",
+      listImages: "/v2/cloudimages?visibility=shared&__imagetype=shared",
+      copyImageInRegion: `/v1/cloudimages/${SEED_IMAGES[0]}/copy`,
+      showImageQuota: "/v1/cloudimages/quota",
+      glanceDeleteImage: `/v2/images/${uuid(0x404)}`,
+      keystoneListProjects: "/v3/projects?name=cn-north-4",
     };
     for (const id of Object.keys(operations) as OperationId[]) {
       const reply = await call<Record<string, unknown>>(operations[id].method, paths[id], {

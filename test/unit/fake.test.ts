@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import bundled from "../../generated/openapi.json" with { type: "json" };
-import type { Job, SharedImageList } from "../../generated/ims.js";
+import type { Job, ImageList } from "../../generated/ims.js";
 import pkg from "../../package.json" with { type: "json" };
 import {
   createManualClock,
@@ -409,7 +409,7 @@ describe("the images it lists (Huawei's ImageInfo)", () => {
       token: RECIPIENT_TOKEN,
     });
     expect(reply.status).toBe(200);
-    const images = (reply.json as SharedImageList).images as Array<Record<string, unknown>>;
+    const images = (reply.json as ImageList).images as Array<Record<string, unknown>>;
     expect(images.map((i) => i.id)).toEqual([...SEED_IMAGES].sort());
     return images;
   }

@@ -46,7 +46,9 @@ describe("writes", () => {
 
   it("accepting needs the recipient's project ID, and says so before sending", async () => {
     const ims = await start(jobs, {});
-    await expect(ims.acceptImages([IMAGE])).rejects.toThrow(/projectId is required to accept images: it is the recipient project/);
+    await expect(ims.acceptImages([IMAGE])).rejects.toThrow(
+      /projectId is required to accept images \(or a region, to find it through IAM\): it is the recipient project/,
+    );
     await expect(ims.updateImageMembers({ images: [IMAGE], project_id: PROJECT_ID, status: "pending" as never })).rejects.toBeInstanceOf(
       ImsValidationError,
     );
@@ -110,8 +112,8 @@ describe("images shared with me", () => {
     for await (const img of ims.listSharedImages({ memberStatus: "pending", owner: PROJECTS[0], limit: 2 })) ids.push(img.id);
     expect(ids).toEqual([IMAGES[0], IMAGES[1], "5c4e7a4e-9d9e-4b0b-9d0e-2f8f0a7c1b3d"]);
     expect(server.requests.map((r) => r.path)).toEqual([
-      `/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=pending&owner=${PROJECTS[0]}&limit=2`,
-      `/v2/cloudimages?visibility=shared&__imagetype=shared&member_status=pending&owner=${PROJECTS[0]}&limit=2&marker=${IMAGES[1]}`,
+      `/v2/cloudimages?__imagetype=shared&visibility=shared&member_status=pending&owner=${PROJECTS[0]}&limit=2`,
+      `/v2/cloudimages?__imagetype=shared&visibility=shared&member_status=pending&owner=${PROJECTS[0]}&limit=2&marker=${IMAGES[1]}`,
     ]);
   });
 

@@ -13,6 +13,7 @@ import {
   type Job,
   type JobProgress,
   type JobStatus,
+  type PinnedCopy,
   type SharedImage,
 } from "../../src/index.js";
 import { OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN, SEED_IMAGES, SEED_PROJECTS } from "../../src/fake/index.js";
@@ -63,7 +64,7 @@ test("per-operation inputs and outputs are the generated types", () => {
   expectTypeOf(ims.listImageMembersPage).returns.resolves.toHaveProperty("members").toEqualTypeOf<Schemas["ImageMember"][]>();
   expectTypeOf(ims.getImageMember).returns.resolves.toEqualTypeOf<Schemas["ImageMember"]>();
   expectTypeOf<ReturnType<ImsClient["listSharedImages"]>>().toEqualTypeOf<AsyncIterable<SharedImage>>();
-  expectTypeOf<SharedImage>().toEqualTypeOf<Schemas["SharedImage"]>();
+  expectTypeOf<SharedImage>().toEqualTypeOf<Schemas["ImageInfo"]>();
   expectTypeOf(ims.getJob).returns.resolves.toEqualTypeOf<Job>();
   expectTypeOf<Job>().toEqualTypeOf<Schemas["Job"]>();
   expectTypeOf(ims.getJobProgress).returns.resolves.toEqualTypeOf<JobProgress>();
@@ -71,7 +72,15 @@ test("per-operation inputs and outputs are the generated types", () => {
   // The helpers that send and wait resolve with the job, and how an unknown first outcome was settled.
   expectTypeOf(ims.shareImages).returns.resolves.toEqualTypeOf<AnyJob & { resolution?: ChangeResolution }>();
   expectTypeOf(ims.unshareImages).returns.resolves.toEqualTypeOf<ChangeResult>();
-  expectTypeOf(ims.acceptImages).returns.resolves.toEqualTypeOf<ChangeResult>();
+  expectTypeOf(ims.acceptImages).returns.resolves.toEqualTypeOf<ChangeResult & { pins?: PinnedCopy[] }>();
+  // The operations around sharing (issue 18).
+  expectTypeOf(ims.resolveProjectId).returns.resolves.toEqualTypeOf<string>();
+  expectTypeOf<ReturnType<ImsClient["listImages"]>>().toEqualTypeOf<AsyncIterable<Schemas["ImageInfo"]>>();
+  expectTypeOf(ims.copyImageInRegion).returns.resolves.toHaveProperty("jobId").toEqualTypeOf<string>();
+  expectTypeOf(ims.copyImage).returns.resolves.toHaveProperty("imageId").toEqualTypeOf<string>();
+  expectTypeOf(ims.getImageQuota).returns.resolves.toHaveProperty("used").toEqualTypeOf<number>();
+  expectTypeOf(ims.deleteImage).returns.resolves.toBeVoid();
+  expectTypeOf(ims.call("glanceDeleteImage", { path: { image_id: "i" } })).resolves.toEqualTypeOf<undefined>();
   expectTypeOf(ims.rejectImages).returns.resolves.toEqualTypeOf<ChangeResult>();
   expectTypeOf(ims.deleteImageMembers).returns.resolves.toHaveProperty("jobId").toEqualTypeOf<string>();
 });
@@ -128,10 +137,10 @@ test("call and paginate are typed from the operation table", () => {
   // @ts-expect-error path parameters are required
   void ims.call("showJob", {});
   // @ts-expect-error an operation the table does not have
-  void ims.call("deleteImage", {});
+  void ims.call("removeImage", {});
   // Items of a paginated operation; only paginated operations page.
   expectTypeOf(ims.paginate("listImageMembers", { path: { image_id: "i" } })).toEqualTypeOf<AsyncIterable<Schemas["ImageMember"]>>();
-  expectTypeOf(ims.paginate("listSharedImages")).toEqualTypeOf<AsyncIterable<SharedImage>>();
+  expectTypeOf(ims.paginate("listImages")).toEqualTypeOf<AsyncIterable<SharedImage>>();
   // @ts-expect-error showJob is not paginated
   void ims.paginate("showJob", { path: { job_id: "j" } });
 });

@@ -62,6 +62,9 @@ const CONTRACT_FLAGS = {
   // other commands must not turn a local run into one against a real account).
   region: { type: "string", value: "R", help: "or the region's own endpoint, https://ims.R.myhuaweicloud.com" },
   "project-id": CONNECTION_FLAGS["project-id"],
+  // The same flag as the other commands' (one variable, one meaning: where IAM is); what the
+  // suite does with it, and its default here, the command's description says.
+  "iam-endpoint": CONNECTION_FLAGS["iam-endpoint"],
   image: {
     type: "string",
     multiple: true,
@@ -75,6 +78,15 @@ const CONTRACT_FLAGS = {
     help: "a project they may share the images with, then unshare (repeat)",
   },
   job: { type: "string", multiple: true, value: "ID", help: "a job to read (repeat for several)" },
+  "copy-image": {
+    type: "string",
+    value: "ID",
+    help: "an image the copy check may copy (yours, or one shared with you): the copy is read back, then deleted; needs --allow-copy",
+  },
+  "allow-copy": {
+    type: "boolean",
+    help: "allow the copy check to make the copy: a copy is a billable resource (deleted after its check, even when a step fails)",
+  },
   "access-key": CONNECTION_FLAGS["access-key"],
   "secret-key": CONNECTION_FLAGS["secret-key"],
   "security-token": CONNECTION_FLAGS["security-token"],
@@ -185,6 +197,11 @@ export function contractOptions(values: ContractValues, env: Env, commands: Cont
   set("images", values.image);
   set("memberProjects", values["member-project"]);
   set("jobs", values.job);
+  set("iamEndpoint", given(values["iam-endpoint"]));
+  const envIam = given(env[CONTRACT_FLAGS["iam-endpoint"].env]);
+  if (envIam) environment.iamEndpoint = envIam;
+  set("copyImage", given(values["copy-image"]));
+  if (values["allow-copy"]) options.allowCopy = true;
   if (values["no-workflows"]) options.workflows = false;
   const timeout = given(values.timeout);
   if (timeout !== undefined) {
@@ -210,10 +227,14 @@ function description(commands: ContractCommands): string {
     "Read-only by default: against a real account only reads and harmless negative requests (no credentials, a wrong signature,",
     "an unknown job, an invalid body, an unknown image) run. Writes run only on the images and projects you name: with --image",
     "and --member-project, the images are shared with the projects, then unshared; with --image and a recipient, the two-tenant",
-    "round trip runs. That holds for a loopback upstream too (it may be a tunnel to a real account), unless it is ims-sharing's",
-    "own fake, which says so on every answer (X-Ims-Fake): then its tenants, tokens and seed images are used, and credentials",
-    "from the environment are not. A fake started without signature checking accepts any signature, so the wrong-signature",
-    `check is skipped against it; start one that checks with: ${commands.verifyingFake}`,
+    "round trip runs; with --copy-image and --allow-copy, the image is copied, the copy read back and deleted (a copy is a",
+    "billable resource: the check deletes it even when a step fails, and says so, with its ID, if the delete itself fails).",
+    "That holds for a loopback upstream too (it may be a tunnel to a real account), unless it is ims-sharing's own fake, which",
+    "says so on every answer (X-Ims-Fake): then its tenants, tokens and seed images are used (a seed image is copied, free),",
+    "and credentials from the environment are not. A fake started without signature checking accepts any signature, so the",
+    `wrong-signature check is skipped against it; start one that checks with: ${commands.verifyingFake}`,
+    "IAM's project listing (GET /v3/projects) is checked through a validating proxy of its own: --iam-endpoint (with --region,",
+    "IAM's global endpoint; against ims-sharing's fake, the fake; else the IAM check is skipped).",
     "Credentials: a flag beats any variable (--token wins over HUAWEICLOUD_SDK_AK/SK, --recipient-token over",
     "HUAWEICLOUD_SDK_RECIPIENT_AK/SK); an IAM token and AK/SK together are refused, as flags or as variables with no flag to",
     "choose. Prefer the environment for secrets: flags show in the process list and shell history.",
@@ -254,6 +275,7 @@ export function contractCommand(commands?: ContractCommands): Command {
     examples: [
       `${names.contract} --region cn-north-4 --project-id YOUR_PROJECT_ID`,
       `${names.contract} --region cn-north-4 --project-id P --image IMAGE_ID --member-project PROJECT_ID`,
+      `${names.contract} --region cn-north-4 --project-id P --copy-image IMAGE_ID --allow-copy`,
       `${names.contract} --upstream http://127.0.0.1:4011`,
     ],
     async run(ctx) {

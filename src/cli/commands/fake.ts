@@ -42,12 +42,15 @@ interface Serving {
   broken?: { name: string; transform: NonNullable<FakeImsOptions["transform"]> } | undefined;
   /** How the user runs the CLI, for the line that says what to try. */
   cli: string;
+  /** The environment it runs in: a variable that would override what the line to try means is emptied for it. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 const DESCRIPTION =
   "Starts the fake IMS that ims-sharing/fake's startFakeIms() starts, on 127.0.0.1, and prints its URL (also as an " +
-  "IMS_ENDPOINT= line), its two tenants (the owner's and a recipient's project, each with its token), its AK/SK pair and " +
-  "its images. Jobs run in real time. It serves until Ctrl-C (then it closes and exits 0).";
+  "IMS_ENDPOINT= line, and as IAM's endpoint, which lists each tenant's project for its region), its two tenants " +
+  "(the owner's and a recipient's project, each with its token), its AK/SK pair and its images. " +
+  "Jobs run in real time. It serves until Ctrl-C (then it closes and exits 0).";
 const EXIT_CODES = "Exit codes: 0 stopped by Ctrl-C, 2 bad usage (a port in use included).";
 
 /** Starts the fake, prints who it serves, and serves until Ctrl-C. */
@@ -72,7 +75,7 @@ async function serve(ctx: CommandContext<typeof SERVE_FLAGS>, serving: Serving):
       throw new UsageError(`--port ${port}: the port is in use on 127.0.0.1; pick another, or --port 0 for any free one`, ctx.name);
     throw error;
   }
-  ctx.out.line(banner(fakeModule, fake.url, jobDurationMs, serving));
+  ctx.out.line(banner(fakeModule, fake, jobDurationMs, serving));
   await untilStopped(ctx.signal);
   await fake.close();
   ctx.out.line("Fake IMS stopped.");
@@ -102,14 +105,25 @@ function untilStopped(signal: AbortSignal): Promise<void> {
 }
 
 /** Where the fake listens and who its tenants are. */
-function banner(fake: typeof import("../../fake/index.js"), url: string, jobDurationMs: number, serving: Serving): string {
+function banner(
+  fake: typeof import("../../fake/index.js"),
+  served: { url: string; region: string },
+  jobDurationMs: number,
+  serving: Serving,
+): string {
   const { LOCAL_AK_SK, OWNER_PROJECT, OWNER_TOKEN, RECIPIENT_PROJECT, RECIPIENT_TOKEN } = fake;
+  const { url, region } = served;
+  // The line to try finds its project through the fake's IAM: a project ID in the environment would win.
+  const unset = serving.env.HUAWEICLOUD_SDK_PROJECT_ID ? "HUAWEICLOUD_SDK_PROJECT_ID= " : "";
   const owned = fake.defaultImages().filter((i) => i.owner === undefined || i.owner === OWNER_PROJECT);
   const members = [...new Set(owned.flatMap((i) => (i.members ?? []).map((m) => (typeof m === "string" ? m : m.id))))];
   const broken = serving.broken ? `, broken on purpose: ${serving.broken.name}` : "";
   return [
     `Fake IMS listening on ${url} (jobs take ${jobDurationMs / 1000}s${broken}); Ctrl-C stops it.`,
     `IMS_ENDPOINT=${url}`,
+    `HUAWEICLOUD_SDK_IAM_ENDPOINT=${url} HUAWEICLOUD_SDK_REGION=${region}`,
+    `  (IAM's project listing is served here too: with these three set, or --iam-endpoint and --region beside --endpoint, ` +
+      "commands find the tenant's project without --project-id)",
     `  owner:     project ${OWNER_PROJECT}, IMS_TOKEN=${OWNER_TOKEN} (any other token acts as the owner too)`,
     `  recipient: project ${RECIPIENT_PROJECT}, IMS_TOKEN=${RECIPIENT_TOKEN}`,
     `  AK/SK:     HUAWEICLOUD_SDK_AK=${LOCAL_AK_SK.accessKey} HUAWEICLOUD_SDK_SK=${LOCAL_AK_SK.secretKey}, ` +
@@ -119,7 +133,8 @@ function banner(fake: typeof import("../../fake/index.js"), url: string, jobDura
       : "             signatures are not checked: any AK/SK is accepted (--verify-signatures accepts only this pair)",
     `  images:    ${owned.map((i) => `${i.id} (${i.name ?? "unnamed"})`).join(", ")}: ` +
       `the owner's, shared with ${members.join(" and ")} (accepted)`,
-    `Try: ${serving.cli} images shared --endpoint ${url} --token ${RECIPIENT_TOKEN} --project-id ${RECIPIENT_PROJECT}`,
+    `Try: ${serving.cli} images shared --endpoint ${url} --token ${RECIPIENT_TOKEN}`,
+    `Then: ${unset}${serving.cli} project --endpoint ${url} --region ${region} --iam-endpoint ${url} --token ${RECIPIENT_TOKEN}`,
   ].join("\n");
 }
 
@@ -132,7 +147,7 @@ export const FAKE_COMMAND = defineCommand({
   connects: false,
   exitCodes: EXIT_CODES,
   examples: ["ims-sharing fake", "ims-sharing fake --port 4010 --job-duration 300ms --verify-signatures"],
-  run: (ctx) => serve(ctx, { verify: ctx.values["verify-signatures"] === true, cli: ctx.program }),
+  run: (ctx) => serve(ctx, { verify: ctx.values["verify-signatures"] === true, cli: ctx.program, env: ctx.env }),
 });
 
 /** The flag that turns on signature checking, as the installed fake takes it (for the commands that name it). */
@@ -168,7 +183,12 @@ export function cloneFakeCommand(options: { invokedAs: string; cli: string; vari
       const variant = name === undefined ? undefined : options.variants[name];
       if (name !== undefined && (!variant || !Object.hasOwn(options.variants, name)))
         throw new UsageError(`--broken: no variant "${name}"; one of ${names.join(", ")}`, ctx.name);
-      return serve(ctx, { verify: true, cli: options.cli, broken: name && variant ? { name, transform: variant.transform } : undefined });
+      return serve(ctx, {
+        verify: true,
+        cli: options.cli,
+        env: ctx.env,
+        broken: name && variant ? { name, transform: variant.transform } : undefined,
+      });
     },
   });
 }

@@ -10,14 +10,16 @@ import { API_COMMAND } from "./api.js";
 import { COMPLETION_COMMAND } from "./completion.js";
 import { CONTRACT_COMMAND } from "./contract.js";
 import { FAKE_COMMAND } from "./fake.js";
-import { SHARED_IMAGES_COMMAND } from "./images.js";
+import { IMAGES_COMMANDS } from "./images.js";
 import { JOB_COMMANDS } from "./job.js";
 import { MEMBERS_COMMANDS } from "./members.js";
+import { PROJECT_COMMANDS } from "./project.js";
 import { SHARING_COMMANDS } from "./sharing.js";
 
 export const COMMANDS: readonly Command[] = [
   ...MEMBERS_COMMANDS,
-  SHARED_IMAGES_COMMAND,
+  ...IMAGES_COMMANDS,
+  ...PROJECT_COMMANDS,
   ...JOB_COMMANDS,
   API_COMMAND,
   COMPLETION_COMMAND,
@@ -29,7 +31,7 @@ export const COMMANDS: readonly Command[] = [
 /** What the command groups are for, in help. */
 export const GROUPS: Readonly<Record<string, string>> = {
   members: "who your images are shared with (as their owner), and your answers to shares (as a recipient)",
-  images: "images other projects share with you",
+  images: "images other projects share with you, and your own: list, copy (pin), delete",
   job: "the asynchronous jobs that changes run as",
 };
 

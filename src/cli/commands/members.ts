@@ -4,9 +4,12 @@
  * table; each is one operation of the spec.
  */
 import { answerBody } from "../../client.js";
+import { ImsValidationError } from "../../errors.js";
+import { DEFAULT_PIN_NAME } from "../../pin.js";
 import type { ImageMember } from "../../../generated/ims.js";
-import { defineCommand, type Command, type FlagValues, type Flags } from "../framework/types.js";
+import { defineCommand, type Command, type CommandContext, type FlagValues, type Flags } from "../framework/types.js";
 import { EXIT } from "../output/exit-codes.js";
+import { UsageError } from "../output/usage-error.js";
 import { IMAGES, ONE_IMAGE, OWNER_PROJECT_WHY, PAGE_SIZE, pageSize, RECIPIENT_PROJECT_WHY, rowPrinter } from "./common.js";
 
 /** The members named by add and delete: projects, accounts, organizations. */
@@ -73,6 +76,40 @@ function memberChange(
   });
 }
 
+/**
+ * `members accept --pin`: the client's acceptImages with a pin. The first job it reports is the
+ * accept's, the others the copies'; each is printed the moment IMS accepts it.
+ */
+async function acceptAndPin(ctx: CommandContext, images: string[], name: string): Promise<number> {
+  if (!ctx.wait) throw new UsageError("--pin needs --wait: the copies are made once the accept job has succeeded", ctx.name);
+  let jobs = 0;
+  const onAccepted = (jobId: string) => {
+    if (jobs++ === 0) ctx.accepted(jobId);
+    else ctx.out.line(`copying: job ${jobId}`);
+  };
+  let result;
+  try {
+    result = await ctx.client().acceptImages(images, {
+      ...(typeof ctx.values.vault === "string" ? { vaultId: ctx.values.vault } : {}),
+      pin: { name },
+      timeoutMs: ctx.timeoutMs,
+      signal: ctx.signal,
+      onAccepted,
+    });
+  } catch (error) {
+    const refusal = error instanceof ImsValidationError ? error.issues.find((i) => i.path === "pin") : undefined;
+    if (refusal) throw new UsageError(`--pin refused before sending anything: it ${refusal.message}`, ctx.name);
+    throw error;
+  }
+  ctx.out.line(`job ${result.job_id} succeeded: ${images.length === 1 ? "the image is" : `${images.length} images are`} accepted`);
+  for (const pin of result.pins ?? []) {
+    const jobId = pin.job?.job_id ?? null;
+    ctx.out.event("pinned", { image: pin.image, copy: pin.copy, name: pin.name, jobId });
+    ctx.out.line(`pinned ${pin.image} as ${pin.copy} ("${pin.name}"${jobId ? `, job ${jobId}` : ", there already"})`);
+  }
+  return EXIT.ok;
+}
+
 export const MEMBERS_COMMANDS: readonly Command[] = [
   memberChange("add", "addImageMembers", {
     description:
@@ -95,7 +132,7 @@ export const MEMBERS_COMMANDS: readonly Command[] = [
     examples: [`ims-sharing members list --region cn-north-4 --project-id YOUR_PROJECT_ID --image ${EXAMPLE_IMAGE}`],
     async run(ctx) {
       const image = ctx.values.image ?? "";
-      ctx.requireProjectId(OWNER_PROJECT_WHY);
+      await ctx.requireProjectId(OWNER_PROJECT_WHY);
       const limit = pageSize(ctx.values["page-size"], ctx.name);
       const rows = rowPrinter(ctx.out, ["MEMBER", "TYPE", "STATUS", "UPDATED"], `image ${image} has no members`);
       for await (const member of ctx.client().listImageMembers(image, { signal: ctx.signal, ...(limit === undefined ? {} : { limit }) })) {
@@ -120,7 +157,7 @@ export const MEMBERS_COMMANDS: readonly Command[] = [
     examples: [`ims-sharing members show --project-id YOUR_PROJECT_ID --image ${EXAMPLE_IMAGE} --member ${EXAMPLE_PROJECT}`],
     async run(ctx) {
       const image = ctx.values.image ?? "";
-      ctx.requireProjectId("the member is read in the owner's project (or the member's own)");
+      await ctx.requireProjectId("the member is read in the owner's project (or the member's own)");
       const member = await ctx.client().getImageMember(image, ctx.values.member ?? "", { signal: ctx.signal });
       ctx.out.event("member", { imageId: image, member });
       ctx.out.line(
@@ -139,20 +176,34 @@ export const MEMBERS_COMMANDS: readonly Command[] = [
   }),
   defineCommand({
     path: ["members", "accept"],
-    operation: "updateImageMembers",
+    operation: ["updateImageMembers", "copyImageInRegion"],
     summary: "Accept images shared with your project",
     description:
-      "Accepts images shared with your project. Run it as the recipient: --project-id is your own project, " +
-      "sent as the request's project_id.",
+      "Accepts images shared with your project. Run it as the recipient: --project-id is your own project (left out: found " +
+      "through IAM), sent as the request's project_id. With --pin (and --wait), each image is then copied into a private one " +
+      "of yours, so the owner's unsharing cannot take it away; your quota is checked before anything is sent, and a private " +
+      "image already named as the pin is the pin (not copied again).",
     flags: {
       image: IMAGES,
       vault: { type: "string", value: "ID", help: "the vault (CBR) to accept a full-ECS image into; needed for those" },
+      pin: {
+        type: "string",
+        value: "NAME",
+        help: `copy each image once accepted, named NAME: {name} and {id} are the shared image's (e.g. ${DEFAULT_PIN_NAME}); needs --wait`,
+      },
     },
     waits: "optional",
-    examples: [`ims-sharing members accept --region cn-north-4 --project-id YOUR_PROJECT_ID --image ${EXAMPLE_IMAGE} --wait`],
-    run(ctx) {
-      const projectId = ctx.requireProjectId(RECIPIENT_PROJECT_WHY);
-      return ctx.change("updateImageMembers", { body: answerBody(ctx.values.image ?? [], projectId, "accepted", ctx.values.vault) });
+    examples: [
+      `ims-sharing members accept --region cn-north-4 --project-id YOUR_PROJECT_ID --image ${EXAMPLE_IMAGE} --wait`,
+      `ims-sharing members accept --region cn-north-4 --image ${EXAMPLE_IMAGE} --pin '{name}-pinned' --wait`,
+    ],
+    async run(ctx) {
+      const projectId = await ctx.requireProjectId(RECIPIENT_PROJECT_WHY);
+      const images = ctx.values.image ?? [];
+      if (ctx.values.pin === undefined) {
+        return ctx.change("updateImageMembers", { body: answerBody(images, projectId, "accepted", ctx.values.vault) });
+      }
+      return acceptAndPin(ctx, images, ctx.values.pin);
     },
   }),
   defineCommand({
@@ -165,8 +216,8 @@ export const MEMBERS_COMMANDS: readonly Command[] = [
     flags: { image: IMAGES },
     waits: "optional",
     examples: [`ims-sharing members reject --region cn-north-4 --project-id YOUR_PROJECT_ID --image ${EXAMPLE_IMAGE} --wait`],
-    run(ctx) {
-      const projectId = ctx.requireProjectId(RECIPIENT_PROJECT_WHY);
+    async run(ctx) {
+      const projectId = await ctx.requireProjectId(RECIPIENT_PROJECT_WHY);
       return ctx.change("updateImageMembers", { body: answerBody(ctx.values.image ?? [], projectId, "rejected") });
     },
   }),

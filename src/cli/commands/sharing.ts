@@ -252,7 +252,7 @@ export const SHARING_COMMANDS: readonly Command[] = [
   }),
   defineCommand({
     path: ["accept"],
-    operation: ["listSharedImages", "updateImageMembers"],
+    operation: ["listImages", "updateImageMembers"],
     summary: "Accept, in one request, the images an owner shared with you",
     description:
       "As the recipient: lists the images OWNER shared with your project that are still pending, and accepts them in one request " +
@@ -266,7 +266,7 @@ export const SHARING_COMMANDS: readonly Command[] = [
     waits: "optional",
     examples: ["ims-sharing accept --from 5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b --all-pending --wait"],
     async run(ctx) {
-      const projectId = ctx.requireProjectId("it is the recipient project that answers the shares (the request's project_id)");
+      const projectId = await ctx.requireProjectId("it is the recipient project that answers the shares (the request's project_id)");
       const owner = ctx.values.from ?? "";
       const pending: string[] = [];
       for await (const image of ctx.client().listSharedImages({ memberStatus: "pending", owner, signal: ctx.signal })) {

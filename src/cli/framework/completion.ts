@@ -10,8 +10,10 @@ import type { Command, CommandTable, Flags } from "./types.js";
 interface Completions {
   /** Every spelling of a flag that takes a value (aliases too), so its value is not taken for a command word. */
   valued: string[];
-  /** Flag → its fixed values. */
+  /** Flag → its fixed values, where every command that has the flag takes the same ones. */
   choices: [string, readonly string[]][];
+  /** `command words:flag` → its fixed values, for a flag whose values differ by command (`--status`). */
+  commandChoices: [string, readonly string[]][];
   /** Command words typed so far → what may come next (word, description). */
   next: { key: string; prefix: boolean; items: [string, string][] }[];
 }
@@ -22,15 +24,27 @@ function flagItems(flags: Flags): [string, string][] {
 
 function completions({ commands, groups }: CommandTable): Completions {
   const valued = new Set<string>();
-  const choices = new Map<string, readonly string[]>();
+  /** Flag → each command's values for it. */
+  const perCommand = new Map<string, Map<string, readonly string[]>>();
   for (const command of commands) {
     for (const [name, spec] of Object.entries(allFlags(command))) {
       if (spec.type !== "string") continue;
       for (const n of [name, ...(spec.aliases ?? [])]) {
         valued.add(`--${n}`);
-        if (spec.choices) choices.set(`--${n}`, spec.choices);
+        if (spec.choices)
+          perCommand.set(
+            `--${n}`,
+            (perCommand.get(`--${n}`) ?? new Map<string, readonly string[]>()).set(commandName(command), spec.choices),
+          );
       }
     }
+  }
+  const choices: [string, readonly string[]][] = [];
+  const commandChoices: [string, readonly string[]][] = [];
+  for (const [flag, byCommand] of perCommand) {
+    const sets = [...new Set([...byCommand.values()].map((v) => v.join(" ")))];
+    if (sets.length === 1) choices.push([flag, [...byCommand.values()][0] ?? []]);
+    else for (const [command, values] of byCommand) commandChoices.push([`${command}:${flag}`, values]);
   }
   const top = [...new Set(commands.map((c) => c.path[0] ?? ""))].map((word): [string, string] => {
     const single = commands.find((c) => c.path.length === 1 && c.path[0] === word);
@@ -46,7 +60,7 @@ function completions({ commands, groups }: CommandTable): Completions {
     next.push({ key: group, prefix: false, items: [...items, ["--help", "show the help"]] });
   }
   for (const command of commands) next.push(...commandCompletions(command));
-  return { valued: [...valued].sort(), choices: [...choices], next };
+  return { valued: [...valued].sort(), choices, commandChoices, next };
 }
 
 /** What may follow a command's words: its flags, and first the values its first argument offers. */
@@ -86,7 +100,7 @@ function wordLoop(valued: readonly string[], shell: { head: string; word: string
 
 /** The bash script: `source <(ims-sharing completion bash)`. */
 export function bashCompletion(table: CommandTable): string {
-  const { valued, choices, next } = completions(table);
+  const { valued, choices, commandChoices, next } = completions(table);
   return `# bash completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion bash".
 # Install: mkdir -p ~/.local/share/bash-completion/completions &&
 #          ims-sharing completion bash > ~/.local/share/bash-completion/completions/ims-sharing
@@ -95,6 +109,9 @@ _ims_sharing() {
   local cur=\${COMP_WORDS[COMP_CWORD]} prev=\${COMP_WORDS[COMP_CWORD-1]}
   local cmd="" word i skip=0
 ${wordLoop(valued, { head: "for ((i = 1; i < COMP_CWORD; i++)); do", word: "${COMP_WORDS[i]}", add: 'cmd="${cmd:+$cmd }$word"' })}
+  case "$cmd:$prev" in
+${commandChoices.map(([key, values]) => `    "${key}") COMPREPLY=($(compgen -W "${values.join(" ")}" -- "$cur")); return ;;`).join("\n")}
+  esac
   case $prev in
 ${choices.map(([flag, values]) => `    ${flag}) COMPREPLY=($(compgen -W "${values.join(" ")}" -- "$cur")); return ;;`).join("\n")}
     ${valued.join("|")}) COMPREPLY=(); return ;;
@@ -115,7 +132,7 @@ function describeItem([word, description]: [string, string]): string {
 
 /** The zsh script: in a directory of $fpath as `_ims-sharing`, or `source <(ims-sharing completion zsh)`. */
 export function zshCompletion(table: CommandTable): string {
-  const { valued, choices, next } = completions(table);
+  const { valued, choices, commandChoices, next } = completions(table);
   return `#compdef ims-sharing
 # zsh completion for ims-sharing ${VERSION}, made from its command table by "ims-sharing completion zsh".
 # Install: ims-sharing completion zsh > "\${fpath[1]}/_ims-sharing" (then start a new shell)
@@ -124,6 +141,9 @@ _ims_sharing() {
   local -a cmd items
   local i word skip=0
 ${wordLoop(valued, { head: "for ((i = 2; i < CURRENT; i++)); do", word: "${words[i]}", add: 'cmd+=("$word")' })}
+  case "\${cmd[*]}:\${words[CURRENT-1]}" in
+${commandChoices.map(([key, values]) => `    "${key}") compadd -- ${values.join(" ")}; return ;;`).join("\n")}
+  esac
   case \${words[CURRENT-1]} in
 ${choices.map(([flag, values]) => `    ${flag}) compadd -- ${values.join(" ")}; return ;;`).join("\n")}
     ${valued.join("|")}) _message 'a value'; return ;;

@@ -27,7 +27,17 @@ export const CONNECTION_FLAGS = {
     type: "string",
     value: "ID",
     env: "HUAWEICLOUD_SDK_PROJECT_ID",
-    help: "YOUR OWN project, the one the credentials act in; the projects acted on are --member-project",
+    help:
+      "YOUR OWN project, the one the credentials act in (left out: the region's, found through IAM); " +
+      "the projects acted on are --member-project",
+  },
+  "iam-endpoint": {
+    type: "string",
+    value: "URL",
+    env: "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+    help:
+      "IAM's endpoint, where the project is found when --project-id is not given, and where contract checks IAM's project " +
+      "listing (default https://iam.myhuaweicloud.com)",
   },
   "access-key": { type: "string", value: "AK", env: DEFAULT_CREDENTIAL_NAMES.accessKey, help: "AK/SK signing: the access key" },
   "secret-key": { type: "string", value: "SK", env: DEFAULT_CREDENTIAL_NAMES.secretKey, help: "AK/SK signing: the secret key" },
@@ -41,6 +51,8 @@ export const CONNECTION_RULES: readonly string[] = [
   "Two of different kinds together are refused: --endpoint with --region, --token with --access-key/--secret-key;",
   "so are IMS_ENDPOINT with HUAWEICLOUD_SDK_REGION, or IMS_TOKEN with HUAWEICLOUD_SDK_AK/SK, when no flag chooses",
   "(give the flag, or unset one). Plain http:// is refused off this machine unless --allow-insecure-http.",
+  "Without --project-id (or HUAWEICLOUD_SDK_PROJECT_ID) the region's project is found through IAM (GET /v3/projects?name=REGION).",
+  "With --endpoint, that needs --iam-endpoint (or HUAWEICLOUD_SDK_IAM_ENDPOINT) and --region, the region whose project it is.",
   "Prefer the environment for secrets: flags show in the process list and shell history.",
 ];
 

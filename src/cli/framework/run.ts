@@ -8,7 +8,8 @@ import type { AcceptedJob, ImsClient } from "../../client.js";
 import { checkCommands, checkHint } from "../../check.js";
 import { durationProblem, parseDuration } from "../../duration.js";
 import { ImsAbortedError, mayHaveTakenEffect } from "../../errors.js";
-import { operationSpec, type InputOf, type JobOperationId } from "../../operations.js";
+import { OPERATION_IDS, operationSpec, pick, type InputOf, type JobOperationId } from "../../operations.js";
+import type { AnyJob } from "../../job.js";
 import { commandHint, hintText, jobHint, type Hint, type HintTarget } from "../hints.js";
 import { programName } from "./program.js";
 import { EXIT } from "../output/exit-codes.js";
@@ -16,7 +17,7 @@ import { followJob } from "../output/follow.js";
 import { Output } from "../output/printer.js";
 import { reportError } from "../output/report.js";
 import { UsageError } from "../output/usage-error.js";
-import { connect, stringValue, type Connection } from "./connect.js";
+import { connect, givenProject, stringValue, type Connection } from "./connect.js";
 import { commandName, defaultInvocation, invocation } from "./flags.js";
 import { VERSION, operationIds } from "./help.js";
 import { findCommand, parseCommandLine } from "./parse.js";
@@ -95,7 +96,7 @@ class CommandRun {
     this.#io = io;
     this.#table = table;
     this.#out = new Output(io, { json: values.json === true, verbose: values.verbose === true });
-    this.#projectId = stringValue(values, "project-id") || io.env.HUAWEICLOUD_SDK_PROJECT_ID || undefined;
+    this.#projectId = givenProject(values, io.env)?.projectId;
   }
 
   async execute(argv: readonly string[]): Promise<number> {
@@ -131,11 +132,15 @@ class CommandRun {
       projectId,
       table: this.#table,
       client: () => this.#client(),
-      requireProjectId(why) {
-        if (!projectId)
-          throw new UsageError(`"${name}" needs --project-id (or HUAWEICLOUD_SDK_PROJECT_ID), your own project: ${why}`, name);
-        return projectId;
+      requireProjectId: async (why) => {
+        if (projectId) return projectId;
+        const connection = this.#connect();
+        if (connection.project.from === "none")
+          throw new UsageError(`"${name}" needs your own project (${why}): ${connection.project.why}`, name);
+        return connection.client.resolveProjectId({ signal: this.#io.signal });
       },
+      connection: () => this.#connect(),
+      accepted: (jobId, requestId) => this.#acceptedJob(jobId, requestId, wait),
       change: (operation, input) => this.#change(operation, input, wait, timeoutMs),
       follow: (jobId) => this.#follow(jobId, timeoutMs),
       env: this.#io.env,
@@ -147,8 +152,22 @@ class CommandRun {
   }
 
   #client(): ImsClient {
-    this.#connection ??= connect(this.#values, this.#io, this.#projectId, this.#name);
-    return this.#connection.client;
+    return this.#connect().client;
+  }
+
+  #connect(): Connection {
+    this.#connection ??= connect(this.#values, this.#io, this.#name);
+    return this.#connection;
+  }
+
+  /** A job IMS accepted: named by any error from now on, printed with the command that follows it (unless waiting). */
+  #acceptedJob(jobId: string, requestId: string | undefined, wait: boolean): void {
+    this.#sending = false;
+    this.#jobId = jobId;
+    this.#accepted = true;
+    const next = this.#hint(jobId);
+    this.#out.event("accepted", { jobId, requestId: requestId ?? null, resume: next ? hintText(next) : null });
+    this.#out.line(`accepted: job ${jobId}${wait || !next ? "" : `\nfollow it with: ${hintText(next)}`}`);
   }
 
   /** How a hint reaches IMS as this run did; none before it connected. */
@@ -158,6 +177,8 @@ class CommandRun {
       connection && {
         place: connection.place,
         projectId: this.#projectId,
+        projectRegion: connection.projectRegion,
+        iamEndpoint: connection.iamEndpoint,
         allowInsecureHttp: this.#values["allow-insecure-http"] === true,
         credentials: connection.credentials,
         env: this.#io.env,
@@ -177,12 +198,7 @@ class CommandRun {
     this.#sending = true;
     this.#sent = { operation, body: (input as { body?: unknown }).body };
     const accepted = (await ims.call(operation, input, { signal: this.#io.signal })) as AcceptedJob;
-    this.#sending = false;
-    this.#jobId = accepted.jobId;
-    this.#accepted = true;
-    const next = this.#hint(accepted.jobId);
-    this.#out.event("accepted", { jobId: accepted.jobId, requestId: accepted.requestId ?? null, resume: next ? hintText(next) : null });
-    this.#out.line(`accepted: job ${accepted.jobId}${wait || !next ? "" : `\nfollow it with: ${hintText(next)}`}`);
+    this.#acceptedJob(accepted.jobId, accepted.requestId, wait);
     return wait ? this.#follow(accepted.jobId, timeoutMs) : EXIT.ok;
   }
 
@@ -191,6 +207,11 @@ class CommandRun {
     const job = await followJob(this.#client(), jobId, this.#out, { timeoutMs, signal: this.#io.signal });
     this.#out.event("done", { job });
     this.#out.line(`job ${job.job_id} succeeded${job.end_time ? ` at ${job.end_time}` : ""}`);
+    const made = jobResult(job);
+    if (made) {
+      this.#out.event("copied", { jobId: job.job_id, imageId: made });
+      this.#out.line(`new image: ${made}`);
+    }
     return EXIT.ok; // waitForJob rejects on FAIL and on failed images
   }
 
@@ -203,7 +224,12 @@ class CommandRun {
     const to = this.#target();
     if (!to || !this.#sent) return [];
     return checkCommands(this.#sent.operation, this.#sent.body)
-      .filter((words) => this.#projectId !== undefined || !needsProject(findCommand(this.#table.commands, words)))
+      .filter(
+        (words) =>
+          this.#projectId !== undefined ||
+          this.#connection?.project.from === "iam" ||
+          !needsProject(findCommand(this.#table.commands, words)),
+      )
       .map((words) => hintText(commandHint(words, to)));
   }
 
@@ -232,6 +258,20 @@ class CommandRun {
     }
     return EXIT.interrupted;
   }
+}
+
+/**
+ * The image a finished job made, where the table says its operation's job names it (a copy's
+ * `entities.image_id`): found by the job's type, so that `job wait` says it as `--wait` does.
+ */
+function jobResult(job: AnyJob): string | undefined {
+  for (const id of OPERATION_IDS) {
+    const spec = operationSpec(id).job;
+    if (!spec?.result || spec.type !== job.job_type) continue;
+    const made = pick(job, spec.result);
+    if (typeof made === "string" && made !== "") return made;
+  }
+  return undefined;
 }
 
 /** Whether a command needs your project: every operation it calls has `project_id` in its path. */

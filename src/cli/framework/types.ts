@@ -7,6 +7,7 @@
 import type { ImsClient, ImsClientOptions } from "../../client.js";
 import type { InputOf, JobOperationId, OperationId } from "../../operations.js";
 import type { Output, OutputIo } from "../output/printer.js";
+import type { Connection } from "./connect.js";
 
 /** One flag (`--name`). */
 export interface FlagSpec {
@@ -103,8 +104,19 @@ export interface CommandContext<F extends Flags = Flags> {
   readonly wait: boolean;
   /** Your own project (`--project-id` or HUAWEICLOUD_SDK_PROJECT_ID), if given. */
   readonly projectId: string | undefined;
-  /** Your own project, or a usage error saying what this command needs it for. */
-  requireProjectId(why: string): string;
+  /**
+   * Your own project: the one given, else the region's, found through IAM; a usage error saying
+   * what this command needs it for when there is no way to find it (--endpoint without IAM's).
+   */
+  requireProjectId(why: string): Promise<string>;
+  /** The client and how it reached IMS and knows its project (`ims-sharing project`), made on first use. */
+  connection(): Connection;
+  /**
+   * Says that IMS accepted a job this command started itself (not through `change`): it is
+   * printed with the command that follows it (unless waiting), and any error or Ctrl-C from now
+   * on names it.
+   */
+  accepted(jobId: string, requestId?: string): void;
   /** The client, made on first use from the connection flags and the environment. */
   client(): ImsClient;
   /**

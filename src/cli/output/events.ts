@@ -6,7 +6,7 @@
 export const JSON_EVENTS = {
   accepted: {
     when:
-      "IMS accepted a change (members add, delete, accept, reject; api with an operation that starts a job): " +
+      "IMS accepted a change (members add, delete, accept, reject; images copy; api with an operation that starts a job): " +
       "printed at once, before any waiting",
     fields: {
       jobId: "the job's ID",
@@ -50,6 +50,40 @@ export const JSON_EVENTS = {
       image: "the image as IMS returned it (id, name, owner, …)",
       status: "your answer to the share: pending, accepted or rejected (the filter it was listed with)",
     },
+  },
+  listed: {
+    when: "images list: one line per image, every page",
+    fields: { image: "the image as IMS returned it (id, name, __imagetype, status, owner, …)" },
+  },
+  copied: {
+    when: "a copy's job succeeded (images copy --wait, job wait on a copy's job): the new image",
+    fields: { jobId: "the copy's job", imageId: "the new image's ID (the job's entities.image_id)" },
+  },
+  deleted: {
+    when: "images delete: the image was deleted",
+    fields: { imageId: "the image deleted" },
+  },
+  pinned: {
+    when: "members accept --pin: one line per image, once its private copy exists",
+    fields: {
+      image: "the shared image accepted",
+      copy: "the private copy's ID (yours: the owner's unsharing cannot take it away)",
+      name: "the copy's name",
+      jobId: "the copy's job, or null when a private image of that name was there already (it is the pin)",
+    },
+  },
+  project: {
+    when: "project: your project and how it was found",
+    fields: {
+      projectId: "the project ID",
+      source: "flag (--project-id), env (HUAWEICLOUD_SDK_PROJECT_ID) or iam (found through IAM)",
+      region: "for iam: the region whose project it is, else null",
+      iamEndpoint: "for iam: the IAM endpoint asked, else null",
+    },
+  },
+  quota: {
+    when: "quota: your private images in the region",
+    fields: { used: "how many you have", quota: "how many you may have" },
   },
   response: {
     when: "api: the operation's answer, as IMS returned it (one page of a paginated operation without --paginate)",

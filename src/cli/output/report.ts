@@ -8,6 +8,7 @@ import {
   ImsError,
   ImsJobFailedError,
   ImsNetworkError,
+  ImsProjectDiscoveryError,
   ImsResponseError,
   ImsTimeoutError,
   ImsValidationError,
@@ -37,10 +38,12 @@ export function errorJson(error: unknown): Record<string, unknown> {
 export function inCliTerms(error: unknown, what: string): unknown {
   if (!(error instanceof ImsValidationError)) return error;
   const word = /\b(?:set )?allowInsecureHttp(?:: true)?/;
-  if (!error.issues.some((i) => word.test(i.message))) return error;
+  // The IAM endpoint is the option only --iam-endpoint (or its variable) sets.
+  const renamed = (path: string) => (path === "iamEndpoint" ? "--iam-endpoint" : path);
+  if (!error.issues.some((i) => word.test(i.message) || i.path === "iamEndpoint")) return error;
   const all = new RegExp(word.source, "g");
   return new ImsValidationError(
-    error.issues.map((i) => ({ ...i, message: i.message.replace(all, "pass --allow-insecure-http") })),
+    error.issues.map((i) => ({ ...i, path: renamed(i.path), message: i.message.replace(all, "pass --allow-insecure-http") })),
     what,
   );
 }
@@ -48,7 +51,8 @@ export function inCliTerms(error: unknown, what: string): unknown {
 /** The exit code an error ends the command with. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliFailure) return error.exitCode;
-  if (error instanceof UsageError || error instanceof ImsValidationError) return EXIT.usage;
+  // None or several projects for the region: the user says which with --project-id.
+  if (error instanceof UsageError || error instanceof ImsValidationError || error instanceof ImsProjectDiscoveryError) return EXIT.usage;
   if (error instanceof ImsJobFailedError) return EXIT.jobFailed;
   if (error instanceof ImsTimeoutError) return EXIT.timeout;
   if (error instanceof ImsApiError || error instanceof ImsResponseError || error instanceof ImsNetworkError) return EXIT.api;
@@ -60,6 +64,7 @@ const COMPARE_HINT = /\(?compare error\.canonicalRequest with error\.signedCanon
 /** The error on one line, as the CLI prints it. */
 export function oneLine(error: unknown, verbose: boolean): string {
   if (error instanceof ImsValidationError) return `invalid input: ${error.issues.map((i) => `${i.path} ${i.message}`).join("; ")}`;
+  if (error instanceof ImsProjectDiscoveryError) return error.message.replace(/\bgive projectId\b/, "give --project-id");
   const message = error instanceof Error ? error.message : String(error);
   // The library points at error fields; the CLI shows them with --verbose.
   if (error instanceof ImsApiError && COMPARE_HINT.test(message)) {
