@@ -109,7 +109,9 @@ describe("no error class ever shows a credential", () => {
   it("ImsTimeoutError, with the last job seen", async () => {
     const error = await failing<ImsTimeoutError>(
       () => ({ status: 200, body: job("RUNNING", { job_type: echo }) }),
-      (ims) => ims.waitForJob(JOB_ID, { timeoutMs: 30 }),
+      // Long enough for the first poll's answer on a loaded machine (30 ms was not): the error
+      // then carries the last job seen, whose job_type echoes the credentials.
+      (ims) => ims.waitForJob(JOB_ID, { timeoutMs: 1_000 }),
       AKSK_AUTH,
     );
     expect(error).toBeInstanceOf(ImsTimeoutError);
