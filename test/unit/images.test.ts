@@ -255,7 +255,7 @@ describe("copyImage", () => {
   it("out of time while waiting: ImsTimeoutError with the job's ID and its last state", async () => {
     server = await start({ job: () => ({ body: copyJob("RUNNING") }) });
     const error = (await client(server)
-      .copyImage(SOURCE, { name: "golden-copy" }, { timeoutMs: 50 })
+      .copyImage(SOURCE, { name: "golden-copy" }, { timeoutMs: 1_000 })
       .catch((e: unknown) => e)) as ImsTimeoutError;
     expect(error).toBeInstanceOf(ImsTimeoutError);
     expect(error.jobId).toBe(COPY_JOB);
