@@ -107,6 +107,15 @@ export const JSON_EVENTS = {
       error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
     },
   },
+  imported: {
+    when: "import: the sharing file for what exists, as a document (with -o, the file written as YAML too)",
+    fields: {
+      file: "the file written (-o), or null",
+      desired: "the sharing file's document: regions → { projectId, endpoint?, images: image → { projects, domains, organizations } }",
+      images: "per image imported: region, image, name (when listed), members ({kind, entry, status}: pending and rejected ones marked)",
+      notes: "what the file does not say, and why: region, image (or absent), message",
+    },
+  },
   plan: {
     when: "plan and apply: the plan made from the sharing file (before apply asks or sends anything)",
     fields: {
