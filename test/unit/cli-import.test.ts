@@ -1,14 +1,15 @@
 // `ims-sharing import` on the fake IMS, in-process: region-only set-up (the project found through
 // the fake's IAM), the file written with -o that `plan -f` reads with no change, named images
 // only, stdout and --json, an existing file kept unless --force, and bad usage refused at once.
+// Also its recipient-side neighbour of issue 19: reject --from OWNER, the counterpart of accept --from.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { createManualClock, OWNER_PROJECT, startFakeIms, type FakeIms } from "../../src/fake/index.js";
+import { createManualClock, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, startFakeIms, type FakeIms } from "../../src/fake/index.js";
 import { forgetProjects } from "../../src/discovery.js";
 import { EXIT } from "../../src/cli/main.js";
 import { parseSharingFile } from "../../src/sharing/file.js";
-import { cli } from "../helpers/cli.js";
+import { cli, FAST_CLIENT, type InProcessOptions } from "../helpers/cli.js";
 
 const A = "6b9a2a3e-0c1d-4e5f-8a7b-9c0d1e2f3a4b";
 const B = "7c0b3b4f-1d2e-4f60-9b8c-0d1e2f3a4b5c";
@@ -126,5 +127,45 @@ describe("ims-sharing import", () => {
     expect(force.code).toBe(EXIT.usage);
     expect(force.stderr).toContain("--force applies only with -o FILE");
     expect(fake.requests).toEqual([]);
+  });
+});
+
+describe("reject --from OWNER", () => {
+  const recipient = (): InProcessOptions => ({
+    env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
+    // Each request moves the fake's clock past the job's duration.
+    client: { ...FAST_CLIENT, fetch: (r) => (fake.advance(60_000), fetch(r)) },
+  });
+
+  it("rejects every pending image of one owner in one request, and leaves the answered ones alone", async () => {
+    fake.state.share(A, RECIPIENT_PROJECT, "pending");
+    fake.state.share(B, RECIPIENT_PROJECT, "pending");
+    const run = await cli(["reject", "--from", OWNER_PROJECT, "--all-pending", "--wait"], recipient());
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stdout).toContain(`rejecting 2 images from ${OWNER_PROJECT}: `);
+    expect(fake.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+    expect(fake.state.memberStatus(A, RECIPIENT_PROJECT)).toBe("rejected");
+    expect(fake.state.memberStatus(B, RECIPIENT_PROJECT)).toBe("rejected");
+
+    const again = await cli(["reject", "--from", OWNER_PROJECT, "--all-pending", "--json"], recipient());
+    expect(again.code).toBe(EXIT.ok);
+    expect(again.events.at(-1)).toEqual({ event: "nothing", reason: `no image from ${OWNER_PROJECT} is pending for your project` });
+    expect(fake.requests.filter((r) => r.method === "PUT")).toHaveLength(1);
+  });
+
+  it("rejects only the pending image named, and refuses one that is not pending, by name, sending nothing", async () => {
+    fake.state.share(A, RECIPIENT_PROJECT, "pending");
+    fake.state.share(B, RECIPIENT_PROJECT, "accepted");
+    const refused = await cli(["reject", "--from", OWNER_PROJECT, "--image", B], recipient());
+    expect(refused.code).toBe(EXIT.usage);
+    expect(refused.stderr).toContain(
+      `not pending from ${OWNER_PROJECT}: ${B} (reject only what ${OWNER_PROJECT} shared and you have not answered)`,
+    );
+    expect(fake.requests.filter((r) => r.method === "PUT")).toHaveLength(0);
+
+    const run = await cli(["reject", "--from", OWNER_PROJECT, "--image", A, "--wait"], recipient());
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(fake.state.memberStatus(A, RECIPIENT_PROJECT)).toBe("rejected");
+    expect(fake.state.memberStatus(B, RECIPIENT_PROJECT)).toBe("accepted");
   });
 });

@@ -45,7 +45,9 @@ export const JSON_EVENTS = {
     fields: { imageId: "the image", member: "the member as IMS returned it (member_id, status, member_type, created_at, updated_at, …)" },
   },
   image: {
-    when: "images shared (one line per image, every page; each status in turn without --status) and accept --from (the pending ones)",
+    when:
+      "images shared (one line per image, every page; each status in turn without --status) and accept --from and reject --from " +
+      "(the pending ones)",
     fields: {
       image: "the image as IMS returned it (id, name, owner, …)",
       status: "your answer to the share: pending, accepted or rejected (the filter it was listed with)",
@@ -155,7 +157,7 @@ export const JSON_EVENTS = {
     },
   },
   nothing: {
-    when: "accept --from: nothing to send (no image from the owner is pending for your project): the last line",
+    when: "accept --from and reject --from: nothing to send (no image from the owner is pending for your project): the last line",
     fields: { reason: "why nothing was sent" },
   },
   interrupted: {
