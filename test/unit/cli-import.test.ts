@@ -9,7 +9,7 @@ import { createManualClock, OWNER_PROJECT, RECIPIENT_PROJECT, RECIPIENT_TOKEN, s
 import { forgetProjects } from "../../src/discovery.js";
 import { EXIT } from "../../src/cli/main.js";
 import { parseSharingFile } from "../../src/sharing/file.js";
-import { cli, FAST_CLIENT, type InProcessOptions } from "../helpers/cli.js";
+import { cli, cliProcess, FAST_CLIENT, outputs, SECRET_TOKEN, type InProcessOptions } from "../helpers/cli.js";
 
 const A = "6b9a2a3e-0c1d-4e5f-8a7b-9c0d1e2f3a4b";
 const B = "7c0b3b4f-1d2e-4f60-9b8c-0d1e2f3a4b5c";
@@ -44,7 +44,10 @@ beforeEach(async () => {
   // Region-only: no project ID anywhere; IAM (the fake's) finds it.
   where = ["--endpoint", fake.url, "--region", "cn-north-4", "--iam-endpoint", fake.url];
 });
-afterEach(() => fake.close());
+afterEach(async () => {
+  await fake.close();
+  for (const output of outputs) expect(output).not.toContain(SECRET_TOKEN);
+});
 
 const writes = () => fake.requests.filter((r) => r.method !== "GET").length;
 
@@ -69,6 +72,17 @@ describe("ims-sharing import", () => {
     expect(plan.stdout).toBe("No changes: 2 images in 1 region already shared as the file says.\n");
     expect(writes()).toBe(0);
   });
+
+  it("the built binary (npm run build) writes the file, and plan -f on it says no changes", async () => {
+    const file = `${dir}/shared.yaml`;
+    const run = await cliProcess(["import", ...where, "-o", file]);
+    expect(run.code, run.stderr).toBe(EXIT.ok);
+    expect(run.stdout).toBe(`wrote ${file}: 2 images in 1 region\n`);
+    const plan = await cliProcess(["plan", "-f", file, "--detailed-exitcode"]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toBe("No changes: 2 images in 1 region already shared as the file says.\n");
+    expect(writes()).toBe(0);
+  }, 30_000);
 
   it("only the images named; the YAML on stdout without -o; --json gives the document", async () => {
     const run = await cli(["import", ...where, "--image", B]);
