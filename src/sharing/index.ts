@@ -1,6 +1,7 @@
 /**
  * Sharing as code: who may use which images, kept in a file, planned against the real members
- * and applied. `planSharing` reads and diffs, `applySharing` sends, waits and reads back.
+ * and applied. `planSharing` reads and diffs, `applySharing` sends, waits and reads back,
+ * `importSharing` writes the file for what exists.
  */
 export { DEFAULT_MODE, validateDesiredSharing } from "./desired.js";
 export { organizationKey } from "./members.js";
@@ -33,3 +34,5 @@ export type {
   ImageReport,
   ImageUnfinished,
 } from "./apply.js";
+export { formatSharingFile, importSharing } from "./import.js";
+export type { ImportClient, ImportedImage, ImportedMember, ImportNote, ImportOptions, SharingImport } from "./import.js";

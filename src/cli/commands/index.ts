@@ -11,6 +11,7 @@ import { COMPLETION_COMMAND } from "./completion.js";
 import { CONTRACT_COMMAND } from "./contract.js";
 import { FAKE_COMMAND } from "./fake.js";
 import { IMAGES_COMMANDS } from "./images.js";
+import { IMPORT_COMMAND } from "./import.js";
 import { JOB_COMMANDS } from "./job.js";
 import { MEMBERS_COMMANDS } from "./members.js";
 import { PROJECT_COMMANDS } from "./project.js";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   API_COMMAND,
   COMPLETION_COMMAND,
   ...SHARING_COMMANDS,
+  IMPORT_COMMAND,
   FAKE_COMMAND,
   CONTRACT_COMMAND,
 ];

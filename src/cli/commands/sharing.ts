@@ -1,7 +1,7 @@
 /**
  * Sharing as code on the command line: `plan -f FILE` shows what a sharing file would change,
  * `apply -f FILE` makes the changes (after asking, on a terminal) and reports them, and
- * `accept --from OWNER` answers, in one request, the shares an owner made. Entries of the
+ * `accept --from OWNER` and `reject --from OWNER` answer, in one request, the shares an owner made. Entries of the
  * command table; the work is the library's (src/sharing/).
  */
 import { answerBody } from "../../client.js";
@@ -161,6 +161,44 @@ function reportJson(report: ApplyReport) {
   };
 }
 
+/** The flags of accept --from and reject --from: whose shares, and which. */
+const FROM_FLAGS = {
+  from: { type: "string", required: true, value: "OWNER", help: "the owner's project ID: whose shares to answer" },
+  "all-pending": { type: "boolean", oneOf: "which", help: "every image OWNER shared with you that is pending" },
+  image: { type: "string", multiple: true, oneOf: "which", value: "ID", help: "only this pending image (repeat for several)" },
+} as const satisfies Flags;
+
+/**
+ * accept --from and reject --from: the images OWNER shared with your project that are pending
+ * (all, or the ones named, each checked to be one), answered in one request.
+ */
+async function answerFrom(ctx: CommandContext<typeof FROM_FLAGS>, answer: "accepted" | "rejected", vault?: string): Promise<number> {
+  const verb = answer === "accepted" ? "accept" : "reject";
+  const projectId = await ctx.requireProjectId("it is the recipient project that answers the shares (the request's project_id)");
+  const owner = ctx.values.from ?? "";
+  const pending: string[] = [];
+  for await (const image of ctx.client().listSharedImages({ memberStatus: "pending", owner, signal: ctx.signal })) {
+    ctx.out.event("image", { image, status: "pending" });
+    pending.push(image.id);
+  }
+  const named = ctx.values.image;
+  const notPending = (named ?? []).filter((id) => !pending.includes(id));
+  if (notPending.length)
+    throw new UsageError(
+      `not pending from ${owner}: ${notPending.join(", ")} (${verb} only what ${owner} shared and you have not answered)`,
+      ctx.name,
+    );
+  const images = named ?? pending;
+  if (!images.length) {
+    const reason = `no image from ${owner} is pending for your project`;
+    ctx.out.event("nothing", { reason });
+    ctx.out.line(`nothing to ${verb}: ${reason}`);
+    return EXIT.ok;
+  }
+  ctx.out.line(`${verb}ing ${images.length} image${images.length === 1 ? "" : "s"} from ${owner}: ${images.join(", ")}`);
+  return ctx.change("updateImageMembers", { body: answerBody(images, projectId, answer, vault) });
+}
+
 export const SHARING_COMMANDS: readonly Command[] = [
   defineCommand({
     path: ["plan"],
@@ -258,37 +296,24 @@ export const SHARING_COMMANDS: readonly Command[] = [
       "As the recipient: lists the images OWNER shared with your project that are still pending, and accepts them in one request " +
       "(--all-pending), or only the ones named (--image). --project-id is your own project, sent as the request's project_id.",
     flags: {
-      from: { type: "string", required: true, value: "OWNER", help: "the owner's project ID: whose shares to accept" },
-      "all-pending": { type: "boolean", oneOf: "which", help: "every image OWNER shared with you that is pending" },
-      image: { type: "string", multiple: true, oneOf: "which", value: "ID", help: "only this pending image (repeat for several)" },
+      ...FROM_FLAGS,
       vault: { type: "string", value: "ID", help: "the vault (CBR) to accept full-ECS images into" },
     },
     waits: "optional",
     examples: ["ims-sharing accept --from 5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b --all-pending --wait"],
-    async run(ctx) {
-      const projectId = await ctx.requireProjectId("it is the recipient project that answers the shares (the request's project_id)");
-      const owner = ctx.values.from ?? "";
-      const pending: string[] = [];
-      for await (const image of ctx.client().listSharedImages({ memberStatus: "pending", owner, signal: ctx.signal })) {
-        ctx.out.event("image", { image, status: "pending" });
-        pending.push(image.id);
-      }
-      const named = ctx.values.image;
-      const notPending = (named ?? []).filter((id) => !pending.includes(id));
-      if (notPending.length)
-        throw new UsageError(
-          `not pending from ${owner}: ${notPending.join(", ")} (accept only what ${owner} shared and you have not answered)`,
-          ctx.name,
-        );
-      const images = named ?? pending;
-      if (!images.length) {
-        const reason = `no image from ${owner} is pending for your project`;
-        ctx.out.event("nothing", { reason });
-        ctx.out.line(`nothing to accept: ${reason}`);
-        return EXIT.ok;
-      }
-      ctx.out.line(`accepting ${images.length} image${images.length === 1 ? "" : "s"} from ${owner}: ${images.join(", ")}`);
-      return ctx.change("updateImageMembers", { body: answerBody(images, projectId, "accepted", ctx.values.vault) });
-    },
+    run: (ctx) => answerFrom(ctx, "accepted", ctx.values.vault),
+  }),
+  defineCommand({
+    path: ["reject"],
+    operation: ["listImages", "updateImageMembers"],
+    summary: "Reject, in one request, the images an owner shared with you",
+    description:
+      "As the recipient: lists the images OWNER shared with your project that are still pending, and rejects them in one request " +
+      "(--all-pending), or only the ones named (--image); they can be accepted later. --project-id is your own project, sent as " +
+      "the request's project_id. The counterpart of accept --from.",
+    flags: FROM_FLAGS,
+    waits: "optional",
+    examples: ["ims-sharing reject --from 5f1e0c3a9d2b4e6f8a7c1b3d5e7f9a0b --all-pending --wait"],
+    run: (ctx) => answerFrom(ctx, "rejected"),
   }),
 ];

@@ -45,7 +45,9 @@ export const JSON_EVENTS = {
     fields: { imageId: "the image", member: "the member as IMS returned it (member_id, status, member_type, created_at, updated_at, …)" },
   },
   image: {
-    when: "images shared (one line per image, every page; each status in turn without --status) and accept --from (the pending ones)",
+    when:
+      "images shared (one line per image, every page; each status in turn without --status) and accept --from and reject --from " +
+      "(the pending ones)",
     fields: {
       image: "the image as IMS returned it (id, name, owner, …)",
       status: "your answer to the share: pending, accepted or rejected (the filter it was listed with)",
@@ -107,6 +109,15 @@ export const JSON_EVENTS = {
       error: "the error: name, message and its class's fields (code, status, requestId, job, failedImages, canonicalRequest, …)",
     },
   },
+  imported: {
+    when: "import: the sharing file for what exists, as a document (with -o, the file written as YAML too)",
+    fields: {
+      file: "the file written (-o), or null",
+      desired: "the sharing file's document: regions → { projectId, endpoint?, images: image → { projects, domains, organizations } }",
+      images: "per image imported: region, image, name (when listed), members ({kind, entry, status}: pending and rejected ones marked)",
+      notes: "what the file does not say, and why: region, image (or absent), message",
+    },
+  },
   plan: {
     when: "plan and apply: the plan made from the sharing file (before apply asks or sends anything)",
     fields: {
@@ -146,7 +157,7 @@ export const JSON_EVENTS = {
     },
   },
   nothing: {
-    when: "accept --from: nothing to send (no image from the owner is pending for your project): the last line",
+    when: "accept --from and reject --from: nothing to send (no image from the owner is pending for your project): the last line",
     fields: { reason: "why nothing was sent" },
   },
   interrupted: {
