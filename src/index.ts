@@ -56,7 +56,9 @@ export {
   formatSharingFile,
   groupBatches,
   importSharing,
+  ImsSharingImportError,
   planSharing,
+  readSharing,
   validateDesiredSharing,
 } from "./sharing/index.js";
 export type {

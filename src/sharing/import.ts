@@ -9,7 +9,7 @@
 import type { ImageInfo, MemberStatus } from "../../generated/ims.js";
 import { schemas } from "../../generated/schemas.js";
 import type { ListImagesOptions } from "../client.js";
-import { ImsApiError, ImsValidationError } from "../errors.js";
+import { ImsApiError, ImsError, ImsValidationError } from "../errors.js";
 import { linkedController, regionLimiters } from "../signals.js";
 import type { ValidationIssue } from "../validate.js";
 import { CREDENTIAL_REF_FIELDS, validateDesiredSharing, type DesiredImage, type DesiredRegion, type DesiredSharing } from "./desired.js";
@@ -230,10 +230,10 @@ function importIssues(options: ImportOptions | undefined): ValidationIssue[] {
  * Rejects with `ImsValidationError` when an option is invalid; with the signal's reason when aborted.
  *
  * @example
- * const { desired, unread } = await importSharing({ clients: { "cn-north-4": ims } });
- * await writeFile("sharing.yaml", formatSharingFile(await importSharing({ clients, images: [id] })));
+ * const { desired, images, unread } = await readSharing({ clients: { "cn-north-4": ims } });
+ * await writeFile("sharing.yaml", formatSharingFile(await readSharing({ clients, images: [id] })));
  */
-export async function importSharing(options: ImportOptions): Promise<SharingImport> {
+export async function readSharing(options: ImportOptions): Promise<SharingImport> {
   const issues = importIssues(options);
   if (issues.length) throw new ImsValidationError(issues, "import options");
   const { clients, signal } = options;
@@ -354,4 +354,29 @@ export function formatSharingFile(imported: SharingImport): string {
   out.push("regions:");
   for (const [region, entry] of regions) out.push(...regionLines(region, entry, imported));
   return [...out, ""].join("\n");
+}
+
+/** `importSharing` could not read everything: `partial` has what it read, and `unread` says what not. */
+export class ImsSharingImportError extends ImsError {
+  readonly partial: SharingImport;
+
+  constructor(partial: SharingImport) {
+    super(`The import is incomplete: ${partial.unread.map((u) => u.message).join("; ")}`);
+    this.partial = partial;
+  }
+}
+
+/**
+ * The sharing file for what is shared now, as a document (`planSharing` on it finds no change):
+ * `readSharing`'s `desired`. Rejects with `ImsSharingImportError` (the partial import on it)
+ * when a region or a named image could not be read, rather than leave it out unsaid; with
+ * `readSharing` you get the members' statuses and notes too, and decide.
+ *
+ * @example
+ * const desired = await importSharing({ clients: { "cn-north-4": ims }, images: [id] }); // or all: omit images
+ */
+export async function importSharing(options: ImportOptions): Promise<DesiredSharing> {
+  const imported = await readSharing(options);
+  if (imported.unread.length) throw new ImsSharingImportError(imported);
+  return imported.desired;
 }

@@ -34,5 +34,5 @@ export type {
   ImageReport,
   ImageUnfinished,
 } from "./apply.js";
-export { formatSharingFile, importSharing } from "./import.js";
+export { formatSharingFile, importSharing, ImsSharingImportError, readSharing } from "./import.js";
 export type { ImportClient, ImportedImage, ImportedMember, ImportNote, ImportOptions, SharingImport } from "./import.js";

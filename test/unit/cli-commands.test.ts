@@ -441,6 +441,61 @@ const MATRIX: Record<string, Partial<Record<Outcome, Case>>> = {
       expect: /"accept" needs at least one of --all-pending, --image/,
     },
   },
+  import: {
+    success: {
+      args: () => ["import", "--endpoint", fake.url, "--region", "cn-north-4"],
+      options: () => asOwner({ HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT }),
+      code: EXIT.ok,
+      expect: /^regions:\n {2}"cn-north-4":\n/m,
+    },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }),
+      args: () => ["import", "--endpoint", fake.url, "--region", "cn-north-4"],
+      options: () => asOwner({ HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT }),
+      code: EXIT.api,
+      expect: /IMS answered 403/,
+    },
+    badInput: {
+      args: () => ["import", "--endpoint", fake.url, "--region", "cn-north-4", "--image", "nope"],
+      options: () => asOwner({ HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT }),
+      code: EXIT.usage,
+      expect: /images\[0\] "nope" is not an image ID/,
+    },
+  },
+  reject: {
+    success: {
+      setup: () => fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending"),
+      args: () => ["reject", "--from", OWNER_PROJECT, "--all-pending", "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.ok,
+      expect: /rejecting 1 image from \w+: [\s\S]*succeeded at/,
+    },
+    refused: {
+      setup: () => fake.inject({ type: "status", status: 403, path: "/v2/cloudimages" }),
+      args: () => ["reject", "--from", OWNER_PROJECT, "--all-pending"],
+      options: asRecipient,
+      code: EXIT.api,
+      expect: /IMS answered 403/,
+    },
+    failedJob: {
+      setup: () => {
+        fake.state.share(IMAGE, RECIPIENT_PROJECT, "pending");
+        fake.inject({ type: "imageFailure", image: IMAGE });
+      },
+      args: () => ["reject", "--from", OWNER_PROJECT, "--all-pending", "--wait"],
+      options: asRecipient,
+      advance: true,
+      code: EXIT.jobFailed,
+      expect: /failed: .*IMG\.0112 /,
+    },
+    badInput: {
+      args: () => ["reject", "--from", OWNER_PROJECT],
+      options: asRecipient,
+      code: EXIT.usage,
+      expect: /"reject" needs at least one of --all-pending, --image/,
+    },
+  },
   api: {
     success: {
       args: () => ["api", "deleteImageMembers", "--body", JSON.stringify({ images: [IMAGE], projects: [MEMBER] }), "--wait"],

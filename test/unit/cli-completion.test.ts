@@ -31,11 +31,13 @@ describe.skipIf(!has("bash"))("bash", () => {
       "contract",
       "fake",
       "images",
+      "import",
       "job",
       "members",
       "plan",
       "project",
       "quota",
+      "reject",
     ]);
     expect(complete("members", "a")).toEqual(["accept", "add"]);
     expect(complete("job", "")).toEqual(["--help", "show", "wait"]);

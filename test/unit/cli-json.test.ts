@@ -61,6 +61,12 @@ describe("JSON events", () => {
           env: { IMS_ENDPOINT: fake.url, IMS_TOKEN: RECIPIENT_TOKEN, HUAWEICLOUD_SDK_PROJECT_ID: RECIPIENT_PROJECT },
         })
       ).events,
+      // imported
+      (
+        await cli(["import", "--endpoint", fake.url, "--region", "cn-north-4", "--json"], {
+          env: { HUAWEICLOUD_SDK_PROJECT_ID: OWNER_PROJECT },
+        })
+      ).events,
       // response, item
       (await cli(["api", "showJobProgress", "--path", `job_id=${jobId}`, "--json"], owner)).events,
       (

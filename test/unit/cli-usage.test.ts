@@ -153,19 +153,19 @@ describe("options", () => {
     ],
     [
       ["job", "show", "abc", "--image", IMAGE],
-      '--image is an option of "members add", "members delete", "members list" and 7 more, not of "job show"',
+      '--image is an option of "members add", "members delete", "members list" and 9 more, not of "job show"',
     ],
     [
       ["members", "list", "--image", IMAGE, "--wait"],
-      '--wait is an option of "members add", "members delete", "members accept" and 4 more, not of "members list"',
+      '--wait is an option of "members add", "members delete", "members accept" and 5 more, not of "members list"',
     ],
     [
       ["completion", "bash", "--json"],
-      '--json is an option of "members add", "members delete", "members list" and 15 more, not of "completion"',
+      '--json is an option of "members add", "members delete", "members list" and 17 more, not of "completion"',
     ],
     [
       ["completion", "zsh", "--region", "cn-north-4"],
-      '--region is an option of "members add", "members delete", "members list" and 14 more, not of "completion"',
+      '--region is an option of "members add", "members delete", "members list" and 16 more, not of "completion"',
     ],
     [["images", "shared", "--member", PROJECT], '--member is an option of "members show", not of "images shared"'],
   ])("%j: another command's option is refused by name", async (args, message) => {

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createImsClient, type ImsClient } from "../../src/index.js";
 import { createManualClock, OWNER_PROJECT, OWNER_TOKEN, startFakeIms, type FakeIms } from "../../src/fake/index.js";
-import { formatSharingFile, importSharing, planSharing } from "../../src/sharing/index.js";
+import { formatSharingFile, importSharing, ImsSharingImportError, planSharing, readSharing } from "../../src/sharing/index.js";
 import { parseSharingFile } from "../../src/sharing/file.js";
 import { formatPlan } from "../../src/sharing/render.js";
 import { forgetProjects } from "../../src/discovery.js";
@@ -53,7 +53,7 @@ const writes = () => fake.requests.filter((r) => r.method !== "GET").length;
 
 describe("importSharing", () => {
   it("every image with members: projects, accounts, organizations, pending and rejected; plan on it shows no change", async () => {
-    const imported = await importSharing({ clients: { "cn-north-4": ims } });
+    const imported = await readSharing({ clients: { "cn-north-4": ims } });
     expect(imported.unread).toEqual([]);
     expect(imported.desired).toEqual({
       regions: {
@@ -97,7 +97,7 @@ describe("importSharing", () => {
   });
 
   it("only the images named (one without members included, as having none); plan shows no change", async () => {
-    const imported = await importSharing({ clients: { "cn-north-4": ims }, images: [C, B] });
+    const imported = await readSharing({ clients: { "cn-north-4": ims }, images: [C, B] });
     expect(imported.desired.regions["cn-north-4"]?.images).toEqual({ [C]: {}, [B]: { projects: [P1] } });
     expect(Object.keys(imported.desired.regions["cn-north-4"]!.images)).toEqual([C, B]);
     expect(fake.requests.some((r) => r.operation === "listImages")).toBe(false);
@@ -112,7 +112,7 @@ describe("importSharing", () => {
   });
 
   it("a named image found in no region is unread, named, and left out; the others are imported", async () => {
-    const imported = await importSharing({ clients: { "cn-north-4": ims }, images: [B, MISSING] });
+    const imported = await readSharing({ clients: { "cn-north-4": ims }, images: [B, MISSING] });
     expect(Object.keys(imported.desired.regions["cn-north-4"]!.images)).toEqual([B]);
     expect(imported.unread).toHaveLength(1);
     expect(imported.unread[0]).toMatchObject({ region: "cn-north-4", image: MISSING, images: [MISSING] });
@@ -120,11 +120,24 @@ describe("importSharing", () => {
     expect(formatSharingFile(imported)).toMatch(new RegExp(`^# NOT IMPORTED: cn-north-4: the members of image ${MISSING}`, "m"));
   });
 
+  it("importSharing gives the document itself, which planSharing takes as it is; what it cannot read is an error", async () => {
+    const desired = await importSharing({ clients: { "cn-north-4": ims }, images: [B] });
+    expect(desired).toEqual({ regions: { "cn-north-4": { projectId: OWNER_PROJECT, images: { [B]: { projects: [P1] } } } } });
+    const plan = await planSharing(desired, { clients: { "cn-north-4": ims } });
+    expect(plan.changes).toEqual([]);
+    const error = (await importSharing({ clients: { "cn-north-4": ims }, images: [B, MISSING] }).catch(
+      (e: unknown) => e,
+    )) as ImsSharingImportError;
+    expect(error).toBeInstanceOf(ImsSharingImportError);
+    expect(error.message).toContain(`the members of image ${MISSING} could not be read`);
+    expect(Object.keys(error.partial.desired.regions["cn-north-4"]!.images)).toEqual([B]);
+  });
+
   it("looks a named image up in every region: the one that has it is where it goes", async () => {
     const other = await startFakeIms({ clock: createManualClock(), images: [] });
     try {
       const elsewhere = createImsClient({ endpoint: other.url, projectId: OWNER_PROJECT, auth: { token: OWNER_TOKEN } });
-      const imported = await importSharing({ clients: { "cn-north-4": ims, "cn-east-3": elsewhere }, images: [B] });
+      const imported = await readSharing({ clients: { "cn-north-4": ims, "cn-east-3": elsewhere }, images: [B] });
       expect(imported.unread).toEqual([]);
       expect(imported.desired.regions["cn-north-4"]?.images).toEqual({ [B]: { projects: [P1] } });
       expect(imported.desired.regions["cn-east-3"]?.images).toEqual({});
@@ -134,8 +147,8 @@ describe("importSharing", () => {
   });
 
   it("refuses bad options before reading anything", async () => {
-    await expect(importSharing({ clients: {} })).rejects.toThrow(/clients is required/);
-    await expect(importSharing({ clients: { "cn-north-4": ims }, images: ["nope"] })).rejects.toThrow(
+    await expect(readSharing({ clients: {} })).rejects.toThrow(/clients is required/);
+    await expect(readSharing({ clients: { "cn-north-4": ims }, images: ["nope"] })).rejects.toThrow(
       /images\[0\] "nope" is not an image ID/,
     );
     expect(fake.requests).toEqual([]);

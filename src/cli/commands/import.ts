@@ -5,7 +5,7 @@
  * project found through IAM), which the shared, single `--region` cannot be.
  */
 import { rename, stat, writeFile } from "node:fs/promises";
-import { formatSharingFile, importSharing, type SharingImport } from "../../sharing/index.js";
+import { formatSharingFile, readSharing, type SharingImport } from "../../sharing/index.js";
 import { connect, givenProject } from "../framework/connect.js";
 import { CONNECTION_FLAGS, CONNECTION_RULES, INSECURE_HTTP_FLAG, OUTPUT_FLAGS } from "../framework/flags.js";
 import { defineCommand, type CliIo, type CommandContext, type Flags, type ParsedValues } from "../framework/types.js";
@@ -142,7 +142,7 @@ export const IMPORT_COMMAND = defineCommand({
     const { clients, endpoint } = regionClients(ctx);
     let imported: SharingImport;
     try {
-      imported = await importSharing({ clients, images: ctx.values.image, signal: ctx.signal });
+      imported = await readSharing({ clients, images: ctx.values.image, signal: ctx.signal });
     } catch (error) {
       throw inCliTerms(error, "import");
     }
