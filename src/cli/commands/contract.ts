@@ -287,9 +287,11 @@ async function listBroken(): Promise<string> {
 
 /**
  * The contract command; `commands` are how the user runs the suite and a verifying fake, for its
- * help and the suite's hints (default: the installed CLI's own).
+ * help and the suite's hints (default: the installed CLI's own). `cwd`: what the report files'
+ * paths are relative to (default: the working directory; a clone's `npm run contract --` runs in
+ * the clone's root, so it passes where the user typed it).
  */
-export function contractCommand(commands?: ContractCommands): Command {
+export function contractCommand(commands?: ContractCommands, cwd?: string): Command {
   const path = ["contract"];
   const names: ContractCommands = commands ?? {
     contract: defaultInvocation(path),
@@ -324,7 +326,7 @@ export function contractCommand(commands?: ContractCommands): Command {
       const { runContract } = await import("../../contract/run.js");
       const { finishForCi } = await import("../../contract/ci.js");
       const result = await runContract({ ...options, log: (text) => ctx.out.line(text), signal: ctx.signal });
-      const finished = await finishForCi(result, ci);
+      const finished = await finishForCi(result, { ...ci, ...(cwd ? { cwd } : {}) });
       if (finished.text) ctx.out.line(finished.text);
       if (result.verdict === "usage") ctx.out.note(`See: ${names.contract} --help`);
       return finished.exitCode;
