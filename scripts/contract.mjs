@@ -16,5 +16,6 @@ const dist = (file) => path.join(root, "dist", "src", "cli", file);
 const { contractCommand } = await import(dist("commands/contract.js"));
 const { runInProcess } = await import(dist("framework/process.js"));
 
-const command = contractCommand({ contract: "npm run contract --", verifyingFake: "npm run fake" });
+// npm runs scripts in the clone's root: --junit and --report paths are relative to where the user typed the command.
+const command = contractCommand({ contract: "npm run contract --", verifyingFake: "npm run fake" }, process.env.INIT_CWD);
 await runInProcess([...command.path, ...process.argv.slice(2)], { commands: [command], groups: {} });

@@ -39,6 +39,17 @@ export interface Exchange {
   /** The start of the body, for errors and violations. */
   body?: string | undefined;
   ms?: number | undefined;
+  /**
+   * How the request was authenticated, never with what: `token` (X-Auth-Token), `aksk` (a
+   * signed Authorization), or `none`. For reproducers, which name a variable or say "sign it".
+   */
+  auth?: "token" | "aksk" | "none" | undefined;
+  /** The request's headers that carry no credential (the signature's and the token's are left out). */
+  requestHeaders?: Record<string, string> | undefined;
+  /** The request's body as sent (redacted), for coverage of body fields and for reproducers. */
+  requestBody?: string | undefined;
+  /** The upstream the request was meant for (the proxy's upstream; set by the runner). */
+  upstream?: string | undefined;
 }
 
 export function parseViolations(header: string | null): Violation[] {
@@ -83,6 +94,30 @@ export class UpstreamUnreachableError extends ImsError {
 }
 
 type FetchFn = (request: Request) => Promise<Response>;
+
+/** Headers that carry a credential, or that only a signature makes sense of: never recorded. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "x-auth-token", "x-security-token", "cookie", "x-sdk-date"]);
+const REQUEST_BODY_LIMIT = 4000;
+
+/** What of a request a reproducer and the coverage need: how it was authenticated, its other headers, its body. */
+async function requestPart(
+  request: Request,
+  redact: Redactor | ((t: string) => string),
+): Promise<Pick<Exchange, "auth" | "requestHeaders" | "requestBody">> {
+  const auth = request.headers.has("x-auth-token") ? "token" : request.headers.has("authorization") ? "aksk" : "none";
+  const requestHeaders: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) requestHeaders[name] = redact(value);
+  });
+  const text = request.body
+    ? await request
+        .clone()
+        .text()
+        .catch(() => "")
+    : "";
+  const body = text.length > REQUEST_BODY_LIMIT ? `${text.slice(0, REQUEST_BODY_LIMIT)}…` : text;
+  return { auth, requestHeaders, ...(body ? { requestBody: redact(body) } : {}) };
+}
 
 const PRISM_TYPE = "https://stoplight.io/prism/errors#";
 const EXCERPT = 600;
@@ -248,6 +283,7 @@ export function createObserver(options: ObserverOptions = {}): Observer {
           path: url.pathname + url.search,
           status: 0,
           violations: [],
+          ...(await requestPart(request, redact)),
         };
         const started = Date.now();
         let response: Response;

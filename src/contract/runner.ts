@@ -22,7 +22,7 @@ import {
   type ContractTarget,
   type RunState,
 } from "./context.js";
-import { createObserver, describeExchange, UpstreamUnreachableError, type Observer } from "./observe.js";
+import { createObserver, describeExchange, UpstreamUnreachableError, type Exchange, type Observer } from "./observe.js";
 import { PagingError } from "./paging.js";
 import { loadSpec, type ContractSpec } from "./spec.js";
 
@@ -146,6 +146,18 @@ function judge(result: CheckResult, observer: Observer, skippedNow: string | und
   return result;
 }
 
+/**
+ * Names, on each exchange, the upstream it was meant for: the proxy's origin is the proxy's
+ * upstream (IMS's or IAM's), a direct request's is its own. A reproducer goes there, since the
+ * run's proxies stop when it ends.
+ */
+function nameUpstreams(target: ContractTarget, exchanges: readonly Exchange[]): void {
+  const upstreams = new Map<string, string>();
+  if (target.iam?.upstream) upstreams.set(new URL(target.iam.baseUrl).origin, target.iam.upstream);
+  if (target.upstream) upstreams.set(new URL(target.baseUrl).origin, target.upstream);
+  for (const e of exchanges) if (e.origin) e.upstream = upstreams.get(e.origin) ?? e.origin;
+}
+
 /** Runs one check; undefined when the caller stopped the run meanwhile. */
 async function runCheck(run: Run, check: Check): Promise<CheckResult | undefined> {
   const started = Date.now();
@@ -169,6 +181,7 @@ async function runCheck(run: Run, check: Check): Promise<CheckResult | undefined
   } finally {
     observer.dispose();
   }
+  nameUpstreams(run.target, observer.exchanges);
   const result: CheckResult = {
     name: check.name,
     ok: true,

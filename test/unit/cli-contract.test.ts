@@ -5,7 +5,7 @@
 // uses it against ims-sharing's own fake). No suite is run here (that needs Prism: test/contract).
 import { describe, expect, it } from "vitest";
 import { CLI, EXIT } from "../../src/cli/main.js";
-import { contractCommand, contractOptions } from "../../src/cli/commands/contract.js";
+import { ciOptions, contractCommand, contractOptions } from "../../src/cli/commands/contract.js";
 import { parseCommandLine } from "../../src/cli/framework/parse.js";
 import { runCli } from "../../src/cli/framework/run.js";
 import { OWNER_PROJECT, RECIPIENT_PROJECT, SEED_IMAGES, SEED_PROJECTS } from "../../src/fake/index.js";
@@ -116,6 +116,41 @@ describe("the contract command's options", () => {
     } catch (error) {
       expect(String(error)).not.toMatch(/secret-\d/);
     }
+  });
+});
+
+/** The CI options `ims-sharing contract ARGS…` asks for, or the usage error it stops at. */
+function ciOf(args: string[]) {
+  const parsed = parseCommandLine(["contract", ...args], CLI);
+  if (parsed.kind !== "run") throw new Error(`not a run: ${JSON.stringify(parsed)}`);
+  return ciOptions(parsed.values);
+}
+
+describe("the contract command's CI options", () => {
+  it("--junit, --report and --min-coverage (a percentage, with or without %)", () => {
+    expect(ciOf([])).toEqual({});
+    expect(ciOf(["--junit", "out/j.xml", "--report", "r.md", "--min-coverage", "80"])).toEqual({
+      junit: "out/j.xml",
+      report: "r.md",
+      minCoverage: 80,
+    });
+    expect(ciOf(["--min-coverage", "62.5%"])).toEqual({ minCoverage: 62.5 });
+    expect(ciOf(["--min-coverage", "0"])).toEqual({ minCoverage: 0 });
+  });
+
+  it("refuses what is not a percentage, an empty file name, and one file for both reports, naming the flag", () => {
+    for (const pct of ["eighty", "0x50", "", "1e2"])
+      expect(() => ciOf(["--min-coverage", pct])).toThrow(/^--min-coverage must be a percentage/);
+    expect(() => ciOf(["--min-coverage=-5"])).toThrow(/^--min-coverage must be a percentage/);
+    expect(() => ciOf(["--min-coverage", "100.5"])).toThrow("--min-coverage must be a percentage from 0 to 100, got 100.5");
+    expect(() => ciOf(["--junit", ""])).toThrow("--junit needs a file name");
+    expect(() => ciOf(["--junit", "a.xml", "--report", "./a.xml"])).toThrow("--junit and --report name the same file (a.xml)");
+  });
+
+  it("are in the help, with the exit code the gate gives", async () => {
+    const help = (await cli(["contract", "--help"])).stdout;
+    for (const flag of ["--junit FILE", "--report FILE", "--min-coverage PCT"]) expect(help).toContain(flag);
+    expect(help).toContain("1 it breaks it (or the coverage is below --min-coverage)");
   });
 });
 

@@ -9,6 +9,7 @@
  * `contractCommand` with the clone's command names.
  */
 import type { ImsAuth } from "../../auth.js";
+import { ciOptionsProblem, type CiOptions } from "../../contract/ci-options.js";
 import type { ContractCommands, ContractOptions } from "../../contract/run.js";
 import { PRISM_INSTALL } from "../../contract/prism.js";
 import { durationProblem, parseDuration } from "../../duration.js";
@@ -100,6 +101,17 @@ const CONTRACT_FLAGS = {
   "no-workflows": { type: "boolean", help: "do not run the Arazzo workflows" },
   broken: { type: "string", value: "NAME", help: "run against a local fake broken on purpose (see --list-broken)" },
   "list-broken": { type: "boolean", help: "list the broken variants, and run nothing" },
+  junit: { type: "string", value: "FILE", help: "also write the results as JUnit XML to FILE (one test case per check and workflow)" },
+  report: {
+    type: "string",
+    value: "FILE",
+    help: "also write a Markdown report to FILE: the verdict, the coverage, each failure with a curl reproducer (no credential in it)",
+  },
+  "min-coverage": {
+    type: "string",
+    value: "PCT",
+    help: "fail (exit 1) when the run saw less than PCT % of the documented statuses, parameters and enum values, naming the rest",
+  },
 } as const satisfies Flags;
 
 type ContractValues = FlagValues<typeof CONTRACT_FLAGS>;
@@ -219,6 +231,26 @@ export function contractOptions(values: ContractValues, env: Env, commands: Cont
   return options;
 }
 
+/** The CI outputs from the flags (--junit, --report, --min-coverage), checked before anything runs. */
+export function ciOptions(values: ContractValues, name = "contract"): CiOptions {
+  const options: CiOptions = {};
+  for (const flag of ["junit", "report"] as const) {
+    const file = values[flag];
+    if (file === undefined) continue;
+    if (!file) throw new UsageError(`--${flag} needs a file name`, name);
+    options[flag] = file;
+  }
+  const pct = values["min-coverage"];
+  if (pct !== undefined) {
+    // `80` or `80%`; anything else (`eighty`, `0x50`, empty) is refused rather than read as something.
+    if (!/^\d+(\.\d+)?%?$/.test(pct.trim())) throw new UsageError(`--min-coverage must be a percentage from 0 to 100, got "${pct}"`, name);
+    options.minCoverage = Number.parseFloat(pct);
+  }
+  const problem = ciOptionsProblem(options);
+  if (problem) throw new UsageError(problem, name);
+  return options;
+}
+
 function description(commands: ContractCommands): string {
   return [
     "Runs the contract suite through Stoplight Prism's validating proxy (prism proxy --errors) against an upstream (a local fake",
@@ -238,6 +270,9 @@ function description(commands: ContractCommands): string {
     "Credentials: a flag beats any variable (--token wins over HUAWEICLOUD_SDK_AK/SK, --recipient-token over",
     "HUAWEICLOUD_SDK_RECIPIENT_AK/SK); an IAM token and AK/SK together are refused, as flags or as variables with no flag to",
     "choose. Prefer the environment for secrets: flags show in the process list and shell history.",
+    "Coverage: after the run, the documented statuses each operation was answered with, and the parameters and enum values",
+    "sent (only the upstream's own answers count); --min-coverage PCT fails a run that kept the contract below PCT %.",
+    "--junit FILE and --report FILE.md keep the results for CI (relative to the working directory, each written whole).",
     `Needs Stoplight Prism, an optional peer dependency: ${PRISM_INSTALL}`,
   ].join("\n");
 }
@@ -252,9 +287,11 @@ async function listBroken(): Promise<string> {
 
 /**
  * The contract command; `commands` are how the user runs the suite and a verifying fake, for its
- * help and the suite's hints (default: the installed CLI's own).
+ * help and the suite's hints (default: the installed CLI's own). `cwd`: what the report files'
+ * paths are relative to (default: the working directory; a clone's `npm run contract --` runs in
+ * the clone's root, so it passes where the user typed it).
  */
-export function contractCommand(commands?: ContractCommands): Command {
+export function contractCommand(commands?: ContractCommands, cwd?: string): Command {
   const path = ["contract"];
   const names: ContractCommands = commands ?? {
     contract: defaultInvocation(path),
@@ -269,9 +306,9 @@ export function contractCommand(commands?: ContractCommands): Command {
     waits: "never",
     connects: false,
     exitCodes:
-      "Exit codes: 0 the upstream keeps the contract, 1 it breaks it, 2 usage error (Prism missing, no credentials, an image\n" +
-      "named that does not exist), 3 the upstream is unreachable (nothing listening, DNS failure, TLS error): no verdict,\n" +
-      "130 interrupted.",
+      "Exit codes: 0 the upstream keeps the contract, 1 it breaks it (or the coverage is below --min-coverage), 2 usage error\n" +
+      "(Prism missing, no credentials, an image named that does not exist), 3 the upstream is unreachable (nothing listening,\n" +
+      "DNS failure, TLS error): no verdict, 130 interrupted.",
     examples: [
       `${names.contract} --region cn-north-4 --project-id YOUR_PROJECT_ID`,
       `${names.contract} --region cn-north-4 --project-id P --image IMAGE_ID --member-project PROJECT_ID`,
@@ -284,11 +321,15 @@ export function contractCommand(commands?: ContractCommands): Command {
         return EXIT.ok;
       }
       const options = contractOptions(ctx.values, ctx.env, names, ctx.name);
+      const ci = ciOptions(ctx.values, ctx.name);
       // Loaded when run: the suite pulls in the fake and Prism only then, and the other commands never load it.
       const { runContract } = await import("../../contract/run.js");
+      const { finishForCi } = await import("../../contract/ci.js");
       const result = await runContract({ ...options, log: (text) => ctx.out.line(text), signal: ctx.signal });
+      const finished = await finishForCi(result, { ...ci, ...(cwd ? { cwd } : {}) });
+      if (finished.text) ctx.out.line(finished.text);
       if (result.verdict === "usage") ctx.out.note(`See: ${names.contract} --help`);
-      return result.exitCode;
+      return finished.exitCode;
     },
   });
 }
