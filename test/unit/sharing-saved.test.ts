@@ -128,6 +128,18 @@ describe("saved plans", () => {
     expect(writes(north.fake)).toEqual([]);
   });
 
+  it("refuses a plan whose images cannot be read again, naming them, sending nothing anywhere", async () => {
+    const saved = throughJson(await savePlan(await planSharing(desired, { clients: clients() })));
+    await south.fake.close();
+    const error = (await applySavedPlan(loadPlan(saved), { clients: clients() }).catch((e: unknown) => e)) as ImsStalePlanError;
+    expect(error).toBeInstanceOf(ImsStalePlanError);
+    expect(error.images).toEqual([]);
+    expect(error.unread.map((u) => `${u.region}/${u.image}`)).toEqual([`cn-south-1/${A}`, `cn-south-1/${B}`]);
+    expect(error.message).toContain(`cn-south-1 image ${A} could not be read again: `);
+    expect(writes(north.fake)).toEqual([]);
+    south = await region([S1]);
+  });
+
   it("refuses another format version, first and alone, and names every malformed field", async () => {
     const saved = throughJson(await savePlan(await planSharing(desired, { clients: clients() }))) as Record<string, unknown>;
     const newer = { ...saved, version: 2, changes: "not read" };
