@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { createManualClock, OWNER_PROJECT, SEED_IMAGES, SEED_PROJECTS, startFakeIms, type FakeIms } from "../../src/fake/index.js";
-import { cli, FAST_CLIENT, type InProcessOptions } from "../helpers/cli.js";
+import { cli, FAST_CLIENT, runAsPrinted, type InProcessOptions } from "../helpers/cli.js";
 
 const JOB_MS = 2_000;
 const [IMAGE, IMAGE_2] = SEED_IMAGES;
@@ -125,6 +125,41 @@ describe("plan -o and apply PLAN.json", () => {
     expect((await cli(["apply", named, "--yes"], owner)).code).toBe(1);
     expect((await cli(["apply", named, "-f", file], owner)).code).toBe(2);
     expect((await cli(["apply", "--yes"], owner)).stderr).toContain('"apply" needs -f FILE (a sharing file) or PLAN');
+  });
+});
+
+describe("the command plan -o prints", () => {
+  // The built binary (npm run build), run in bash exactly as printed, on a fake with a real clock.
+  it("works as printed: it asks without --yes (as every apply does), and applies the plan with it", async () => {
+    const fake = await startFakeIms({ jobDurationMs: 10 });
+    try {
+      await writeFile(
+        file,
+        stringify({
+          regions: {
+            "cn-north-4": {
+              endpoint: fake.url,
+              projectId: OWNER_PROJECT,
+              credentials: { tokenEnv: "OWNER_IMS_TOKEN" },
+              images: { [IMAGE]: { projects: [SEED_PROJECTS[0]] } },
+            },
+          },
+        }),
+      );
+      const plan = await cli(["plan", "-f", file, "-o", saved], owner);
+      const printed = /apply exactly it with: (.+)$/m.exec(plan.stdout)?.[1];
+      expect(printed).toBe(`ims-sharing apply ${saved}`);
+      const env = { OWNER_IMS_TOKEN: "owner-token" };
+      const asked = await runAsPrinted(printed!, env);
+      expect(asked.code, asked.stderr).toBe(2);
+      expect(asked.stdout).toContain(`Saved plan ${saved}: made `);
+      expect(asked.stderr).toContain("without a terminal to ask on, pass --yes");
+      const applied = await runAsPrinted(`${printed!} --yes`, env);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(fake.state.membersOf(IMAGE)).toEqual([SEED_PROJECTS[0]]);
+    } finally {
+      await fake.close();
+    }
   });
 });
 
