@@ -47,7 +47,15 @@ export type { RetryEvent, RetryOptions } from "./retry.js";
 export type { PollErrorEvent, PollOptions, WaitOptions } from "./wait.js";
 export type { ValidationIssue } from "./validate.js";
 export {
+  applySavedPlan,
   applySharing,
+  checkSavedPlan,
+  ImsStalePlanError,
+  isSavedPlan,
+  loadPlan,
+  PLAN_FORMAT,
+  PLAN_FORMAT_VERSION,
+  savePlan,
   DEFAULT_CONCURRENCY,
   DEFAULT_MAX_BATCH_IMAGES,
   DEFAULT_MODE,
@@ -87,6 +95,13 @@ export type {
   SharingPlan,
   SharingProblem,
   SharingReadFailure,
+  CheckPlanOptions,
+  LoadedPlan,
+  SavedChange,
+  SavedMember,
+  SavedPlan,
+  SavePlanOptions,
+  StaleImage,
 } from "./sharing/index.js";
 /** The operation table generated from the spec: method, path, schemas and facts of every operation. */
 export { operations as OPERATIONS } from "../generated/operations.js";

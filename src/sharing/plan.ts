@@ -118,6 +118,12 @@ export interface SharingPlan {
    * refuses it. Empty when every image was read.
    */
   unread: SharingReadFailure[];
+  /**
+   * The targets the plan was limited to (`cn-north-4`, `cn-north-4/<image id>`): only those were
+   * read and would be changed, so the plan is partial (by choice, unlike `unread`: it can be
+   * applied). Absent or empty: every image of the file was planned.
+   */
+  targets?: string[] | undefined;
 }
 
 /**
@@ -309,6 +315,54 @@ export interface PlanOptions {
   quota?: number | undefined;
   /** Images per request in `batches` (default {@link DEFAULT_MAX_BATCH_IMAGES}). */
   maxBatchImages?: number | undefined;
+  /**
+   * Plan only these: a region (`cn-north-4`: its every image) or one image (`cn-north-4/<image id>`).
+   * Nothing else is read or planned, and the plan says it is partial (`targets`). Each must name a
+   * region (and image) of the file.
+   */
+  targets?: readonly string[] | undefined;
+}
+
+/** An image the file names, with who should be able to use it. */
+interface PlannedImage extends ImageRef {
+  wanted: DesiredImage;
+}
+
+/**
+ * The images of the file that `targets` select (every image without targets), in the file's
+ * order, and what is wrong with the targets: a malformed one, or one naming a region or an
+ * image the file does not have.
+ */
+export function selectTargets(
+  desired: DesiredSharing,
+  targets: readonly string[] | undefined,
+): { images: PlannedImage[]; issues: ValidationIssue[] } {
+  const all: PlannedImage[] = [];
+  for (const [region, entry] of Object.entries(desired.regions)) {
+    for (const [image, wanted] of Object.entries(entry.images)) all.push({ region, image, wanted });
+  }
+  if (targets === undefined || !targets.length) return { images: all, issues: [] };
+  const issues: ValidationIssue[] = [];
+  const regions = new Set<string>();
+  const images = new Set<string>();
+  targets.forEach((target, i) => {
+    const path = `targets[${i}]`;
+    const parts = typeof target === "string" ? target.split("/") : [];
+    const [region, image] = parts;
+    if (!region || parts.length > 2 || (parts.length === 2 && !image)) {
+      issues.push({ path, message: `must be REGION or REGION/IMAGE_ID (such as cn-north-4/<image id>), got ${JSON.stringify(target)}` });
+      return;
+    }
+    const entry = Object.hasOwn(desired.regions, region) ? desired.regions[region] : undefined;
+    if (!entry) {
+      const known = Object.keys(desired.regions).join(", ") || "none";
+      issues.push({ path, message: `names region ${region}, which the sharing file does not have (its regions: ${known})` });
+    } else if (image === undefined) regions.add(region);
+    else if (!Object.hasOwn(entry.images, image)) {
+      issues.push({ path, message: `names image ${image}, which regions.${region}.images does not list` });
+    } else images.add(`${region}/${image}`);
+  });
+  return { images: all.filter((i) => regions.has(i.region) || images.has(`${i.region}/${i.image}`)), issues };
 }
 
 /**
@@ -333,12 +387,10 @@ export interface PlanOptions {
 export async function planSharing(desired: DesiredSharing, options: PlanOptions): Promise<SharingPlan> {
   const fileIssues = validateDesiredSharing(desired);
   if (fileIssues.length) throw new ImsValidationError(fileIssues, "sharing file");
-  const targets: (ImageRef & { wanted: DesiredImage })[] = [];
-  for (const [region, entry] of Object.entries(desired.regions)) {
-    for (const [image, wanted] of Object.entries(entry.images)) targets.push({ region, image, wanted });
-  }
   const given = optionsAsGiven(options);
+  const { images: targets, issues: targetIssues } = selectTargets(desired, given.targets);
   const issues = [
+    ...targetIssues,
     ...optionIssues(given),
     ...missingClients(
       targets.map((t) => t.region),
@@ -434,6 +486,7 @@ export async function planSharing(desired: DesiredSharing, options: PlanOptions)
     problems,
     batches: groupBatches(changes, { maxBatchImages: options.maxBatchImages }),
     unread,
+    ...(options.targets?.length ? { targets: [...options.targets] } : {}),
   };
   planClients.set(plan, clients);
   return plan;

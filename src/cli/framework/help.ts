@@ -37,7 +37,7 @@ function flagLabel(name: string, spec: FlagSpec): string {
 
 /** What follows the command's words in its usage line. */
 export function synopsis(command: Command): string {
-  const parts: string[] = (command.args ?? []).map((a) => a.name);
+  const parts: string[] = (command.args ?? []).map((a) => (a.optional ? `[${a.name}]` : a.name));
   const groups = new Map<string, string[]>();
   const optional: string[] = [];
   for (const [name, spec] of Object.entries(command.flags)) {

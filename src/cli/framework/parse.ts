@@ -191,10 +191,12 @@ function valueProblem(command: Command, values: ParsedValues): string | undefine
 function argsProblem(command: Command, args: readonly string[]): string | undefined {
   const wanted = command.args ?? [];
   if (args.length > wanted.length) return `unexpected argument "${args[wanted.length]}"`;
-  if (args.length < wanted.length) {
-    return `${commandName(command)} takes ${wanted.length === 1 ? "one" : wanted.length} ${wanted.map((a) => a.name).join(" ")}`;
+  const required = wanted.filter((a) => !a.optional);
+  if (args.length < required.length) {
+    return `${commandName(command)} takes ${required.length === 1 ? "one" : required.length} ${required.map((a) => a.name).join(" ")}`;
   }
   for (const [i, spec] of wanted.entries()) {
+    if (i >= args.length) break;
     if (spec.choices && !spec.choices.includes(args[i] ?? "")) return `${spec.name}: "${args[i]}" is not one of ${spec.choices.join(", ")}`;
   }
   return undefined;

@@ -49,6 +49,8 @@ export type ParsedValues = Record<string, string | boolean | string[] | undefine
 export interface ArgSpec {
   readonly name: string;
   readonly help: string;
+  /** May be left out (only the last arguments may be); the command sees fewer `args`. */
+  readonly optional?: boolean;
   /** The only values accepted (also what tab completion offers). */
   readonly choices?: readonly string[];
   /** Values tab completion offers, each with what it is; the command checks what it is given itself (api's operation IDs). */

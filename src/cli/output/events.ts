@@ -128,6 +128,9 @@ export const JSON_EVENTS = {
       unread:
         "what could not be read, so the plan is partial (apply refuses it): region, image (null for the whole region), images, " +
         "message, error",
+      partial: "true when --target limited the plan (only those regions and images were read; apply changes only them)",
+      targets: "the --target values the plan was limited to, else []",
+      saved: "apply PLAN.json: the saved plan (path, createdAt, file: {name, sha256} of the sharing file, targets), else null",
     },
   },
   applyJob: {
