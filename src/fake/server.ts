@@ -3,10 +3,11 @@
  * tests, the sandbox and the contract suite (through Prism's validating proxy: every answer
  * follows the spec). It answers every operation of the spec's table (routes.ts), like IMS: IMS-
  * and gateway-shaped errors with real IMG codes, `X-Request-Id` on every response, jobs that run
- * over time on an injectable clock, faults on demand, AK/SK signatures verified with the
- * project's own signer. Every response also says what answered it, `X-Ims-Fake: ims-sharing
- * <version>; signatures=verified|unchecked` (identity.ts), which IMS never sends: the contract
- * runner changes the seed images and uses the fake's tokens only when the upstream says so.
+ * over time on an injectable clock, faults on demand, the gateway's per-tenant rate limit when
+ * asked (throttle.ts), AK/SK signatures verified with the project's own signer. Every response
+ * also says what answered it, `X-Ims-Fake: ims-sharing <version>; signatures=verified|unchecked`
+ * (identity.ts), which IMS never sends: the contract runner changes the seed images and uses
+ * the fake's tokens only when the upstream says so.
  *
  * Tenants are projects. With AK/SK the caller is the `X-Project-Id` header (OWNER_PROJECT when
  * absent); with a token, the project `tokens` maps it to (OWNER_TOKEN → OWNER_PROJECT and

@@ -203,9 +203,10 @@ describe("a throttled apply on the fake", () => {
   let fake: FakeIms | undefined;
   afterEach(() => fake?.close());
 
-  it("completes every change, sending nothing into a window the gateway closed", { timeout: 120_000 }, async () => {
-    const images = Array.from({ length: 60 }, (_, i) => `6b9a2a3e-0c1d-4e5f-8a7b-${String(i).padStart(12, "0")}`);
-    const P1 = "11111111111111111111111111111111";
+  const images = Array.from({ length: 60 }, (_, i) => `6b9a2a3e-0c1d-4e5f-8a7b-${String(i).padStart(12, "0")}`);
+  const P1 = "11111111111111111111111111111111";
+  /** 60 images to share with P1 on a fake that lets each tenant make 20 requests a second, 40 at once; and the plan. */
+  async function throttledPlan() {
     // Real time: the client waits out each Retry-After for real (a second, rounded up by the gateway).
     fake = await startFakeIms({ jobDurationMs: 50, images: images.map((id) => ({ id })), rateLimit: { requestsPerSecond: 20, burst: 40 } });
     const desired: DesiredSharing = {
@@ -215,7 +216,11 @@ describe("a throttled apply on the fake", () => {
     const planner = createImsClient({ ...base, retry: { attempts: 20 } });
     const plan = await planSharing(desired, { clients: { "cn-north-4": planner } });
     expect(plan.changes).toHaveLength(60);
+    return { fake, base, plan };
+  }
 
+  it("completes every change, sending nothing into a window the gateway closed", { timeout: 120_000 }, async () => {
+    const { fake, base, plan } = await throttledPlan();
     // What the applying client sent and when it heard back; without retries of its own, every
     // 429 of a change or a listing reaches applySharing's limiter.
     const seen: { path: string; sentAt: number; answeredAt: number; status: number; retryAfter: string | null }[] = [];
@@ -257,4 +262,18 @@ describe("a throttled apply on the fake", () => {
     const inside = gated.filter((s) => windows.some((w) => s.sentAt > w.from && s.sentAt < w.until));
     expect(inside).toEqual([]);
   });
+
+  it(
+    "completes every change with clients that retry as the command line's do (their own retries honour Retry-After)",
+    { timeout: 120_000 },
+    async () => {
+      const { fake, base, plan } = await throttledPlan();
+      const logged = fake.requests.length;
+      const report = await applySharing(plan, { clients: { "cn-north-4": createImsClient(base) }, maxBatchImages: 5 });
+      expect(report.images.flatMap((i) => i.failed)).toEqual([]);
+      expect(report.ok).toBe(true);
+      for (const id of images) expect(fake.state.membersOf(id)).toEqual([P1]);
+      expect(fake.requests.slice(logged).some((r) => r.status === 429)).toBe(true);
+    },
+  );
 });
