@@ -29,8 +29,6 @@ export interface AdaptiveOptions {
   now?: (() => number) | undefined;
   /** Calls `fire` after `ms`, returning a cancel function (default: a timer, `after` in signals.ts). */
   timer?: ((ms: number, fire: () => void) => () => void) | undefined;
-  /** Hears each throttled task: the new limit, and until when the region is closed. */
-  onThrottle?: ((event: { limit: number; closedUntil: number; retryAfterMs: number }) => void) | undefined;
 }
 
 /** A limiter that adapts; `limit` and `closedUntil` are there to be watched (tests, progress). */
@@ -84,6 +82,11 @@ class AdaptiveSlots implements AdaptiveLimiter {
       });
       return;
     }
+    // Stopped: the window's timer would only keep the process waiting.
+    if (signal?.aborted && this.armed) {
+      this.armed();
+      this.armed = undefined;
+    }
     while (this.queue.length && (this.running < this.limit || signal?.aborted)) void this.queue.shift()!();
     // Listening only while there is work: a long-lived caller signal gathers no listeners.
     if (!this.queue.length && !this.running && this.listening) {
@@ -100,7 +103,6 @@ class AdaptiveSlots implements AdaptiveLimiter {
       this.limit = Math.max(1, Math.floor(this.limit / 2));
       this.round++;
     }
-    this.options.onThrottle?.({ limit: this.limit, closedUntil: this.closedUntil, retryAfterMs });
   }
 
   private succeeded(tookMs: number, startedIn: number): void {

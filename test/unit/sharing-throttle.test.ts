@@ -18,6 +18,8 @@ function manualTime() {
   let now = 0;
   const timers = new Set<{ at: number; fire: () => void }>();
   return {
+    /** Timers set and not yet fired or cancelled. */
+    armed: () => timers.size,
     now: () => now,
     timer: (ms: number, fire: () => void) => {
       const entry = { at: now + ms, fire };
@@ -173,7 +175,7 @@ describe("the adaptive limiter", () => {
 
   it("starts queued tasks at once when the signal aborts, rather than after the window", async () => {
     const controller = new AbortController();
-    const { limiter: l } = limiter({ max: 1, signal: controller.signal });
+    const { time, limiter: l } = limiter({ max: 1, signal: controller.signal });
     const first = task();
     const second = task();
     void l.run(first.run);
@@ -181,8 +183,10 @@ describe("the adaptive limiter", () => {
     await settle();
     await first.fail(throttle(60_000));
     expect(second.starts).toBe(0);
+    expect(time.armed()).toBe(1);
     controller.abort();
     await settle();
+    expect(time.armed()).toBe(0);
     expect([first.starts, second.starts]).toEqual([2, 1]);
     await second.succeed();
     await expect(waiting).resolves.toBe("ok");
