@@ -20,11 +20,14 @@
  * `credentials` (it then refuses a wrong AK/SK signature with 401 APIGW.0301, as the gateway
  * does), `unchecked` when it accepts any signature. IMS sends no such header; the contract suite
  * relies on it to know the upstream is this fake, never on its address.
+ *
+ * `rateLimit: { requestsPerSecond, burst }` plays the API gateway's throttling: a token bucket
+ * per calling project, 429 APIGW.0308 with `Retry-After` over it.
  */
 export { startFakeIms, LOCAL_AK_SK, LOCAL_CREDENTIALS, OWNER_TOKEN, RECIPIENT_TOKEN } from "./server.js";
 export { FAKE_HEADER, parseFakeIdentity } from "./identity.js";
 export type { FakeIdentity } from "./identity.js";
-export type { Fault, FakeIms, FakeImsOptions, FakeReply, FakeRequestLog } from "./server.js";
+export type { Fault, FakeIms, FakeImsOptions, FakeReply, FakeRequestLog, RateLimit } from "./server.js";
 export { createManualClock, isManualClock, systemClock } from "./clock.js";
 export type { Clock, ManualClock } from "./clock.js";
 export {

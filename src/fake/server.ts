@@ -3,10 +3,11 @@
  * tests, the sandbox and the contract suite (through Prism's validating proxy: every answer
  * follows the spec). It answers every operation of the spec's table (routes.ts), like IMS: IMS-
  * and gateway-shaped errors with real IMG codes, `X-Request-Id` on every response, jobs that run
- * over time on an injectable clock, faults on demand, AK/SK signatures verified with the
- * project's own signer. Every response also says what answered it, `X-Ims-Fake: ims-sharing
- * <version>; signatures=verified|unchecked` (identity.ts), which IMS never sends: the contract
- * runner changes the seed images and uses the fake's tokens only when the upstream says so.
+ * over time on an injectable clock, faults on demand, the gateway's per-tenant rate limit when
+ * asked (throttle.ts), AK/SK signatures verified with the project's own signer. Every response
+ * also says what answered it, `X-Ims-Fake: ims-sharing <version>; signatures=verified|unchecked`
+ * (identity.ts), which IMS never sends: the contract runner changes the seed images and uses
+ * the fake's tokens only when the upstream says so.
  *
  * Tenants are projects. With AK/SK the caller is the `X-Project-Id` header (OWNER_PROJECT when
  * absent); with a token, the project `tokens` maps it to (OWNER_TOKEN → OWNER_PROJECT and
@@ -46,10 +47,11 @@ import {
   type Refusal,
   type SeedImage,
 } from "./state.js";
+import { TenantThrottle, throttled, type RateLimit } from "./throttle.js";
 import { WRITE_RULES } from "./writes.js";
 import { defaultTenants, SUBPROJECT_REGION_PROJECT, SUBPROJECT_TOKEN, Tenants, type FakeTenant } from "./tenants.js";
 
-export type { Fault, FakeReply };
+export type { Fault, FakeReply, RateLimit };
 
 /** The token that acts as OWNER_PROJECT (as does any token not in `tokens`). */
 export const OWNER_TOKEN = "fake-owner-token";
@@ -122,6 +124,13 @@ export interface FakeImsOptions {
   projects?: Record<string, FakeProject> | undefined;
   /** Where jobs get the time (default: real time); `createManualClock()` for tests that assert phases. */
   clock?: Clock | undefined;
+  /**
+   * The API gateway's rate limit, per tenant (the calling project): a token bucket of `burst`
+   * requests refilled at `requestsPerSecond`, on the fake's clock. A request over it is answered
+   * 429 APIGW.0308 with `Retry-After` (whole seconds until a token is there) and logged with
+   * status 429. Default: no limit.
+   */
+  rateLimit?: RateLimit | undefined;
   /** Faults to inject from the start; more with `fake.inject()`. */
   faults?: Fault[] | undefined;
   /** Rewrites every answer before it is sent: the contract suite builds broken IMS variants with it. */
@@ -212,6 +221,7 @@ interface Context {
   identity: Record<string, string>;
   authenticator: Authenticator;
   handlers: Handlers;
+  throttle: TenantThrottle | undefined;
 }
 
 function dispatch<K extends OperationId>(handlers: Handlers, id: K, call: Parameters<Handler<K>>[0]): Answer<K> {
@@ -235,6 +245,8 @@ async function route(
     return reply(404, gatewayError("APIGW.0101", `The API does not exist or has not been published: ${method} ${url.pathname}`, requestId));
   const id = matched.route.id;
   log.operation = id;
+  const retryAfter = context.throttle?.take(caller);
+  if (retryAfter !== undefined) return throttled(requestId, {}, retryAfter);
   const input = parseInput(id, matched.params, url.searchParams, body);
   if (isRefusal(input)) return reply(input.status, imsError(input.code, input.message));
   const projectId = matched.params.project_id;
@@ -252,12 +264,9 @@ async function route(
 
 /** The answer of an injected `status` fault: the gateway's throttling body for 429, IMS's otherwise. */
 function injectedStatus(fault: Extract<Fault, { type: "status" }>, headers: Record<string, string>, requestId: string): FakeReply {
+  if (fault.status === 429) return throttled(requestId, headers, fault.retryAfter);
   const withRetry = fault.retryAfter === undefined ? headers : { ...headers, "retry-after": String(fault.retryAfter) };
-  const text =
-    fault.status === 429
-      ? gatewayError("APIGW.0308", "The throttling threshold has been reached.", requestId)
-      : imsError("IMG.0000", `Injected fault: HTTP ${fault.status}.`);
-  return { status: fault.status, headers: withRetry, body: text };
+  return { status: fault.status, headers: withRetry, body: imsError("IMG.0000", `Injected fault: HTTP ${fault.status}.`) };
 }
 
 /** Answers one request: CORS preflights, the faults that act before and after it is handled, and the answer itself. */
@@ -346,6 +355,7 @@ export async function startFakeIms(options: FakeImsOptions = {}): Promise<FakeIm
     identity: { [FAKE_HEADER]: fakeIdentity(authenticator.verifies) },
     authenticator,
     handlers: createHandlers(state, faults, options.jobDurationMs ?? 1_000, { tenants, base: () => url }),
+    throttle: options.rateLimit ? new TenantThrottle(options.rateLimit, clock) : undefined,
   };
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {

@@ -11,7 +11,8 @@
 import { ImsValidationError, mayHaveTakenEffect } from "../errors.js";
 import { jobOutcome } from "../job.js";
 import { READ_BACK_MS } from "../change.js";
-import { regionLimiters, sleep, type Limiter } from "../signals.js";
+import { sleep, type Limiter } from "../signals.js";
+import { adaptiveLimiters } from "./adaptive.js";
 import { notify } from "../options.js";
 import type { ValidationIssue } from "../validate.js";
 import {
@@ -156,7 +157,12 @@ export interface ApplyOptions {
    * plan read from JSON (or copied) has none and needs them given.
    */
   clients?: Readonly<Record<string, SharingClient>> | undefined;
-  /** Requests (batches, read-backs) in flight at once in each region; regions run side by side (default {@link DEFAULT_CONCURRENCY}). */
+  /**
+   * The most requests (batches, read-backs) in flight at once in each region; regions run side by
+   * side (default {@link DEFAULT_CONCURRENCY}). Fewer while a region's gateway throttles (429):
+   * halved on a 429, one more after a round of fast answers, and nothing sent to the region until
+   * its `Retry-After` has passed; a throttled request is sent again then (src/sharing/adaptive.ts).
+   */
   concurrency?: number | undefined;
   /**
    * Send every addition only after every removal of its images, always (default: only where the
@@ -323,10 +329,16 @@ function ended(sent: SentBatch, job: SharingJob, error?: unknown): BatchOutcome 
 async function sendBatch(batch: SharingBatch, run: Run): Promise<BatchOutcome | { type: "accepted"; sent: AcceptedBatch }> {
   const { signal } = run;
   if (signal?.aborted) return { type: "not-sent", batch };
-  const order = run.sent++;
   let resent: string | undefined;
   const body = batchBody(batch);
-  const request = () => SEND[batch.kind](run.clients[batch.region] as SharingClient, body, signal);
+  // Each request takes a slot of its region's limiter, which also sends it again after a 429.
+  let order: number | undefined;
+  const request = () =>
+    run.limiter(batch.region)(() => {
+      signal?.throwIfAborted();
+      order ??= run.sent++;
+      return SEND[batch.kind](run.clients[batch.region] as SharingClient, body, signal);
+    });
   let accepted: { jobId: string };
   try {
     try {
@@ -337,16 +349,19 @@ async function sendBatch(batch: SharingBatch, run: Run): Promise<BatchOutcome | 
       accepted = await request();
     }
   } catch (error) {
+    // Stopped while it waited for a slot: never sent.
+    if (order === undefined) return { type: "not-sent", batch };
     return outcomeOfError({ batch, order, ...(resent === undefined ? {} : { resent }) }, error, signal);
   }
-  const sent: AcceptedBatch = { batch, order, jobId: accepted.jobId, ...(resent === undefined ? {} : { resent }) };
+  // Set by the attempt that was answered.
+  const sent: AcceptedBatch = { batch, order: order!, jobId: accepted.jobId, ...(resent === undefined ? {} : { resent }) };
   run.emit({ type: "accepted", region: batch.region, kind: batch.kind, images: batch.images, jobId: sent.jobId });
   return { type: "accepted", sent };
 }
 
-/** Sends one batch (holding one of its region's request slots) and waits for its job (holding none: the wait polls). */
+/** Sends one batch (its request holding one of its region's request slots) and waits for its job (holding none: the wait polls). */
 async function runBatch(batch: SharingBatch, run: Run): Promise<BatchOutcome> {
-  const sending = await run.limiter(batch.region)(() => sendBatch(batch, run));
+  const sending = await sendBatch(batch, run);
   if (sending.type !== "accepted") return sending;
   const { sent } = sending;
   const { signal, timeoutMs } = run;
@@ -606,9 +621,9 @@ function applyIssues(
 
 /**
  * Applies a plan made by `planSharing`: sends its batches (at most `concurrency` requests in
- * flight in each region, regions side by side), waits for every job (a wait holds no request
- * slot: it polls), then reads back the members of each changed image as soon as its jobs have
- * ended and compares them with the file. An image's additions wait for its removals only when
+ * flight in each region, fewer while its gateway throttles, regions side by side), waits for
+ * every job (a wait holds no request slot: it polls), then reads back the members of each
+ * changed image as soon as its jobs have ended and compares them with the file. An image's additions wait for its removals only when
  * the removals free the places the additions need (the quota), or with `removalsFirst`;
  * otherwise both run at once, as they touch different members. A plan with no changes sends
  * nothing.
@@ -634,11 +649,13 @@ export async function applySharing(plan: SharingPlan, options: ApplyOptions = {}
   if (!plan.changes.length) return { images: [], jobs: [], interrupted: false, ok: true };
 
   const { signal, onProgress } = options;
+  // Adapts to the gateway's throttling per region, never above `concurrency` (adaptive.ts).
+  const limiters = adaptiveLimiters({ max: options.concurrency ?? DEFAULT_CONCURRENCY, signal });
   const run: Run = {
     plan,
     // Every region with a change has one (applyIssues says which do not).
     clients: clients ?? {},
-    limiter: regionLimiters(options.concurrency ?? DEFAULT_CONCURRENCY),
+    limiter: (region) => limiters(region).run,
     signal,
     timeoutMs: options.timeoutMs,
     readBack: options.readBack !== false,
