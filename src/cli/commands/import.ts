@@ -22,7 +22,7 @@ const IMPORT_FLAGS = {
     value: "R",
     help: "a region to import (repeat for several; left out: HUAWEICLOUD_SDK_REGION); each region's project is found through IAM",
   },
-  output: { type: "string", short: "o", value: "FILE", help: "write the sharing file there (left out: stdout); an existing file is kept" },
+  out: { type: "string", short: "o", value: "FILE", help: "write the sharing file there (left out: stdout); an existing file is kept" },
   force: { type: "boolean", help: "with -o, overwrite FILE if it exists" },
   endpoint: CONNECTION_FLAGS.endpoint,
   "project-id": CONNECTION_FLAGS["project-id"],
@@ -134,7 +134,7 @@ export const IMPORT_COMMAND = defineCommand({
     "ims-sharing import --region cn-north-4 --region cn-east-3 --image d164b5df-1bc3-4c3f-893e-3e471fd16e64 --json",
   ],
   async run(ctx) {
-    const file = ctx.values.output;
+    const file = ctx.values.out;
     const force = ctx.values.force === true;
     if (force && file === undefined) throw new UsageError("--force applies only with -o FILE", ctx.name);
     if (file !== undefined && !force && (await exists(file)))
