@@ -5,28 +5,12 @@
  * `ims-sharing project`. Without a project ID the region's project is found through IAM (as the
  * official SDKs do); with a custom --endpoint that needs IAM's endpoint and the region named.
  */
-import { createImsClient, type ImsClient } from "../../client.js";
+import { createImsClient } from "../../client.js";
 import { DEFAULT_IAM_ENDPOINT } from "../../discovery.js";
-import { resolveCredentials, resolvePlace, type CredentialSource, type Place } from "../../environment.js";
+import { resolveCredentials, resolvePlace, type Place } from "../../environment.js";
 import { inCliTerms } from "../output/report.js";
 import { UsageError } from "../output/usage-error.js";
-import type { CliIo, ParsedValues } from "./types.js";
-
-/** How the project of a run is known: given (a flag or the variable), or to be found through IAM. */
-export type ProjectSource =
-  { from: "flag" | "env"; projectId: string } | { from: "iam"; region: string; iamEndpoint: string } | { from: "none"; why: string };
-
-/** The client of a run, and how it reached IMS (for hints). */
-export interface Connection {
-  client: ImsClient;
-  place: Place;
-  credentials: CredentialSource;
-  project: ProjectSource;
-  /** With --endpoint: the region whose project IAM is asked for (then printed in hints beside it). */
-  projectRegion?: string | undefined;
-  /** IAM's endpoint as given (`flag`: by --iam-endpoint, which hints repeat), when the project is found through it. */
-  iamEndpoint?: { url: string; flag: boolean } | undefined;
-}
+import type { CliIo, Connection, ParsedValues, ProjectSource } from "./types.js";
 
 /** A string flag's value, if given. */
 export function stringValue(values: ParsedValues, flag: string): string | undefined {

@@ -17,11 +17,11 @@ import { followJob } from "../output/follow.js";
 import { Output } from "../output/printer.js";
 import { reportError } from "../output/report.js";
 import { UsageError } from "../output/usage-error.js";
-import { connect, givenProject, stringValue, type Connection } from "./connect.js";
+import { connect, givenProject, stringValue } from "./connect.js";
 import { commandName, defaultInvocation, invocation } from "./flags.js";
 import { VERSION, operationIds } from "./help.js";
 import { findCommand, parseCommandLine } from "./parse.js";
-import type { CliIo, Command, CommandContext, CommandTable, ParsedValues } from "./types.js";
+import type { CliIo, Command, CommandContext, CommandTable, Connection, ParsedValues } from "./types.js";
 
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 

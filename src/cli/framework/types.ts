@@ -7,7 +7,7 @@
 import type { ImsClient, ImsClientOptions } from "../../client.js";
 import type { InputOf, JobOperationId, OperationId } from "../../operations.js";
 import type { Output, OutputIo } from "../output/printer.js";
-import type { Connection } from "./connect.js";
+import type { CredentialSource, Place } from "../../environment.js";
 
 /** One flag (`--name`). */
 export interface FlagSpec {
@@ -180,4 +180,20 @@ export interface Command<F extends Flags = Flags> {
 /** Declares a command; `run` gets its flags typed. */
 export function defineCommand<const F extends Flags>(command: Command<F>): Command<F> {
   return command;
+}
+
+/** How the project of a run is known: given (a flag or the variable), or to be found through IAM. */
+export type ProjectSource =
+  { from: "flag" | "env"; projectId: string } | { from: "iam"; region: string; iamEndpoint: string } | { from: "none"; why: string };
+
+/** The client of a run, and how it reached IMS (for hints). */
+export interface Connection {
+  client: ImsClient;
+  place: Place;
+  credentials: CredentialSource;
+  project: ProjectSource;
+  /** With --endpoint: the region whose project IAM is asked for (then printed in hints beside it). */
+  projectRegion?: string | undefined;
+  /** IAM's endpoint as given (`flag`: by --iam-endpoint, which hints repeat), when the project is found through it. */
+  iamEndpoint?: { url: string; flag: boolean } | undefined;
 }
