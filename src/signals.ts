@@ -170,10 +170,15 @@ export function createLimiter(limit: number): Limiter {
  * flight of its own and a slow region never holds another back.
  */
 export function regionLimiters(limit: number): (region: string) => Limiter {
-  const limiters = new Map<string, Limiter>();
+  return perRegion(() => createLimiter(limit));
+}
+
+/** One `T` per region, made on first use and kept: regions are independent services. */
+export function perRegion<T>(make: () => T): (region: string) => T {
+  const made = new Map<string, T>();
   return (region) => {
-    let run = limiters.get(region);
-    if (!run) limiters.set(region, (run = createLimiter(limit)));
-    return run;
+    let value = made.get(region);
+    if (value === undefined) made.set(region, (value = make()));
+    return value;
   };
 }

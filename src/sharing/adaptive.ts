@@ -9,7 +9,7 @@
  * done, so sending it again is safe (the retry policy's rule, src/retry.ts).
  */
 import { ImsApiError } from "../errors.js";
-import { after, type Limiter } from "../signals.js";
+import { after, perRegion, type Limiter } from "../signals.js";
 
 /** Options of {@link createAdaptiveLimiter}. */
 export interface AdaptiveOptions {
@@ -154,10 +154,5 @@ export function createAdaptiveLimiter(options: AdaptiveOptions): AdaptiveLimiter
 
 /** One adaptive limiter per region, made on first use (regions are independent gateways' services). */
 export function adaptiveLimiters(options: AdaptiveOptions): (region: string) => AdaptiveLimiter {
-  const limiters = new Map<string, AdaptiveLimiter>();
-  return (region) => {
-    let limiter = limiters.get(region);
-    if (!limiter) limiters.set(region, (limiter = createAdaptiveLimiter(options)));
-    return limiter;
-  };
+  return perRegion(() => createAdaptiveLimiter(options));
 }
